@@ -1,0 +1,243 @@
+// The script registry: which scripts exist, how their arguments are checked, how long they may run.
+// Loaded from a JSON file and validated with zod, so a bad field is named at start-up, not at run time.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError, InvalidRequestError } from '../errors.js';
+import type { ArgValue, RunPolicy, ScriptArgs } from '../workflows/contract.js';
+
+const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+// Control characters would let an argument forge log lines or, for NUL, fail the spawn itself.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+const argName = z.string().regex(ARG_NAME, 'argument names are letters, digits and _');
+
+const ArgSpecSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      name: argName,
+      type: z.literal('string'),
+      pattern: z.string().refine(isRegExp, 'not a valid regular expression').optional(),
+      maxLength: z.number().int().positive().max(4096).default(256),
+      enum: z.array(z.string()).nonempty().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      name: argName,
+      type: z.literal('number'),
+      integer: z.boolean().default(false),
+      minimum: z.number().optional(),
+      maximum: z.number().optional(),
+    })
+    .strict(),
+  z.object({ name: argName, type: z.literal('boolean') }).strict(),
+]);
+
+const ScriptSpecSchema = z
+  .object({
+    path: z.string().min(1),
+    description: z.string().optional(),
+    args: z.array(ArgSpecSchema).default([]),
+    /** Forms the key from the arguments when a request carries none, e.g. "tenant-{tenantId}". */
+    key: z.string().min(1).optional(),
+    timeoutSeconds: z.number().positive().max(86_400).default(300),
+    killGraceSeconds: z.number().positive().max(600).default(5),
+    heartbeatTimeoutSeconds: z.number().positive().max(3600).default(10),
+    maxOutputBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(512 * 1024)
+      .default(256 * 1024),
+    env: z.record(z.string(), z.string()).default({}),
+    /** Worker environment variables passed through to the script by name. */
+    passEnv: z.array(z.string()).default([]),
+    /** Declares the script safe to run more than once; without it a run is never retried automatically. */
+    retry: z
+      .object({
+        maximumAttempts: z.number().int().min(2).max(100),
+        initialIntervalSeconds: z.number().positive().default(1),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+const RegistryFileSchema = z
+  .object({
+    scripts: z.record(
+      z.string().regex(NAME, 'script names are lowercase letters, digits, - and _'),
+      ScriptSpecSchema,
+    ),
+  })
+  .strict();
+
+export type ArgSpec = z.infer<typeof ArgSpecSchema>;
+
+export interface ScriptSpec extends Omit<z.infer<typeof ScriptSpecSchema>, 'path'> {
+  name: string;
+  /** Absolute path of the executable. */
+  path: string;
+}
+
+export class ScriptRegistry {
+  private readonly scripts: Map<string, ScriptSpec>;
+
+  constructor(scripts: ScriptSpec[]) {
+    this.scripts = new Map(scripts.map((s) => [s.name, s]));
+  }
+
+  names(): string[] {
+    return [...this.scripts.keys()];
+  }
+
+  get(name: string): ScriptSpec {
+    const spec = this.scripts.get(name);
+    if (!spec) {
+      throw new InvalidRequestError(
+        `Unknown script "${name}". Registered scripts: ${this.names().join(', ') || '(none)'}.`,
+        'script',
+      );
+    }
+    return spec;
+  }
+}
+
+/** Loads and validates a registry file; script paths are resolved against the file's folder. */
+export function loadRegistry(file: string): ScriptRegistry {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`Cannot read the script registry ${file}: ${(err as Error).message}`);
+  }
+  const parsed = RegistryFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.join('.') || '(root)';
+    throw new ConfigError(`Invalid script registry ${file}: ${where}: ${issue?.message}`);
+  }
+  const dir = path.dirname(path.resolve(file));
+  const scripts = Object.entries(parsed.data.scripts).map(([name, spec]) => {
+    for (const ref of templateFields(spec.key ?? '')) {
+      if (!spec.args.some((a) => a.name === ref)) {
+        throw new ConfigError(
+          `Invalid script registry ${file}: scripts.${name}.key names unknown argument "${ref}"`,
+        );
+      }
+    }
+    return { ...spec, name, path: path.resolve(dir, spec.path) };
+  });
+  return new ScriptRegistry(scripts);
+}
+
+/**
+ * Checks request arguments against a script's declared arguments and returns them in declared order,
+ * which makes them canonical for fingerprints. Unknown, missing and mistyped arguments are refused.
+ */
+export function validateArgs(spec: ScriptSpec, input: unknown): ScriptArgs {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new InvalidRequestError(`"args" must be an object of ${describeArgs(spec)}.`, 'args');
+  }
+  const given = input as Record<string, unknown>;
+  const unknown = Object.keys(given).filter((k) => !spec.args.some((a) => a.name === k));
+  if (unknown.length > 0) {
+    throw new InvalidRequestError(
+      `Unknown argument "${unknown[0]}" for script "${spec.name}"; it takes ${describeArgs(spec)}.`,
+      `args.${unknown[0]}`,
+    );
+  }
+  const out: ScriptArgs = {};
+  for (const arg of spec.args) {
+    out[arg.name] = checkArg(spec.name, arg, given[arg.name]);
+  }
+  return out;
+}
+
+function checkArg(script: string, arg: ArgSpec, value: unknown): ArgValue {
+  const field = `args.${arg.name}`;
+  const fail = (why: string): never => {
+    throw new InvalidRequestError(`Argument "${arg.name}" of script "${script}" ${why}.`, field);
+  };
+  if (value === undefined || value === null) return fail('is required');
+  switch (arg.type) {
+    case 'string': {
+      if (typeof value !== 'string') return fail(`must be a string, not ${typeName(value)}`);
+      if (value.length === 0) return fail('must not be empty');
+      if (value.length > arg.maxLength) return fail(`is longer than ${arg.maxLength} characters`);
+      if (CONTROL_CHARS.test(value)) return fail('must not contain control characters');
+      if (arg.enum && !arg.enum.includes(value)) return fail(`must be one of ${arg.enum.join(', ')}`);
+      if (arg.pattern && !new RegExp(arg.pattern).test(value)) return fail(`must match ${arg.pattern}`);
+      return value;
+    }
+    case 'number': {
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        return fail(`must be a number, not ${typeName(value)}`);
+      if (arg.integer && !Number.isInteger(value)) return fail('must be a whole number');
+      if (arg.minimum !== undefined && value < arg.minimum) return fail(`must be at least ${arg.minimum}`);
+      if (arg.maximum !== undefined && value > arg.maximum) return fail(`must be at most ${arg.maximum}`);
+      return value;
+    }
+    case 'boolean':
+      if (typeof value !== 'boolean') return fail(`must be true or false, not ${typeName(value)}`);
+      return value;
+  }
+}
+
+/** Parses command-line strings into typed arguments, then validates them like any request. */
+export function argsFromStrings(spec: ScriptSpec, values: Record<string, string>): ScriptArgs {
+  const typed: Record<string, unknown> = {};
+  for (const [name, raw] of Object.entries(values)) {
+    const arg = spec.args.find((a) => a.name === name);
+    if (arg?.type === 'number') typed[name] = raw.trim() === '' ? raw : Number(raw);
+    else if (arg?.type === 'boolean') typed[name] = raw === 'true' ? true : raw === 'false' ? false : raw;
+    else typed[name] = raw;
+  }
+  return validateArgs(spec, typed);
+}
+
+/** The script's argv: argument values in declared order. Never a shell string. */
+export function scriptArgv(spec: ScriptSpec, args: ScriptArgs): string[] {
+  return spec.args.map((a) => String(args[a.name]));
+}
+
+/** The key the script's template forms from the arguments, if it has one. */
+export function keyFromTemplate(spec: ScriptSpec, args: ScriptArgs): string | undefined {
+  return spec.key?.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => String(args[name]));
+}
+
+/** The activity options a script's registry entry asks for. */
+export function runPolicy(spec: ScriptSpec): RunPolicy {
+  return {
+    // The runner enforces the timeout itself; this backstop only catches a worker that hung.
+    startToCloseTimeoutMs: (spec.timeoutSeconds + spec.killGraceSeconds + 60) * 1000,
+    heartbeatTimeoutMs: spec.heartbeatTimeoutSeconds * 1000,
+    maximumAttempts: spec.retry?.maximumAttempts ?? 1,
+    initialRetryIntervalMs: (spec.retry?.initialIntervalSeconds ?? 1) * 1000,
+  };
+}
+
+function templateFields(template: string): string[] {
+  return [...template.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] ?? '');
+}
+
+function describeArgs(spec: ScriptSpec): string {
+  if (spec.args.length === 0) return 'no arguments';
+  return spec.args.map((a) => `${a.name} (${a.type})`).join(', ');
+}
+
+function typeName(value: unknown): string {
+  return Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
+}
+
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}

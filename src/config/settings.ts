@@ -1,0 +1,90 @@
+// SuperScript's own settings, from environment variables (CLI flags override some of them).
+// Temporal connection settings are Temporal's standard ones; see temporal-connection.ts.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+/** The project root, where the bundled registry and example scripts live. */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * How the embedded dev server keeps its SQLite file. Exactly-once rests on the server remembering keys,
+ * so the default survives power loss; the others trade that for speed (see README, "Durability").
+ */
+export const DURABILITY = ['full', 'normal', 'off', 'memory'] as const;
+export type Durability = (typeof DURABILITY)[number];
+
+const port = z.coerce.number().int().min(1).max(65_535);
+
+const SettingsSchema = z.object({
+  SUPERSCRIPT_DATA_DIR: z.string().min(1).default('.superscript'),
+  SUPERSCRIPT_CONFIG: z.string().min(1).optional(),
+  SUPERSCRIPT_TASK_QUEUE: z.string().min(1).default('superscript'),
+  SUPERSCRIPT_API_HOST: z.string().min(1).default('127.0.0.1'),
+  SUPERSCRIPT_API_PORT: port.default(8080),
+  SUPERSCRIPT_TEMPORAL_PORT: port.default(7233),
+  SUPERSCRIPT_UI_PORT: port.default(8233),
+  SUPERSCRIPT_DURABILITY: z.enum(DURABILITY).default('full'),
+  /** Extra `temporal server start-dev` arguments, space-separated, e.g. more --dynamic-config-value. */
+  SUPERSCRIPT_DEV_SERVER_ARGS: z.string().default(''),
+  /** How long a stopping worker lets running scripts finish before it cancels them. */
+  SUPERSCRIPT_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(30),
+  /** How long a request waits for a run's result before answering 202. */
+  SUPERSCRIPT_WAIT_SECONDS: z.coerce.number().min(0).max(600).default(30),
+  /** Warn when the namespace keeps closed runs (the dedup window) for less than this. */
+  SUPERSCRIPT_MIN_RETENTION_DAYS: z.coerce.number().min(0).default(7),
+  SUPERSCRIPT_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info'),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+});
+
+export interface Settings {
+  dataDir: string;
+  registryFile: string;
+  taskQueue: string;
+  apiHost: string;
+  apiPort: number;
+  temporalPort: number;
+  uiPort: number;
+  durability: Durability;
+  devServerArgs: string[];
+  shutdownGraceMs: number;
+  waitMs: number;
+  minRetentionDays: number;
+  logLevel: string;
+  temporalCliPath?: string;
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = SettingsSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`Invalid setting ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  const s = parsed.data;
+  return {
+    dataDir: path.resolve(s.SUPERSCRIPT_DATA_DIR),
+    registryFile: path.resolve(s.SUPERSCRIPT_CONFIG ?? defaultRegistryFile()),
+    taskQueue: s.SUPERSCRIPT_TASK_QUEUE,
+    apiHost: s.SUPERSCRIPT_API_HOST,
+    apiPort: s.SUPERSCRIPT_API_PORT,
+    temporalPort: s.SUPERSCRIPT_TEMPORAL_PORT,
+    uiPort: s.SUPERSCRIPT_UI_PORT,
+    durability: s.SUPERSCRIPT_DURABILITY,
+    devServerArgs: s.SUPERSCRIPT_DEV_SERVER_ARGS.split(/\s+/).filter(Boolean),
+    shutdownGraceMs: s.SUPERSCRIPT_SHUTDOWN_GRACE_SECONDS * 1000,
+    waitMs: s.SUPERSCRIPT_WAIT_SECONDS * 1000,
+    minRetentionDays: s.SUPERSCRIPT_MIN_RETENTION_DAYS,
+    logLevel: s.SUPERSCRIPT_LOG_LEVEL,
+    temporalCliPath: s.TEMPORAL_CLI_PATH,
+  };
+}
+
+/** `superscript.config.json` in the working directory if there is one, else the bundled example registry. */
+function defaultRegistryFile(): string {
+  const local = path.resolve('superscript.config.json');
+  return existsSync(local) ? local : path.join(PACKAGE_ROOT, 'superscript.config.json');
+}

@@ -1,0 +1,48 @@
+// Where Temporal is. Temporal's own settings apply (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+// TEMPORAL_TLS_*, TEMPORAL_PROFILE and the profile file), read by @temporalio/envconfig, so one
+// configuration serves SuperScript, the `temporal` CLI and other SDKs alike.
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { TemporalUnavailableError } from '../errors.js';
+
+export interface TemporalTarget {
+  address: string;
+  namespace: string;
+  connectionOptions: ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
+}
+
+/** The configured target; `address` overrides it (the embedded dev server passes its own). */
+export function temporalTarget(address?: string): TemporalTarget {
+  const config = loadClientConnectConfig();
+  const connectionOptions = { ...config.connectionOptions, ...(address ? { address } : {}) };
+  return {
+    address: connectionOptions.address ?? 'localhost:7233',
+    namespace: config.namespace ?? 'default',
+    connectionOptions,
+  };
+}
+
+export async function connectClient(target: TemporalTarget): Promise<Client> {
+  try {
+    const connection = await Connection.connect({ ...target.connectionOptions, address: target.address });
+    return new Client({ connection, namespace: target.namespace });
+  } catch (err) {
+    throw unavailable(target, err);
+  }
+}
+
+export async function connectWorker(target: TemporalTarget): Promise<NativeConnection> {
+  try {
+    return await NativeConnection.connect({ ...target.connectionOptions, address: target.address });
+  } catch (err) {
+    throw unavailable(target, err);
+  }
+}
+
+function unavailable(target: TemporalTarget, err: unknown): TemporalUnavailableError {
+  return new TemporalUnavailableError(
+    `Cannot reach Temporal at ${target.address} (namespace ${target.namespace}): ${(err as Error).message}. ` +
+      'Start the embedded server with `superscript dev`, or point TEMPORAL_ADDRESS at your cluster.',
+  );
+}

@@ -1,0 +1,57 @@
+// Named errors. Each message says what was wrong and what to do; the API and the CLI map classes to
+// status codes and exit codes, so the class is the contract and the message is for people.
+
+export class SuperScriptError extends Error {
+  override name = 'SuperScriptError';
+}
+
+/** A settings value or the script registry file is invalid. */
+export class ConfigError extends SuperScriptError {
+  override name = 'ConfigError';
+}
+
+/** A request is malformed: bad key, unknown script, wrong arguments. Nothing was started. */
+export class InvalidRequestError extends SuperScriptError {
+  override name = 'InvalidRequestError';
+  constructor(
+    message: string,
+    /** Where the problem is, e.g. `args.amount`. */
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The key already belongs to a different request (other script or other arguments). Nothing was started. */
+export class KeyConflictError extends SuperScriptError {
+  override name = 'KeyConflictError';
+  constructor(
+    message: string,
+    readonly workflowId: string,
+  ) {
+    super(message);
+  }
+}
+
+/** No run (or batch) exists under that ID. */
+export class RunNotFoundError extends SuperScriptError {
+  override name = 'RunNotFoundError';
+  constructor(readonly workflowId: string) {
+    super(`No run with workflow ID "${workflowId}". Check the ID, or list runs with GET /v1/runs.`);
+  }
+}
+
+/** The operation does not apply to the run in its current state (e.g. retrying a run that succeeded). */
+export class RunStateError extends SuperScriptError {
+  override name = 'RunStateError';
+}
+
+/** The Temporal CLI could not be found or built. */
+export class TemporalCliError extends SuperScriptError {
+  override name = 'TemporalCliError';
+}
+
+/** The Temporal server could not be reached or did not start. */
+export class TemporalUnavailableError extends SuperScriptError {
+  override name = 'TemporalUnavailableError';
+}

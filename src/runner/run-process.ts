@@ -1,0 +1,161 @@
+// Runs one command as argv (never through a shell string) in a process group of its own, captures capped
+// stdout and stderr, and ends the whole group on timeout, on cancellation, or when its host dies.
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { processReaper } from './reaper.js';
+
+export interface ProcessSpec {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  /** The command is ended (SIGTERM, then SIGKILL) after this long. */
+  timeoutMs: number;
+  /** Time between SIGTERM and SIGKILL. */
+  killGraceMs: number;
+  /** Bytes of stdout and of stderr kept; the rest is counted as truncated. */
+  maxOutputBytes: number;
+  /** Aborting ends the command like a timeout does, but the outcome is `cancelled`. */
+  signal?: AbortSignal;
+  /** Live copies of the output, e.g. to stream it to a terminal. */
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+}
+
+export interface ProcessOutcome {
+  exitCode: number | null;
+  /** The signal that ended the command, if one did. */
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  timedOut: boolean;
+  cancelled: boolean;
+}
+
+export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
+  const reaper = processReaper();
+  const started = Date.now();
+  const child = spawn(spec.command, spec.args, {
+    env: spec.env,
+    cwd: spec.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so ending it ends everything it started.
+    detached: true,
+  });
+  const pgid = child.pid;
+  if (pgid !== undefined) reaper.watch(pgid);
+
+  const stdout = new CappedBuffer(spec.maxOutputBytes);
+  const stderr = new CappedBuffer(spec.maxOutputBytes);
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout.push(chunk);
+    spec.onStdout?.(chunk);
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr.push(chunk);
+    spec.onStderr?.(chunk);
+  });
+
+  let timedOut = false;
+  let cancelled = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const endGroup = (): void => {
+    if (pgid === undefined || killTimer) return;
+    signalGroup(pgid, 'SIGTERM');
+    killTimer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), spec.killGraceMs);
+  };
+  const timeout = setTimeout(() => {
+    timedOut = true;
+    endGroup();
+  }, spec.timeoutMs);
+  const onAbort = (): void => {
+    cancelled = true;
+    endGroup();
+  };
+  spec.signal?.addEventListener('abort', onAbort, { once: true });
+  if (spec.signal?.aborted) onAbort();
+
+  try {
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>(
+      (resolve) => {
+        child.once('error', (error) => resolve({ code: null, signal: null, error }));
+        child.once('exit', (code, signal) => resolve({ code, signal }));
+      },
+    );
+    // The leader is gone; anything it left behind in its group goes too, so nothing outlives the run.
+    if (pgid !== undefined) signalGroup(pgid, 'SIGKILL');
+    await drained(child.stdout, child.stderr, spec.killGraceMs);
+    if (exit.error)
+      stderr.push(Buffer.from(`superscript: cannot start ${spec.command}: ${exit.error.message}\n`));
+    const { code: exitCode, signal } = exit;
+    const ended = Date.now();
+    return {
+      exitCode,
+      signal,
+      stdout: stdout.text(),
+      stderr: stderr.text(),
+      stdoutTruncated: stdout.truncated,
+      stderrTruncated: stderr.truncated,
+      startedAt: new Date(started).toISOString(),
+      endedAt: new Date(ended).toISOString(),
+      durationMs: ended - started,
+      timedOut,
+      cancelled,
+    };
+  } finally {
+    clearTimeout(timeout);
+    clearTimeout(killTimer);
+    spec.signal?.removeEventListener('abort', onAbort);
+    if (pgid !== undefined) reaper.release(pgid);
+  }
+}
+
+/** Waits for both streams to end; a process that escaped the group may hold them open, so not forever. */
+async function drained(a: Readable, b: Readable, limitMs: number): Promise<void> {
+  const ended = (r: Readable) =>
+    r.readableEnded || r.destroyed ? Promise.resolve() : finished(r).catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all([ended(a), ended(b)]),
+    new Promise((resolve) => (timer = setTimeout(resolve, limitMs))),
+  ]);
+  clearTimeout(timer);
+  a.destroy();
+  b.destroy();
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+/** Keeps the first `limit` bytes and remembers whether more came. */
+class CappedBuffer {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+
+  constructor(private readonly limit: number) {}
+
+  push(chunk: Buffer): void {
+    const room = this.limit - this.size;
+    if (chunk.length > room) this.truncated = true;
+    if (room <= 0) return;
+    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    this.chunks.push(kept);
+    this.size += kept.length;
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks, this.size).toString('utf8');
+  }
+}

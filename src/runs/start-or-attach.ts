@@ -1,0 +1,251 @@
+// The one way to start or attach to a run, shared by the API, the CLI, `exec` and (through an activity)
+// the orchestrator.
+//
+// Policies, chosen so the server itself enforces "never rerun a key implicitly":
+// - WorkflowIdReusePolicy REJECT_DUPLICATE for every ordinary start: once a key has a run, closed or not,
+//   no ordinary request can start another. Only an explicit retry uses ALLOW_DUPLICATE_FAILED_ONLY, so even
+//   it cannot rerun a run that succeeded, and two racing retries start one run between them.
+// - WorkflowIdConflictPolicy FAIL (not USE_EXISTING): the start call that wins is the only one that returns
+//   a handle, so we know exactly which request executed the run; every other request gets
+//   WorkflowExecutionAlreadyStartedError, compares its fingerprint with the run's memo, and attaches.
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowExecutionInfo,
+} from '@temporalio/client';
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  SearchAttributeType,
+  TerminatedFailure,
+  TimeoutFailure,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  defineSearchAttributeKey,
+} from '@temporalio/common';
+import { KeyConflictError, RunNotFoundError, RunStateError } from '../errors.js';
+import {
+  REQUEST_MEMO,
+  RunFailureTypes,
+  SCRIPT_SEARCH_ATTRIBUTE,
+  type BatchResult,
+  type Outcome,
+  type RunResult,
+} from '../workflows/contract.js';
+import type { CanonicalRequest, StartSpec } from './requests.js';
+
+export const scriptSearchAttribute = defineSearchAttributeKey(
+  SCRIPT_SEARCH_ATTRIBUTE,
+  SearchAttributeType.KEYWORD,
+);
+
+export type RunStatus = 'running' | Outcome | 'terminated';
+
+/** A run as callers see it. `result` is a RunResult for script runs and a BatchResult for batches. */
+export interface RunView {
+  workflowId: string;
+  runId: string;
+  status: RunStatus;
+  workflowType?: string;
+  request?: CanonicalRequest;
+  startedAt?: string;
+  closedAt?: string;
+  historyLength?: number;
+  result?: RunResult | BatchResult;
+  message?: string;
+}
+
+export interface StartOrAttach {
+  /** This call started the run (it is the one that executed the script). */
+  executed: boolean;
+  /** The run had already finished when this call arrived: its stored result is replayed. */
+  replayed: boolean;
+  /** Status `running` when the wait ran out before the run finished. */
+  run: RunView;
+}
+
+interface Started {
+  executed: boolean;
+  replayed: boolean;
+  runId: string;
+}
+
+export class Runs {
+  constructor(readonly client: Client) {}
+
+  /** Starts the run for `spec`, or attaches to the one its key already has; waits up to `waitMs` for it. */
+  async startOrAttach(spec: StartSpec, waitMs: number): Promise<StartOrAttach> {
+    const started = await this.start(spec);
+    const run = await this.outcome(spec.workflowId, started.runId, waitMs);
+    return { executed: started.executed, replayed: started.replayed, run };
+  }
+
+  /**
+   * Starts the run, or finds the one holding the key. Throws KeyConflictError when that run is for a
+   * different request. `retry` switches to the explicit-retry reuse policy (see the top of this file).
+   */
+  async start(spec: StartSpec, retry = false): Promise<Started> {
+    try {
+      const handle = await this.client.workflow.start(spec.workflowType, {
+        workflowId: spec.workflowId,
+        taskQueue: spec.taskQueue,
+        args: [spec.input],
+        memo: { [REQUEST_MEMO]: canonical(spec.request) },
+        typedSearchAttributes: [{ key: scriptSearchAttribute, value: spec.request.script }],
+        workflowIdReusePolicy: retry
+          ? WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY
+          : WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      });
+      return { executed: true, replayed: false, runId: handle.firstExecutionRunId };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    const existing = await this.describe(spec.workflowId);
+    assertSameRequest(spec, existing);
+    return { executed: false, replayed: existing.status.name !== 'RUNNING', runId: existing.runId };
+  }
+
+  /**
+   * The run's outcome, waiting up to `waitMs` (Infinity: until it ends). A run that has not ended by then
+   * comes back with status `running`.
+   */
+  async outcome(workflowId: string, runId: string | undefined, waitMs: number): Promise<RunView> {
+    const handle = this.client.workflow.getHandle(workflowId, runId);
+    const running: RunView = { workflowId, runId: runId ?? '', status: 'running' };
+    const abort = new AbortController();
+    const timer = Number.isFinite(waitMs) ? setTimeout(() => abort.abort(), waitMs) : undefined;
+    try {
+      const value = (await this.client.connection.withAbortSignal(abort.signal, () => handle.result())) as
+        RunResult | BatchResult;
+      return { workflowId, runId: runIdOf(value) ?? runId ?? '', status: 'succeeded', result: value };
+    } catch (err) {
+      if (abort.signal.aborted) return running;
+      if (err instanceof WorkflowNotFoundError) throw new RunNotFoundError(workflowId);
+      if (err instanceof WorkflowFailedError) return failedView(workflowId, runId ?? '', err);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Status, request, times and (when ended) result of the latest run under a workflow ID. */
+  async read(workflowId: string): Promise<RunView> {
+    const d = await this.describe(workflowId);
+    const view = viewOf(d);
+    if (d.status.name === 'RUNNING') return view;
+    const ended = await this.outcome(workflowId, d.runId, Infinity);
+    return { ...view, status: ended.status, result: ended.result, message: ended.message };
+  }
+
+  /** Runs matching a Temporal visibility query, newest first. */
+  async list(query: string, limit: number): Promise<RunView[]> {
+    const views: RunView[] = [];
+    for await (const info of this.client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
+      views.push(viewOf(info));
+      if (views.length >= limit) break;
+    }
+    return views;
+  }
+
+  /** Requests cancellation; the worker ends the script's process group. */
+  async cancel(workflowId: string): Promise<RunView> {
+    const d = await this.describe(workflowId);
+    if (d.status.name !== 'RUNNING') {
+      throw new RunStateError(
+        `Run "${workflowId}" has already ended (${d.status.name.toLowerCase()}); there is nothing to cancel.`,
+      );
+    }
+    await this.client.workflow.getHandle(workflowId, d.runId).cancel();
+    return viewOf(d);
+  }
+
+  async describe(workflowId: string): Promise<WorkflowExecutionDescription> {
+    try {
+      return await this.client.workflow.getHandle(workflowId).describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new RunNotFoundError(workflowId);
+      throw err;
+    }
+  }
+}
+
+export function canonical(request: CanonicalRequest): string {
+  return JSON.stringify(request);
+}
+
+export function requestOf(info: Pick<WorkflowExecutionInfo, 'memo'>): CanonicalRequest | undefined {
+  const raw = info.memo?.[REQUEST_MEMO];
+  return typeof raw === 'string' ? (JSON.parse(raw) as CanonicalRequest) : undefined;
+}
+
+/** Refuses to attach a request to a run that holds its key for a different request. */
+export function assertSameRequest(
+  spec: Pick<StartSpec, 'workflowId' | 'request'>,
+  existing: Pick<WorkflowExecutionInfo, 'memo' | 'type'>,
+): void {
+  const stored = requestOf(existing);
+  // A run started outside SuperScript has no fingerprint; the key alone identifies it.
+  if (!stored || canonical(stored) === canonical(spec.request)) return;
+  const what =
+    stored.script !== spec.request.script
+      ? `script "${stored.script}", not "${spec.request.script}"`
+      : `different arguments (${differingFields(stored.args, spec.request.args).join(', ')})`;
+  throw new KeyConflictError(
+    `Key "${spec.workflowId}" is already used by a run of ${what}. A key stands for one request: use a new key for a different one.`,
+    spec.workflowId,
+  );
+}
+
+function differingFields(a: object, b: object): string[] {
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const names = new Set([...Object.keys(ra), ...Object.keys(rb)]);
+  return [...names].filter((n) => JSON.stringify(ra[n]) !== JSON.stringify(rb[n]));
+}
+
+function viewOf(info: WorkflowExecutionInfo | WorkflowExecutionDescription): RunView {
+  const status = info.status.name;
+  return {
+    workflowId: info.workflowId,
+    runId: info.runId,
+    workflowType: info.type,
+    status:
+      status === 'RUNNING'
+        ? 'running'
+        : status === 'COMPLETED'
+          ? 'succeeded'
+          : status === 'CANCELLED'
+            ? 'cancelled'
+            : status === 'TERMINATED'
+              ? 'terminated'
+              : status === 'TIMED_OUT'
+                ? 'timed_out'
+                : 'failed',
+    request: requestOf(info),
+    startedAt: info.startTime.toISOString(),
+    closedAt: info.closeTime?.toISOString(),
+    historyLength: info.historyLength,
+  };
+}
+
+function failedView(workflowId: string, runId: string, err: WorkflowFailedError): RunView {
+  const cause = err.cause;
+  const base = { workflowId, runId, message: cause?.message ?? err.message };
+  if (cause instanceof ApplicationFailure) {
+    const result = cause.details?.[0] as RunResult | undefined;
+    if (result) return { ...base, runId: result.runId || runId, status: result.outcome, result };
+    return { ...base, status: cause.type === RunFailureTypes.outcomeUnknown ? 'outcome_unknown' : 'failed' };
+  }
+  if (cause instanceof CancelledFailure) return { ...base, status: 'cancelled' };
+  if (cause instanceof TerminatedFailure) return { ...base, status: 'terminated' };
+  if (cause instanceof TimeoutFailure) return { ...base, status: 'timed_out' };
+  return { ...base, status: 'failed' };
+}
+
+function runIdOf(value: RunResult | BatchResult): string | undefined {
+  return 'runId' in value ? value.runId : undefined;
+}

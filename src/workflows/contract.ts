@@ -1,0 +1,128 @@
+// What crosses the Temporal boundary: workflow type names, inputs, results and failure types.
+// Plain data only, so workflow code, activities and clients can all import it.
+
+/** Workflow type names. They must equal the exported function names, which is how the worker registers them. */
+export const WorkflowTypes = {
+  script: 'ScriptRunWorkflow',
+  payment: 'SinglePaymentCollectionWorkflow',
+  orchestrator: 'OrchestratorWorkflow',
+} as const;
+
+/** `ApplicationFailure.type` of a run that ended without success; details[0] is its {@link RunResult}. */
+export const RunFailureTypes = {
+  failed: 'ScriptFailed',
+  timedOut: 'ScriptTimedOut',
+  outcomeUnknown: 'OutcomeUnknown',
+  notRegistered: 'ScriptNotRegistered',
+} as const;
+
+/** Memo field holding the canonical request, compared when a key is used again. */
+export const REQUEST_MEMO = 'superscript.request';
+
+/** Custom search attribute holding the script name, so runs can be listed by script. */
+export const SCRIPT_SEARCH_ATTRIBUTE = 'SuperScriptScript';
+
+export type ArgValue = string | number | boolean;
+export type ScriptArgs = Record<string, ArgValue>;
+
+export type Outcome = 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'outcome_unknown';
+
+/** How the workflow schedules the script's activity; resolved from the script registry by the client. */
+export interface RunPolicy {
+  /** Longest the activity may run before Temporal gives up on it. Default: 1 hour. */
+  startToCloseTimeoutMs?: number;
+  /** A worker silent for this long is presumed dead. Default: 10 s. */
+  heartbeatTimeoutMs?: number;
+  /** Attempts in all; 1 (the default) means at most once. Only scripts declared safe to retry get more. */
+  maximumAttempts?: number;
+  /** First retry delay when maximumAttempts > 1. Default: 1 s. */
+  initialRetryIntervalMs?: number;
+}
+
+export interface ScriptRunInput {
+  script: string;
+  args: ScriptArgs;
+  key: string;
+  policy?: RunPolicy;
+  /** Task queue for the activity when it differs from the workflow's (used by `superscript exec`). */
+  activityTaskQueue?: string;
+  /** Set on an explicit retry: the run it retries and who asked. */
+  retryOf?: { runId: string; by: string; reason?: string };
+}
+
+export interface PaymentInput {
+  orderId: string;
+  amount: number | string;
+  policy?: RunPolicy;
+}
+
+export interface OrchestratorInput {
+  batchId: string;
+  orders: { orderId: string; amount: number | string }[];
+  /** Children in flight at once. Default: 50. */
+  maxConcurrent?: number;
+  policy?: RunPolicy;
+}
+
+/** What one script run did. Also the details of a failed run's ApplicationFailure. */
+export interface RunResult {
+  outcome: Outcome;
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  attempt: number;
+  workflowId: string;
+  runId: string;
+}
+
+export type OrderOutcome = 'executed' | 'already_done' | 'conflict';
+
+export interface OrderReport {
+  orderId: string;
+  workflowId: string;
+  /** `executed`: this batch ran it; `already_done`: an earlier request had; `conflict`: the key holds another request. */
+  disposition: OrderOutcome;
+  outcome: Outcome | 'conflict';
+  runId?: string;
+  exitCode?: number | null;
+  message?: string;
+}
+
+export interface BatchResult {
+  batchId: string;
+  total: number;
+  executed: number;
+  alreadyDone: number;
+  succeeded: number;
+  failed: number;
+  orders: OrderReport[];
+}
+
+/** Input of the activity that attaches a batch order to a run someone else started. */
+export interface AttachInput {
+  workflowId: string;
+  script: string;
+  args: ScriptArgs;
+}
+
+export type AttachOutcome =
+  | { kind: 'result'; runId: string; result: RunResult }
+  | { kind: 'ended'; runId: string; outcome: Outcome; message: string }
+  | { kind: 'conflict'; message: string };
+
+/** The payment script's registry name; payment workflows are thin uses of the script workflow. */
+export const PAYMENT_SCRIPT = 'collect-payment';
+
+export function paymentWorkflowId(orderId: string): string {
+  return `payment-${orderId}`;
+}
+
+export function batchWorkflowId(batchId: string): string {
+  return `batch-${batchId}`;
+}

@@ -1,0 +1,4 @@
+// Everything the worker registers. Each export's name is its workflow type (see contract.ts WorkflowTypes).
+export { ScriptRunWorkflow } from './run-script.js';
+export { SinglePaymentCollectionWorkflow } from './payment.js';
+export { OrchestratorWorkflow } from './orchestrator.js';

@@ -1,0 +1,96 @@
+// The one way a script runs under Temporal: a single activity, at most once unless the script is declared
+// safe to retry. A run that does not succeed fails the workflow with its RunResult as the failure's
+// details, so Temporal's own status (Completed / Failed) tells the story and the result is still replayable.
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  isCancellation,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { RunActivities } from '../activities/types.js';
+import { RunFailureTypes, type RunPolicy, type RunResult, type ScriptRunInput } from './contract.js';
+
+const DEFAULT_START_TO_CLOSE_MS = 60 * 60 * 1000;
+const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
+
+/** Runs any registered script once for its key. The workflow ID is the key. */
+export async function ScriptRunWorkflow(input: ScriptRunInput): Promise<RunResult> {
+  return runScriptOnce(input);
+}
+
+export async function runScriptOnce(input: ScriptRunInput): Promise<RunResult> {
+  const activities = proxyActivities<RunActivities>(activityOptions(input.policy, input.activityTaskQueue));
+  const info = workflowInfo();
+  const request = { ...input, workflowId: info.workflowId, runId: info.runId };
+  try {
+    return await (input.activityTaskQueue ? activities.runCommand(request) : activities.runScript(request));
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    throw runFailure(err, request.workflowId, request.runId);
+  }
+}
+
+function activityOptions(policy: RunPolicy = {}, taskQueue?: string) {
+  return {
+    taskQueue,
+    startToCloseTimeout: policy.startToCloseTimeoutMs ?? DEFAULT_START_TO_CLOSE_MS,
+    heartbeatTimeout: policy.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    // Wait until the activity has really ended the script before the workflow reports it cancelled.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      maximumAttempts: policy.maximumAttempts ?? 1,
+      initialInterval: policy.initialRetryIntervalMs ?? 1000,
+      nonRetryableErrorTypes: [RunFailureTypes.notRegistered],
+    },
+  };
+}
+
+/**
+ * Turns the activity's failure into the workflow's. A script that ran and failed keeps its result. Anything
+ * else (worker died, heartbeat or start-to-close timeout) means nobody knows whether the script did its
+ * work: that is `outcome_unknown`, and the key stays taken so nothing reruns it implicitly.
+ */
+function runFailure(err: unknown, workflowId: string, runId: string): ApplicationFailure {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  if (cause instanceof ApplicationFailure && isKnownRunFailure(cause.type)) {
+    return ApplicationFailure.create({
+      type: cause.type ?? RunFailureTypes.failed,
+      message: cause.message,
+      nonRetryable: true,
+      details: cause.details ? [...cause.details] : [],
+    });
+  }
+  const now = new Date().toISOString();
+  const unknown: RunResult = {
+    outcome: 'outcome_unknown',
+    exitCode: null,
+    signal: null,
+    stdout: '',
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    startedAt: now,
+    endedAt: now,
+    durationMs: 0,
+    attempt: 0,
+    workflowId,
+    runId,
+  };
+  const why = cause?.message ?? (err as Error).message;
+  return ApplicationFailure.create({
+    type: RunFailureTypes.outcomeUnknown,
+    message: `The script's outcome is unknown (${why}); it may or may not have done its work. Retry explicitly if it is safe.`,
+    nonRetryable: true,
+    details: [unknown],
+  });
+}
+
+function isKnownRunFailure(type: string | undefined | null): boolean {
+  return (
+    type === RunFailureTypes.failed ||
+    type === RunFailureTypes.timedOut ||
+    type === RunFailureTypes.notRegistered
+  );
+}
