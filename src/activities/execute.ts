@@ -2,7 +2,7 @@
 // process outcome to a RunResult (returned on success, carried by an ApplicationFailure otherwise).
 import { mkdirSync } from 'node:fs';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { runProcess, type ProcessSpec } from '../runner/run-process.js';
+import { outcomeOf, runProcess, type ProcessSpec } from '../runner/run-process.js';
 import { RunFailureTypes, type RunResult } from '../workflows/contract.js';
 import type { RunActivityInput } from './types.js';
 

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import type { Outcome } from '../workflows/contract.js';
 import { processReaper } from './reaper.js';
 
 export interface ProcessSpec {
@@ -36,6 +37,13 @@ export interface ProcessOutcome {
   durationMs: number;
   timedOut: boolean;
   cancelled: boolean;
+}
+
+/** What the process outcome means for a run. */
+export function outcomeOf(o: ProcessOutcome): Outcome {
+  if (o.cancelled) return 'cancelled';
+  if (o.timedOut) return 'timed_out';
+  return o.exitCode === 0 ? 'succeeded' : 'failed';
 }
 
 export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {

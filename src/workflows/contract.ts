@@ -47,13 +47,21 @@ export interface ScriptRunInput {
   /** Task queue for the activity when it differs from the workflow's (used by `superscript exec`). */
   activityTaskQueue?: string;
   /** Set on an explicit retry: the run it retries and who asked. */
-  retryOf?: { runId: string; by: string; reason?: string };
+  retryOf?: RetryOf;
 }
 
 export interface PaymentInput {
   orderId: string;
   amount: number | string;
   policy?: RunPolicy;
+  retryOf?: RetryOf;
+}
+
+/** Recorded in the input of a run started by an explicit retry, so its history shows who and why. */
+export interface RetryOf {
+  runId: string;
+  by: string;
+  reason?: string;
 }
 
 export interface OrchestratorInput {

@@ -10,5 +10,6 @@ export async function SinglePaymentCollectionWorkflow(input: PaymentInput): Prom
     args: { orderId: input.orderId, amount: input.amount },
     key: workflowInfo().workflowId,
     policy: input.policy,
+    retryOf: input.retryOf,
   });
 }

@@ -1,0 +1,87 @@
+// One error shape for every failure: {error, message, field?}, with the status the error class implies.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  ConfigError,
+  InvalidRequestError,
+  KeyConflictError,
+  RunNotFoundError,
+  RunStateError,
+  TemporalUnavailableError,
+} from '../errors.js';
+
+export interface ErrorBody {
+  error: string;
+  message: string;
+  field?: string;
+}
+
+export function errorResponse(err: unknown): { status: number; body: ErrorBody } {
+  if (err instanceof InvalidRequestError)
+    return { status: 400, body: { error: 'invalid_request', message: err.message, field: err.field } };
+  if (err instanceof KeyConflictError)
+    return { status: 422, body: { error: 'key_conflict', message: err.message } };
+  if (err instanceof RunNotFoundError)
+    return { status: 404, body: { error: 'not_found', message: err.message } };
+  if (err instanceof RunStateError) return { status: 409, body: { error: 'conflict', message: err.message } };
+  if (err instanceof TemporalUnavailableError)
+    return { status: 503, body: { error: 'unavailable', message: err.message } };
+  if (err instanceof ConfigError) return { status: 500, body: { error: 'config', message: err.message } };
+  const fe = err as Partial<FastifyError>;
+  if (fe.validation) {
+    const v = fe.validation[0];
+    const where = [fe.validationContext, v?.instancePath.replace(/^\//, '').replace(/\//g, '.')]
+      .filter(Boolean)
+      .join('.');
+    const what =
+      v?.keyword === 'additionalProperties'
+        ? `unknown field "${(v.params as { additionalProperty?: string }).additionalProperty}"`
+        : (v?.message ?? 'is invalid');
+    return {
+      status: 400,
+      body: {
+        error: 'invalid_request',
+        message: `${where || 'request'}: ${what}.`,
+        field: where || undefined,
+      },
+    };
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { status: fe.statusCode, body: { error: clientErrorName(fe), message: clientErrorMessage(fe) } };
+  }
+  return {
+    status: 500,
+    body: { error: 'internal', message: 'Internal error; the server log has the details.' },
+  };
+}
+
+export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { status, body } = errorResponse(err);
+  if (status >= 500) request.log.error({ err }, 'request failed');
+  return reply.code(status).send(body);
+}
+
+function clientErrorName(err: Partial<FastifyError>): string {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'body_too_large';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'unsupported_media_type';
+    default:
+      return 'invalid_request';
+  }
+}
+
+function clientErrorMessage(err: Partial<FastifyError>): string {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'The request body is too large.';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'Send the body as JSON with Content-Type: application/json.';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'The body is empty; send a JSON object.';
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return `The body is not valid JSON: ${err.message}`;
+    default:
+      return err.message ?? 'Bad request.';
+  }
+}

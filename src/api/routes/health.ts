@@ -1,0 +1,15 @@
+import type { FastifyInstance } from 'fastify';
+import type { ApiDeps } from '../server.js';
+
+export function healthRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.get('/healthz', async (_request, reply) => {
+    try {
+      await deps.runs.client.connection.withDeadline(Date.now() + 2000, () =>
+        deps.runs.client.connection.workflowService.getSystemInfo({}),
+      );
+      return { ok: true, temporal: 'reachable' };
+    } catch (err) {
+      return reply.code(503).send({ ok: false, temporal: 'unreachable', message: (err as Error).message });
+    }
+  });
+}

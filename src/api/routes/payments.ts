@@ -1,0 +1,49 @@
+// The original design's endpoints. `/v1/payments` is a thin use of the run contract; `/traditional`
+// runs the script directly, with no idempotency, to show the problem SuperScript solves.
+import type { FastifyInstance } from 'fastify';
+import { validateArgs } from '../../config/scripts.js';
+import { outcomeOf, runProcess } from '../../runner/run-process.js';
+import { scriptProcess } from '../../runner/script-process.js';
+import { paymentSpec } from '../../runs/requests.js';
+import { PAYMENT_SCRIPT } from '../../workflows/contract.js';
+import { sendRun } from '../respond.js';
+import { refuseOtherMethods, type ApiDeps } from '../server.js';
+import { parseWait } from '../wait.js';
+
+const orderSchema = {
+  type: 'object',
+  required: ['orderId', 'amount'],
+  additionalProperties: false,
+  properties: { orderId: { type: 'string' }, amount: { type: 'number' } },
+} as const;
+
+interface Order {
+  Body: { orderId: string; amount: number };
+  Querystring: { wait?: string };
+}
+
+export function paymentRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.post<Order>('/v1/payments', { schema: { body: orderSchema } }, async (request, reply) => {
+    const wait = parseWait(request.query.wait, deps.waitMs);
+    const spec = paymentSpec(deps.registry, deps.taskQueue, request.body);
+    const outcome = await deps.runs.startOrAttach(spec, wait);
+    return sendRun(reply, outcome, `/v1/runs/${spec.workflowId}`);
+  });
+
+  app.post<Order>('/v1/payments/traditional', { schema: { body: orderSchema } }, async (request) => {
+    const spec = deps.registry.get(PAYMENT_SCRIPT);
+    const args = validateArgs(spec, request.body);
+    const {
+      timedOut: _t,
+      cancelled: _c,
+      ...result
+    } = await runProcess(scriptProcess(spec, args, deps.dataDir));
+    return {
+      idempotent: false,
+      result: { ...result, outcome: outcomeOf({ ...result, timedOut: _t, cancelled: _c }) },
+    };
+  });
+
+  refuseOtherMethods(app, '/v1/payments', ['POST']);
+  refuseOtherMethods(app, '/v1/payments/traditional', ['POST']);
+}

@@ -1,0 +1,88 @@
+// The run contract for any registered script: start-or-attach by idempotency key, read, list, cancel, retry.
+import type { FastifyInstance } from 'fastify';
+import { InvalidRequestError } from '../../errors.js';
+import { validateKey } from '../../runs/keys.js';
+import { runsQuery } from '../../runs/list-query.js';
+import { scriptRunSpec } from '../../runs/requests.js';
+import { retryRun } from '../../runs/retry.js';
+import { sendRun } from '../respond.js';
+import { refuseOtherMethods, type ApiDeps } from '../server.js';
+import { parseWait } from '../wait.js';
+
+const runBodySchema = {
+  type: 'object',
+  required: ['script'],
+  additionalProperties: false,
+  properties: { script: { type: 'string' }, args: { type: 'object' }, key: { type: 'string' } },
+} as const;
+
+const retryBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { by: { type: 'string', maxLength: 200 }, reason: { type: 'string', maxLength: 1000 } },
+} as const;
+
+interface RunRoute {
+  Body: { script: string; args?: Record<string, unknown>; key?: string };
+  Querystring: { wait?: string };
+  Headers: { 'idempotency-key'?: string };
+}
+interface IdRoute {
+  Params: { id: string };
+  Querystring: { wait?: string };
+  Body?: { by?: string; reason?: string };
+}
+interface ListRoute {
+  Querystring: { status?: string; script?: string; since?: string; until?: string; limit?: string };
+}
+
+export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.post<RunRoute>('/v1/runs', { schema: { body: runBodySchema } }, async (request, reply) => {
+    const wait = parseWait(request.query.wait, deps.waitMs);
+    const header = request.headers['idempotency-key'];
+    const { key: bodyKey, ...rest } = request.body;
+    if (header !== undefined && bodyKey !== undefined && header !== bodyKey) {
+      throw new InvalidRequestError(
+        'The Idempotency-Key header and "key" in the body differ; send one.',
+        'key',
+      );
+    }
+    const key = header ?? bodyKey;
+    const spec = scriptRunSpec(deps.registry, deps.taskQueue, {
+      args: {},
+      ...rest,
+      key: key === undefined ? undefined : validateKey(key),
+    });
+    const outcome = await deps.runs.startOrAttach(spec, wait);
+    return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(spec.workflowId)}`);
+  });
+
+  app.get<ListRoute>('/v1/runs', async (request) => {
+    const { query, limit } = runsQuery(request.query);
+    return { runs: await deps.runs.list(query, limit) };
+  });
+
+  app.get<IdRoute>('/v1/runs/:id', async (request) => deps.runs.read(validateKey(request.params.id, 'id')));
+
+  app.post<IdRoute>('/v1/runs/:id/cancel', async (request) => {
+    const run = await deps.runs.cancel(validateKey(request.params.id, 'id'));
+    return { ...run, status: 'cancelling' };
+  });
+
+  app.post<IdRoute>(
+    '/v1/runs/:id/retry',
+    { schema: { body: { ...retryBodySchema, nullable: true } } },
+    async (request, reply) => {
+      const id = validateKey(request.params.id, 'id');
+      const wait = parseWait(request.query.wait, deps.waitMs);
+      const who = { by: request.body?.by ?? `api ${request.ip}`, reason: request.body?.reason };
+      const outcome = await retryRun(deps.runs, deps.registry, deps.taskQueue, id, who, wait);
+      return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(id)}`);
+    },
+  );
+
+  refuseOtherMethods(app, '/v1/runs', ['GET', 'POST']);
+  refuseOtherMethods(app, '/v1/runs/:id', ['GET']);
+  refuseOtherMethods(app, '/v1/runs/:id/cancel', ['POST']);
+  refuseOtherMethods(app, '/v1/runs/:id/retry', ['POST']);
+}

@@ -1,0 +1,138 @@
+// `superscript exec --key K -- command args...`: exactly once as a command prefix, for cron lines and CI.
+//
+// The command runs here, in this process, never on a shared worker: this process hosts the activity of
+// its own run on a private task queue, and that activity runs only the argv this process was given.
+// The run's workflow goes to `<task queue>-exec`, polled by every `exec` process, so if this process dies
+// mid-command, the next `exec` of the key settles the run (as outcome_unknown) instead of waiting forever.
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/activity';
+import { Worker } from '@temporalio/worker';
+import { connectClient, connectWorker, temporalTarget } from '../../config/temporal-connection.js';
+import { executeInActivity } from '../../activities/execute.js';
+import type { RunActivityInput } from '../../activities/types.js';
+import { validateKey } from '../../runs/keys.js';
+import type { StartSpec } from '../../runs/requests.js';
+import { Runs, assertSameRequest } from '../../runs/start-or-attach.js';
+import { workflowBundle } from '../../worker/worker.js';
+import {
+  RunFailureTypes,
+  WorkflowTypes,
+  type RunResult,
+  type ScriptRunInput,
+} from '../../workflows/contract.js';
+import type { Context } from '../context.js';
+import { exitCodeFor } from '../exit-codes.js';
+
+export const EXEC_SCRIPT = 'exec';
+
+export interface ExecOptions {
+  key: string;
+  name?: string;
+  timeout: number;
+  heartbeatTimeout: number;
+  retry?: boolean;
+}
+
+export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promise<number> {
+  const key = validateKey(o.key);
+  const [command, ...args] = argv;
+  if (!command) throw new Error('unreachable: commander requires the command');
+  const name = o.name ?? path.basename(command);
+  const target = temporalTarget();
+  const [connection, client] = await Promise.all([connectWorker(target), connectClient(target)]);
+  const runs = new Runs(client);
+  const privateQueue = `${ctx.settings.taskQueue}-exec-${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const workflowQueue = `${ctx.settings.taskQueue}-exec`;
+
+  const input: ScriptRunInput = {
+    script: EXEC_SCRIPT,
+    args: { name, argv: JSON.stringify(argv) },
+    key,
+    activityTaskQueue: privateQueue,
+    policy: {
+      startToCloseTimeoutMs: (o.timeout + 70) * 1000,
+      heartbeatTimeoutMs: o.heartbeatTimeout * 1000,
+      maximumAttempts: 1,
+    },
+  };
+  const spec: StartSpec = {
+    workflowId: key,
+    workflowType: WorkflowTypes.script,
+    input,
+    request: { script: EXEC_SCRIPT, args: input.args },
+    taskQueue: workflowQueue,
+  };
+
+  let ranHere = false;
+  const runCommand = async (activity: RunActivityInput): Promise<RunResult> => {
+    // Only ever the command this process was started with, whatever arrived over the wire.
+    if (activity.args.argv !== input.args.argv) {
+      throw ApplicationFailure.create({
+        type: RunFailureTypes.notRegistered,
+        message: 'This exec process runs only its own command.',
+        nonRetryable: true,
+      });
+    }
+    ranHere = true;
+    return executeInActivity(activity, {
+      command,
+      args,
+      env: { ...(process.env as Record<string, string>) },
+      cwd: process.cwd(),
+      timeoutMs: o.timeout * 1000,
+      killGraceMs: 5000,
+      maxOutputBytes: 256 * 1024,
+      onStdout: (chunk) => process.stdout.write(chunk),
+      onStderr: (chunk) => process.stderr.write(chunk),
+    });
+  };
+  const bundle = await workflowBundle();
+  const workers = await Promise.all([
+    // No workflow cache: this process is short-lived, and cached (sticky) runs would stall once it exits.
+    Worker.create({
+      connection,
+      namespace: target.namespace,
+      taskQueue: workflowQueue,
+      workflowBundle: bundle,
+      maxCachedWorkflows: 0,
+    }),
+    Worker.create({
+      connection,
+      namespace: target.namespace,
+      taskQueue: privateQueue,
+      activities: { runCommand },
+      maxHeartbeatThrottleInterval: '1 second',
+    }),
+  ]);
+  const running = workers.map((w) => w.run());
+  try {
+    if (o.retry) {
+      const existing = await runs.describe(key);
+      assertSameRequest(spec, existing);
+    }
+    const started = await runs.start(spec, Boolean(o.retry));
+    const view = await runs.outcome(key, started.runId, Infinity);
+    const result = view.result as RunResult | undefined;
+    if (!ranHere && result) {
+      // Someone else ran it: replay what it printed and how it ended.
+      process.stdout.write(result.stdout);
+      process.stderr.write(result.stderr);
+    }
+    if (!ranHere) {
+      process.stderr.write(
+        `superscript: key ${key} already ran (run ${view.runId}, ${view.status}); not run again\n`,
+      );
+    }
+    if (view.status !== 'succeeded' && view.status !== 'failed') {
+      process.stderr.write(`superscript: ${view.message ?? view.status}\n`);
+    }
+    return exitCodeFor(view);
+  } finally {
+    for (const w of workers) w.shutdown();
+    await Promise.all(running);
+    await connection.close();
+    await client.connection.close();
+  }
+}

@@ -1,0 +1,223 @@
+// The `superscript` command line.
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DURABILITY, type Settings } from '../config/settings.js';
+import { ensureTemporalCli } from '../devserver/temporal-cli.js';
+import { InvalidRequestError, KeyConflictError, SuperScriptError } from '../errors.js';
+import { cancel, list, pay, retry, run, status } from './commands/runs.js';
+import { dev } from './commands/dev.js';
+import { exec } from './commands/exec.js';
+import { api, worker } from './commands/serve.js';
+import { loadContext, type Context } from './context.js';
+import { EXIT } from './exit-codes.js';
+
+const program = new Command('superscript')
+  .description('Run non-idempotent scripts exactly once per idempotency key, on Temporal.')
+  .showHelpAfterError()
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.error));
+
+const number = (what: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${what} must be a non-negative number.`);
+  return n;
+};
+const jsonOption = new Option('--json', 'print the run as JSON');
+const waitOption = new Option(
+  '--wait <seconds>',
+  'give up waiting after this long (exit 123); default: until it ends',
+).argParser(number('--wait'));
+
+/** Runs a command and exits with its code; SuperScript's own errors exit 125 (or 120 for a key conflict). */
+function action<A extends unknown[]>(
+  fn: (ctx: Context, ...args: A) => Promise<number | void>,
+  overrides?: (...args: A) => Partial<Settings>,
+) {
+  return async (...args: A) => {
+    try {
+      const code = await fn(loadContext(overrides?.(...args)), ...args);
+      process.exitCode = code ?? 0;
+    } catch (err) {
+      if (!(err instanceof SuperScriptError)) throw err;
+      process.stderr.write(`superscript: ${err.message}\n`);
+      process.exitCode = err instanceof KeyConflictError ? EXIT.keyConflict : EXIT.error;
+    }
+  };
+}
+
+program
+  .command('dev')
+  .description('the embedded default: Temporal dev server + worker + HTTP API, until Ctrl-C')
+  .option('--data-dir <dir>', 'where the ledger and the server state live (SUPERSCRIPT_DATA_DIR)')
+  .option('--port <port>', 'HTTP API port (SUPERSCRIPT_API_PORT)', number('--port'))
+  .option(
+    '--temporal-port <port>',
+    'Temporal gRPC port (SUPERSCRIPT_TEMPORAL_PORT)',
+    number('--temporal-port'),
+  )
+  .option('--ui-port <port>', 'Temporal Web UI port (SUPERSCRIPT_UI_PORT)', number('--ui-port'))
+  .addOption(
+    new Option('--durability <level>', 'how the server state is kept (SUPERSCRIPT_DURABILITY)').choices(
+      DURABILITY,
+    ),
+  )
+  .action(
+    action(
+      (ctx) => dev(ctx),
+      (o: {
+        dataDir?: string;
+        port?: number;
+        temporalPort?: number;
+        uiPort?: number;
+        durability?: Settings['durability'];
+      }) => ({
+        ...(o.dataDir ? { dataDir: path.resolve(o.dataDir) } : {}),
+        ...(o.port !== undefined ? { apiPort: o.port } : {}),
+        ...(o.temporalPort !== undefined ? { temporalPort: o.temporalPort } : {}),
+        ...(o.uiPort !== undefined ? { uiPort: o.uiPort } : {}),
+        ...(o.durability ? { durability: o.durability } : {}),
+      }),
+    ),
+  );
+
+program
+  .command('worker')
+  .description('run a worker against TEMPORAL_ADDRESS (production)')
+  .action(action(worker));
+
+program
+  .command('api')
+  .description('serve the HTTP API against TEMPORAL_ADDRESS (production)')
+  .option('--port <port>', 'port (SUPERSCRIPT_API_PORT)', number('--port'))
+  .action(
+    action(
+      (ctx) => api(ctx),
+      (o: { port?: number }) => (o.port !== undefined ? { apiPort: o.port } : {}),
+    ),
+  );
+
+program
+  .command('pay')
+  .description('collect the payment for an order, exactly once')
+  .argument('<orderId>')
+  .argument('<amount>')
+  .addOption(jsonOption)
+  .addOption(waitOption)
+  .action(
+    action((ctx, orderId: string, amount: string, o: { json?: boolean; wait?: number }) =>
+      pay(ctx, orderId, amount, o),
+    ),
+  );
+
+program
+  .command('run')
+  .description('run a registered script once for a key: superscript run SCRIPT name=value ... --key K')
+  .argument('<script>')
+  .argument('[args...]', 'arguments as name=value')
+  .option('--key <key>', 'idempotency key (required unless the script forms one)')
+  .addOption(jsonOption)
+  .addOption(waitOption)
+  .action(
+    action((ctx, script: string, args: string[], o: { key?: string; json?: boolean; wait?: number }) =>
+      run(ctx, script, args, o),
+    ),
+  );
+
+program
+  .command('status')
+  .description('show a run (or batch) by workflow ID')
+  .argument('<workflowId>')
+  .addOption(jsonOption)
+  .action(action((ctx, id: string, o: { json?: boolean }) => status(ctx, id, o)));
+
+program
+  .command('runs')
+  .description('list runs, newest first')
+  .addOption(
+    new Option('--status <status>').choices([
+      'running',
+      'succeeded',
+      'failed',
+      'cancelled',
+      'terminated',
+      'timed_out',
+    ]),
+  )
+  .option('--script <name>')
+  .option('--since <time>', 'ISO 8601 start time lower bound')
+  .option('--until <time>', 'ISO 8601 start time upper bound')
+  .option('--limit <n>', 'at most this many (default 100)')
+  .addOption(jsonOption)
+  .action(
+    action(
+      (
+        ctx,
+        o: {
+          status?: string;
+          script?: string;
+          since?: string;
+          until?: string;
+          limit?: string;
+          json?: boolean;
+        },
+      ) => list(ctx, o, o),
+    ),
+  );
+
+program
+  .command('retry')
+  .description('explicitly run again a run that failed, timed out, was cancelled or has an unknown outcome')
+  .argument('<workflowId>')
+  .option('--reason <text>', 'recorded in the new run')
+  .option('--by <who>', 'recorded in the new run (default: cli $USER)')
+  .addOption(jsonOption)
+  .addOption(waitOption)
+  .action(
+    action((ctx, id: string, o: { reason?: string; by?: string; json?: boolean; wait?: number }) =>
+      retry(ctx, id, o),
+    ),
+  );
+
+program
+  .command('cancel')
+  .description("cancel a running run: its script's whole process group is ended")
+  .argument('<workflowId>')
+  .action(action((ctx, id: string) => cancel(ctx, id)));
+
+program
+  .command('exec')
+  .description('run COMMAND once per key, here; a repeat replays its output and exit code')
+  .requiredOption('--key <key>', 'idempotency key')
+  .option('--name <name>', 'a name for the command (default: its file name); part of what the key stands for')
+  .option('--timeout <seconds>', 'end the command after this long', number('--timeout'), 3600)
+  .option(
+    '--heartbeat-timeout <seconds>',
+    'declare the outcome unknown if this process is silent this long',
+    number('--heartbeat-timeout'),
+    10,
+  )
+  .option('--retry', 'run again if the last run for this key failed, timed out, was cancelled or is unknown')
+  .argument('<command...>', 'the command and its arguments, after --')
+  .action(
+    action(
+      (
+        ctx,
+        argv: string[],
+        o: { key: string; name?: string; timeout: number; heartbeatTimeout: number; retry?: boolean },
+      ) => exec(ctx, argv, o),
+    ),
+  );
+
+program
+  .command('setup')
+  .description('find or build the Temporal CLI (done on first use anyway)')
+  .action(async () => {
+    const cli = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
+    process.stdout.write(`Temporal CLI: ${cli}\n`);
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  process.stderr.write(
+    `superscript: ${err instanceof InvalidRequestError ? err.message : ((err as Error).stack ?? String(err))}\n`,
+  );
+  process.exit(EXIT.error);
+});

@@ -1,0 +1,44 @@
+// How a run is shown at a terminal.
+import type { RunView, StartOrAttach } from '../runs/start-or-attach.js';
+import type { RunResult } from '../workflows/contract.js';
+
+export function printRun(outcome: Partial<StartOrAttach> & { run: RunView }, json: boolean): void {
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify({ ...outcome.run, executed: outcome.executed, replayed: outcome.replayed }, null, 2)}\n`,
+    );
+    return;
+  }
+  const { run } = outcome;
+  const how =
+    outcome.executed === undefined
+      ? ''
+      : outcome.executed
+        ? ' (executed by this request)'
+        : outcome.replayed
+          ? ' (already done: stored result replayed, nothing ran)'
+          : ' (attached to the run in flight, nothing ran twice)';
+  const lines = [`${run.workflowId}  ${run.status}${how}`, `  run ${run.runId}`];
+  const result = run.result as RunResult | undefined;
+  if (result && 'exitCode' in result) {
+    lines.push(
+      `  exit ${result.exitCode ?? result.signal ?? '-'}, ${result.durationMs} ms, attempt ${result.attempt}, ${result.startedAt}`,
+    );
+    if (result.stdout)
+      lines.push('  stdout:', indent(result.stdout) + (result.stdoutTruncated ? '\n    [truncated]' : ''));
+    if (result.stderr)
+      lines.push('  stderr:', indent(result.stderr) + (result.stderrTruncated ? '\n    [truncated]' : ''));
+  } else if (run.result) {
+    lines.push(indent(JSON.stringify(run.result, null, 2)));
+  }
+  if (run.message && run.status !== 'succeeded') lines.push(`  ${run.message}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function indent(text: string): string {
+  return text
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
+}

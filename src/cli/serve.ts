@@ -1,0 +1,73 @@
+// The long-running parts, each returning how to stop it: a worker, the HTTP API, the embedded server.
+import path from 'node:path';
+import { buildApi } from '../api/server.js';
+import { connectClient, connectWorker, type TemporalTarget } from '../config/temporal-connection.js';
+import { DevServer } from '../devserver/dev-server.js';
+import { ensureTemporalCli } from '../devserver/temporal-cli.js';
+import { Runs } from '../runs/start-or-attach.js';
+import { checkRetention } from '../runs/retention.js';
+import { createWorker } from '../worker/worker.js';
+import type { Context } from './context.js';
+import type { StopStep } from './shutdown.js';
+
+export async function serveWorker(ctx: Context, target: TemporalTarget): Promise<StopStep> {
+  const [connection, client] = await Promise.all([connectWorker(target), connectClient(target)]);
+  await checkRetention(client, ctx.settings.minRetentionDays, ctx.log);
+  const worker = await createWorker({
+    connection,
+    client,
+    namespace: target.namespace,
+    taskQueue: ctx.settings.taskQueue,
+    registry: ctx.registry,
+    dataDir: ctx.settings.dataDir,
+    shutdownGraceMs: ctx.settings.shutdownGraceMs,
+  });
+  const running = worker.run();
+  ctx.log.info({ taskQueue: ctx.settings.taskQueue, scripts: ctx.registry.names() }, 'worker running');
+  return {
+    name: 'worker',
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await client.connection.close();
+    },
+  };
+}
+
+export async function serveApi(ctx: Context, target: TemporalTarget): Promise<StopStep & { url: string }> {
+  const client = await connectClient(target);
+  const app = buildApi({
+    runs: new Runs(client),
+    registry: ctx.registry,
+    taskQueue: ctx.settings.taskQueue,
+    dataDir: ctx.settings.dataDir,
+    waitMs: ctx.settings.waitMs,
+    logLevel: ctx.settings.logLevel,
+  });
+  const url = await app.listen({ host: ctx.settings.apiHost, port: ctx.settings.apiPort });
+  return {
+    name: 'api',
+    url,
+    stop: async () => {
+      await app.close();
+      await client.connection.close();
+    },
+  };
+}
+
+export async function serveDevServer(ctx: Context): Promise<StopStep & { server: DevServer }> {
+  const cliPath = await ensureTemporalCli({
+    explicitPath: ctx.settings.temporalCliPath,
+    log: (l) => ctx.log.info(l),
+  });
+  const server = await DevServer.start({
+    cliPath,
+    port: ctx.settings.temporalPort,
+    uiPort: ctx.settings.uiPort,
+    dbFile: path.join(ctx.settings.dataDir, 'temporal.sqlite'),
+    durability: ctx.settings.durability,
+    extraArgs: ctx.settings.devServerArgs,
+  });
+  return { name: 'temporal dev server', server, stop: () => server.stop() };
+}

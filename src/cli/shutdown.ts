@@ -1,0 +1,32 @@
+// Graceful shutdown on Ctrl-C / SIGTERM: steps run in order (API, then worker, then server); a second
+// signal exits at once.
+import type { Logger } from 'pino';
+
+export type StopStep = { name: string; stop: () => Promise<void> };
+
+export function stopOnSignals(log: Logger, steps: StopStep[]): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: exiting now');
+        process.exit(130);
+      }
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      void (async () => {
+        for (const step of steps) {
+          try {
+            await step.stop();
+            log.info(`${step.name} stopped`);
+          } catch (err) {
+            log.error({ err }, `${step.name} failed to stop cleanly`);
+          }
+        }
+        resolve();
+      })();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}

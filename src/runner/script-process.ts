@@ -1,0 +1,36 @@
+// How a registered script is launched: its argv from the validated arguments, a controlled environment,
+// the data folder as working directory, and the limits from its registry entry.
+import path from 'node:path';
+import { scriptArgv, type ScriptSpec } from '../config/scripts.js';
+import type { ScriptArgs } from '../workflows/contract.js';
+import type { ProcessSpec } from './run-process.js';
+
+export function scriptProcess(
+  spec: ScriptSpec,
+  args: ScriptArgs,
+  dataDir: string,
+): ProcessSpec & { cwd: string } {
+  return {
+    command: spec.path,
+    args: scriptArgv(spec, args),
+    cwd: path.resolve(dataDir),
+    env: scriptEnv(spec, dataDir),
+    timeoutMs: spec.timeoutSeconds * 1000,
+    killGraceMs: spec.killGraceSeconds * 1000,
+    maxOutputBytes: spec.maxOutputBytes,
+  };
+}
+
+/** A few basics, the script's own values, and the worker variables it asked for by name. */
+function scriptEnv(spec: ScriptSpec, dataDir: string): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/',
+    LANG: 'C.UTF-8',
+  };
+  for (const name of spec.passEnv) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return { ...env, ...spec.env, SUPERSCRIPT_SCRIPT: spec.name, SUPERSCRIPT_DATA_DIR: path.resolve(dataDir) };
+}

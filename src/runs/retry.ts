@@ -1,0 +1,55 @@
+// An explicit retry: the only way a key runs again. Allowed for a run that failed, timed out, was
+// cancelled or ended with its outcome unknown; never for one that succeeded or is still running.
+import type { ScriptRegistry } from '../config/scripts.js';
+import { RunStateError } from '../errors.js';
+import { WorkflowTypes, type RetryOf } from '../workflows/contract.js';
+import { paymentSpec, scriptRunSpec, type StartSpec } from './requests.js';
+import { requestOf, type Runs, type StartOrAttach } from './start-or-attach.js';
+
+export async function retryRun(
+  runs: Runs,
+  registry: ScriptRegistry,
+  taskQueue: string,
+  workflowId: string,
+  who: { by: string; reason?: string },
+  waitMs: number,
+): Promise<StartOrAttach> {
+  const previous = await runs.describe(workflowId);
+  const status = previous.status.name;
+  if (status === 'RUNNING')
+    throw new RunStateError(`Run "${workflowId}" is still running; wait for it or cancel it first.`);
+  if (status === 'COMPLETED') {
+    throw new RunStateError(
+      `Run "${workflowId}" succeeded; a key that succeeded is never run again. Use a new key.`,
+    );
+  }
+  const request = requestOf(previous);
+  const retryOf: RetryOf = {
+    runId: previous.runId,
+    by: who.by,
+    ...(who.reason ? { reason: who.reason } : {}),
+  };
+  let spec: StartSpec;
+  if (previous.type === WorkflowTypes.payment && request) {
+    spec = paymentSpec(
+      registry,
+      taskQueue,
+      request.args as { orderId?: unknown; amount?: unknown } as { orderId: unknown; amount: unknown },
+    );
+  } else if (previous.type === WorkflowTypes.script && request) {
+    spec = scriptRunSpec(registry, taskQueue, {
+      script: request.script,
+      args: request.args,
+      key: workflowId,
+    });
+  } else {
+    throw new RunStateError(
+      `Run "${workflowId}" is a ${previous.type}; only script and payment runs can be retried here` +
+        ' (retry an `exec` run by running `superscript exec --retry` where it ran).',
+    );
+  }
+  spec = { ...spec, input: { ...(spec.input as object), retryOf } };
+  const started = await runs.start(spec, true);
+  const run = await runs.outcome(workflowId, started.runId, waitMs);
+  return { executed: started.executed, replayed: started.replayed, run };
+}
