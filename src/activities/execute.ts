@@ -41,13 +41,7 @@ export async function executeInActivity(
   const { timedOut, cancelled, ...output } = outcome;
   const result: RunResult = {
     ...output,
-    outcome: cancelled
-      ? 'cancelled'
-      : timedOut
-        ? 'timed_out'
-        : outcome.exitCode === 0
-          ? 'succeeded'
-          : 'failed',
+    outcome: outcomeOf(outcome),
     attempt,
     workflowId: input.workflowId,
     runId: input.runId,
