@@ -33,15 +33,9 @@ export function paymentRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<Order>('/v1/payments/traditional', { schema: { body: orderSchema } }, async (request) => {
     const spec = deps.registry.get(PAYMENT_SCRIPT);
     const args = validateArgs(spec, request.body);
-    const {
-      timedOut: _t,
-      cancelled: _c,
-      ...result
-    } = await runProcess(scriptProcess(spec, args, deps.dataDir));
-    return {
-      idempotent: false,
-      result: { ...result, outcome: outcomeOf({ ...result, timedOut: _t, cancelled: _c }) },
-    };
+    const outcome = await runProcess(scriptProcess(spec, args, deps.dataDir));
+    const { timedOut: _timedOut, cancelled: _cancelled, ...result } = outcome;
+    return { idempotent: false, result: { ...result, outcome: outcomeOf(outcome) } };
   });
 
   refuseOtherMethods(app, '/v1/payments', ['POST']);
