@@ -13,8 +13,8 @@ export interface DevServerOptions {
   port: number;
   /** Web UI port; omit for a headless server. */
   uiPort?: number;
-  /** SQLite file; ignored when durability is `memory`. */
-  dbFile: string;
+  /** SQLite file; required unless durability is `memory`. */
+  dbFile?: string;
   durability: Durability;
   /** Extra `start-dev` arguments, e.g. more --dynamic-config-value. */
   extraArgs?: string[];
@@ -65,6 +65,7 @@ export class DevServer {
     args.push(...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']));
     args.push('--search-attribute', `${SCRIPT_SEARCH_ATTRIBUTE}=Keyword`, ...TUNING);
     if (opts.durability !== 'memory') {
+      if (!opts.dbFile) throw new TypeError('DevServer: dbFile is required unless durability is memory');
       mkdirSync(path.dirname(opts.dbFile), { recursive: true });
       args.push('--db-filename', opts.dbFile);
       for (const pragma of PRAGMAS[opts.durability]) args.push('--sqlite-pragma', pragma);

@@ -1,0 +1,141 @@
+// The real stack for tests: a Temporal dev server (the one test/run.ts started, or our own when a file is
+// run alone), a worker on a task queue of this file's own, and optionally the HTTP API.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { buildApi } from '../../src/api/server.js';
+import { loadRegistry, type ScriptRegistry } from '../../src/config/scripts.js';
+import { connectClient, connectWorker, temporalTarget } from '../../src/config/temporal-connection.js';
+import { DevServer } from '../../src/devserver/dev-server.js';
+import { freePort } from '../../src/devserver/free-port.js';
+import { ensureTemporalCli } from '../../src/devserver/temporal-cli.js';
+import { Runs } from '../../src/runs/start-or-attach.js';
+import { createWorker } from '../../src/worker/worker.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+export const REGISTRY_FILE = path.join(FIXTURES, 'registry.json');
+
+let ownServer: Promise<DevServer> | undefined;
+
+/** The address of the suite's Temporal server; starts one for this process if test/run.ts did not. */
+export async function temporalAddress(): Promise<string> {
+  if (process.env.TEMPORAL_ADDRESS) return process.env.TEMPORAL_ADDRESS;
+  ownServer ??= (async () => {
+    const cliPath = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
+    const server = await DevServer.start({ cliPath, port: await freePort(), durability: 'memory' });
+    process.once('exit', () => void server.kill());
+    return server;
+  })();
+  return (await ownServer).address;
+}
+
+export interface Stack {
+  client: Client;
+  runs: Runs;
+  registry: ScriptRegistry;
+  taskQueue: string;
+  dataDir: string;
+  address: string;
+  api?: { app: FastifyInstance; url: string };
+  /** A second worker on the same task queue, e.g. to take over from one that was killed. */
+  addWorker(): Promise<() => Promise<void>>;
+  /** Lines of the payment ledger in this stack's data folder. */
+  ledger(): string[];
+  /** Lines of a sleeper script's execution log. */
+  executions(tag: string): string[];
+  stop(): Promise<void>;
+}
+
+let queueCounter = 0;
+
+export async function startStack(opts: { api?: boolean; worker?: boolean } = {}): Promise<Stack> {
+  const address = await temporalAddress();
+  const target = temporalTarget(address);
+  const client = await connectClient(target);
+  const registry = loadRegistry(REGISTRY_FILE);
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'superscript-test-'));
+  const taskQueue = `test-${process.pid}-${++queueCounter}-${Date.now()}`;
+  const runs = new Runs(client);
+  process.env.PAYMENT_DELAY_SECONDS ??= '0.05';
+  const stops: (() => Promise<void>)[] = [];
+
+  const addWorker = async (): Promise<() => Promise<void>> => {
+    const connection: NativeConnection = await connectWorker(target);
+    const worker: Worker = await createWorker({
+      connection,
+      client,
+      namespace: target.namespace,
+      taskQueue,
+      registry,
+      dataDir,
+      shutdownGraceMs: 0,
+    });
+    const running = worker.run();
+    const stop = async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    };
+    stops.push(stop);
+    return stop;
+  };
+  if (opts.worker !== false) await addWorker();
+
+  let api: Stack['api'];
+  if (opts.api) {
+    const app = buildApi({ runs, registry, taskQueue, dataDir, waitMs: 30_000, logLevel: 'silent' });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    api = { app, url };
+  }
+
+  const lines = (file: string) => {
+    try {
+      return readFileSync(path.join(dataDir, file), 'utf8').split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
+  return {
+    client,
+    runs,
+    registry,
+    taskQueue,
+    dataDir,
+    address,
+    api,
+    addWorker,
+    ledger: () => lines('ledger.log'),
+    executions: (tag) => lines(`executions-${tag}.log`),
+    stop: async () => {
+      await api?.app.close();
+      for (const stop of stops.reverse()) await stop();
+      await client.connection.close();
+    },
+  };
+}
+
+/** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Whether a process is alive (signal 0 probes without signalling). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
