@@ -15,7 +15,9 @@ const files = readdirSync(path.join(ROOT, 'test'))
   .filter((f) => f.endsWith('.test.ts') && (only.length === 0 || only.some((o) => f.includes(o))))
   .map((f) => path.join('test', f));
 
-console.log(`Temporal dev server ${server.address} (${cliPath}); Node ${process.version}; ${files.length} test files`);
+console.log(
+  `Temporal dev server ${server.address} (${cliPath}); Node ${process.version}; ${files.length} test files`,
+);
 const started = Date.now();
 const code = await new Promise<number>((resolve) => {
   const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {

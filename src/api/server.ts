@@ -29,6 +29,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     // Validate exactly what was sent: no silent stripping of unknown fields, no type coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
   });
+  // JSON only: a text/plain body is refused with 415, not parsed as a string.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
   app.setNotFoundHandler((request, reply) =>
     reply

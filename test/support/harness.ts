@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
 import { buildApi } from '../../src/api/server.js';
 import { loadRegistry, type ScriptRegistry } from '../../src/config/scripts.js';
 import { connectClient, connectWorker, temporalTarget } from '../../src/config/temporal-connection.js';
@@ -19,6 +19,9 @@ import { createWorker } from '../../src/worker/worker.js';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 export const REGISTRY_FILE = path.join(FIXTURES, 'registry.json');
+
+// Worker life-cycle lines are noise in test output; warnings and errors still show.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 
 let ownServer: Promise<DevServer> | undefined;
 
@@ -120,7 +123,11 @@ export async function startStack(opts: { api?: boolean; worker?: boolean } = {})
 }
 
 /** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

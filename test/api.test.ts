@@ -1,0 +1,164 @@
+// The HTTP API over real HTTP, against the real server: payments, traditional, batches, runs, health,
+// and the promise that bad input gets a clear 4xx and starts nothing.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { BatchResult, RunResult } from '../src/workflows/contract.js';
+import { startStack, type Stack } from './support/harness.js';
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack({ api: true });
+});
+after(() => stack.stop());
+
+const uid = () => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${stack.api!.url}${path}`, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+const charges = (orderId: string) => stack.ledger().filter((l) => l.includes(` ${orderId} `)).length;
+
+test('GET /healthz reports Temporal reachable', async () => {
+  const res = await call('GET', '/healthz');
+  assert.equal(res.status, 200);
+  assert.deepEqual(res.body, { ok: true, temporal: 'reachable' });
+});
+
+test('POST /v1/payments runs once; a later duplicate gets the stored result, marked as a replay', async () => {
+  const orderId = `api-${uid()}`;
+  const first = await call('POST', '/v1/payments', { orderId, amount: 10 });
+  assert.equal(first.status, 200);
+  assert.equal(first.headers.get('idempotent-replayed'), 'false');
+  assert.equal(first.body.executed, true);
+  assert.equal(first.body.status, 'succeeded');
+  assert.equal(first.body.workflowId, `payment-${orderId}`);
+  const second = await call('POST', '/v1/payments', { orderId, amount: 10 });
+  assert.equal(second.status, 200);
+  assert.equal(second.headers.get('idempotent-replayed'), 'true');
+  assert.equal(second.body.executed, false);
+  assert.equal(second.body.replayed, true);
+  assert.deepEqual(second.body.result, first.body.result, 'byte-identical stored result');
+  assert.equal(charges(orderId), 1);
+});
+
+test('POST /v1/payments/traditional runs the script every time', async () => {
+  const orderId = `trad-${uid()}`;
+  const results = await Promise.all(
+    [1, 2, 3].map(() => call('POST', '/v1/payments/traditional', { orderId, amount: 1 })),
+  );
+  for (const r of results) {
+    assert.equal(r.status, 200);
+    assert.equal(r.body.idempotent, false);
+    assert.equal(r.body.result.exitCode, 0);
+  }
+  assert.equal(charges(orderId), 3);
+});
+
+test('a batch over HTTP: 202 with a Location, then its result under GET /v1/batches/:id', async () => {
+  const charged = `hb-pre-${uid()}`;
+  await call('POST', '/v1/payments', { orderId: charged, amount: 4 });
+  const batchId = `hb-${uid()}`;
+  const orders = [
+    { orderId: charged, amount: 4 },
+    { orderId: `hb-new-${uid()}`, amount: 4 },
+  ];
+  const started = await call('POST', '/v1/batches', { batchId, orders });
+  assert.equal(started.status, 202);
+  assert.equal(started.headers.get('location'), `/v1/batches/${batchId}`);
+  assert.equal(started.body.batchId, batchId);
+  let view;
+  for (let i = 0; i < 100; i++) {
+    view = await call('GET', `/v1/batches/${batchId}`);
+    if (view.body.status !== 'running') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(view!.status, 200);
+  assert.equal(view!.body.status, 'succeeded');
+  const result = view!.body.result as BatchResult;
+  assert.deepEqual([result.executed, result.alreadyDone], [1, 1]);
+  const again = await call('POST', '/v1/batches?wait=10s', { batchId, orders });
+  assert.equal(again.status, 200, 'the same batch ID attaches to the finished batch');
+  assert.equal(again.body.replayed, true);
+  assert.equal(charges(charged), 1);
+});
+
+test('a batch without an ID gets one', async () => {
+  const res = await call('POST', '/v1/batches', { orders: [{ orderId: `anon-${uid()}`, amount: 1 }] });
+  assert.equal(res.status, 202);
+  assert.match(res.body.batchId, /^[0-9a-f-]{36}$/);
+});
+
+test('GET /v1/runs/:id reads a run; an unknown ID is 404', async () => {
+  const orderId = `read-${uid()}`;
+  await call('POST', '/v1/payments', { orderId, amount: 2 });
+  const res = await call('GET', `/v1/runs/payment-${orderId}`);
+  assert.equal(res.status, 200);
+  assert.equal(res.body.status, 'succeeded');
+  assert.equal(res.body.workflowType, 'SinglePaymentCollectionWorkflow');
+  assert.deepEqual(res.body.request, { script: 'collect-payment', args: { orderId, amount: 2 } });
+  assert.equal((res.body.result as RunResult).exitCode, 0);
+  assert.ok(res.body.startedAt && res.body.closedAt);
+  const missing = await call('GET', `/v1/runs/payment-nope-${uid()}`);
+  assert.equal(missing.status, 404);
+  assert.match(missing.body.message, /No run with workflow ID/);
+});
+
+test('bad input gets a 4xx naming the problem and starts nothing', async () => {
+  const orderId = `bad-${uid()}`;
+  const cases: [string, string, unknown, number, RegExp, Record<string, string>?][] = [
+    ['POST', '/v1/payments', { orderId }, 400, /amount/],
+    ['POST', '/v1/payments', { orderId, amount: '10' }, 400, /amount.*number/],
+    ['POST', '/v1/payments', { orderId, amount: -5 }, 400, /at least 0.01/],
+    ['POST', '/v1/payments', { orderId: `${orderId};rm -rf /`, amount: 5 }, 400, /orderId.*must match/],
+    ['POST', '/v1/payments', { orderId, amount: 5, extra: true }, 400, /unknown field "extra"/],
+    ['POST', '/v1/payments', '{"orderId": ', 400, /not valid JSON/],
+    ['POST', '/v1/payments', 'orderId=1', 415, /application\/json/, { 'content-type': 'text/plain' }],
+    ['GET', '/v1/payments', undefined, 405, /accepts POST/],
+    ['POST', '/v1/batches', { orders: [] }, 400, /non-empty/],
+    [
+      'POST',
+      '/v1/batches',
+      {
+        orders: [
+          { orderId, amount: 1 },
+          { orderId, amount: 1 },
+        ],
+      },
+      400,
+      /appears twice/,
+    ],
+    ['POST', '/v1/batches', { batchId: '../x', orders: [{ orderId, amount: 1 }] }, 400, /batchId/],
+    ['POST', '/v1/payments?wait=forever', { orderId, amount: 5 }, 400, /wait/],
+    ['GET', '/v1/nothing', undefined, 404, /No route/],
+  ];
+  for (const [method, path, body, status, message, headers] of cases) {
+    const res = await call(method, path, body, headers);
+    assert.equal(
+      res.status,
+      status,
+      `${method} ${path} ${JSON.stringify(body)} → ${JSON.stringify(res.body)}`,
+    );
+    assert.match(res.body.message, message, `${method} ${path}`);
+  }
+  await assert.rejects(stack.runs.describe(`payment-${orderId}`), /No run/);
+  assert.equal(charges(orderId), 0);
+});
+
+test('50 concurrent identical requests make one charge, and all 50 callers get the same result', async () => {
+  const orderId = `storm-${uid()}`;
+  const responses = await Promise.all(
+    Array.from({ length: 50 }, () => call('POST', '/v1/payments', { orderId, amount: 7 })),
+  );
+  assert.ok(responses.every((r) => r.status === 200));
+  assert.equal(new Set(responses.map((r) => r.body.runId)).size, 1, 'one run');
+  assert.equal(new Set(responses.map((r) => JSON.stringify(r.body.result))).size, 1, 'one result');
+  assert.equal(responses.filter((r) => r.body.executed).length, 1, 'exactly one request executed it');
+  assert.equal(charges(orderId), 1);
+});

@@ -1,0 +1,131 @@
+// The script runner: argv, capture, caps, timeouts, cancellation and the reaper. Real processes, no server.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { runProcess, type ProcessSpec } from '../src/runner/run-process.js';
+import { ROOT, alive, eventually } from './support/harness.js';
+
+const base = (over: Partial<ProcessSpec>): ProcessSpec => ({
+  command: 'bash',
+  args: ['-c', 'true'],
+  env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+  timeoutMs: 10_000,
+  killGraceMs: 500,
+  maxOutputBytes: 1024,
+  ...over,
+});
+
+test('captures stdout, stderr and the exit code; arguments are argv, never shell', async () => {
+  const out = await runProcess(
+    base({ args: ['-c', 'echo "out:$1"; echo "err:$1" >&2; exit 3', 'script', '$(touch /tmp/pwned); `id`'] }),
+  );
+  assert.equal(out.exitCode, 3);
+  assert.equal(out.stdout, 'out:$(touch /tmp/pwned); `id`\n');
+  assert.equal(out.stderr, 'err:$(touch /tmp/pwned); `id`\n');
+  assert.equal(out.timedOut, false);
+  assert.ok(out.durationMs >= 0 && Date.parse(out.endedAt) >= Date.parse(out.startedAt));
+});
+
+test('output beyond the cap is cut and flagged', async () => {
+  const out = await runProcess(
+    base({ args: ['-c', 'head -c 5000 /dev/zero | tr "\\0" x'], maxOutputBytes: 100 }),
+  );
+  assert.equal(out.stdout.length, 100);
+  assert.equal(out.stdoutTruncated, true);
+  assert.equal(out.stderrTruncated, false);
+});
+
+test('the environment is exactly what was given', async () => {
+  const out = await runProcess(base({ command: 'env', args: [], env: { ONLY: 'this' } }));
+  assert.equal(out.stdout, 'ONLY=this\n');
+});
+
+test('a missing executable is a failed run with a clear message, not a crash', async () => {
+  const out = await runProcess(base({ command: '/nonexistent/script.sh', args: [] }));
+  assert.equal(out.exitCode, null);
+  assert.match(out.stderr, /cannot start \/nonexistent\/script.sh/);
+});
+
+test('a timeout ends the whole process group', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'superscript-runner-'));
+  const pids = path.join(dir, 'pids');
+  const out = await runProcess(
+    base({ args: ['-c', `sleep 30 & echo $! > ${pids}; wait`], timeoutMs: 300, killGraceMs: 500 }),
+  );
+  assert.equal(out.timedOut, true);
+  assert.equal(out.signal, 'SIGTERM');
+  const child = Number(readFileSync(pids, 'utf8'));
+  await eventually(() => (alive(child) ? undefined : true), 3000, 'the grandchild to be gone');
+});
+
+test('a script that ignores SIGTERM is killed after the grace period', async () => {
+  const out = await runProcess(
+    base({ args: ['-c', 'trap "" TERM; sleep 30 & wait; sleep 30'], timeoutMs: 200, killGraceMs: 300 }),
+  );
+  assert.equal(out.timedOut, true);
+  assert.equal(out.signal, 'SIGKILL');
+  assert.ok(out.durationMs < 5000, `took ${out.durationMs} ms`);
+});
+
+test('aborting ends the process group and reports cancelled', async () => {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 200);
+  const out = await runProcess(base({ args: ['-c', 'sleep 30'], signal: controller.signal }));
+  assert.equal(out.cancelled, true);
+  assert.equal(out.timedOut, false);
+});
+
+test('processes a script leaves behind in its group are ended when it exits', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'superscript-runner-'));
+  const pids = path.join(dir, 'pids');
+  const out = await runProcess(
+    base({ args: ['-c', `sleep 30 >/dev/null 2>&1 & echo $! > ${pids}; disown; exit 0`] }),
+  );
+  assert.equal(out.exitCode, 0);
+  const orphan = Number(readFileSync(pids, 'utf8'));
+  await eventually(() => (alive(orphan) ? undefined : true), 3000, 'the orphan to be gone');
+});
+
+test('the reaper ends a script when its host is SIGKILLed', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'superscript-reaper-'));
+  const pids = path.join(dir, 'pids');
+  // A host process that starts a long script through the runner, then is killed without warning.
+  const host = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `import { runProcess } from ${JSON.stringify(path.join(ROOT, 'src/runner/run-process.ts'))};
+       await runProcess({ command: 'bash', args: ['-c', 'sleep 60 & echo $$ $! > ${pids}; wait'], env: { PATH: process.env.PATH },
+         timeoutMs: 60000, killGraceMs: 1000, maxOutputBytes: 1024 });`,
+    ],
+    { cwd: ROOT, stdio: 'ignore' },
+  );
+  const [script, sleeper] = (
+    await eventually(
+      () => {
+        try {
+          const text = readFileSync(pids, 'utf8').trim();
+          return text.includes(' ') ? text : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      20_000,
+      'the script to start',
+    )
+  )
+    .split(' ')
+    .map(Number) as [number, number];
+  assert.ok(alive(script) && alive(sleeper));
+  host.kill('SIGKILL');
+  await eventually(
+    () => (!alive(script) && !alive(sleeper) ? true : undefined),
+    8000,
+    'the script tree to be reaped',
+  );
+});

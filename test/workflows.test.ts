@@ -1,0 +1,230 @@
+// The workflows on a real Temporal server: started by the start-or-attach module and, as an outside
+// client would, by their string type names.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { batchSpec, paymentSpec, scriptRunSpec } from '../src/runs/requests.js';
+import {
+  RunFailureTypes,
+  WorkflowTypes,
+  type BatchResult,
+  type RunResult,
+} from '../src/workflows/contract.js';
+import * as workflows from '../src/workflows/index.js';
+import { startStack, type Stack } from './support/harness.js';
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack();
+});
+after(() => stack.stop());
+
+const uid = () => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+
+test('workflow type constants are the registered function names', () => {
+  assert.deepEqual(Object.values(WorkflowTypes).sort(), Object.keys(workflows).sort());
+});
+
+test('each workflow starts by its string type name, as an outside client would', async () => {
+  const orderId = `ext-${uid()}`;
+  const payment = await stack.client.workflow.execute('SinglePaymentCollectionWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: `payment-${orderId}`,
+    args: [{ orderId, amount: 3 }],
+  });
+  assert.equal((payment as RunResult).outcome, 'succeeded');
+  assert.equal((payment as RunResult).exitCode, 0);
+
+  const script = await stack.client.workflow.execute('ScriptRunWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: `ext-script-${uid()}`,
+    args: [{ script: 'exit-with', args: { code: 0 }, key: 'k' }],
+  });
+  assert.equal((script as RunResult).stdout, 'out: exiting with 0\n');
+
+  const batch = (await stack.client.workflow.execute('OrchestratorWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: `batch-ext-${uid()}`,
+    args: [{ batchId: 'ext', orders: [{ orderId, amount: 3 }] }],
+  })) as BatchResult;
+  assert.equal(batch.alreadyDone, 1, 'the order charged above is not charged again');
+  assert.equal(stack.ledger().filter((l) => l.includes(` ${orderId} `)).length, 1);
+});
+
+test('a payment runs the script once and returns its output, exit code, times and IDs', async () => {
+  const orderId = `wf-${uid()}`;
+  const { executed, run } = await stack.runs.startOrAttach(
+    paymentSpec(stack.registry, stack.taskQueue, { orderId, amount: 42.5 }),
+    Infinity,
+  );
+  assert.equal(executed, true);
+  assert.equal(run.workflowId, `payment-${orderId}`);
+  assert.equal(run.status, 'succeeded');
+  const result = run.result as RunResult;
+  assert.equal(result.exitCode, 0);
+  assert.equal(result.attempt, 1);
+  assert.equal(result.runId, run.runId);
+  assert.match(
+    result.stdout,
+    new RegExp(`charged order ${orderId}: 42.5 \\(run payment-${orderId}/${run.runId}, attempt 1\\)`),
+  );
+  assert.ok(result.durationMs >= 40, 'the script sleeps 50 ms');
+  assert.deepEqual(stack.ledger().filter((l) => l.includes(` ${orderId} `)).length, 1);
+});
+
+test('a script that exits non-zero fails the workflow and keeps its result', async () => {
+  const spec = scriptRunSpec(stack.registry, stack.taskQueue, {
+    script: 'exit-with',
+    args: { code: 7 },
+    key: `fail-${uid()}`,
+  });
+  const { run } = await stack.runs.startOrAttach(spec, Infinity);
+  assert.equal(run.status, 'failed');
+  const result = run.result as RunResult;
+  assert.equal(result.exitCode, 7);
+  assert.equal(result.stdout, 'out: exiting with 7\n');
+  assert.equal(result.stderr, 'err: exiting with 7\n');
+  await assert.rejects(stack.client.workflow.getHandle(spec.workflowId).result(), (err: Error) => {
+    assert.ok(err instanceof WorkflowFailedError);
+    assert.ok(err.cause instanceof ApplicationFailure);
+    assert.equal(err.cause.type, RunFailureTypes.failed);
+    return true;
+  });
+  assert.equal((await stack.runs.describe(spec.workflowId)).status.name, 'FAILED');
+});
+
+test('the script sees SUPERSCRIPT_* variables and only a controlled environment', async () => {
+  process.env.SECRET_OF_THE_WORKER = 'do-not-leak';
+  const tag = uid();
+  const { run } = await stack.runs.startOrAttach(
+    scriptRunSpec(stack.registry, stack.taskQueue, { script: 'show-env', args: { tag } }),
+    Infinity,
+  );
+  const env = Object.fromEntries(
+    (run.result as RunResult).stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/=(.*)/s).slice(0, 2)),
+  );
+  assert.equal(run.workflowId, `env-${tag}`, 'the key comes from the script template');
+  assert.equal(env.SUPERSCRIPT_KEY, `env-${tag}`);
+  assert.equal(env.SUPERSCRIPT_WORKFLOW_ID, `env-${tag}`);
+  assert.equal(env.SUPERSCRIPT_RUN_ID, run.runId);
+  assert.equal(env.SUPERSCRIPT_ATTEMPT, '1');
+  assert.equal(env.SUPERSCRIPT_SCRIPT, 'show-env');
+  assert.equal(env.SUPERSCRIPT_DATA_DIR, stack.dataDir);
+  assert.equal(env.CONFIGURED, 'yes');
+  assert.equal(env.SECRET_OF_THE_WORKER, undefined);
+});
+
+test('output over the script cap is truncated and flagged', async () => {
+  const { run } = await stack.runs.startOrAttach(
+    scriptRunSpec(stack.registry, stack.taskQueue, {
+      script: 'noisy',
+      args: { bytes: 5000 },
+      key: `noisy-${uid()}`,
+    }),
+    Infinity,
+  );
+  const result = run.result as RunResult;
+  assert.equal(result.stdout.length, 1024);
+  assert.equal(result.stdoutTruncated, true);
+});
+
+test('a script past its timeout is ended and the run is timed_out', async () => {
+  const tag = `to-${uid()}`.toLowerCase();
+  const { run } = await stack.runs.startOrAttach(
+    scriptRunSpec(stack.registry, stack.taskQueue, {
+      script: 'short-sleeper',
+      args: { seconds: 30, tag },
+      key: tag,
+    }),
+    Infinity,
+  );
+  assert.equal(run.status, 'timed_out');
+  assert.equal((run.result as RunResult).signal, 'SIGTERM');
+  assert.equal(stack.executions(tag).length, 1);
+});
+
+test('a script declared safe to retry is retried by Temporal; others never are', async () => {
+  const safe = await stack.runs.startOrAttach(
+    scriptRunSpec(stack.registry, stack.taskQueue, {
+      script: 'flaky-safe',
+      args: { code: 1 },
+      key: `safe-${uid()}`,
+    }),
+    Infinity,
+  );
+  assert.equal(safe.run.status, 'failed');
+  assert.equal((safe.run.result as RunResult).attempt, 3, 'maximumAttempts 3 from the registry');
+  const unsafe = await stack.runs.startOrAttach(
+    scriptRunSpec(stack.registry, stack.taskQueue, {
+      script: 'exit-with',
+      args: { code: 1 },
+      key: `unsafe-${uid()}`,
+    }),
+    Infinity,
+  );
+  assert.equal((unsafe.run.result as RunResult).attempt, 1);
+});
+
+test('a batch charges new orders and reports those already charged alone, each once', async () => {
+  const charged = `pre-${uid()}`;
+  await stack.runs.startOrAttach(
+    paymentSpec(stack.registry, stack.taskQueue, { orderId: charged, amount: 1 }),
+    Infinity,
+  );
+  const fresh = [1, 2, 3].map((i) => `new${i}-${uid()}`);
+  const orders = [charged, ...fresh].map((orderId) => ({ orderId, amount: 2 }));
+  orders[0]!.amount = 1;
+  const { run } = await stack.runs.startOrAttach(
+    batchSpec(stack.registry, stack.taskQueue, { batchId: `b-${uid()}`, orders }),
+    Infinity,
+  );
+  const batch = run.result as BatchResult;
+  assert.equal(run.status, 'succeeded');
+  assert.equal(batch.total, 4);
+  assert.equal(batch.executed, 3);
+  assert.equal(batch.alreadyDone, 1);
+  assert.equal(batch.succeeded, 4);
+  assert.deepEqual(
+    batch.orders.map((o) => [o.orderId, o.disposition, o.outcome]),
+    [[charged, 'already_done', 'succeeded'], ...fresh.map((id) => [id, 'executed', 'succeeded'])],
+  );
+  for (const orderId of [charged, ...fresh]) {
+    assert.equal(stack.ledger().filter((l) => l.includes(` ${orderId} `)).length, 1, orderId);
+  }
+});
+
+test('a batch order whose key holds a different amount is a conflict, not a charge', async () => {
+  const orderId = `conf-${uid()}`;
+  await stack.runs.startOrAttach(
+    paymentSpec(stack.registry, stack.taskQueue, { orderId, amount: 1 }),
+    Infinity,
+  );
+  const { run } = await stack.runs.startOrAttach(
+    batchSpec(stack.registry, stack.taskQueue, { batchId: `bc-${uid()}`, orders: [{ orderId, amount: 99 }] }),
+    Infinity,
+  );
+  const batch = run.result as BatchResult;
+  assert.equal(batch.orders[0]?.disposition, 'conflict');
+  assert.match(batch.orders[0]?.message ?? '', /different arguments \(amount\)/);
+  assert.equal(stack.ledger().filter((l) => l.includes(` ${orderId} `)).length, 1);
+});
+
+test('two batches over the same orders charge each order once', async () => {
+  const orders = [1, 2, 3, 4, 5].map((i) => ({ orderId: `twin${i}-${uid()}`, amount: 5 }));
+  const [a, b] = await Promise.all(
+    ['x', 'y'].map((n) =>
+      stack.runs.startOrAttach(
+        batchSpec(stack.registry, stack.taskQueue, { batchId: `tw-${n}-${uid()}`, orders }),
+        Infinity,
+      ),
+    ),
+  );
+  const executed = (a!.run.result as BatchResult).executed + (b!.run.result as BatchResult).executed;
+  assert.equal(executed, 5, 'between them the two batches executed each order once');
+  for (const { orderId } of orders)
+    assert.equal(stack.ledger().filter((l) => l.includes(` ${orderId} `)).length, 1);
+});
