@@ -1,0 +1,55 @@
+// Benchmark sizes, from the environment. BENCH_QUICK=1 shrinks everything for a run of about two minutes;
+// any single size can be overridden, e.g. BENCH_LATENCY_RUNS=500.
+
+export type Persistence = 'file' | 'memory';
+
+export interface BenchConfig {
+  quick: boolean;
+  /** Runs per path before anything is measured, so JIT, connections and server caches are warm. */
+  warmup: number;
+  /** Sequential first runs per path (scenario 1). */
+  latencyRuns: number;
+  /** Duplicate requests per path (scenario 2). */
+  duplicateRuns: number;
+  /** Runs per throughput measurement (scenario 3), per concurrency level. */
+  throughputRuns: number;
+  concurrencies: number[];
+  stormRequests: number;
+  stormKeys: number;
+  batchOrders: number;
+  /** Worker peak RSS must stay under this (scenario 5). */
+  rssBoundMb: number;
+  spawnRuns: number;
+  persistence: Persistence[];
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
+  const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
+  const size = (name: string, full: number, small: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return quick ? small : full;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`${name} must be a positive whole number, not "${raw}"`);
+    return n;
+  };
+  const persistence = (env.BENCH_PERSISTENCE ?? 'file,memory').split(',').map((p) => p.trim());
+  for (const p of persistence) {
+    if (p !== 'file' && p !== 'memory')
+      throw new Error(`BENCH_PERSISTENCE lists file and/or memory, not "${p}"`);
+  }
+  return {
+    quick,
+    warmup: size('BENCH_WARMUP', 20, 10),
+    latencyRuns: size('BENCH_LATENCY_RUNS', 200, 30),
+    duplicateRuns: size('BENCH_DUPLICATE_RUNS', 200, 30),
+    throughputRuns: size('BENCH_THROUGHPUT_RUNS', 600, 150),
+    concurrencies: [20, 100],
+    stormRequests: size('BENCH_STORM_REQUESTS', 1000, 1000),
+    stormKeys: size('BENCH_STORM_KEYS', 20, 20),
+    batchOrders: size('BENCH_BATCH_ORDERS', 1000, 100),
+    rssBoundMb: size('BENCH_RSS_BOUND_MB', 300, 300),
+    spawnRuns: size('BENCH_SPAWN_RUNS', 300, 60),
+    persistence: persistence as Persistence[],
+  };
+}

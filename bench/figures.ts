@@ -1,0 +1,79 @@
+// One benchmark figure: SuperScript's value, the baseline's, their ratio, and the target it is held to.
+import type { Persistence } from './config.js';
+
+export interface Target {
+  /** What the limit applies to: the ratio superscript/baseline, or SuperScript's own value. */
+  on: 'ratio' | 'value';
+  op: '<=' | '>=' | '<' | '=';
+  limit: number;
+}
+
+export interface Figure {
+  scenario: string;
+  metric: string;
+  unit: string;
+  /** Server persistence the figure was taken with; null when no server is involved. */
+  persistence: Persistence | null;
+  /** Which baseline `baseline` is; null when there is none. */
+  against: string | null;
+  superscript: number;
+  baseline: number | null;
+  ratio: number | null;
+  target: string | null;
+  met: boolean | null;
+}
+
+export const AGAINST = {
+  tuned: 'raw SDK, tuned server (a)',
+  stock: 'raw SDK, stock server (b)',
+  floor: 'bash -c true via child_process',
+} as const;
+
+export interface FigureInput {
+  scenario: string;
+  metric: string;
+  unit: string;
+  persistence: Persistence | null;
+  against?: string;
+  superscript: number;
+  baseline?: number;
+  target?: Target;
+}
+
+export function figure(f: FigureInput): Figure {
+  const ratio = f.baseline !== undefined && f.baseline > 0 ? f.superscript / f.baseline : null;
+  let met: boolean | null = null;
+  if (f.target) {
+    const subject = f.target.on === 'ratio' ? ratio : f.superscript;
+    met = subject === null ? false : holds(subject, f.target);
+  }
+  return {
+    scenario: f.scenario,
+    metric: f.metric,
+    unit: f.unit,
+    persistence: f.persistence,
+    against: f.against ?? null,
+    superscript: f.superscript,
+    baseline: f.baseline ?? null,
+    ratio,
+    target: f.target ? describeTarget(f.target, f.unit) : null,
+    met,
+  };
+}
+
+function holds(x: number, t: Target): boolean {
+  switch (t.op) {
+    case '<=':
+      return x <= t.limit;
+    case '>=':
+      return x >= t.limit;
+    case '<':
+      return x < t.limit;
+    case '=':
+      return x === t.limit;
+  }
+}
+
+function describeTarget(t: Target, unit: string): string {
+  return t.on === 'ratio' ? `ratio ${t.op} ${t.limit.toFixed(2)}` : `${t.op} ${t.limit} ${unit}`;
+}

@@ -1,0 +1,123 @@
+// The results: a table on stdout, bench/results/latest.json and bench/results/latest.md.
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { BenchConfig } from './config.js';
+import type { Figure } from './figures.js';
+
+export interface Machine {
+  cores: number;
+  cpuModel: string;
+  memoryGb: number;
+  node: string;
+  os: string;
+  temporalCli: string;
+  temporalServer: string | null;
+  /** 1, 5 and 15 minute load averages when the bench started: a busy machine skews every figure. */
+  loadAverageAtStart: number[];
+}
+
+export async function describeMachine(cliPath: string): Promise<Machine> {
+  const { stdout } = await promisify(execFile)(cliPath, ['--version']);
+  const temporalCli = stdout.trim();
+  return {
+    cores: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    temporalCli,
+    temporalServer: /Server (\S+?)[,)]/.exec(temporalCli)?.[1] ?? null,
+    loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+export interface Report {
+  generatedAt: string;
+  machine: Machine;
+  config: BenchConfig;
+  figures: Figure[];
+  /** Scenarios that threw; their figures are missing. */
+  errors: { scenario: string; persistence: string | null; message: string }[];
+}
+
+const HEADERS = ['Persistence', 'Metric', 'SuperScript', 'Baseline', 'Against', 'Ratio', 'Target', 'Result'];
+
+function cells(f: Figure): string[] {
+  return [
+    f.persistence ?? '-',
+    f.metric,
+    value(f.superscript, f.unit),
+    f.baseline === null ? '-' : value(f.baseline, f.unit),
+    f.against ?? '-',
+    f.ratio === null ? '-' : `${f.ratio.toFixed(2)}x`,
+    f.target ?? '-',
+    f.met === null ? '' : f.met ? 'met' : 'MISSED',
+  ];
+}
+
+function value(x: number, unit: string): string {
+  const digits = unit === 'ms' || unit === 'runs/s' ? 1 : unit === 's' ? 2 : 0;
+  return `${x.toFixed(digits)} ${unit}`;
+}
+
+function byScenario(figures: Figure[]): Map<string, Figure[]> {
+  const groups = new Map<string, Figure[]>();
+  for (const f of figures) groups.set(f.scenario, [...(groups.get(f.scenario) ?? []), f]);
+  return new Map([...groups].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export function textTable(r: Report): string {
+  const rows = r.figures.map(cells);
+  const widths = HEADERS.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (row: string[]) =>
+    row
+      .map((c, i) => (i >= 2 && i <= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const out = [line(HEADERS), widths.map((w) => '-'.repeat(w)).join('  ')];
+  for (const [scenario, figures] of byScenario(r.figures)) {
+    out.push('', scenario);
+    out.push(...figures.map((f) => line(cells(f))));
+  }
+  out.push('', summary(r));
+  return out.join('\n');
+}
+
+export function markdown(r: Report): string {
+  const m = r.machine;
+  const escape = (c: string) => c.replace(/\|/g, '\\|');
+  const out = [
+    `Measured ${r.generatedAt} on ${m.cores} cores (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}, ` +
+      `${m.temporalCli}${r.config.quick ? ' — **quick run (BENCH_QUICK=1), small samples**' : ''}.`,
+    '',
+    `| Scenario | ${HEADERS.join(' | ')} |`,
+    `|${' --- |'.repeat(HEADERS.length + 1)}`,
+  ];
+  for (const [scenario, figures] of byScenario(r.figures)) {
+    for (const f of figures) {
+      const row = cells(f).map((c, i) => (i === 7 && c === 'MISSED' ? '**MISSED**' : c));
+      out.push(`| ${[scenario, ...row].map(escape).join(' | ')} |`);
+    }
+  }
+  out.push('', summary(r), '');
+  return out.join('\n');
+}
+
+function summary(r: Report): string {
+  const targeted = r.figures.filter((f) => f.met !== null);
+  const missed = targeted.filter((f) => f.met === false);
+  const lines = [`Targets: ${targeted.length - missed.length} of ${targeted.length} met.`];
+  for (const f of missed)
+    lines.push(`MISSED: [${f.persistence ?? '-'}] ${f.metric} vs ${f.against ?? '-'} (${f.target})`);
+  for (const e of r.errors) lines.push(`ERROR: [${e.persistence ?? '-'}] ${e.scenario}: ${e.message}`);
+  return lines.join('\n');
+}
+
+export function writeReport(dir: string, r: Report): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(r, null, 2) + '\n');
+  writeFileSync(path.join(dir, 'latest.md'), markdown(r));
+}

@@ -1,0 +1,148 @@
+// Scenario 5: one batch of many orders through the orchestrator, served by a worker in its own process
+// whose peak RSS is read from the kernel (VmHWM) and cross-checked by sampling VmRSS.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { ScriptRegistry } from '../../src/config/scripts.js';
+import { batchSpec } from '../../src/runs/requests.js';
+import { batchWorkflowId, type BatchResult } from '../../src/workflows/contract.js';
+import type { Cleanup } from '../cleanup.js';
+import type { BenchConfig } from '../config.js';
+import { figure, type Figure } from '../figures.js';
+import { ledgerCount, orderPrefix } from '../paths.js';
+import type { Stack } from '../stack.js';
+import { timed } from '../stats.js';
+
+const SCENARIO = '5. batch';
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const QUEUE = 'bench-batch';
+
+interface Ready {
+  startupHwmKb: number | null;
+  hwmReset: boolean;
+}
+
+export async function batch(
+  stack: Stack,
+  cfg: BenchConfig,
+  ctx: { registry: ScriptRegistry; registryFile: string; dir: string; cleanup: Cleanup },
+): Promise<Figure[]> {
+  const dataDir = path.join(ctx.dir, 'batch-worker');
+  mkdirSync(dataDir, { recursive: true });
+  const mark = ctx.cleanup.size;
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', path.join(ROOT, 'bench', 'worker-process.ts')],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        BENCH_ADDRESS: stack.tunedAddress,
+        BENCH_TASK_QUEUE: QUEUE,
+        BENCH_DATA_DIR: dataDir,
+        BENCH_REGISTRY: ctx.registryFile,
+      },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  ctx.cleanup.add(
+    'batch worker process',
+    () => stopChild(child),
+    () => child.kill('SIGKILL'),
+  );
+  try {
+    const ready = await readyLine(child);
+    let sampledPeakKb = 0;
+    const sampler = setInterval(
+      () => (sampledPeakKb = Math.max(sampledPeakKb, statusKb(child.pid!, 'VmRSS') ?? 0)),
+      100,
+    );
+
+    const prefix = orderPrefix(stack.persistence, 'batch', 's5');
+    const orders = Array.from({ length: cfg.batchOrders }, (_, i) => ({ orderId: prefix + i, amount: 10 }));
+    const batchId = `${prefix}batch`;
+    let result: BatchResult | undefined;
+    const ms = await timed(async () => {
+      const r = await stack.runs.startOrAttach(batchSpec(ctx.registry, QUEUE, { batchId, orders }), Infinity);
+      result = r.run.result as BatchResult | undefined;
+      if (r.run.status !== 'succeeded' || !result)
+        throw new Error(`batch ${batchId}: ${r.run.status} ${r.run.message ?? ''}`);
+    });
+    clearInterval(sampler);
+    const hwmKb = statusKb(child.pid!, 'VmHWM') ?? 0;
+    const historyLength = (await stack.runs.describe(batchWorkflowId(batchId))).historyLength;
+    // VmHWM since the reset is exact; without the reset it would include start-up, so use the samples.
+    const peakMb = (ready.hwmReset ? Math.max(hwmKb, sampledPeakKb) : sampledPeakKb) / 1024;
+
+    const common = { scenario: SCENARIO, persistence: stack.persistence };
+    const n = cfg.batchOrders;
+    return [
+      figure({ ...common, metric: `${n} orders: wall time`, unit: 's', superscript: ms / 1000 }),
+      figure({
+        ...common,
+        metric: `${n} orders: worker peak RSS while serving`,
+        unit: 'MB',
+        superscript: peakMb,
+        target: { on: 'value', op: '<', limit: cfg.rssBoundMb },
+      }),
+      figure({
+        ...common,
+        metric: 'worker peak RSS at start-up (webpack bundling)',
+        unit: 'MB',
+        superscript: (ready.startupHwmKb ?? 0) / 1024,
+      }),
+      figure({
+        ...common,
+        metric: `${n} orders: orchestrator history length`,
+        unit: 'events',
+        superscript: historyLength,
+      }),
+      figure({
+        ...common,
+        metric: `${n} orders: executions (ledger lines; ${result!.succeeded} succeeded)`,
+        unit: 'runs',
+        superscript: ledgerCount(dataDir, prefix),
+        target: { on: 'value', op: '=', limit: n },
+      }),
+    ];
+  } finally {
+    await ctx.cleanup.run(mark);
+  }
+}
+
+function readyLine(child: ChildProcess): Promise<Ready> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const timer = setTimeout(
+      () => reject(new Error('batch worker process: not ready within 120 s')),
+      120_000,
+    );
+    child.once('exit', (code) =>
+      reject(new Error(`batch worker process exited (${code}) before it was ready`)),
+    );
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      resolve(JSON.parse(line) as Ready);
+    });
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function statusKb(pid: number, field: string): number | null {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}

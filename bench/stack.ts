@@ -1,0 +1,126 @@
+// Everything one persistence mode needs: the tuned server SuperScript uses with SuperScript's worker and API
+// plus baseline (a)'s worker on it, and a stock dev server with baseline (b)'s worker. All in or under this
+// process, registered with the cleanup.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { buildApi } from '../src/api/server.js';
+import type { ScriptRegistry } from '../src/config/scripts.js';
+import { connectClient, connectWorker, temporalTarget } from '../src/config/temporal-connection.js';
+import { DevServer } from '../src/devserver/dev-server.js';
+import { freePort } from '../src/devserver/free-port.js';
+import { Runs } from '../src/runs/start-or-attach.js';
+import { createWorker } from '../src/worker/worker.js';
+import { RawClient, startRawWorker } from './baseline/worker.js';
+import type { Cleanup } from './cleanup.js';
+import type { Persistence } from './config.js';
+import { httpRequests, moduleRequests, rawRequests, type PaymentPath } from './paths.js';
+import { StockServer } from './stock-server.js';
+
+export const SS_QUEUE = 'bench-superscript';
+const RAW_QUEUE = 'bench-raw';
+
+export interface Stack {
+  persistence: Persistence;
+  tunedAddress: string;
+  runs: Runs;
+  module: PaymentPath;
+  http: PaymentPath;
+  rawTuned: PaymentPath;
+  rawStock: PaymentPath;
+}
+
+export interface StackParams {
+  persistence: Persistence;
+  cliPath: string;
+  registry: ScriptRegistry;
+  /** Scratch folder for this mode: databases and the workers' data folders. */
+  dir: string;
+  cleanup: Cleanup;
+}
+
+export async function startStack(p: StackParams): Promise<Stack> {
+  const { cleanup, registry } = p;
+  const scriptPath = registry.get('collect-payment').path;
+  const file = p.persistence === 'file';
+
+  // One after the other, so the second server's free port is chosen while the first holds its own.
+  const tuned = await DevServer.start({
+    cliPath: p.cliPath,
+    port: await freePort(),
+    durability: file ? 'full' : 'memory',
+    ...(file ? { dbFile: path.join(p.dir, 'tuned.db') } : {}),
+  });
+  cleanup.add(
+    `tuned server (${p.persistence})`,
+    () => tuned.stop(),
+    () => void tuned.kill(),
+  );
+  const stock = await StockServer.start(
+    p.cliPath,
+    await freePort(),
+    file ? path.join(p.dir, 'stock.db') : undefined,
+  );
+  cleanup.add(
+    `stock server (${p.persistence})`,
+    () => stock.stop(),
+    () => stock.killNow(),
+  );
+
+  // SuperScript: the worker and API as `superscript dev` composes them (see test/support/harness.ts).
+  const ssDir = dataDir(p.dir, 'superscript');
+  const target = temporalTarget(tuned.address);
+  const client = await connectClient(target);
+  cleanup.add('SuperScript client', () => client.connection.close());
+  const connection = await connectWorker(target);
+  cleanup.add('SuperScript worker connection', () => connection.close());
+  const worker = await createWorker({
+    connection,
+    client,
+    namespace: target.namespace,
+    taskQueue: SS_QUEUE,
+    registry,
+    dataDir: ssDir,
+    shutdownGraceMs: 0,
+  });
+  const running = worker.run();
+  cleanup.add('SuperScript worker', async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+  });
+  const runs = new Runs(client);
+  const app = buildApi({
+    runs,
+    registry,
+    taskQueue: SS_QUEUE,
+    dataDir: ssDir,
+    waitMs: 120_000,
+    logLevel: 'silent',
+  });
+  // A deep accept queue: the dedup storm opens hundreds of connections at once, and a dropped SYN would
+  // add a 1 s retransmit to the figure.
+  const url = await app.listen({ host: '127.0.0.1', port: 0, backlog: 2048 });
+  cleanup.add('API', () => app.close());
+
+  const rawTunedDir = dataDir(p.dir, 'raw-tuned');
+  await startRawWorker(tuned.address, RAW_QUEUE, scriptPath, rawTunedDir, cleanup);
+  const rawTuned = await RawClient.connect(tuned.address, RAW_QUEUE, cleanup);
+  const rawStockDir = dataDir(p.dir, 'raw-stock');
+  await startRawWorker(stock.address, RAW_QUEUE, scriptPath, rawStockDir, cleanup);
+  const rawStock = await RawClient.connect(stock.address, RAW_QUEUE, cleanup);
+
+  return {
+    persistence: p.persistence,
+    tunedAddress: tuned.address,
+    runs,
+    module: moduleRequests(runs, registry, SS_QUEUE, ssDir),
+    http: httpRequests(url, ssDir),
+    rawTuned: rawRequests(rawTuned, 'rawa', 'raw SDK, tuned server', rawTunedDir),
+    rawStock: rawRequests(rawStock, 'rawb', 'raw SDK, stock server', rawStockDir),
+  };
+}
+
+function dataDir(parent: string, name: string): string {
+  const dir = path.join(parent, name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}

@@ -1,0 +1,139 @@
+// R1: a storm of concurrent duplicate requests over HTTP. Exactly one charge per order, and every caller
+// of a key sees the same run and the same result.
+import http from 'node:http';
+import { eventually, httpRequest, sleep, type HttpResponse } from '../http.js';
+import { percentile, runScenario, runTag, type ScenarioContext, type ScenarioResult } from '../scenario.js';
+import { FIXTURE_REGISTRY, Stack } from '../stack.js';
+
+export interface DedupStormParams {
+  requests: number;
+  keys: number;
+}
+
+interface RunBody {
+  workflowId?: string;
+  runId?: string;
+  status?: string;
+  executed?: boolean;
+  result?: unknown;
+}
+
+export function dedupStorm(
+  ctx: ScenarioContext,
+  p: DedupStormParams = { requests: 1000, keys: 20 },
+): Promise<ScenarioResult> {
+  return runScenario(
+    'R1',
+    `dedup storm: ${p.requests} concurrent POST /v1/payments over ${p.keys} order IDs`,
+    async (inv, figures) => {
+      // The script's 0.2 s "provider latency" keeps the first run in flight while the duplicates arrive.
+      const stack = await Stack.open({
+        address: ctx.address,
+        name: 'r1',
+        registryFile: FIXTURE_REGISTRY,
+        cli: ctx.cli,
+        env: { PAYMENT_DELAY_SECONDS: '0.2' },
+      });
+      try {
+        await stack.startWorker();
+        const api = await stack.startApi();
+        const tag = runTag();
+        const orderIds = Array.from({ length: p.keys }, (_, k) => `r1-${tag}-${k}`);
+        // One socket per request, no pooling: all of them are in flight at once.
+        const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+
+        const started = Date.now();
+        const settled = await Promise.allSettled(
+          Array.from({ length: p.requests }, (_, i) => {
+            const k = i % p.keys;
+            return httpRequest(api.url, {
+              method: 'POST',
+              path: '/v1/payments',
+              body: { orderId: orderIds[k], amount: 10 + k },
+              agent,
+            });
+          }),
+        );
+        figures.wallMs = Date.now() - started;
+        agent.destroy();
+
+        const responses: (HttpResponse & { key: number })[] = [];
+        const transportErrors: string[] = [];
+        settled.forEach((s, i) => {
+          if (s.status === 'fulfilled') responses.push({ ...s.value, key: i % p.keys });
+          else transportErrors.push(String((s.reason as Error).message));
+        });
+        const statusCounts: Record<string, number> = {};
+        for (const r of responses) statusCounts[r.status] = (statusCounts[r.status] ?? 0) + 1;
+        const latencies = responses.map((r) => r.ms);
+
+        // Per key: the distinct run IDs and results callers saw, and how many were told they executed it.
+        let maxRunIds = 0;
+        let maxResults = 0;
+        let keysExecutedOnce = 0;
+        let replayedHeaders = 0;
+        for (let k = 0; k < p.keys; k++) {
+          const mine = responses.filter((r) => r.key === k && r.status === 200);
+          const bodies = mine.map((r) => r.json as RunBody);
+          const runIds = new Set(bodies.map((b) => b.runId));
+          const results = new Set(bodies.map((b) => JSON.stringify(b.result)));
+          const executed = bodies.filter((b) => b.executed === true).length;
+          replayedHeaders += mine.filter((r) => r.headers['idempotent-replayed'] === 'true').length;
+          maxRunIds = Math.max(maxRunIds, runIds.size);
+          maxResults = Math.max(maxResults, results.size);
+          if (executed === 1) keysExecutedOnce++;
+          inv.check(runIds.size === 1, `order ${orderIds[k]}: ${runIds.size} distinct run IDs in responses`);
+          inv.check(results.size === 1, `order ${orderIds[k]}: ${results.size} distinct results in responses`);
+          inv.check(executed === 1, `order ${orderIds[k]}: ${executed} responses say they executed the run`);
+          inv.check(
+            bodies.every((b) => b.status === 'succeeded'),
+            `order ${orderIds[k]}: a response reports status other than succeeded`,
+          );
+        }
+
+        // Give a stray late execution, if any, the time to show in the ledger before counting.
+        await sleep(1000);
+        const charges = stack.chargesByOrder();
+        const ledgerLines = stack.ledger().length;
+        const chargedOnce = orderIds.filter((id) => charges.get(id) === 1).length;
+        // Visibility lags the start by a little; wait for it to settle on the expected count, else report it.
+        let workflows = -1;
+        await eventually(
+          'visibility to count the runs',
+          async () => ((workflows = await stack.countWorkflows()) === p.keys ? true : undefined),
+          10_000,
+          200,
+        ).catch(() => undefined);
+
+        Object.assign(figures, {
+          requests: p.requests,
+          keys: p.keys,
+          responses200: statusCounts['200'] ?? 0,
+          otherResponses: responses.length - (statusCounts['200'] ?? 0),
+          transportErrors: transportErrors.length,
+          ledgerLines,
+          ordersChargedOnce: chargedOnce,
+          workflowsStarted: workflows,
+          maxRunIdsPerKey: maxRunIds,
+          maxResultsPerKey: maxResults,
+          keysExecutedExactlyOnce: keysExecutedOnce,
+          replayedHeaders,
+          latencyP50Ms: percentile(latencies, 50),
+          latencyP99Ms: percentile(latencies, 99),
+          latencyMaxMs: percentile(latencies, 100),
+        });
+
+        inv.check(transportErrors.length === 0, `${transportErrors.length} requests failed: ${transportErrors[0]}`);
+        inv.check(
+          (statusCounts['200'] ?? 0) === p.requests,
+          `not every request got 200: ${JSON.stringify(statusCounts)}`,
+        );
+        inv.check(ledgerLines === p.keys, `${ledgerLines} ledger lines for ${p.keys} orders`);
+        inv.check(chargedOnce === p.keys, `${p.keys - chargedOnce} orders not charged exactly once`);
+        inv.check(workflows === p.keys, `visibility counts ${workflows} workflows for ${p.keys} keys`);
+      } finally {
+        await stack.stop();
+      }
+    },
+  );
+}

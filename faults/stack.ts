@@ -1,0 +1,371 @@
+// Composes what a scenario breaks: a Temporal dev server, workers and the HTTP API, each a child process
+// of this one (a daemon re-parented to PID 1 spawns scripts far slower here, and children die with us).
+// Everything started is tracked, so a failed or interrupted run still stops all of it.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
+import type { Durability } from '../src/config/settings.js';
+import { connectClient, temporalTarget } from '../src/config/temporal-connection.js';
+import { DevServer } from '../src/devserver/dev-server.js';
+import { freePort } from '../src/devserver/free-port.js';
+import { ensureTemporalCli } from '../src/devserver/temporal-cli.js';
+import { eventually, httpRequest } from './http.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The test registry: collect-payment with a 2 s heartbeat timeout, sleeper, exit-with, ... */
+export const FIXTURE_REGISTRY = path.join(ROOT, 'test', 'fixtures', 'registry.json');
+/** The registry SuperScript ships: collect-payment with the default 10 s heartbeat timeout. */
+export const SHIPPED_REGISTRY = path.join(ROOT, 'superscript.config.json');
+
+/** Run the built CLI (bin/superscript.js) or the TypeScript source through tsx. */
+export type CliSource = 'dist' | 'src';
+
+// ---------------------------------------------------------------------------------------------------------
+// Cleanup: whatever is still running when this process exits is killed, even on an uncaught error.
+
+const liveKillers = new Set<() => void>();
+let exitHookInstalled = false;
+
+function track(kill: () => void): () => void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const k of liveKillers) k();
+    });
+  }
+  liveKillers.add(kill);
+  return () => liveKillers.delete(kill);
+}
+
+/** Kills everything still running (for signal handlers; `stop()` is the orderly way). */
+export function killEverything(): void {
+  for (const k of liveKillers) k();
+  liveKillers.clear();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The built CLI must match the source under test.
+
+/** Rebuilds dist/ when any source file is newer than its build output. Returns whether it rebuilt. */
+export function ensureBuilt(log: (line: string) => void): boolean {
+  const stale = staleSources(path.join(ROOT, 'src'));
+  if (stale.length === 0) return false;
+  log(`dist/ is older than ${stale.length} source file(s) (${stale.slice(0, 3).join(', ')}): npm run build`);
+  const res = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (res.status !== 0) {
+    throw new Error('npm run build failed; fix the build or run the faults from source (FAULTS_CLI=src).');
+  }
+  return true;
+}
+
+function staleSources(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...staleSources(file));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
+      const built = path.join(ROOT, 'dist', path.relative(path.join(ROOT, 'src'), file)).replace(/\.ts$/, '.js');
+      let builtAt = 0;
+      try {
+        builtAt = statSync(built).mtimeMs;
+      } catch {
+        // Never built.
+      }
+      if (statSync(file).mtimeMs > builtAt) out.push(path.relative(ROOT, file));
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The Temporal server.
+
+export interface ServerOptions {
+  durability: Durability;
+  /** Required unless durability is `memory`. */
+  dbFile?: string;
+  /** Fixed, so a restarted server is found where clients and workers left it. Default: a free port. */
+  port?: number;
+}
+
+/** A dev server that can be crashed and restarted on the same port and SQLite file. */
+export class ManagedServer {
+  private untrack: () => void = () => {};
+
+  private constructor(
+    private server: DevServer,
+    readonly port: number,
+    private readonly opts: ServerOptions & { cliPath: string },
+  ) {
+    this.watch();
+  }
+
+  static async start(opts: ServerOptions): Promise<ManagedServer> {
+    const cliPath = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
+    const port = opts.port ?? (await freePort());
+    const server = await DevServer.start({ cliPath, port, dbFile: opts.dbFile, durability: opts.durability });
+    return new ManagedServer(server, port, { ...opts, cliPath });
+  }
+
+  get address(): string {
+    return this.server.address;
+  }
+
+  get pid(): number | undefined {
+    return this.server.pid;
+  }
+
+  /** SIGKILL, as a crash or an OOM kill would. */
+  async kill(): Promise<void> {
+    await this.server.kill();
+    this.untrack();
+  }
+
+  /** Starts the server again on the same port and file; resolves once it answers. */
+  async restart(): Promise<void> {
+    this.server = await DevServer.start({
+      cliPath: this.opts.cliPath,
+      port: this.port,
+      dbFile: this.opts.dbFile,
+      durability: this.opts.durability,
+    });
+    this.watch();
+  }
+
+  async stop(): Promise<void> {
+    await this.server.stop();
+    this.untrack();
+  }
+
+  private watch(): void {
+    const server = this.server;
+    this.untrack = track(() => void server.kill());
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// SuperScript processes: `superscript worker` and `superscript api`.
+
+export class Service {
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private tail = '';
+  private readonly untrack: () => void;
+
+  constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
+    const keep = (chunk: Buffer) => {
+      this.tail = (this.tail + chunk.toString()).slice(-6000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.untrack = track(() => child.kill('SIGKILL'));
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.untrack();
+        resolve({ code, signal });
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The last few KB of what it printed, for diagnosing a failed start. */
+  output(): string {
+    return this.tail;
+  }
+
+  /** SIGKILL: no shutdown hooks, no goodbyes, exactly like a crash. */
+  async kill(): Promise<void> {
+    if (this.running) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** SIGTERM (a graceful stop), then SIGKILL after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+export interface ApiService extends Service {
+  url: string;
+}
+
+export interface StackOptions {
+  /** Temporal address of a server someone else owns (a ManagedServer's, or the test runner's). */
+  address: string;
+  /** Names this stack's task queue and data folder. */
+  name: string;
+  registryFile: string;
+  cli: CliSource;
+  /** Extra environment for the workers and the API, e.g. PAYMENT_DELAY_SECONDS. */
+  env?: Record<string, string>;
+}
+
+let stackCounter = 0;
+
+/** One scenario's world: its own task queue, data folder (and so ledger), workers and API. */
+export class Stack {
+  readonly taskQueue: string;
+  readonly dataDir: string;
+  private readonly services = new Set<Service>();
+
+  private constructor(
+    readonly opts: StackOptions,
+    readonly client: Client,
+  ) {
+    this.taskQueue = `faults-${opts.name}-${process.pid}-${++stackCounter}-${Date.now().toString(36)}`;
+    this.dataDir = mkdtempSync(path.join(os.tmpdir(), `superscript-faults-${opts.name}-`));
+  }
+
+  static async open(opts: StackOptions): Promise<Stack> {
+    return new Stack(opts, await connectClient(temporalTarget(opts.address)));
+  }
+
+  get address(): string {
+    return this.opts.address;
+  }
+
+  /** Starts `superscript worker` and resolves once it polls both its workflow and activity queues. */
+  async startWorker(extraEnv: Record<string, string> = {}): Promise<Service> {
+    const service = this.spawn('worker', ['worker'], extraEnv);
+    const identity = `${service.pid}@`;
+    try {
+      await eventually(
+        `worker ${service.pid} to poll ${this.taskQueue}`,
+        async () => {
+          if (!service.running) throw new Error(`worker exited during start-up:\n${service.output()}`);
+          const [wf, act] = await Promise.all([this.pollers('workflow'), this.pollers('activity')]);
+          return wf.some((p) => p.startsWith(identity)) && act.some((p) => p.startsWith(identity))
+            ? true
+            : undefined;
+        },
+        60_000,
+        100,
+      );
+    } catch (err) {
+      await service.kill();
+      throw err;
+    }
+    return service;
+  }
+
+  /** Starts `superscript api` on a free port and resolves once /healthz answers 200. */
+  async startApi(extraEnv: Record<string, string> = {}): Promise<ApiService> {
+    const port = await freePort();
+    const service = this.spawn('api', ['api'], { SUPERSCRIPT_API_PORT: String(port), ...extraEnv });
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await eventually(
+        `api on ${url}`,
+        async () => {
+          if (!service.running) throw new Error(`api exited during start-up:\n${service.output()}`);
+          const res = await httpRequest(url, { method: 'GET', path: '/healthz', timeoutMs: 2000 }).catch(
+            () => undefined,
+          );
+          return res?.status === 200 ? true : undefined;
+        },
+        60_000,
+        100,
+      );
+    } catch (err) {
+      await service.kill();
+      throw err;
+    }
+    return Object.assign(service, { url });
+  }
+
+  /** Lines of this stack's payment ledger. */
+  ledger(): string[] {
+    return this.lines('ledger.log');
+  }
+
+  /** Charges per order ID, from the ledger (`<time> <orderId> <amount>` per line). */
+  chargesByOrder(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const line of this.ledger()) {
+      const orderId = line.split(' ')[1] ?? '';
+      counts.set(orderId, (counts.get(orderId) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  /** Lines of a file in the data folder (the sleeper's executions-<tag>.log, pids-<tag>.txt). */
+  lines(file: string): string[] {
+    try {
+      return readFileSync(path.join(this.dataDir, file), 'utf8').split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  }
+
+  /** Workflows started on this stack's task queue, through visibility. */
+  async countWorkflows(extraClause?: string): Promise<number> {
+    const query = [`TaskQueue = '${this.taskQueue}'`, extraClause].filter(Boolean).join(' AND ');
+    return (await this.client.workflow.count(query)).count;
+  }
+
+  /** Stops every service still running (gracefully, then by force) and closes the client. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.services].map((s) => s.stop(8000)));
+    await this.client.connection.close();
+  }
+
+  private async pollers(kind: 'workflow' | 'activity'): Promise<string[]> {
+    const res = await this.client.workflowService.describeTaskQueue({
+      namespace: this.client.options.namespace,
+      // Proto enum values (the proto package is not a direct dependency): kind NORMAL = 1; type
+      // WORKFLOW = 1, ACTIVITY = 2.
+      taskQueue: { name: this.taskQueue, kind: 1 },
+      taskQueueType: kind === 'workflow' ? 1 : 2,
+    });
+    return (res.pollers ?? []).map((p) => p.identity ?? '');
+  }
+
+  private spawn(name: string, args: string[], extraEnv: Record<string, string>): Service {
+    const entry =
+      this.opts.cli === 'dist'
+        ? [path.join(ROOT, 'bin', 'superscript.js')]
+        : ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts')];
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TEMPORAL_ADDRESS: this.address,
+      SUPERSCRIPT_TASK_QUEUE: this.taskQueue,
+      SUPERSCRIPT_CONFIG: this.opts.registryFile,
+      SUPERSCRIPT_DATA_DIR: this.dataDir,
+      SUPERSCRIPT_API_HOST: '127.0.0.1',
+      SUPERSCRIPT_LOG_LEVEL: 'warn',
+      // A graceful stop at the end of a scenario should not wait half a minute for scripts.
+      SUPERSCRIPT_SHUTDOWN_GRACE_SECONDS: '1',
+      // The dev server keeps closed runs one day; the warning about it is noise here.
+      SUPERSCRIPT_MIN_RETENTION_DAYS: '0',
+      ...this.opts.env,
+      ...extraEnv,
+    };
+    // A worker started from inside `node --test` must not think it is a test file.
+    delete env.NODE_TEST_CONTEXT;
+    const child = spawn(process.execPath, [...entry, ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const service = new Service(name, child);
+    this.services.add(service);
+    void service.exited.then(() => this.services.delete(service));
+    return service;
+  }
+}
