@@ -91,7 +91,7 @@ finish() {
 
 # A fresh ID for this invocation, so demos can run again and again on one data folder.
 demo_id() {
-  printf '%s-%s-%s%s\n' "$1" "$(date -u +%Y%m%d-%H%M%S)" "$$" "$((RANDOM % 100))"
+  printf '%s-%s-%s\n' "$1" "$(date -u +%Y%m%d-%H%M%S)" "$$"
 }
 
 # The ledger lines of one order (collect-payment.sh writes `<time> <orderId> <amount>`).
@@ -116,6 +116,11 @@ show_ledger() {
   fi
 }
 
+# The end of dev.log since the last demo/start.sh.
+dev_log_tail() {
+  awk '/^--- demo\/start.sh /{n=0} {line[++n]=$0} END{for (i = (n > 20 ? n - 19 : 1); i <= n; i++) print line[i]}' "$DEV_LOG"
+}
+
 # --- HTTP and JSON, through node ----------------------------------------------------------------------
 
 # http COUNT METHOD URL [BODY]: sends COUNT identical requests at the same moment (from one process, so
@@ -130,6 +135,7 @@ http() {
         method,
         headers: body ? { "content-type": "application/json" } : {},
         body: body || undefined,
+        signal: AbortSignal.timeout(300_000),
       });
       return `${res.status} ${(await res.text()).replace(/\n/g, " ")}`;
     };
@@ -157,7 +163,7 @@ jfmt() {
 # Whether the demo server answers /healthz with {"ok": true}.
 server_healthy() {
   node -e '
-    fetch(process.argv[1]).then(
+    fetch(process.argv[1], { signal: AbortSignal.timeout(3000) }).then(
       async (res) => process.exit(res.ok && (await res.json()).ok ? 0 : 1),
       () => process.exit(1),
     );

@@ -16,6 +16,9 @@ if [[ -f $DEV_PID ]] && kill -0 "$(cat "$DEV_PID")" 2>/dev/null; then
   say "Already running (pid $(cat "$DEV_PID")), API at $SUPERSCRIPT_API_URL."
   exit 0
 fi
+if server_healthy; then
+  die "Something else already answers at $SUPERSCRIPT_API_URL (not started from $DEV_PID). Stop it, or choose other ports with SUPERSCRIPT_API_PORT, SUPERSCRIPT_TEMPORAL_PORT, SUPERSCRIPT_UI_PORT."
+fi
 
 # The ledger the demos count is the data folder's: a LEDGER_FILE from the caller would move it.
 unset LEDGER_FILE
@@ -41,14 +44,14 @@ say "pid $pid (in $DEV_PID); waiting for $SUPERSCRIPT_API_URL/healthz (up to ${t
 started=$SECONDS
 until server_healthy; do
   if ! kill -0 "$pid" 2>/dev/null; then
-    rm -f "$DEV_PID"
     say 'superscript dev exited before it was ready. The end of its log:'
-    tail -n 20 "$DEV_LOG" | sed 's/^/    /'
+    dev_log_tail | sed 's/^/    /'
+    "$DEMO_DIR/stop.sh" || true
     die 'Start failed. A port in use? Choose others with SUPERSCRIPT_API_PORT, SUPERSCRIPT_TEMPORAL_PORT, SUPERSCRIPT_UI_PORT.'
   fi
   if ((SECONDS - started > timeout_s)); then
     say "Not ready after ${timeout_s} s; stopping it. The end of its log:"
-    tail -n 20 "$DEV_LOG" | sed 's/^/    /'
+    dev_log_tail | sed 's/^/    /'
     "$DEMO_DIR/stop.sh" || true
     die 'Start failed.'
   fi
@@ -57,5 +60,5 @@ done
 
 say "Ready after $((SECONDS - started)) s:"
 # The banner `superscript dev` printed (its other lines are JSON logs).
-sed -n '/^SuperScript dev is running/,/^Press Ctrl-C/p' "$DEV_LOG" | tail -n 7 | grep -v '^Press Ctrl-C' | sed 's/^/    /'
+sed -n '/^SuperScript dev is running/,/^Press Ctrl-C/p' "$DEV_LOG" | tail -n 7 | sed '/^Press Ctrl-C/d; s/^/    /'
 note "Log: $DEV_LOG. Stop with demo/stop.sh."

@@ -46,7 +46,7 @@ pid=$(<"$DEV_PID")
 [[ $pid =~ ^[0-9]+$ ]] || die "$DEV_PID does not hold a pid: $pid"
 
 # start.sh runs it in a session of its own, so it leads a process group: it and its Temporal server.
-group=''
+group='' grace=50
 if alive "$pid"; then
   if [[ -r /proc/$pid/cmdline ]] && ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'superscript.js dev'; then
     say "pid $pid from $DEV_PID is not superscript dev (a stale pid file); leaving it alone."
@@ -57,7 +57,7 @@ if alive "$pid"; then
     read -r _ _ pgid _ < <(proc_stat "$pid")
     [[ $pgid == "$pid" ]] && group=$pgid
   fi
-  [[ -z $group ]] || say "Process group $group: $(group_members "$group" | tr '\n' ' ')"
+  [[ -z $group ]] || say "Process group $group: $(group_members "$group" | sort -n | tr '\n' ' ')"
 
   say "\$ kill -TERM $pid"
   kill -TERM "$pid"
@@ -85,12 +85,12 @@ if alive "$pid"; then
 else
   say "superscript dev (pid $pid from $DEV_PID) is not running."
   # If it died without stopping its Temporal server, that server is still in its process group.
-  group=$pid
+  group=$pid grace=0
 fi
 
 if [[ -n $group ]]; then
-  # Its children may still be stopping: give them a moment.
-  for _ in $(seq 50); do
+  # Its children may still be stopping: give them a moment (orphans of a dead one will not stop).
+  for _ in $(seq "$grace"); do
     [[ -z $(group_members "$group") ]] && break
     sleep 0.2
   done

@@ -14,7 +14,8 @@ export interface Context {
 
 export function loadContext(overrides: Partial<Settings> = {}): Context {
   const settings = { ...loadSettings(), ...overrides };
-  const log = pino({ level: settings.logLevel });
+  // Logs go to stderr: stdout belongs to the command's own output (`exec` replays a script's stdout there).
+  const log = pino({ level: settings.logLevel }, pino.destination(2));
   installSdkLogger(log);
   return { settings, registry: loadRegistry(settings.registryFile), log };
 }
@@ -25,6 +26,11 @@ export async function connectRuns(address?: string): Promise<{ runs: Runs; targe
 }
 
 let installed = false;
+
+/** The SDK logs at the same level as SuperScript, but never below WARN (its INFO is life-cycle chatter). */
+function sdkLevel(pinoLevel: string): LogLevel {
+  return pinoLevel === 'error' || pinoLevel === 'fatal' || pinoLevel === 'silent' ? 'ERROR' : 'WARN';
+}
 
 /** Routes the Temporal SDK's own log lines (warnings and up) through pino. */
 function installSdkLogger(log: Logger): void {
@@ -39,6 +45,8 @@ function installSdkLogger(log: Logger): void {
   };
   const sdk = log.child({ component: 'temporal-sdk' });
   Runtime.install({
-    logger: new DefaultLogger('WARN', (entry) => sdk[level[entry.level]](entry.meta ?? {}, entry.message)),
+    logger: new DefaultLogger(sdkLevel(log.level), (entry) =>
+      sdk[level[entry.level]](entry.meta ?? {}, entry.message),
+    ),
   });
 }

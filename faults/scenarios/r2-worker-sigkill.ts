@@ -1,0 +1,183 @@
+// R2: the worker is SIGKILLed while a script runs, over and over. The script never runs a second time, no
+// script process survives its worker (the reaper ends its process group), and every run ends either
+// succeeded or outcome_unknown once a replacement worker picks the workflow up.
+import { eventually, httpRequest, sleep } from '../http.js';
+import { findProcesses, processTable, stillRunning } from '../procs.js';
+import { runScenario, runTag, type ScenarioContext, type ScenarioResult } from '../scenario.js';
+import { FIXTURE_REGISTRY, Stack, type Service } from '../stack.js';
+
+export interface WorkerKillParams {
+  trials: number;
+  /** How long the sleeper script runs; kills land before it would finish. */
+  scriptSeconds: number;
+}
+
+/** The reaper's grace between SIGTERM and SIGKILL (src/runner/reaper.ts default), plus slack. */
+const SCRIPT_GONE_WITHIN_MS = 5000 + 2000;
+
+interface Trial {
+  key: string;
+  tag: string;
+  killDelayMs: number;
+  /** The script's bash and its `sleep`, from the pids file the sleeper writes. */
+  pids: number[];
+  aliveAtKill: boolean;
+  reaperPids: number[];
+  killedAt: number;
+  outcome?: string;
+  outcomeAfterMs?: number;
+  goneAfterMs?: number;
+  leftOver?: string[];
+}
+
+export function workerSigkill(
+  ctx: ScenarioContext,
+  p: WorkerKillParams = { trials: 20, scriptSeconds: 3 },
+): Promise<ScenarioResult> {
+  return runScenario('R2', `worker SIGKILL mid-script, ${p.trials} trials`, async (inv, figures) => {
+    const stack = await Stack.open({ address: ctx.address, name: 'r2', registryFile: FIXTURE_REGISTRY, cli: ctx.cli });
+    try {
+      const api = await stack.startApi();
+      let worker: Service = await stack.startWorker();
+      const t = runTag();
+      const trials: Trial[] = [];
+      const followUps: Promise<void>[] = [];
+
+      for (let i = 0; i < p.trials; i++) {
+        const tag = `r2-${t}-${i}`;
+        const started = await httpRequest(api.url, {
+          method: 'POST',
+          path: '/v1/runs?wait=0',
+          headers: { 'idempotency-key': tag },
+          body: { script: 'sleeper', args: { seconds: p.scriptSeconds, tag } },
+        });
+        if (started.status !== 202) throw new Error(`trial ${i}: start answered ${started.status}: ${started.text}`);
+        // The sleeper writes its pids once it and its child are running: the script is now mid-way.
+        const pids = await eventually(
+          `trial ${i}: the sleeper to start`,
+          () => {
+            const line = stack.lines(`pids-${tag}.txt`)[0];
+            return line?.split(' ').length === 2 ? line.split(' ').map(Number) : undefined;
+          },
+          20_000,
+          20,
+        );
+        // Somewhere between just started and nearly done.
+        const killDelayMs = Math.round(100 + Math.random() * (p.scriptSeconds * 1000 - 1000));
+        await sleep(killDelayMs);
+        const reaperPids = processTable()
+          .filter((proc) => proc.ppid === worker.pid && proc.argv.includes('superscript-reaper'))
+          .map((proc) => proc.pid);
+        const trial: Trial = {
+          key: tag,
+          tag,
+          killDelayMs,
+          pids,
+          aliveAtKill: stillRunning(pids[0]!, 'sleeper.sh'),
+          reaperPids,
+          killedAt: Date.now(),
+        };
+        await worker.kill();
+        trials.push(trial);
+        followUps.push(followUp(api.url, trial));
+        // The replacement is the next trial's victim; meanwhile it lets this trial's workflow finish.
+        worker = await stack.startWorker();
+      }
+      await Promise.all(followUps);
+
+      // A second execution would append a second line to the sleeper's executions log; give one time to.
+      await sleep(2000);
+      const executions = trials.map((tr) => stack.lines(`executions-${tr.tag}.log`).length);
+      const reapersLeft = await reapersStillRunning(trials.flatMap((tr) => tr.reaperPids));
+      const count = (o: string) => trials.filter((tr) => tr.outcome === o).length;
+      const maxOf = (xs: (number | undefined)[]) => Math.max(0, ...xs.map((x) => x ?? Infinity));
+
+      Object.assign(figures, {
+        trials: p.trials,
+        killedWhileScriptRan: trials.filter((tr) => tr.aliveAtKill).length,
+        killDelayMinMs: Math.min(...trials.map((tr) => tr.killDelayMs)),
+        killDelayMaxMs: Math.max(...trials.map((tr) => tr.killDelayMs)),
+        outcomeUnknown: count('outcome_unknown'),
+        succeeded: count('succeeded'),
+        otherOutcomes: trials.length - count('outcome_unknown') - count('succeeded'),
+        secondExecutions: executions.reduce((sum, n) => sum + Math.max(0, n - 1), 0),
+        scriptProcessesLeft: trials.reduce((sum, tr) => sum + (tr.leftOver?.length ?? 0), 0),
+        maxScriptGoneAfterKillMs: maxOf(trials.map((tr) => tr.goneAfterMs)),
+        maxOutcomeAfterKillMs: maxOf(trials.map((tr) => tr.outcomeAfterMs)),
+        reapersLeft: reapersLeft.length,
+      });
+
+      trials.forEach((tr, i) => {
+        inv.check(executions[i] === 1, `trial ${i}: the script ran ${executions[i]} times`);
+        inv.check(
+          tr.outcome === 'outcome_unknown' || tr.outcome === 'succeeded',
+          `trial ${i}: run ended ${tr.outcome ?? 'never'}, not succeeded or outcome_unknown`,
+        );
+        inv.check(
+          (tr.leftOver?.length ?? 0) === 0,
+          `trial ${i}: script processes still running ${SCRIPT_GONE_WITHIN_MS} ms after the kill: ${tr.leftOver?.join('; ')}`,
+        );
+      });
+      inv.check(
+        trials.some((tr) => tr.aliveAtKill),
+        'no kill landed while a script ran: the scenario tested nothing',
+      );
+      if (reapersLeft.length > 0) inv.note(`reapers still running after their grace: ${reapersLeft.join(', ')}`);
+    } finally {
+      await stack.stop();
+    }
+  });
+}
+
+/** Waits for the run's end and for its processes to be gone; records both on the trial. */
+async function followUp(apiUrl: string, trial: Trial): Promise<void> {
+  const gone = (async () => {
+    const deadline = trial.killedAt + SCRIPT_GONE_WITHIN_MS;
+    for (;;) {
+      const left = leftOverProcesses(trial);
+      if (left.length === 0) {
+        trial.goneAfterMs = Date.now() - trial.killedAt;
+        return;
+      }
+      if (Date.now() > deadline) {
+        trial.leftOver = left;
+        return;
+      }
+      await sleep(100);
+    }
+  })();
+  const ended = eventually(
+    `run ${trial.key} to end`,
+    async () => {
+      const res = await httpRequest(apiUrl, { method: 'GET', path: `/v1/runs/${trial.key}` }).catch(() => undefined);
+      const status = (res?.json as { status?: string } | undefined)?.status;
+      return status && status !== 'running' ? status : undefined;
+    },
+    90_000,
+    200,
+  ).then(
+    (status) => {
+      trial.outcome = status;
+      trial.outcomeAfterMs = Date.now() - trial.killedAt;
+    },
+    () => undefined,
+  );
+  await Promise.all([gone, ended]);
+}
+
+/** The trial's script processes still alive: its two pids, or anything whose argv names its tag. */
+function leftOverProcesses(trial: Trial): string[] {
+  const byPid = trial.pids.filter((pid) => stillRunning(pid, 'sleep')).map((pid) => `pid ${pid}`);
+  const byTag = findProcesses('sleeper.sh', trial.tag).map((proc) => `pid ${proc.pid}: ${proc.argv.join(' ')}`);
+  return [...new Set([...byPid, ...byTag])];
+}
+
+/** Reapers of killed workers that have not exited within their grace. */
+async function reapersStillRunning(pids: number[]): Promise<number[]> {
+  const deadline = Date.now() + SCRIPT_GONE_WITHIN_MS;
+  for (;;) {
+    const left = pids.filter((pid) => stillRunning(pid, 'superscript-reaper'));
+    if (left.length === 0 || Date.now() > deadline) return left;
+    await sleep(200);
+  }
+}

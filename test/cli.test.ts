@@ -1,0 +1,181 @@
+// The `superscript` command line as a person or a cron line uses it: the built binary as a child process,
+// against the real server.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { freePort } from '../src/devserver/free-port.js';
+import { REGISTRY_FILE, ROOT, alive, eventually, startStack, type Stack } from './support/harness.js';
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack();
+});
+after(() => stack.stop());
+
+const uid = () => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}, cwd = stack.dataDir): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'superscript.js'), ...args], {
+      cwd,
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: stack.address,
+        SUPERSCRIPT_TASK_QUEUE: stack.taskQueue,
+        SUPERSCRIPT_CONFIG: REGISTRY_FILE,
+        SUPERSCRIPT_DATA_DIR: stack.dataDir,
+        SUPERSCRIPT_LOG_LEVEL: 'error',
+        ...env,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c));
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('pay charges once, and says so; status shows the run and the dedup window', async () => {
+  const orderId = `cli-${uid()}`;
+  const first = await cli(['pay', orderId, '9.99']);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, new RegExp(`payment-${orderId}  succeeded \\(executed by this request\\)`));
+  const second = await cli(['pay', orderId, '9.99']);
+  assert.equal(second.code, 0);
+  assert.match(second.stdout, /already done: stored result replayed, nothing ran/);
+  const conflict = await cli(['pay', orderId, '10']);
+  assert.equal(conflict.code, 120);
+  assert.match(conflict.stderr, /different arguments \(amount\)/);
+  const status = await cli(['status', `payment-${orderId}`]);
+  assert.equal(status.code, 0);
+  assert.match(status.stdout, /dedup window: this key is remembered for \d+(\.\d+)? days/);
+  assert.equal(stack.ledger().filter((l) => l.includes(` ${orderId} `)).length, 1);
+});
+
+test('bad input exits 125 with a message and starts nothing', async () => {
+  const orderId = `clibad-${uid()}`;
+  const res = await cli(['pay', orderId, 'ten']);
+  assert.equal(res.code, 125);
+  assert.match(res.stderr, /Argument "amount" of script "collect-payment" must be a number/);
+  const run = await cli(['run', 'exit-with', 'code=1', '--key', 'has space']);
+  assert.equal(run.code, 125);
+  assert.match(run.stderr, /idempotency key/);
+  const usage = await cli(['pay']);
+  assert.equal(usage.code, 125);
+  await assert.rejects(stack.runs.describe(`payment-${orderId}`), /No run/);
+});
+
+test('run exits with the script exit code', async () => {
+  const res = await cli(['run', 'exit-with', 'code=4', '--key', `clirun-${uid()}`, '--json']);
+  assert.equal(res.code, 4);
+  assert.equal(JSON.parse(res.stdout).result.stderr, 'err: exiting with 4\n');
+});
+
+test('exec runs a command once per key and replays its output and exit code', async () => {
+  const key = `exec-${uid()}`;
+  const file = path.join(stack.dataDir, `${key}.log`);
+  const command = ['bash', '-c', `echo ran >> ${file}; echo to-stdout; echo to-stderr >&2; exit 3`];
+  const first = await cli(['exec', '--key', key, '--', ...command]);
+  assert.equal(first.code, 3, first.stderr);
+  assert.equal(first.stdout, 'to-stdout\n');
+  assert.match(first.stderr, /^to-stderr\n/);
+  const again = await cli(['exec', '--key', key, '--', ...command]);
+  assert.equal(again.code, 3);
+  assert.equal(again.stdout, 'to-stdout\n');
+  assert.match(again.stderr, /^to-stderr\nsuperscript: key .* already ran/);
+  assert.equal(readFileSync(file, 'utf8'), 'ran\n');
+  const other = await cli(['exec', '--key', key, '--', 'bash', '-c', 'echo something else']);
+  assert.equal(other.code, 120);
+  assert.match(other.stderr, /already used by a run of different arguments/);
+  const retried = await cli(['exec', '--key', key, '--retry', '--', ...command]);
+  assert.equal(retried.code, 3, 'an explicit retry of a failed command runs it again');
+  assert.equal(readFileSync(file, 'utf8'), 'ran\nran\n');
+});
+
+test('concurrent exec with one key runs the command once; every caller gets its output', async () => {
+  const key = `exec-conc-${uid()}`;
+  const file = path.join(stack.dataDir, `${key}.log`);
+  const command = ['bash', '-c', `echo ran >> ${file}; sleep 0.5; echo done`];
+  const all = await Promise.all([1, 2, 3, 4].map(() => cli(['exec', '--key', key, '--', ...command])));
+  for (const r of all) {
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'done\n');
+  }
+  assert.equal(readFileSync(file, 'utf8'), 'ran\n');
+});
+
+test('dev starts server, worker and API, prints its URLs, and stops cleanly on SIGTERM', async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'superscript-dev-'));
+  const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin', 'superscript.js'),
+      'dev',
+      '--data-dir',
+      dataDir,
+      '--port',
+      `${port}`,
+      '--temporal-port',
+      `${temporalPort}`,
+      '--ui-port',
+      `${uiPort}`,
+    ],
+    {
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: '',
+        SUPERSCRIPT_LOG_LEVEL: 'warn',
+        PAYMENT_DELAY_SECONDS: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c));
+  child.stderr.on('data', (c: Buffer) => (out += c));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    await eventually(
+      () => (out.includes('Press Ctrl-C to stop.') ? true : undefined),
+      60_000,
+      'dev to be ready',
+    );
+    assert.match(out, new RegExp(`API       http://127.0.0.1:${port}`));
+    assert.match(out, new RegExp(`Web UI    http://127.0.0.1:${uiPort}`));
+    const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
+    assert.equal(ui.status, 200, 'the Temporal Web UI is on');
+    const res = await fetch(`http://127.0.0.1:${port}/v1/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ orderId: 'dev-1', amount: 1 }),
+    });
+    assert.equal(res.status, 200);
+    assert.equal(
+      readFileSync(path.join(dataDir, 'ledger.log'), 'utf8').split('\n').filter(Boolean).length,
+      1,
+    );
+    const serverPid = Number(
+      (await import('node:child_process'))
+        .execFileSync('pgrep', ['-f', `start-dev.*--port ${temporalPort}`])
+        .toString()
+        .trim(),
+    );
+    assert.ok(alive(serverPid));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.equal(alive(serverPid), false, 'the dev server was stopped');
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
