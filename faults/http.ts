@@ -60,7 +60,13 @@ export function httpRequest(baseUrl: string, req: HttpRequest): Promise<HttpResp
           } catch {
             json = undefined;
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json, ms: Date.now() - started });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text,
+            json,
+            ms: Date.now() - started,
+          });
         });
       },
     );

@@ -67,7 +67,9 @@ function staleSources(dir: string): string[] {
     const file = path.join(dir, entry.name);
     if (entry.isDirectory()) out.push(...staleSources(file));
     else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
-      const built = path.join(ROOT, 'dist', path.relative(path.join(ROOT, 'src'), file)).replace(/\.ts$/, '.js');
+      const built = path
+        .join(ROOT, 'dist', path.relative(path.join(ROOT, 'src'), file))
+        .replace(/\.ts$/, '.js');
       let builtAt = 0;
       try {
         builtAt = statSync(built).mtimeMs;

@@ -27,7 +27,8 @@ export async function startBatch(
     path: '/v1/batches',
     body: { batchId, orders, maxConcurrent },
   });
-  if (res.status !== 202 && res.status !== 200) throw new Error(`batch start answered ${res.status}: ${res.text}`);
+  if (res.status !== 202 && res.status !== 200)
+    throw new Error(`batch start answered ${res.status}: ${res.text}`);
 }
 
 /** Polls GET /v1/batches/:id until the batch has ended; errors while a server is down are retried. */
@@ -90,14 +91,21 @@ export async function judgeBatch(
     view.result?.total === orderIds.length && reports.size === orderIds.length,
     `the batch reported ${reports.size} orders of ${orderIds.length}`,
   );
-  inv.check(paymentWorkflows === orderIds.length, `${paymentWorkflows} payment runs for ${orderIds.length} orders`);
+  inv.check(
+    paymentWorkflows === orderIds.length,
+    `${paymentWorkflows} payment runs for ${orderIds.length} orders`,
+  );
   const stray = [...charges.keys()].filter((id) => !orderIds.includes(id));
   inv.check(stray.length === 0, `ledger lines for orders not in the batch: ${stray.slice(0, 5).join(', ')}`);
   for (const id of orderIds) {
     inv.check(charged(id) <= 1, `order ${id} charged ${charged(id)} times`);
-    if (outcome(id) === 'succeeded') inv.check(charged(id) === 1, `order ${id} reported succeeded, charged ${charged(id)}`);
+    if (outcome(id) === 'succeeded')
+      inv.check(charged(id) === 1, `order ${id} reported succeeded, charged ${charged(id)}`);
     else if (charged(id) === 0)
-      inv.check(outcome(id) === 'outcome_unknown', `order ${id} not charged, reported ${outcome(id) ?? 'nothing'}`);
+      inv.check(
+        outcome(id) === 'outcome_unknown',
+        `order ${id} not charged, reported ${outcome(id) ?? 'nothing'}`,
+      );
   }
   const ids = (pred: (id: string) => boolean) => orderIds.filter(pred).length;
   return {

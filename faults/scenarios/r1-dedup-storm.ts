@@ -83,7 +83,10 @@ export function dedupStorm(
           maxResults = Math.max(maxResults, results.size);
           if (executed === 1) keysExecutedOnce++;
           inv.check(runIds.size === 1, `order ${orderIds[k]}: ${runIds.size} distinct run IDs in responses`);
-          inv.check(results.size === 1, `order ${orderIds[k]}: ${results.size} distinct results in responses`);
+          inv.check(
+            results.size === 1,
+            `order ${orderIds[k]}: ${results.size} distinct results in responses`,
+          );
           inv.check(executed === 1, `order ${orderIds[k]}: ${executed} responses say they executed the run`);
           inv.check(
             bodies.every((b) => b.status === 'succeeded'),
@@ -123,7 +126,10 @@ export function dedupStorm(
           latencyMaxMs: percentile(latencies, 100),
         });
 
-        inv.check(transportErrors.length === 0, `${transportErrors.length} requests failed: ${transportErrors[0]}`);
+        inv.check(
+          transportErrors.length === 0,
+          `${transportErrors.length} requests failed: ${transportErrors[0]}`,
+        );
         inv.check(
           (statusCounts['200'] ?? 0) === p.requests,
           `not every request got 200: ${JSON.stringify(statusCounts)}`,

@@ -35,7 +35,12 @@ export function workerSigkill(
   p: WorkerKillParams = { trials: 20, scriptSeconds: 3 },
 ): Promise<ScenarioResult> {
   return runScenario('R2', `worker SIGKILL mid-script, ${p.trials} trials`, async (inv, figures) => {
-    const stack = await Stack.open({ address: ctx.address, name: 'r2', registryFile: FIXTURE_REGISTRY, cli: ctx.cli });
+    const stack = await Stack.open({
+      address: ctx.address,
+      name: 'r2',
+      registryFile: FIXTURE_REGISTRY,
+      cli: ctx.cli,
+    });
     try {
       const api = await stack.startApi();
       let worker: Service = await stack.startWorker();
@@ -51,7 +56,8 @@ export function workerSigkill(
           headers: { 'idempotency-key': tag },
           body: { script: 'sleeper', args: { seconds: p.scriptSeconds, tag } },
         });
-        if (started.status !== 202) throw new Error(`trial ${i}: start answered ${started.status}: ${started.text}`);
+        if (started.status !== 202)
+          throw new Error(`trial ${i}: start answered ${started.status}: ${started.text}`);
         // The sleeper writes its pids once it and its child are running: the script is now mid-way.
         const pids = await eventually(
           `trial ${i}: the sleeper to start`,
@@ -62,8 +68,8 @@ export function workerSigkill(
           20_000,
           20,
         );
-        // Somewhere between just started and nearly done.
-        const killDelayMs = Math.round(100 + Math.random() * (p.scriptSeconds * 1000 - 1000));
+        // Anywhere from the instant it started to a second before it would finish.
+        const killDelayMs = Math.round(Math.random() * (p.scriptSeconds * 1000 - 1000));
         await sleep(killDelayMs);
         const reaperPids = processTable()
           .filter((proc) => proc.ppid === worker.pid && proc.argv.includes('superscript-reaper'))
@@ -122,7 +128,8 @@ export function workerSigkill(
         trials.some((tr) => tr.aliveAtKill),
         'no kill landed while a script ran: the scenario tested nothing',
       );
-      if (reapersLeft.length > 0) inv.note(`reapers still running after their grace: ${reapersLeft.join(', ')}`);
+      if (reapersLeft.length > 0)
+        inv.note(`reapers still running after their grace: ${reapersLeft.join(', ')}`);
     } finally {
       await stack.stop();
     }
@@ -149,7 +156,9 @@ async function followUp(apiUrl: string, trial: Trial): Promise<void> {
   const ended = eventually(
     `run ${trial.key} to end`,
     async () => {
-      const res = await httpRequest(apiUrl, { method: 'GET', path: `/v1/runs/${trial.key}` }).catch(() => undefined);
+      const res = await httpRequest(apiUrl, { method: 'GET', path: `/v1/runs/${trial.key}` }).catch(
+        () => undefined,
+      );
       const status = (res?.json as { status?: string } | undefined)?.status;
       return status && status !== 'running' ? status : undefined;
     },
@@ -168,7 +177,9 @@ async function followUp(apiUrl: string, trial: Trial): Promise<void> {
 /** The trial's script processes still alive: its two pids, or anything whose argv names its tag. */
 function leftOverProcesses(trial: Trial): string[] {
   const byPid = trial.pids.filter((pid) => stillRunning(pid, 'sleep')).map((pid) => `pid ${pid}`);
-  const byTag = findProcesses('sleeper.sh', trial.tag).map((proc) => `pid ${proc.pid}: ${proc.argv.join(' ')}`);
+  const byTag = findProcesses('sleeper.sh', trial.tag).map(
+    (proc) => `pid ${proc.pid}: ${proc.argv.join(' ')}`,
+  );
   return [...new Set([...byPid, ...byTag])];
 }
 

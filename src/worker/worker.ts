@@ -1,5 +1,6 @@
 // A SuperScript worker: the workflows plus the activities that run registered scripts.
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, bundleWorkflowCode, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
@@ -14,12 +15,25 @@ const WORKFLOWS_PATH = ['index.ts', 'index.js']
   .map((file) => path.join(here, '..', 'workflows', file))
   .find((file) => existsSync(file))!;
 
+/** Written by `npm run build` (build-bundle.ts) next to the compiled workflows. */
+export const PREBUILT_BUNDLE = path.join(here, '..', 'workflow-bundle.js');
+
 let bundle: Promise<{ code: string }> | undefined;
 
-/** The workflow bundle, built once per process (about 1 s) and shared by every worker in it. */
+/**
+ * The workflow bundle: the one `npm run build` wrote when running from the build, so a worker or `exec`
+ * starts without bundling; otherwise (tests, tsx) built once per process, about 1 s.
+ */
 export function workflowBundle(): Promise<{ code: string }> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  bundle ??=
+    WORKFLOWS_PATH.endsWith('.js') && existsSync(PREBUILT_BUNDLE)
+      ? readFile(PREBUILT_BUNDLE, 'utf8').then((code) => ({ code }))
+      : buildWorkflowBundle();
   return bundle;
+}
+
+export function buildWorkflowBundle(): Promise<{ code: string }> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
 }
 
 export interface WorkerParams {

@@ -2,6 +2,7 @@
 // request would use, so a batch never charges an order that was already charged alone (or by another batch).
 import {
   ApplicationFailure,
+  CancelledFailure,
   ChildWorkflowFailure,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
@@ -113,9 +114,19 @@ async function collect(
   try {
     return report(order.orderId, 'executed', await child.result());
   } catch (err) {
+    if (!(err instanceof ChildWorkflowFailure)) throw err;
     const result = failedRunResult(err);
-    if (!result) throw err;
-    return report(order.orderId, 'executed', result);
+    if (result) return report(order.orderId, 'executed', result);
+    // Cancelled or terminated from outside: report it; the batch goes on with the other orders.
+    const outcome = err.cause instanceof CancelledFailure ? 'cancelled' : 'outcome_unknown';
+    return {
+      orderId: order.orderId,
+      workflowId,
+      disposition: 'executed',
+      runId: child.firstExecutionRunId,
+      outcome,
+      message: err.cause?.message ?? err.message,
+    };
   }
 }
 
@@ -130,12 +141,11 @@ function report(orderId: string, disposition: OrderReport['disposition'], result
   };
 }
 
-/** A child that failed carries its RunResult as failure details. */
-function failedRunResult(err: unknown): RunResult | undefined {
-  if (err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure) {
-    return err.cause.details?.[0] as RunResult | undefined;
-  }
-  return undefined;
+/** A child whose script failed carries its RunResult as failure details. */
+function failedRunResult(err: ChildWorkflowFailure): RunResult | undefined {
+  return err.cause instanceof ApplicationFailure
+    ? (err.cause.details?.[0] as RunResult | undefined)
+    : undefined;
 }
 
 function uniqueOrders(orders: OrchestratorInput['orders']): OrchestratorInput['orders'] {

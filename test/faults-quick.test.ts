@@ -1,0 +1,52 @@
+// The quick fault subset for `npm test`: R1 scaled down and R5 in full, using the scenario functions of
+// `npm run faults` against the server test/run.ts provides (workers and API are children, from source).
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import type { ScenarioContext, ScenarioResult } from '../faults/scenario.js';
+import { dedupStorm } from '../faults/scenarios/r1-dedup-storm.js';
+import { hostileInput } from '../faults/scenarios/r5-hostile-input.js';
+import { ManagedServer } from '../faults/stack.js';
+
+let ownServer: ManagedServer | undefined;
+
+/** test/run.ts sets TEMPORAL_ADDRESS; a file run on its own starts (and stops) a server of its own. */
+async function context(): Promise<ScenarioContext> {
+  let address = process.env.TEMPORAL_ADDRESS;
+  if (!address) {
+    ownServer ??= await ManagedServer.start({ durability: 'memory' });
+    address = ownServer.address;
+  }
+  // From source: the test checks the code as it is, not whatever dist/ was last built from.
+  return { address, cli: 'src', log: () => {} };
+}
+
+after(async () => {
+  await ownServer?.stop();
+});
+
+function explain(result: ScenarioResult): string {
+  return `${result.scenario}: ${JSON.stringify(result.figures)}\n${result.details.join('\n')}`;
+}
+
+test(
+  'R1 quick: 100 concurrent payment requests over 5 order IDs charge each order once',
+  { timeout: 180_000 },
+  async () => {
+    const result = await dedupStorm(await context(), { requests: 100, keys: 5 });
+    assert.equal(result.held, true, explain(result));
+    assert.equal(result.figures.ledgerLines, 5);
+    assert.equal(result.figures.responses200, 100);
+    assert.equal(result.figures.maxRunIdsPerKey, 1);
+    assert.equal(result.figures.maxResultsPerKey, 1);
+  },
+);
+
+test('R5: hostile input gets a clear 4xx and starts nothing', { timeout: 180_000 }, async () => {
+  // Other test files share the server's namespace, so only this scenario's task queue is counted.
+  const result = await hostileInput(await context(), { namespaceExclusive: false });
+  assert.equal(result.held, true, explain(result));
+  assert.ok((result.figures.cases as number) >= 40);
+  assert.equal(result.figures.answered4xx, result.figures.cases);
+  assert.equal(result.figures.workflowsStartedOnQueue, 0);
+  assert.equal(result.figures.ledgerLines, 0);
+});
