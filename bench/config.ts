@@ -11,8 +11,8 @@ export interface BenchConfig {
   latencyRuns: number;
   /** Duplicate requests per path (scenario 2). */
   duplicateRuns: number;
-  /** Runs per throughput measurement (scenario 3), per concurrency level. */
-  throughputRuns: number;
+  /** How long each throughput measurement keeps its requests in flight (scenario 3). */
+  throughputSeconds: number;
   concurrencies: number[];
   stormRequests: number;
   stormKeys: number;
@@ -40,16 +40,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   }
   return {
     quick,
-    warmup: size('BENCH_WARMUP', 20, 10),
-    latencyRuns: size('BENCH_LATENCY_RUNS', 200, 30),
-    duplicateRuns: size('BENCH_DUPLICATE_RUNS', 200, 30),
-    throughputRuns: size('BENCH_THROUGHPUT_RUNS', 600, 150),
+    warmup: size('BENCH_WARMUP', 20, 5),
+    latencyRuns: size('BENCH_LATENCY_RUNS', 200, 20),
+    duplicateRuns: size('BENCH_DUPLICATE_RUNS', 200, 20),
+    throughputSeconds: size('BENCH_THROUGHPUT_SECONDS', 10, 3),
     concurrencies: [20, 100],
-    stormRequests: size('BENCH_STORM_REQUESTS', 1000, 1000),
+    stormRequests: size('BENCH_STORM_REQUESTS', 1000, 200),
     stormKeys: size('BENCH_STORM_KEYS', 20, 20),
     batchOrders: size('BENCH_BATCH_ORDERS', 1000, 100),
     rssBoundMb: size('BENCH_RSS_BOUND_MB', 300, 300),
-    spawnRuns: size('BENCH_SPAWN_RUNS', 300, 60),
+    spawnRuns: size('BENCH_SPAWN_RUNS', 300, 50),
     persistence: persistence as Persistence[],
   };
 }

@@ -26,7 +26,7 @@ export interface Figure {
 export const AGAINST = {
   tuned: 'raw SDK, tuned server (a)',
   stock: 'raw SDK, stock server (b)',
-  floor: 'bash -c true via child_process',
+  floor: 'bash -c true via child_process, no output',
 } as const;
 
 export interface FigureInput {

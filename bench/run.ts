@@ -3,7 +3,9 @@
 // Sizes: see config.ts (BENCH_QUICK=1 for a short run).
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadRegistry } from '../src/config/scripts.js';
 import { ensureTemporalCli } from '../src/devserver/temporal-cli.js';
 import { Cleanup } from './cleanup.js';
@@ -23,6 +25,8 @@ const RESULTS = path.join(ROOT, 'bench', 'results');
 const REGISTRY_FILE = path.join(ROOT, 'superscript.config.json');
 
 const log = (line: string) => console.error(`bench: ${line}`);
+// The SDK logs every worker state change at INFO; only warnings belong next to the progress lines.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 const cfg = loadConfig();
 const cleanup = new Cleanup();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -47,9 +51,11 @@ async function scenario(
   persistence: Persistence | null,
   fn: () => Promise<Figure[]>,
 ): Promise<void> {
-  log(`${persistence ? `[${persistence}] ` : ''}${name}`);
+  const where = persistence ? `[${persistence}] ` : '';
+  const start = performance.now();
   try {
     figures.push(...(await fn()));
+    log(`${where}${name}: ${((performance.now() - start) / 1000).toFixed(1)} s`);
   } catch (err) {
     log(`${name} failed: ${(err as Error).stack ?? String(err)}`);
     errors.push({ scenario: name, persistence, message: (err as Error).message });

@@ -26,15 +26,52 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
-/** Runs `fn(0..count-1)` with at most `concurrency` calls in flight; returns the wall time in ms. */
-export async function pool(
-  count: number,
+// The first calls after a path sat idle are unrepresentative: the stock server's task rate limiter refills
+// meanwhile (back to back it answers in ~150 ms, after a pause in ~60 ms). Each block discards this many.
+const SETTLE = 2;
+
+/**
+ * `runs` sequential, back-to-back calls per path, measured in ms. They run in up to four blocks per path,
+ * the paths taking turns, so drift on a shared machine (and a growing server database) hits all alike.
+ * `call` gets a per-path sequence number, unique across measured and discarded calls.
+ */
+export async function sequentialBlocks<P>(
+  paths: readonly P[],
+  runs: number,
+  call: (path: P, seq: number) => Promise<unknown>,
+): Promise<Map<P, number[]>> {
+  const blocks = Math.max(1, Math.min(4, Math.ceil(runs / 25)));
+  const samples = new Map(paths.map((p) => [p, [] as number[]]));
+  const seqs = new Map(paths.map((p) => [p, 0]));
+  const next = (p: P): number => {
+    const seq = seqs.get(p)!;
+    seqs.set(p, seq + 1);
+    return seq;
+  };
+  for (let b = 0; b < blocks; b++) {
+    const size = Math.floor((runs * (b + 1)) / blocks) - Math.floor((runs * b) / blocks);
+    for (const p of paths.map((_, i) => paths[(i + b) % paths.length]!)) {
+      for (let i = 0; i < SETTLE; i++) await call(p, next(p));
+      for (let i = 0; i < size; i++) {
+        const seq = next(p);
+        samples.get(p)!.push(await timed(() => call(p, seq)));
+      }
+    }
+  }
+  return samples;
+}
+
+/** Keeps `concurrency` calls in flight for `durationMs`, then lets the last ones finish; completed per second. */
+export async function sustainedRate(
+  durationMs: number,
   concurrency: number,
   fn: (i: number) => Promise<unknown>,
 ): Promise<number> {
   let next = 0;
+  const start = performance.now();
   const lane = async (): Promise<void> => {
-    while (next < count) await fn(next++);
+    while (performance.now() - start < durationMs) await fn(next++);
   };
-  return timed(() => Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane)));
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  return next / ((performance.now() - start) / 1000);
 }

@@ -2,6 +2,7 @@
 // Started by scenarios/batch.ts as `node --expose-gc --import tsx bench/worker-process.ts`; prints one JSON
 // line when ready, and stops on SIGTERM or when its stdin closes (the bench died).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadRegistry } from '../src/config/scripts.js';
 import { connectClient, connectWorker, temporalTarget } from '../src/config/temporal-connection.js';
 import { createWorker } from '../src/worker/worker.js';
@@ -12,6 +13,7 @@ const need = (name: string): string => {
   return value;
 };
 
+Runtime.install({ logger: new DefaultLogger('WARN') });
 const target = temporalTarget(need('BENCH_ADDRESS'));
 const client = await connectClient(target);
 const connection = await connectWorker(target);
@@ -36,7 +38,7 @@ try {
 } catch {
   hwmReset = false;
 }
-process.stdout.write(JSON.stringify({ ready: true, startupHwmKb, hwmReset }) + '\n');
+process.stdout.write(JSON.stringify({ ready: true, startupHwmKb, readyRssKb: statusKb('VmRSS'), hwmReset }) + '\n');
 
 const stop = (): void => {
   if (worker.getState() === 'RUNNING') worker.shutdown();

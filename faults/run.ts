@@ -12,7 +12,7 @@ import { ManagedServer, ensureBuilt, killEverything, type CliSource } from './st
 
 const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<ScenarioResult>> = {
   R1: (ctx) => dedupStorm(ctx, { requests: 1000, keys: 20 }),
-  R2: (ctx) => workerSigkill(ctx, { trials: 20, scriptSeconds: 3 }),
+  R2: (ctx) => workerSigkill(ctx, { trials: 20, scriptSeconds: 20, maxKillDelayMs: 2000 }),
   R3: (ctx) => serverSigkill(ctx, { orders: 200, maxConcurrent: 20, killAtFraction: 0.25, downMs: 1000 }),
   R4: (ctx) => scaleOut(ctx, { orders: 120, maxConcurrent: 20, killAtFraction: 0.25, minInFlight: 3 }),
   // Nothing else uses the suite's own server, so the namespace-wide count must not move either.

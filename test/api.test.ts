@@ -105,6 +105,7 @@ test('GET /v1/runs/:id reads a run; an unknown ID is 404', async () => {
   assert.deepEqual(res.body.request, { script: 'collect-payment', args: { orderId, amount: 2 } });
   assert.equal((res.body.result as RunResult).exitCode, 0);
   assert.ok(res.body.startedAt && res.body.closedAt);
+  assert.equal(typeof res.body.dedupWindowDays, 'number');
   const missing = await call('GET', `/v1/runs/payment-nope-${uid()}`);
   assert.equal(missing.status, 404);
   assert.match(missing.body.message, /No run with workflow ID/);

@@ -30,32 +30,36 @@ async function freePorts(count: number): Promise<number[]> {
   return [...ports];
 }
 
-/** The live processes of a process group (Linux /proc; empty elsewhere). */
-function groupMembers(pgid: number): number[] {
-  if (!existsSync('/proc')) return [];
-  const members: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // gone meanwhile
-    }
-    // After the command name, which may hold spaces: state, ppid, pgrp, ...
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z') members.push(Number(entry));
+/** State, ppid, pgrp, ... of a process from /proc/PID/stat, after its command name (which may hold spaces). */
+function procStat(pid: number | string): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined; // gone, or no /proc
   }
-  return members;
 }
 
+/** Whether a process is alive; a zombie has exited and only waits to be reaped. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch {
     return false;
   }
-  return !groupMembers(pid).length || groupMembers(pid).includes(pid) || !existsSync('/proc');
+  return procStat(pid)?.[0] !== 'Z';
+}
+
+/** The live processes of a process group (Linux /proc; empty elsewhere). */
+function groupMembers(pgid: number): number[] {
+  if (!existsSync('/proc')) return [];
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      const stat = procStat(entry);
+      return stat !== undefined && stat[0] !== 'Z' && Number(stat[2]) === pgid;
+    })
+    .map(Number);
 }
 
 function transcript(name: string, run: Run): string {
@@ -65,7 +69,11 @@ function transcript(name: string, run: Run): string {
 function assertPassed(name: string, run: Run): void {
   assert.equal(run.code, 0, transcript(name, run));
   assert.doesNotMatch(run.stdout, /^FAIL /m, transcript(name, run));
-  assert.match(run.stdout, new RegExp(`${name.replace('.', '\\.')}: all checks passed`), transcript(name, run));
+  assert.match(
+    run.stdout,
+    new RegExp(`${name.replace('.', '\\.')}: all checks passed`),
+    transcript(name, run),
+  );
 }
 
 test('demo scripts', { timeout: 20 * 60_000 }, async (t) => {
@@ -185,15 +193,19 @@ test('demo scripts', { timeout: 20 * 60_000 }, async (t) => {
     assert.match(result.stdout, /replayed=true/);
   });
 
-  await t.test('orchestrator.sh: a batch with orders already charged charges each once', { skip }, async () => {
-    const { result, added } = await runCounting('orchestrator.sh');
-    assertPassed('orchestrator.sh', result);
-    const counts = countByOrder(added);
-    assert.equal(counts.size, 4, `four orders: ${[...counts.keys()].join(', ')}`);
-    for (const [order, count] of counts) assert.equal(count, 1, `${order} charged ${count} times`);
-    assert.match(result.stdout, /executed=2 alreadyDone=2/);
-    assert.match(result.stdout, /executed=0 alreadyDone=4/);
-  });
+  await t.test(
+    'orchestrator.sh: a batch with orders already charged charges each once',
+    { skip },
+    async () => {
+      const { result, added } = await runCounting('orchestrator.sh');
+      assertPassed('orchestrator.sh', result);
+      const counts = countByOrder(added);
+      assert.equal(counts.size, 4, `four orders: ${[...counts.keys()].join(', ')}`);
+      for (const [order, count] of counts) assert.equal(count, 1, `${order} charged ${count} times`);
+      assert.match(result.stdout, /executed=2 alreadyDone=2/);
+      assert.match(result.stdout, /executed=0 alreadyDone=4/);
+    },
+  );
 
   await t.test('exec-cron.sh: superscript exec runs its command once per key', { skip }, async () => {
     const file = path.join(dataDir, 'cron-report.log');

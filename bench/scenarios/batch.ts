@@ -21,6 +21,7 @@ const QUEUE = 'bench-batch';
 
 interface Ready {
   startupHwmKb: number | null;
+  readyRssKb: number | null;
   hwmReset: boolean;
 }
 
@@ -89,7 +90,13 @@ export async function batch(
       }),
       figure({
         ...common,
-        metric: 'worker peak RSS at start-up (webpack bundling)',
+        metric: 'worker RSS when ready, before the batch',
+        unit: 'MB',
+        superscript: (ready.readyRssKb ?? 0) / 1024,
+      }),
+      figure({
+        ...common,
+        metric: 'worker peak RSS during start-up (webpack bundling)',
         unit: 'MB',
         superscript: (ready.startupHwmKb ?? 0) / 1024,
       }),

@@ -1,9 +1,8 @@
 // Scenario 2: a request for a key whose run has completed; it must answer with the stored result.
 import type { BenchConfig } from '../config.js';
 import { AGAINST, figure, type Figure } from '../figures.js';
-import type { PaymentPath } from '../paths.js';
 import type { Stack } from '../stack.js';
-import { percentiles, timed } from '../stats.js';
+import { percentiles, sequentialBlocks } from '../stats.js';
 import { completedKey } from './first-run.js';
 
 const SCENARIO = '2. duplicate of a completed key';
@@ -13,11 +12,9 @@ export async function duplicate(stack: Stack, cfg: BenchConfig): Promise<Figure[
   for (let i = 0; i < cfg.warmup; i++) {
     for (const p of paths) await p.duplicate(completedKey(stack, p, cfg, i));
   }
-  const samples = new Map<PaymentPath, number[]>(paths.map((p) => [p, []]));
-  for (let i = 0; i < cfg.duplicateRuns; i++) {
-    for (const p of paths)
-      samples.get(p)!.push(await timed(() => p.duplicate(completedKey(stack, p, cfg, i))));
-  }
+  const samples = await sequentialBlocks(paths, cfg.duplicateRuns, (p, seq) =>
+    p.duplicate(completedKey(stack, p, cfg, seq)),
+  );
 
   const theirs = percentiles(samples.get(stack.rawTuned)!);
   return [stack.module, stack.http].flatMap((ss) => {

@@ -3,7 +3,7 @@ import type { BenchConfig } from '../config.js';
 import { AGAINST, figure, type Figure } from '../figures.js';
 import { orderPrefix, type PaymentPath } from '../paths.js';
 import type { Stack } from '../stack.js';
-import { percentiles, timed } from '../stats.js';
+import { percentiles, sequentialBlocks } from '../stats.js';
 
 const SCENARIO = '1. first run, sequential';
 
@@ -13,11 +13,7 @@ export async function firstRun(stack: Stack, cfg: BenchConfig): Promise<Figure[]
   for (let i = 0; i < cfg.warmup; i++) {
     for (const p of paths) await p.firstRun(key(p, 'warm', i));
   }
-  // Interleaved, so drift on a shared machine (and the server's growing database) hits every path alike.
-  const samples = new Map<PaymentPath, number[]>(paths.map((p) => [p, []]));
-  for (let i = 0; i < cfg.latencyRuns; i++) {
-    for (const p of paths) samples.get(p)!.push(await timed(() => p.firstRun(key(p, 's1', i))));
-  }
+  const samples = await sequentialBlocks(paths, cfg.latencyRuns, (p, seq) => p.firstRun(key(p, 's1', seq)));
 
   const figures: Figure[] = [];
   for (const ss of [stack.module, stack.http]) {

@@ -3,7 +3,7 @@ import type { BenchConfig } from '../config.js';
 import { AGAINST, figure, type Figure } from '../figures.js';
 import { orderPrefix, type PaymentPath } from '../paths.js';
 import type { Stack } from '../stack.js';
-import { pool } from '../stats.js';
+import { sustainedRate } from '../stats.js';
 
 const SCENARIO = '3. distinct keys, throughput';
 
@@ -12,15 +12,14 @@ export async function throughput(stack: Stack, cfg: BenchConfig): Promise<Figure
   for (const concurrency of cfg.concurrencies) {
     const rate = async (p: PaymentPath): Promise<number> => {
       const prefix = orderPrefix(stack.persistence, p.tag, `s3c${concurrency}`);
-      const ms = await pool(cfg.throughputRuns, concurrency, (i) => p.firstRun(prefix + i));
-      return cfg.throughputRuns / (ms / 1000);
+      return sustainedRate(cfg.throughputSeconds * 1000, concurrency, (i) => p.firstRun(prefix + i));
     };
     const mine = await rate(stack.module);
     const tuned = await rate(stack.rawTuned);
     const stock = await rate(stack.rawStock);
     const common = {
       scenario: SCENARIO,
-      metric: `${stack.module.label}, concurrency ${concurrency}`,
+      metric: `${stack.module.label}, concurrency ${concurrency} for ${cfg.throughputSeconds} s`,
       unit: 'runs/s',
       persistence: stack.persistence,
       superscript: mine,

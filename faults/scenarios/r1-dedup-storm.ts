@@ -15,6 +15,7 @@ interface RunBody {
   runId?: string;
   status?: string;
   executed?: boolean;
+  replayed?: boolean;
   result?: unknown;
 }
 
@@ -24,7 +25,7 @@ export function dedupStorm(
 ): Promise<ScenarioResult> {
   return runScenario(
     'R1',
-    `dedup storm: ${p.requests} concurrent POST /v1/payments over ${p.keys} order IDs`,
+    `dedup storm: ${p.requests} concurrent POST /v1/payments over ${p.keys} order IDs, then late duplicates`,
     async (inv, figures) => {
       // The script's 0.2 s "provider latency" keeps the first run in flight while the duplicates arrive.
       const stack = await Stack.open({
@@ -39,46 +40,54 @@ export function dedupStorm(
         const api = await stack.startApi();
         const tag = runTag();
         const orderIds = Array.from({ length: p.keys }, (_, k) => `r1-${tag}-${k}`);
-        // One socket per request, no pooling: all of them are in flight at once.
-        const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+        // Sends `n` requests at once, over the keys in turn. One socket each, no pooling: all in flight together.
+        const storm = async (n: number, wave: number) => {
+          const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+          const settled = await Promise.allSettled(
+            Array.from({ length: n }, (_, i) =>
+              httpRequest(api.url, {
+                method: 'POST',
+                path: '/v1/payments',
+                body: { orderId: orderIds[i % p.keys], amount: 10 + (i % p.keys) },
+                agent,
+              }).then((res) => ({ ...res, key: i % p.keys, wave })),
+            ),
+          );
+          agent.destroy();
+          return settled;
+        };
 
         const started = Date.now();
-        const settled = await Promise.allSettled(
-          Array.from({ length: p.requests }, (_, i) => {
-            const k = i % p.keys;
-            return httpRequest(api.url, {
-              method: 'POST',
-              path: '/v1/payments',
-              body: { orderId: orderIds[k], amount: 10 + k },
-              agent,
-            });
-          }),
-        );
+        const first = await storm(p.requests, 1);
         figures.wallMs = Date.now() - started;
-        agent.destroy();
+        // Late duplicates, once every run has ended: they must replay the stored result, not run anything.
+        const lateCount = Math.max(p.keys, Math.round(p.requests / 10));
+        const late = await storm(lateCount, 2);
 
-        const responses: (HttpResponse & { key: number })[] = [];
+        const responses: (HttpResponse & { key: number; wave: number })[] = [];
         const transportErrors: string[] = [];
-        settled.forEach((s, i) => {
-          if (s.status === 'fulfilled') responses.push({ ...s.value, key: i % p.keys });
+        for (const s of [...first, ...late]) {
+          if (s.status === 'fulfilled') responses.push(s.value);
           else transportErrors.push(String((s.reason as Error).message));
-        });
+        }
         const statusCounts: Record<string, number> = {};
         for (const r of responses) statusCounts[r.status] = (statusCounts[r.status] ?? 0) + 1;
-        const latencies = responses.map((r) => r.ms);
+        const odd = responses.find((r) => r.status !== 200);
+        if (odd) inv.note(`a ${odd.status} answer: ${odd.text.slice(0, 300)}`);
+        const latencies = responses.filter((r) => r.wave === 1).map((r) => r.ms);
 
-        // Per key: the distinct run IDs and results callers saw, and how many were told they executed it.
+        // Per key, over both waves: the distinct run IDs and results callers saw, and how many were told
+        // they executed the run.
         let maxRunIds = 0;
         let maxResults = 0;
         let keysExecutedOnce = 0;
-        let replayedHeaders = 0;
         for (let k = 0; k < p.keys; k++) {
-          const mine = responses.filter((r) => r.key === k && r.status === 200);
-          const bodies = mine.map((r) => r.json as RunBody);
+          const bodies = responses
+            .filter((r) => r.key === k && r.status === 200)
+            .map((r) => r.json as RunBody);
           const runIds = new Set(bodies.map((b) => b.runId));
           const results = new Set(bodies.map((b) => JSON.stringify(b.result)));
           const executed = bodies.filter((b) => b.executed === true).length;
-          replayedHeaders += mine.filter((r) => r.headers['idempotent-replayed'] === 'true').length;
           maxRunIds = Math.max(maxRunIds, runIds.size);
           maxResults = Math.max(maxResults, results.size);
           if (executed === 1) keysExecutedOnce++;
@@ -93,6 +102,12 @@ export function dedupStorm(
             `order ${orderIds[k]}: a response reports status other than succeeded`,
           );
         }
+        const lateReplayed = responses.filter(
+          (r) =>
+            r.wave === 2 &&
+            r.headers['idempotent-replayed'] === 'true' &&
+            (r.json as RunBody).replayed === true,
+        ).length;
 
         // Give a stray late execution, if any, the time to show in the ledger before counting.
         await sleep(1000);
@@ -120,7 +135,8 @@ export function dedupStorm(
           maxRunIdsPerKey: maxRunIds,
           maxResultsPerKey: maxResults,
           keysExecutedExactlyOnce: keysExecutedOnce,
-          replayedHeaders,
+          lateDuplicates: lateCount,
+          lateDuplicatesReplayed: lateReplayed,
           latencyP50Ms: percentile(latencies, 50),
           latencyP99Ms: percentile(latencies, 99),
           latencyMaxMs: percentile(latencies, 100),
@@ -131,8 +147,12 @@ export function dedupStorm(
           `${transportErrors.length} requests failed: ${transportErrors[0]}`,
         );
         inv.check(
-          (statusCounts['200'] ?? 0) === p.requests,
+          (statusCounts['200'] ?? 0) === p.requests + lateCount,
           `not every request got 200: ${JSON.stringify(statusCounts)}`,
+        );
+        inv.check(
+          lateReplayed === lateCount,
+          `${lateCount - lateReplayed} late duplicates not marked replayed`,
         );
         inv.check(ledgerLines === p.keys, `${ledgerLines} ledger lines for ${p.keys} orders`);
         inv.check(chargedOnce === p.keys, `${p.keys - chargedOnce} orders not charged exactly once`);

@@ -8,8 +8,13 @@ import { FIXTURE_REGISTRY, Stack, type Service } from '../stack.js';
 
 export interface WorkerKillParams {
   trials: number;
-  /** How long the sleeper script runs; kills land before it would finish. */
+  /**
+   * How long the sleeper would run. Far longer than the reaper's grace: a script killed only by SIGPIPE
+   * when it next writes to its dead worker would still be running when the process table is checked.
+   */
   scriptSeconds: number;
+  /** Each kill lands a random 0..maxKillDelayMs after the script started. */
+  maxKillDelayMs: number;
 }
 
 /** The reaper's grace between SIGTERM and SIGKILL (src/runner/reaper.ts default), plus slack. */
@@ -32,7 +37,7 @@ interface Trial {
 
 export function workerSigkill(
   ctx: ScenarioContext,
-  p: WorkerKillParams = { trials: 20, scriptSeconds: 3 },
+  p: WorkerKillParams = { trials: 20, scriptSeconds: 20, maxKillDelayMs: 2000 },
 ): Promise<ScenarioResult> {
   return runScenario('R2', `worker SIGKILL mid-script, ${p.trials} trials`, async (inv, figures) => {
     const stack = await Stack.open({
@@ -68,8 +73,7 @@ export function workerSigkill(
           20_000,
           20,
         );
-        // Anywhere from the instant it started to a second before it would finish.
-        const killDelayMs = Math.round(Math.random() * (p.scriptSeconds * 1000 - 1000));
+        const killDelayMs = Math.round(Math.random() * p.maxKillDelayMs);
         await sleep(killDelayMs);
         const reaperPids = processTable()
           .filter((proc) => proc.ppid === worker.pid && proc.argv.includes('superscript-reaper'))

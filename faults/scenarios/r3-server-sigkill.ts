@@ -15,6 +15,8 @@ export interface ServerKillParams {
   killAtFraction: number;
   /** How long the server stays dead before the restart begins. */
   downMs: number;
+  /** Default: the shipped registry (see below). */
+  registryFile?: string;
 }
 
 export function serverSigkill(
@@ -36,7 +38,7 @@ export function serverSigkill(
       const stack = await Stack.open({
         address: server.address,
         name: 'r3',
-        registryFile: SHIPPED_REGISTRY,
+        registryFile: p.registryFile ?? SHIPPED_REGISTRY,
         cli: ctx.cli,
         env: { PAYMENT_DELAY_SECONDS: '0.3' },
       });

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { InvalidRequestError } from '../../errors.js';
 import { validateKey } from '../../runs/keys.js';
 import { runsQuery } from '../../runs/list-query.js';
+import { retentionDays } from '../../runs/retention.js';
 import { scriptRunSpec } from '../../runs/requests.js';
 import { retryRun } from '../../runs/retry.js';
 import { sendRun } from '../respond.js';
@@ -62,7 +63,14 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { runs: await deps.runs.list(query, limit) };
   });
 
-  app.get<IdRoute>('/v1/runs/:id', async (request) => deps.runs.read(validateKey(request.params.id, 'id')));
+  app.get<IdRoute>('/v1/runs/:id', async (request) => {
+    const [run, dedupWindowDays] = await Promise.all([
+      deps.runs.read(validateKey(request.params.id, 'id')),
+      retentionDays(deps.runs.client),
+    ]);
+    // How long after it closes this run still answers for its key.
+    return { ...run, dedupWindowDays };
+  });
 
   app.post<IdRoute>('/v1/runs/:id/cancel', async (request) => {
     const run = await deps.runs.cancel(validateKey(request.params.id, 'id'));
