@@ -78,9 +78,27 @@ export class Runs {
 
   /** Starts the run for `spec`, or attaches to the one its key already has; waits up to `waitMs` for it. */
   async startOrAttach(spec: StartSpec, waitMs: number): Promise<StartOrAttach> {
-    const started = await this.start(spec);
-    const run = await this.outcome(spec.workflowId, started.runId, waitMs);
-    return { executed: started.executed, replayed: started.replayed, run };
+    const runId = await this.tryStart(spec);
+    if (runId)
+      return { executed: true, replayed: false, run: await this.outcome(spec.workflowId, runId, waitMs) };
+    // A duplicate: read the run's fingerprint and wait for its result at the same time, so a duplicate
+    // costs two round trips in a row (start, then both), not three. A mismatch abandons the wait.
+    const abort = new AbortController();
+    const waiting = this.outcome(spec.workflowId, undefined, waitMs, abort.signal);
+    try {
+      const existing = await this.describe(spec.workflowId);
+      assertSameRequest(spec, existing);
+      const run = await waiting;
+      return {
+        executed: false,
+        replayed: existing.status.name !== 'RUNNING',
+        run: { ...run, runId: run.runId || existing.runId },
+      };
+    } catch (err) {
+      abort.abort();
+      waiting.catch(() => {});
+      throw err;
+    }
   }
 
   /**
@@ -88,6 +106,15 @@ export class Runs {
    * different request. `retry` switches to the explicit-retry reuse policy (see the top of this file).
    */
   async start(spec: StartSpec, retry = false): Promise<Started> {
+    const runId = await this.tryStart(spec, retry);
+    if (runId) return { executed: true, replayed: false, runId };
+    const existing = await this.describe(spec.workflowId);
+    assertSameRequest(spec, existing);
+    return { executed: false, replayed: existing.status.name !== 'RUNNING', runId: existing.runId };
+  }
+
+  /** The new run's ID, or undefined when the key already has a run. */
+  private async tryStart(spec: StartSpec, retry = false): Promise<string | undefined> {
     try {
       const handle = await this.client.workflow.start(spec.workflowType, {
         workflowId: spec.workflowId,
@@ -100,30 +127,35 @@ export class Runs {
           : WorkflowIdReusePolicy.REJECT_DUPLICATE,
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       });
-      return { executed: true, replayed: false, runId: handle.firstExecutionRunId };
+      return handle.firstExecutionRunId;
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
+      throw err;
     }
-    const existing = await this.describe(spec.workflowId);
-    assertSameRequest(spec, existing);
-    return { executed: false, replayed: existing.status.name !== 'RUNNING', runId: existing.runId };
   }
 
   /**
    * The run's outcome, waiting up to `waitMs` (Infinity: until it ends). A run that has not ended by then
    * comes back with status `running`.
    */
-  async outcome(workflowId: string, runId: string | undefined, waitMs: number): Promise<RunView> {
+  async outcome(
+    workflowId: string,
+    runId: string | undefined,
+    waitMs: number,
+    cancel?: AbortSignal,
+  ): Promise<RunView> {
     const handle = this.client.workflow.getHandle(workflowId, runId);
     const running: RunView = { workflowId, runId: runId ?? '', status: 'running' };
     const abort = new AbortController();
+    cancel?.addEventListener('abort', () => abort.abort(), { once: true });
     const timer = Number.isFinite(waitMs) ? setTimeout(() => abort.abort(), waitMs) : undefined;
     try {
       const value = (await this.client.connection.withAbortSignal(abort.signal, () => handle.result())) as
         RunResult | BatchResult;
       return { workflowId, runId: runIdOf(value) ?? runId ?? '', status: 'succeeded', result: value };
     } catch (err) {
-      if (abort.signal.aborted) return running;
+      if (abort.signal.aborted && !cancel?.aborted) return running;
+      if (cancel?.aborted) throw cancel.reason;
       if (err instanceof WorkflowNotFoundError) throw new RunNotFoundError(workflowId);
       if (err instanceof WorkflowFailedError) return failedView(workflowId, runId ?? '', err);
       throw err;
