@@ -38,7 +38,9 @@ try {
 } catch {
   hwmReset = false;
 }
-process.stdout.write(JSON.stringify({ ready: true, startupHwmKb, readyRssKb: statusKb('VmRSS'), hwmReset }) + '\n');
+process.stdout.write(
+  JSON.stringify({ ready: true, startupHwmKb, readyRssKb: statusKb('VmRSS'), hwmReset }) + '\n',
+);
 
 const stop = (): void => {
   if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -12,7 +12,7 @@ title 'superscript exec in a cron-like loop: once per key'
 require_server
 # exec runs the command here and talks to Temporal itself: the demo server's, whatever the caller's is.
 export TEMPORAL_ADDRESS=127.0.0.1:$SUPERSCRIPT_TEMPORAL_PORT TEMPORAL_NAMESPACE=default
-# Its Temporal SDK warnings would be mixed into the command's output.
+# Quiet its own logging (Temporal SDK warnings, as JSON on stderr): this demo shows each copy's stderr.
 export SUPERSCRIPT_LOG_LEVEL=${SUPERSCRIPT_LOG_LEVEL:-error}
 
 job=$(demo_id report)

@@ -12,14 +12,17 @@ export interface TemporalTarget {
   connectionOptions: ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
 }
 
-/** The configured target; `address` overrides it (the embedded dev server passes its own). */
+/**
+ * The configured target. An explicit `address` (the embedded dev server's) means a plain local connection
+ * in the default namespace, whatever TLS or API key the environment holds for a remote cluster.
+ */
 export function temporalTarget(address?: string): TemporalTarget {
+  if (address) return { address, namespace: 'default', connectionOptions: { address } };
   const config = loadClientConnectConfig();
-  const connectionOptions = { ...config.connectionOptions, ...(address ? { address } : {}) };
   return {
-    address: connectionOptions.address ?? 'localhost:7233',
+    address: config.connectionOptions.address ?? 'localhost:7233',
     namespace: config.namespace ?? 'default',
-    connectionOptions,
+    connectionOptions: config.connectionOptions,
   };
 }
 
