@@ -5,7 +5,7 @@
 # copy prints the recorded output and exits with the recorded code without running it. The command
 # appends a line to a file; the check counts the lines.
 set -euo pipefail
-# shellcheck source=lib.sh
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 title 'superscript exec in a cron-like loop: once per key'

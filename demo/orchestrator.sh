@@ -5,7 +5,7 @@
 # reports the earlier runs for the rest. A second batch of the same orders charges nothing. Checks from
 # the ledger that each order was charged exactly once.
 set -euo pipefail
-# shellcheck source=lib.sh
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 title 'Orchestrator: a batch charges each order once'

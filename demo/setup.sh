@@ -2,7 +2,7 @@
 # Once per checkout: installs the npm dependencies, builds SuperScript, and makes sure the Temporal CLI is
 # there (found on PATH or TEMPORAL_CLI_PATH, or built once from its Go module, which takes minutes).
 set -euo pipefail
-# shellcheck source=lib.sh
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 title 'Setup'

@@ -4,7 +4,7 @@
 # script once per order (the order's workflow ID is its idempotency key). Every request gets that one
 # run's result; a late retry gets it replayed. Checks from the ledger that the order was charged once.
 set -euo pipefail
-# shellcheck source=lib.sh
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 title 'Single payment: exactly once per order'

@@ -3,7 +3,7 @@
 # <data>/dev.log and its pid in <data>/dev.pid, and waits until the API answers /healthz.
 # Stop it with demo/stop.sh. SUPERSCRIPT_START_TIMEOUT: how long to wait, in seconds (180).
 set -euo pipefail
-# shellcheck source=lib.sh
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 title 'Start SuperScript'

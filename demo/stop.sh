@@ -3,7 +3,7 @@
 # Temporal dev server, in that order), waits until it has exited, and makes sure nothing of it is left.
 # SUPERSCRIPT_STOP_TIMEOUT: seconds to wait before SIGKILL (60; running scripts get 30 s to finish).
 set -euo pipefail
-# shellcheck source=lib.sh
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 title 'Stop SuperScript'

@@ -4,7 +4,7 @@
 # for one order, sent at the same moment (a double click, a client retrying after a timeout), each run the
 # script, so the order is charged once per request. Checks that from the ledger.
 set -euo pipefail
-# shellcheck source=lib.sh
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 title 'Traditional: no idempotency'

@@ -251,3 +251,30 @@ test('a worker SIGKILLed mid-script: the script is ended, the run is outcome_unk
     await side.stop();
   }
 });
+
+test('a worker that shuts down mid-script ends the script; the run is outcome_unknown, not cancelled', async () => {
+  const tag = tagOf();
+  const key = `shutdown-${tag}`;
+  const side = await startStack({ worker: false });
+  try {
+    const stopFirst = await side.addWorker();
+    const { scriptRunSpec } = await import('../src/runs/requests.js');
+    await side.runs.start(scriptRunSpec(side.registry, side.taskQueue, { script: 'sleeper', args: { seconds: 60, tag }, key }));
+    const pids = await eventually(() => {
+      try {
+        return readFileSync(path.join(side.dataDir, `pids-${tag}.txt`), 'utf8').trim().split(' ').map(Number);
+      } catch {
+        return undefined;
+      }
+    }, 30_000, 'the script to start');
+    await stopFirst(); // shutdownGraceMs 0: running activities are cancelled at once
+    assert.ok(!pids.some(alive), 'the script tree ended with its worker');
+    await side.addWorker();
+    const view = await side.runs.outcome(key, undefined, 30_000);
+    assert.equal(view.status, 'outcome_unknown');
+    assert.match(view.message ?? '', /ended midway because its worker stopped/);
+    assert.equal(side.executions(tag).length, 1);
+  } finally {
+    await side.stop();
+  }
+});

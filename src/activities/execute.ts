@@ -2,6 +2,7 @@
 // process outcome to a RunResult (returned on success, carried by an ApplicationFailure otherwise).
 import { mkdirSync } from 'node:fs';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import { outcomeOf, runProcess, type ProcessSpec } from '../runner/run-process.js';
 import { RunFailureTypes, type RunResult } from '../workflows/contract.js';
 import type { RunActivityInput } from './types.js';
@@ -46,7 +47,17 @@ export async function executeInActivity(
     workflowId: input.workflowId,
     runId: input.runId,
   };
-  if (cancelled) throw new CancelledFailure('The run was cancelled; its process group was ended.', [result]);
+  if (cancelled && ctx.cancellationDetails?.cancelRequested) {
+    throw new CancelledFailure('The run was cancelled; its process group was ended.', [result]);
+  }
+  if (cancelled) {
+    // Not a cancel request: the worker is shutting down (or lost the task) and ended the script midway.
+    throw ApplicationFailure.create({
+      type: RunFailureTypes.outcomeUnknown,
+      message: `${input.script} was ended midway because its worker stopped; it may or may not have done its work.`,
+      details: [{ ...result, outcome: 'outcome_unknown' }],
+    });
+  }
   if (result.outcome === 'succeeded') return result;
   throw ApplicationFailure.create({
     type: timedOut ? RunFailureTypes.timedOut : RunFailureTypes.failed,
@@ -54,5 +65,7 @@ export async function executeInActivity(
       ? `${input.script} ran longer than its timeout and was ended.`
       : `${input.script} exited with ${outcome.exitCode ?? outcome.signal ?? 'no code'}.`,
     details: [result],
+    // A script that exits non-zero is an ordinary outcome, not a worker problem: logged at debug.
+    category: ApplicationFailureCategory.BENIGN,
   });
 }

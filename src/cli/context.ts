@@ -45,6 +45,8 @@ function installSdkLogger(log: Logger): void {
   };
   const sdk = log.child({ component: 'temporal-sdk' });
   Runtime.install({
+    // SuperScript handles SIGINT/SIGTERM itself (stopOnSignals), in order: API, then worker, then server.
+    shutdownSignals: [],
     logger: new DefaultLogger(sdkLevel(log.level), (entry) =>
       sdk[level[entry.level]](entry.meta ?? {}, entry.message),
     ),

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { buildApi } from '../api/server.js';
 import { connectClient, connectWorker, type TemporalTarget } from '../config/temporal-connection.js';
 import { DevServer } from '../devserver/dev-server.js';
+import { ConfigError } from '../errors.js';
 import { ensureTemporalCli } from '../devserver/temporal-cli.js';
 import { Runs } from '../runs/start-or-attach.js';
 import { checkRetention } from '../runs/retention.js';
@@ -45,7 +46,16 @@ export async function serveApi(ctx: Context, target: TemporalTarget): Promise<St
     waitMs: ctx.settings.waitMs,
     logLevel: ctx.settings.logLevel,
   });
-  const url = await app.listen({ host: ctx.settings.apiHost, port: ctx.settings.apiPort });
+  let url: string;
+  try {
+    url = await app.listen({ host: ctx.settings.apiHost, port: ctx.settings.apiPort });
+  } catch (err) {
+    await client.connection.close();
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    throw new ConfigError(
+      `Port ${ctx.settings.apiPort} on ${ctx.settings.apiHost} is in use; choose another with --port or SUPERSCRIPT_API_PORT.`,
+    );
+  }
   return {
     name: 'api',
     url,

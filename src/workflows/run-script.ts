@@ -5,6 +5,7 @@ import {
   ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   isCancellation,
   proxyActivities,
   workflowInfo,
@@ -27,7 +28,9 @@ export async function runScriptOnce(input: ScriptRunInput): Promise<RunResult> {
   try {
     return await (input.activityTaskQueue ? activities.runCommand(request) : activities.runScript(request));
   } catch (err) {
-    if (isCancellation(err)) throw err;
+    // Only a cancellation of this workflow ends it as Canceled; an activity cancelled for any other
+    // reason (its worker shut down) leaves the outcome unknown.
+    if (isCancellation(err) && CancellationScope.current().consideredCancelled) throw err;
     throw runFailure(err, request.workflowId, request.runId);
   }
 }
@@ -88,9 +91,5 @@ function runFailure(err: unknown, workflowId: string, runId: string): Applicatio
 }
 
 function isKnownRunFailure(type: string | undefined | null): boolean {
-  return (
-    type === RunFailureTypes.failed ||
-    type === RunFailureTypes.timedOut ||
-    type === RunFailureTypes.notRegistered
-  );
+  return (Object.values(RunFailureTypes) as (string | undefined | null)[]).includes(type);
 }

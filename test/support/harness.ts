@@ -79,11 +79,13 @@ export async function startStack(opts: { api?: boolean; worker?: boolean } = {})
       shutdownGraceMs: 0,
     });
     const running = worker.run();
-    const stop = async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-      await connection.close();
-    };
+    let stopped: Promise<void> | undefined;
+    const stop = () =>
+      (stopped ??= (async () => {
+        worker.shutdown();
+        await running;
+        await connection.close();
+      })());
     stops.push(stop);
     return stop;
   };
