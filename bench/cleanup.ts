@@ -11,9 +11,15 @@ export class Cleanup {
   private readonly steps: Step[] = [];
 
   constructor() {
-    // Last resort (e.g. an uncaught error): nothing async runs in 'exit', so only SIGKILLs.
+    // Last resort (Ctrl-C, an uncaught error): nothing async runs in 'exit', so only SIGKILLs and the like.
     process.once('exit', () => {
-      for (const step of this.steps) step.killNow?.();
+      for (const step of this.steps.reverse()) {
+        try {
+          step.killNow?.();
+        } catch {
+          // Keep going: the other children must still be killed.
+        }
+      }
     });
   }
 

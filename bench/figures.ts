@@ -53,12 +53,17 @@ export function figure(f: FigureInput): Figure {
     unit: f.unit,
     persistence: f.persistence,
     against: f.against ?? null,
-    superscript: f.superscript,
-    baseline: f.baseline ?? null,
-    ratio,
+    superscript: round(f.superscript),
+    baseline: f.baseline === undefined ? null : round(f.baseline),
+    ratio: ratio === null ? null : round(ratio),
     target: f.target ? describeTarget(f.target, f.unit) : null,
     met,
   };
+}
+
+/** Three decimals keep latest.json readable; targets are checked on the unrounded values. */
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }
 
 function holds(x: number, t: Target): boolean {

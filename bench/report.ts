@@ -91,7 +91,8 @@ export function markdown(r: Report): string {
   const escape = (c: string) => c.replace(/\|/g, '\\|');
   const out = [
     `Measured ${r.generatedAt} on ${m.cores} cores (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}, ` +
-      `${m.temporalCli}${r.config.quick ? ' — **quick run (BENCH_QUICK=1), small samples**' : ''}.`,
+      `${m.temporalCli}, load average ${m.loadAverageAtStart.join(' / ')} at the start` +
+      `${r.config.quick ? ' — **quick run (BENCH_QUICK=1): small samples, for checking the bench, not for quoting**' : ''}.`,
     '',
     `| Scenario | ${HEADERS.join(' | ')} |`,
     `|${' --- |'.repeat(HEADERS.length + 1)}`,
@@ -102,9 +103,20 @@ export function markdown(r: Report): string {
       out.push(`| ${[scenario, ...row].map(escape).join(' | ')} |`);
     }
   }
-  out.push('', summary(r), '');
+  out.push('', summary(r), '', ...NOTES, '');
   return out.join('\n');
 }
+
+const NOTES = [
+  'How to read it: ratio is SuperScript ÷ baseline, so below 1 is better for latency and above 1 for ' +
+    'throughput. Baseline (a) is a hand-written one-activity workflow spawning the same script with ' +
+    '`child_process`, on the same tuned dev server; (b) is the same on a stock `temporal server start-dev`. ' +
+    '`file` is the embedded default (SQLite, WAL, synchronous=full; the stock server gets plain ' +
+    '`--db-filename`); `memory` is no file. Latencies are of back-to-back sequential requests; p99 is ' +
+    'reported but not held to a target. Throughput counts completions over the last 80 % of each window. ' +
+    "Worker RSS is a separate worker process's (run under tsx), read from /proc (VmHWM, reset once the " +
+    'worker is ready).',
+];
 
 function summary(r: Report): string {
   const targeted = r.figures.filter((f) => f.met !== null);

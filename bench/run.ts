@@ -29,10 +29,12 @@ const log = (line: string) => console.error(`bench: ${line}`);
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const cfg = loadConfig();
 const cleanup = new Cleanup();
+// On Ctrl-C, stop at once: exiting runs the cleanup's synchronous half (SIGKILL every child, remove the
+// scratch folder). A graceful stop would race the scenario still using the connections it closes.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    log(`${signal}: stopping everything`);
-    void cleanup.run().finally(() => process.exit(130));
+    log(`${signal}: stopping`);
+    process.exit(130);
   });
 }
 
@@ -67,7 +69,8 @@ try {
   // its database, so durability `full` pays the same fsyncs it does for users.
   const scratch = path.join(RESULTS, `scratch-${process.pid}.tmp`);
   mkdirSync(scratch, { recursive: true });
-  cleanup.add('scratch folder', async () => rmSync(scratch, { recursive: true, force: true }));
+  const removeScratch = () => rmSync(scratch, { recursive: true, force: true });
+  cleanup.add('scratch folder', async () => removeScratch(), removeScratch);
 
   const cliPath = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH, log });
   const machine = await describeMachine(cliPath);

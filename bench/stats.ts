@@ -61,17 +61,37 @@ export async function sequentialBlocks<P>(
   return samples;
 }
 
-/** Keeps `concurrency` calls in flight for `durationMs`, then lets the last ones finish; completed per second. */
+/**
+ * Keeps `concurrency` calls in flight for `durationMs` and returns completions per second in the window's
+ * last 80 %: the first 20 % is ramp-up, and calls still running at the end are waited for but not counted,
+ * so neither the start nor the drain (about one latency each) is mistaken for throughput.
+ */
 export async function sustainedRate(
   durationMs: number,
   concurrency: number,
   fn: (i: number) => Promise<unknown>,
 ): Promise<number> {
   let next = 0;
+  let counted = 0;
   const start = performance.now();
+  const from = start + durationMs * 0.2;
+  const until = start + durationMs;
   const lane = async (): Promise<void> => {
-    while (performance.now() - start < durationMs) await fn(next++);
+    while (performance.now() < until) {
+      await fn(next++);
+      const now = performance.now();
+      if (now >= from && now <= until) counted++;
+    }
   };
-  await Promise.all(Array.from({ length: concurrency }, lane));
-  return next / ((performance.now() - start) / 1000);
+  await settleAll(Array.from({ length: concurrency }, lane));
+  return counted / ((until - from) / 1000);
+}
+
+/** Like Promise.all, but waits for every promise before throwing the first failure, so nothing started by a
+ * failed measurement is still running when the next one begins. */
+export async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }

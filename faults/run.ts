@@ -1,6 +1,7 @@
 // `npm run faults [-- R1 R3 ...]`: breaks the real stack on purpose and checks that exactly-once holds.
 // Each scenario prints its figures; the run exits 1 when any invariant broke, and writes
-// faults/results/latest.json. FAULTS_CLI=src runs workers and the API from source instead of dist/.
+// faults/results/latest.json. FAULTS_CLI=src runs workers and the API from source instead of dist/;
+// FAULTS_KEEP_DATA=1 keeps each scenario's data folder (ledger, pids, SQLite file) in the temp folder.
 import { formatScenario, formatSummary, writeReport } from './report.js';
 import type { ScenarioContext, ScenarioResult } from './scenario.js';
 import { dedupStorm } from './scenarios/r1-dedup-storm.js';

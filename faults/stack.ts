@@ -2,7 +2,7 @@
 // of this one (a daemon re-parented to PID 1 spawns scripts far slower here, and children die with us).
 // Everything started is tracked, so a failed or interrupted run still stops all of it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -321,10 +321,11 @@ export class Stack {
     return (await this.client.workflow.count(query)).count;
   }
 
-  /** Stops every service still running (gracefully, then by force) and closes the client. */
+  /** Stops every service still running (gracefully, then by force), closes the client, removes the data. */
   async stop(): Promise<void> {
     await Promise.all([...this.services].map((s) => s.stop(8000)));
     await this.client.connection.close();
+    removeUnlessKept(this.dataDir);
   }
 
   private async pollers(kind: 'workflow' | 'activity'): Promise<string[]> {
@@ -370,4 +371,10 @@ export class Stack {
     void service.exited.then(() => this.services.delete(service));
     return service;
   }
+}
+
+/** Removes a scenario's scratch folder; FAULTS_KEEP_DATA=1 keeps it (ledger, pids, SQLite) for a post-mortem. */
+export function removeUnlessKept(dir: string): void {
+  if (process.env.FAULTS_KEEP_DATA === '1') return;
+  rmSync(dir, { recursive: true, force: true });
 }

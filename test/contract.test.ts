@@ -259,14 +259,23 @@ test('a worker that shuts down mid-script ends the script; the run is outcome_un
   try {
     const stopFirst = await side.addWorker();
     const { scriptRunSpec } = await import('../src/runs/requests.js');
-    await side.runs.start(scriptRunSpec(side.registry, side.taskQueue, { script: 'sleeper', args: { seconds: 60, tag }, key }));
-    const pids = await eventually(() => {
-      try {
-        return readFileSync(path.join(side.dataDir, `pids-${tag}.txt`), 'utf8').trim().split(' ').map(Number);
-      } catch {
-        return undefined;
-      }
-    }, 30_000, 'the script to start');
+    await side.runs.start(
+      scriptRunSpec(side.registry, side.taskQueue, { script: 'sleeper', args: { seconds: 60, tag }, key }),
+    );
+    const pids = await eventually(
+      () => {
+        try {
+          return readFileSync(path.join(side.dataDir, `pids-${tag}.txt`), 'utf8')
+            .trim()
+            .split(' ')
+            .map(Number);
+        } catch {
+          return undefined;
+        }
+      },
+      30_000,
+      'the script to start',
+    );
     await stopFirst(); // shutdownGraceMs 0: running activities are cancelled at once
     assert.ok(!pids.some(alive), 'the script tree ended with its worker');
     await side.addWorker();

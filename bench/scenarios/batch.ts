@@ -18,6 +18,7 @@ import { timed } from '../stats.js';
 const SCENARIO = '5. batch';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const QUEUE = 'bench-batch';
+const BATCH_WAIT_MS = 15 * 60_000;
 
 interface Ready {
   startupHwmKb: number | null;
@@ -53,10 +54,11 @@ export async function batch(
     () => stopChild(child),
     () => child.kill('SIGKILL'),
   );
+  let sampler: NodeJS.Timeout | undefined;
   try {
     const ready = await readyLine(child);
     let sampledPeakKb = 0;
-    const sampler = setInterval(
+    sampler = setInterval(
       () => (sampledPeakKb = Math.max(sampledPeakKb, statusKb(child.pid!, 'VmRSS') ?? 0)),
       100,
     );
@@ -66,10 +68,15 @@ export async function batch(
     const batchId = `${prefix}batch`;
     let result: BatchResult | undefined;
     const ms = await timed(async () => {
-      const r = await stack.runs.startOrAttach(batchSpec(ctx.registry, QUEUE, { batchId, orders }), Infinity);
+      const spec = batchSpec(ctx.registry, QUEUE, { batchId, orders });
+      // Bounded, and abandoned if the worker dies, so a broken worker fails the scenario instead of hanging it.
+      const died = exitOf(child);
+      died.catch(() => {}); // It loses the race when the batch ends first, and rejects later at shutdown.
+      const r = await Promise.race([stack.runs.startOrAttach(spec, BATCH_WAIT_MS), died]);
       result = r.run.result as BatchResult | undefined;
-      if (r.run.status !== 'succeeded' || !result)
+      if (r.run.status !== 'succeeded' || !result) {
         throw new Error(`batch ${batchId}: ${r.run.status} ${r.run.message ?? ''}`);
+      }
     });
     clearInterval(sampler);
     const hwmKb = statusKb(child.pid!, 'VmHWM') ?? 0;
@@ -115,22 +122,32 @@ export async function batch(
       }),
     ];
   } finally {
+    clearInterval(sampler);
     await ctx.cleanup.run(mark);
   }
+}
+
+function exitOf(child: ChildProcess): Promise<never> {
+  return new Promise((_, reject) =>
+    child.once('exit', (code, signal) =>
+      reject(new Error(`batch worker process exited (${code ?? signal})`)),
+    ),
+  );
 }
 
 function readyLine(child: ChildProcess): Promise<Ready> {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(
-      () => reject(new Error('batch worker process: not ready within 120 s')),
-      120_000,
-    );
-    child.once('exit', (code) =>
-      reject(new Error(`batch worker process exited (${code}) before it was ready`)),
-    );
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      reject(new Error(`batch worker process ${why}`));
+    };
+    const timer = setTimeout(() => fail('was not ready within 120 s'), 120_000);
+    const onExit = (code: number | null) => fail(`exited (${code}) before it was ready`);
+    child.once('exit', onExit);
     lines.once('line', (line) => {
       clearTimeout(timer);
+      child.off('exit', onExit);
       resolve(JSON.parse(line) as Ready);
     });
   });

@@ -3,7 +3,7 @@ import type { BenchConfig } from '../config.js';
 import { AGAINST, figure, type Figure } from '../figures.js';
 import { orderPrefix, type PaymentPath } from '../paths.js';
 import type { Stack } from '../stack.js';
-import { timed } from '../stats.js';
+import { settleAll, timed } from '../stats.js';
 
 const SCENARIO = '4. dedup storm';
 
@@ -11,7 +11,7 @@ export async function dedupStorm(stack: Stack, cfg: BenchConfig): Promise<Figure
   const storm = async (p: PaymentPath): Promise<{ ms: number; executions: number }> => {
     const prefix = orderPrefix(stack.persistence, p.tag, 's4');
     const ms = await timed(() =>
-      Promise.all(Array.from({ length: cfg.stormRequests }, (_, i) => p.dedup(prefix + (i % cfg.stormKeys)))),
+      settleAll(Array.from({ length: cfg.stormRequests }, (_, i) => p.dedup(prefix + (i % cfg.stormKeys)))),
     );
     return { ms, executions: p.executions(prefix) };
   };

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { eventually, sleep } from '../http.js';
 import { runScenario, runTag, type ScenarioContext, type ScenarioResult } from '../scenario.js';
-import { ManagedServer, SHIPPED_REGISTRY, Stack } from '../stack.js';
+import { ManagedServer, SHIPPED_REGISTRY, Stack, removeUnlessKept } from '../stack.js';
 import { awaitBatch, judgeBatch, startBatch } from './batch.js';
 
 export interface ServerKillParams {
@@ -97,6 +97,7 @@ export function serverSigkill(
       } finally {
         await stack.stop();
         await server.stop();
+        removeUnlessKept(path.dirname(dbFile));
       }
     },
   );

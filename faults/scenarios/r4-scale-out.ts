@@ -1,10 +1,19 @@
 // R4: two workers share a task queue; one is SIGKILLed mid-batch, while it runs scripts. The batch finishes
 // on the survivor; no order is charged twice; orders whose script died end outcome_unknown, not re-run.
-import { eventually, sleep } from '../http.js';
+// Then the operator's view of those runs: their keys still refuse a different request, and an order known
+// not to have been charged can be retried explicitly.
+import { eventually, httpRequest, sleep } from '../http.js';
 import { findProcesses, processTable, stillRunning } from '../procs.js';
-import { runScenario, runTag, type ScenarioContext, type ScenarioResult } from '../scenario.js';
+import {
+  runScenario,
+  runTag,
+  type Figures,
+  type Invariants,
+  type ScenarioContext,
+  type ScenarioResult,
+} from '../scenario.js';
 import { FIXTURE_REGISTRY, Stack } from '../stack.js';
-import { awaitBatch, judgeBatch, startBatch } from './batch.js';
+import { awaitBatch, judgeBatch, startBatch, type BatchView } from './batch.js';
 
 export interface ScaleOutParams {
   orders: number;
@@ -106,9 +115,58 @@ export function scaleOut(
         );
         if (reapersLeft.length > 0)
           inv.note(`the killed worker's reaper is still running: ${reapersLeft.join(', ')}`);
+
+        await afterTheFault(inv, figures, stack, api.url, view, orders);
       } finally {
         await stack.stop();
       }
     },
   );
+}
+
+/**
+ * What an operator does next, on runs the batch started: the key still stands for one request (a request
+ * for a batch-charged order with another amount is refused 422, not answered with the batch's charge), and
+ * an outcome_unknown order known not to have been charged can be retried explicitly, charging it once.
+ */
+async function afterTheFault(
+  inv: Invariants,
+  figures: Figures,
+  stack: Stack,
+  apiUrl: string,
+  view: BatchView,
+  orders: { orderId: string; amount: number }[],
+): Promise<void> {
+  const reports = view.result?.orders ?? [];
+  const charges = stack.chargesByOrder();
+  const paid = orders.find((o) => reports.find((r) => r.orderId === o.orderId)?.outcome === 'succeeded');
+  if (paid) {
+    const other = await httpRequest(apiUrl, {
+      method: 'POST',
+      path: '/v1/payments',
+      body: { orderId: paid.orderId, amount: paid.amount + 1 },
+    });
+    figures.otherAmountForBatchOrderStatus = other.status;
+    inv.check(
+      other.status === 422,
+      `POST /v1/payments for batch-charged order ${paid.orderId} with a different amount answered ` +
+        `${other.status}, not 422 key_conflict: ${other.text.slice(0, 200)}`,
+    );
+  }
+  const lost = reports.find((r) => r.outcome === 'outcome_unknown' && !charges.get(r.orderId));
+  if (lost) {
+    const retry = await httpRequest(apiUrl, {
+      method: 'POST',
+      path: `/v1/runs/payment-${lost.orderId}/retry?wait=60s`,
+      body: { by: 'fault suite', reason: 'killed before it charged (ledger)' },
+    });
+    const charged = stack.chargesByOrder().get(lost.orderId) ?? 0;
+    figures.retryOfUnknownOrderStatus = retry.status;
+    figures.retriedOrderCharges = charged;
+    inv.check(
+      retry.status === 200 && (retry.json as { status?: string } | undefined)?.status === 'succeeded',
+      `explicit retry of outcome_unknown batch order ${lost.orderId} answered ${retry.status}: ${retry.text.slice(0, 240)}`,
+    );
+    inv.check(charged <= 1, `the retried order ${lost.orderId} was charged ${charged} times`);
+  }
 }
