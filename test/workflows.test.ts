@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { KeyConflictError } from '../src/errors.js';
 import { batchSpec, paymentSpec, scriptRunSpec } from '../src/runs/requests.js';
 import {
   RunFailureTypes,
@@ -195,6 +196,27 @@ test('a batch charges new orders and reports those already charged alone, each o
   for (const orderId of [charged, ...fresh]) {
     assert.equal(stack.ledger().filter((l) => l.includes(` ${orderId} `)).length, 1, orderId);
   }
+});
+
+test('runs a batch starts carry the request fingerprint: a different request for the key is refused', async () => {
+  const orderId = `fp-${uid()}`;
+  await stack.runs.startOrAttach(
+    batchSpec(stack.registry, stack.taskQueue, { batchId: `fp-${uid()}`, orders: [{ orderId, amount: 10 }] }),
+    Infinity,
+  );
+  await assert.rejects(
+    stack.runs.startOrAttach(
+      paymentSpec(stack.registry, stack.taskQueue, { orderId, amount: 999 }),
+      Infinity,
+    ),
+    (err: Error) => err instanceof KeyConflictError && /different arguments \(amount\)/.test(err.message),
+  );
+  const same = await stack.runs.startOrAttach(
+    paymentSpec(stack.registry, stack.taskQueue, { orderId, amount: 10 }),
+    Infinity,
+  );
+  assert.equal(same.replayed, true);
+  assert.equal(stack.ledger().filter((l) => l.includes(` ${orderId} `)).length, 1);
 });
 
 test('a batch order whose key holds a different amount is a conflict, not a charge', async () => {

@@ -19,28 +19,22 @@ import {
 import {
   ApplicationFailure,
   CancelledFailure,
-  SearchAttributeType,
   TerminatedFailure,
   TimeoutFailure,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
-  defineSearchAttributeKey,
 } from '@temporalio/common';
 import { KeyConflictError, RunNotFoundError, RunStateError } from '../errors.js';
 import {
   REQUEST_MEMO,
   RunFailureTypes,
-  SCRIPT_SEARCH_ATTRIBUTE,
+  canonicalJson,
+  runIdentity,
   type BatchResult,
   type Outcome,
   type RunResult,
 } from '../workflows/contract.js';
 import type { CanonicalRequest, StartSpec } from './requests.js';
-
-export const scriptSearchAttribute = defineSearchAttributeKey(
-  SCRIPT_SEARCH_ATTRIBUTE,
-  SearchAttributeType.KEYWORD,
-);
 
 export type RunStatus = 'running' | Outcome | 'terminated';
 
@@ -120,8 +114,7 @@ export class Runs {
         workflowId: spec.workflowId,
         taskQueue: spec.taskQueue,
         args: [spec.input],
-        memo: { [REQUEST_MEMO]: canonical(spec.request) },
-        typedSearchAttributes: [{ key: scriptSearchAttribute, value: spec.request.script }],
+        ...runIdentity(spec.request),
         workflowIdReusePolicy: retry
           ? WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY
           : WorkflowIdReusePolicy.REJECT_DUPLICATE,
@@ -205,10 +198,6 @@ export class Runs {
   }
 }
 
-export function canonical(request: CanonicalRequest): string {
-  return JSON.stringify(request);
-}
-
 export function requestOf(info: Pick<WorkflowExecutionInfo, 'memo'>): CanonicalRequest | undefined {
   const raw = info.memo?.[REQUEST_MEMO];
   return typeof raw === 'string' ? (JSON.parse(raw) as CanonicalRequest) : undefined;
@@ -221,7 +210,7 @@ export function assertSameRequest(
 ): void {
   const stored = requestOf(existing);
   // A run started outside SuperScript has no fingerprint; the key alone identifies it.
-  if (!stored || canonical(stored) === canonical(spec.request)) return;
+  if (!stored || canonicalJson(stored) === canonicalJson(spec.request)) return;
   const what =
     stored.script !== spec.request.script
       ? `script "${stored.script}", not "${spec.request.script}"`

@@ -60,6 +60,9 @@ export async function createWorker(p: WorkerParams): Promise<Worker> {
     // Cancellation reaches an activity with its heartbeat; a short throttle keeps `cancel` prompt.
     defaultHeartbeatThrottleInterval: '1 second',
     maxHeartbeatThrottleInterval: '1 second',
+    // When a worker dies, its cached runs wait this long before another worker takes them (SDK default 10 s):
+    // it is most of the delay before a killed script's run is reported outcome_unknown.
+    stickyQueueScheduleToStartTimeout: '3 seconds',
     ...p.options,
   });
 }

@@ -1,5 +1,6 @@
-// What crosses the Temporal boundary: workflow type names, inputs, results and failure types.
-// Plain data only, so workflow code, activities and clients can all import it.
+// What crosses the Temporal boundary: workflow type names, inputs, results, failure types, and the
+// identity every run carries. Pure code only, so workflow code, activities and clients can all import it.
+import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 
 /** Workflow type names. They must equal the exported function names, which is how the worker registers them. */
 export const WorkflowTypes = {
@@ -21,6 +22,27 @@ export const REQUEST_MEMO = 'superscript.request';
 
 /** Custom search attribute holding the script name, so runs can be listed by script. */
 export const SCRIPT_SEARCH_ATTRIBUTE = 'SuperScriptScript';
+const scriptSearchAttribute = defineSearchAttributeKey(SCRIPT_SEARCH_ATTRIBUTE, SearchAttributeType.KEYWORD);
+
+/**
+ * The memo and search attribute every run is started with, whoever starts it (a client or a batch):
+ * the canonical request, compared when its key is used again, and the script name, for listing.
+ */
+export function runIdentity(request: { script: string; args: unknown }) {
+  return {
+    memo: { [REQUEST_MEMO]: canonicalJson(request) },
+    typedSearchAttributes: [{ key: scriptSearchAttribute, value: request.script }],
+  };
+}
+
+/** JSON with object keys sorted at every level, so equal requests have equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
 
 export type ArgValue = string | number | boolean;
 export type ScriptArgs = Record<string, ArgValue>;

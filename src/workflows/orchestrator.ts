@@ -17,6 +17,7 @@ import {
   PAYMENT_SCRIPT,
   WorkflowTypes,
   paymentWorkflowId,
+  runIdentity,
   type BatchResult,
   type OrchestratorInput,
   type OrderReport,
@@ -78,6 +79,8 @@ async function collect(
     child = await startChild<typeof SinglePaymentCollectionWorkflow>(WorkflowTypes.payment, {
       workflowId,
       args: [{ orderId: order.orderId, amount: order.amount, policy: input.policy }],
+      // The same identity a standalone request records, so later requests compare against it.
+      ...runIdentity({ script: PAYMENT_SCRIPT, args: { orderId: order.orderId, amount: order.amount } }),
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       // A payment in flight finishes even if its batch is terminated.
       parentClosePolicy: ParentClosePolicy.ABANDON,
