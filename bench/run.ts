@@ -59,7 +59,7 @@ async function scenario(
     figures.push(...(await fn()));
     log(`${where}${name}: ${((performance.now() - start) / 1000).toFixed(1)} s`);
   } catch (err) {
-    log(`${name} failed: ${(err as Error).stack ?? String(err)}`);
+    log(`${where}${name} failed: ${(err as Error).stack ?? String(err)}`);
     errors.push({ scenario: name, persistence, message: (err as Error).message });
   }
 }

@@ -80,7 +80,8 @@ function clientErrorMessage(err: Partial<FastifyError>): string {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return 'The body is empty; send a JSON object.';
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return `The body is not valid JSON: ${err.message}`;
+      // fastify's parser does not say which: malformed, or a prototype-poisoning key it refuses.
+      return 'The body is not valid JSON, or holds a forbidden "__proto__" or "constructor.prototype" key.';
     default:
       return err.message ?? 'Bad request.';
   }
