@@ -11,8 +11,8 @@ export interface BenchConfig {
   latencyRuns: number;
   /** Duplicate requests per path (scenario 2). */
   duplicateRuns: number;
-  /** How long each throughput measurement keeps its requests in flight (scenario 3). */
-  throughputSeconds: number;
+  /** Each throughput measurement (scenario 3) runs this many times its concurrency. */
+  throughputRounds: number;
   concurrencies: number[];
   stormRequests: number;
   stormKeys: number;
@@ -43,7 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     warmup: size('BENCH_WARMUP', 20, 5),
     latencyRuns: size('BENCH_LATENCY_RUNS', 200, 20),
     duplicateRuns: size('BENCH_DUPLICATE_RUNS', 200, 20),
-    throughputSeconds: size('BENCH_THROUGHPUT_SECONDS', 10, 2),
+    throughputRounds: size('BENCH_THROUGHPUT_ROUNDS', 5, 1),
     concurrencies: [20, 100],
     stormRequests: size('BENCH_STORM_REQUESTS', 1000, 200),
     stormKeys: size('BENCH_STORM_KEYS', 20, 20),

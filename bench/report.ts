@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import prettier from 'prettier';
 import type { BenchConfig } from './config.js';
 import type { Figure } from './figures.js';
 
@@ -103,7 +104,7 @@ export function markdown(r: Report): string {
       out.push(`| ${[scenario, ...row].map(escape).join(' | ')} |`);
     }
   }
-  out.push('', summary(r), '', ...NOTES, '');
+  out.push('', summary(r, '- '), '', ...NOTES, '');
   return out.join('\n');
 }
 
@@ -113,23 +114,34 @@ const NOTES = [
     '`child_process`, on the same tuned dev server; (b) is the same on a stock `temporal server start-dev`. ' +
     '`file` is the embedded default (SQLite, WAL, synchronous=full; the stock server gets plain ' +
     '`--db-filename`); `memory` is no file. Latencies are of back-to-back sequential requests; p99 is ' +
-    'reported but not held to a target. Throughput counts completions over the last 80 % of each window. ' +
+    'reported but not held to a target. Throughput is runs ÷ wall time for a fixed number of runs. ' +
     "Worker RSS is a separate worker process's (run under tsx), read from /proc (VmHWM, reset once the " +
     'worker is ready).',
 ];
 
-function summary(r: Report): string {
+/** The count of targets met, then one line per miss and per error; `bullet` makes them a Markdown list. */
+function summary(r: Report, bullet = ''): string {
   const targeted = r.figures.filter((f) => f.met !== null);
   const missed = targeted.filter((f) => f.met === false);
   const lines = [`Targets: ${targeted.length - missed.length} of ${targeted.length} met.`];
-  for (const f of missed)
-    lines.push(`MISSED: [${f.persistence ?? '-'}] ${f.metric} vs ${f.against ?? '-'} (${f.target})`);
-  for (const e of r.errors) lines.push(`ERROR: [${e.persistence ?? '-'}] ${e.scenario}: ${e.message}`);
+  if (bullet && (missed.length > 0 || r.errors.length > 0)) lines.push('');
+  for (const f of missed) {
+    const against = f.against ? ` vs ${f.against}` : '';
+    lines.push(`${bullet}MISSED: [${f.persistence ?? '-'}] ${f.metric}${against} (${f.target})`);
+  }
+  for (const e of r.errors)
+    lines.push(`${bullet}ERROR: [${e.persistence ?? '-'}] ${e.scenario}: ${e.message}`);
   return lines.join('\n');
 }
 
-export function writeReport(dir: string, r: Report): void {
+/** Writes latest.json and latest.md, formatted as `prettier --check bench` (in `npm run lint`) expects. */
+export async function writeReport(dir: string, r: Report): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(r, null, 2) + '\n');
-  writeFileSync(path.join(dir, 'latest.md'), markdown(r));
+  const write = async (name: string, text: string, parser: string) => {
+    const file = path.join(dir, name);
+    const options = (await prettier.resolveConfig(file)) ?? {};
+    writeFileSync(file, await prettier.format(text, { ...options, parser }));
+  };
+  await write('latest.json', JSON.stringify(r, null, 2), 'json');
+  await write('latest.md', markdown(r), 'markdown');
 }

@@ -104,7 +104,7 @@ try {
   }
 
   report = { generatedAt: new Date().toISOString(), machine, config: cfg, figures, errors };
-  writeReport(RESULTS, report);
+  await writeReport(RESULTS, report);
 } finally {
   await cleanup.run();
 }

@@ -14,7 +14,6 @@ import { RawClient, startRawWorker } from './baseline/worker.js';
 import type { Cleanup } from './cleanup.js';
 import type { Persistence } from './config.js';
 import { httpRequests, moduleRequests, rawRequests, type PaymentPath } from './paths.js';
-import { StockServer } from './stock-server.js';
 
 export const SS_QUEUE = 'bench-superscript';
 const RAW_QUEUE = 'bench-raw';
@@ -55,15 +54,18 @@ export async function startStack(p: StackParams): Promise<Stack> {
     () => tuned.stop(),
     () => void tuned.kill(),
   );
-  const stock = await StockServer.start(
-    p.cliPath,
-    await freePort(),
-    file ? path.join(p.dir, 'stock.db') : undefined,
-  );
+  // Baseline (b): `temporal server start-dev` exactly as a user starts it by hand.
+  const stock = await DevServer.start({
+    cliPath: p.cliPath,
+    port: await freePort(),
+    stock: true,
+    durability: file ? 'full' : 'memory',
+    ...(file ? { dbFile: path.join(p.dir, 'stock.db') } : {}),
+  });
   cleanup.add(
     `stock server (${p.persistence})`,
     () => stock.stop(),
-    () => stock.killNow(),
+    () => void stock.kill(),
   );
 
   // SuperScript: the worker and API as `superscript dev` composes them (see test/support/harness.ts).

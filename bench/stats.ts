@@ -62,29 +62,21 @@ export async function sequentialBlocks<P>(
 }
 
 /**
- * Keeps `concurrency` calls in flight for `durationMs` and returns completions per second in the window's
- * last 80 %: the first 20 % is ramp-up, and calls still running at the end are waited for but not counted,
- * so neither the start nor the drain (about one latency each) is mistaken for throughput.
+ * Runs `fn(0..count-1)` with `concurrency` calls in flight; completed calls per second. Ramp-up and drain
+ * each cost about one latency, so for a count of k × concurrency every path is under-read by the same
+ * factor k/(k+1) and their ratios stay fair, even for a slow path whose latency exceeds a fixed time window.
  */
-export async function sustainedRate(
-  durationMs: number,
+export async function rate(
+  count: number,
   concurrency: number,
   fn: (i: number) => Promise<unknown>,
 ): Promise<number> {
   let next = 0;
-  let counted = 0;
-  const start = performance.now();
-  const from = start + durationMs * 0.2;
-  const until = start + durationMs;
   const lane = async (): Promise<void> => {
-    while (performance.now() < until) {
-      await fn(next++);
-      const now = performance.now();
-      if (now >= from && now <= until) counted++;
-    }
+    while (next < count) await fn(next++);
   };
-  await settleAll(Array.from({ length: concurrency }, lane));
-  return counted / ((until - from) / 1000);
+  const ms = await timed(() => settleAll(Array.from({ length: Math.min(concurrency, count) }, lane)));
+  return count / (ms / 1000);
 }
 
 /** Like Promise.all, but waits for every promise before throwing the first failure, so nothing started by a

@@ -12,7 +12,8 @@ import { connectClient, temporalTarget } from '../src/config/temporal-connection
 import { DevServer } from '../src/devserver/dev-server.js';
 import { freePort } from '../src/devserver/free-port.js';
 import { ensureTemporalCli } from '../src/devserver/temporal-cli.js';
-import { eventually, httpRequest } from './http.js';
+import { httpRequest } from './http.js';
+import { eventually } from '../test/support/poll.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The test registry: collect-payment with a 2 s heartbeat timeout, sleeper, exit-with, ... */

@@ -147,9 +147,9 @@ test('dev starts server, worker and API, prints its URLs, and stops cleanly on S
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
     await eventually(
+      'dev to be ready',
       () => (out.includes('Press Ctrl-C to stop.') ? true : undefined),
       60_000,
-      'dev to be ready',
     );
     assert.match(out, new RegExp(`API       http://127.0.0.1:${port}`));
     assert.match(out, new RegExp(`Web UI    http://127.0.0.1:${uiPort}`));

@@ -30,11 +30,17 @@ async function call(method: string, url: string, body?: unknown, headers: Record
 const startRun = (key: string, script: string, args: unknown, query = '') =>
   call('POST', `/v1/runs${query}`, { script, args }, { 'idempotency-key': key });
 
-function pidsOf(tag: string): number[] {
-  return readFileSync(path.join(stack.dataDir, `pids-${tag}.txt`), 'utf8')
-    .trim()
-    .split(' ')
-    .map(Number);
+/** The pids a sleeper script recorded (its own and its child's), once it has. */
+function scriptPids(dataDir: string, tag: string): number[] | undefined {
+  try {
+    const pids = readFileSync(path.join(dataDir, `pids-${tag}.txt`), 'utf8')
+      .trim()
+      .split(' ')
+      .map(Number);
+    return pids.length === 2 ? pids : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 test('no key is a 400, and so is a malformed or oversized key; nothing starts', async () => {
@@ -65,9 +71,9 @@ test('a duplicate in flight attaches and gets the same result; nothing runs twic
   const key = `attach-${tag}`;
   const first = startRun(key, 'sleeper', { seconds: 1, tag });
   await eventually(
+    'the first run to start',
     () => (stack.executions(tag).length > 0 ? true : undefined),
     10_000,
-    'the first run to start',
   );
   const second = await startRun(key, 'sleeper', { seconds: 1, tag });
   const firstDone = await first;
@@ -88,10 +94,14 @@ test('a duplicate that outwaits ?wait gets 202 with a Location to poll', async (
   assert.equal(res.status, 202);
   assert.equal(res.headers.get('location'), `/v1/runs/${key}`);
   assert.equal(res.body.status, 'running');
-  const done = await eventually(async () => {
-    const view = await call('GET', `/v1/runs/${key}`);
-    return view.body.status === 'running' ? undefined : view;
-  });
+  const done = await eventually(
+    'the run to end',
+    async () => {
+      const view = await call('GET', `/v1/runs/${key}`);
+      return view.body.status === 'running' ? undefined : view;
+    },
+    15_000,
+  );
   assert.equal(done.body.status, 'succeeded');
   assert.equal((done.body.result as RunResult).stdout, 'sleeping 1\nwoke up\n');
 });
@@ -128,22 +138,24 @@ test('cancel ends the script and everything it started', async () => {
   const key = `cancel-${tag}`;
   const started = await startRun(key, 'sleeper', { seconds: 60, tag }, '?wait=0');
   assert.equal(started.status, 202);
-  await eventually(() => (stack.executions(tag).length > 0 ? true : undefined));
-  const pids = await eventually(() => {
-    try {
-      return pidsOf(tag);
-    } catch {
-      return undefined;
-    }
-  });
+  await eventually(
+    'the script to start',
+    () => (stack.executions(tag).length > 0 ? true : undefined),
+    15_000,
+  );
+  const pids = await eventually('its pids', () => scriptPids(stack.dataDir, tag), 15_000);
   assert.ok(pids.every(alive));
   const res = await call('POST', `/v1/runs/${key}/cancel`);
   assert.equal(res.status, 200);
-  await eventually(() => (pids.some(alive) ? undefined : true), 10_000, 'the script tree to end');
-  const view = await eventually(async () => {
-    const v = await call('GET', `/v1/runs/${key}`);
-    return v.body.status === 'running' ? undefined : v;
-  });
+  await eventually('the script tree to end', () => (pids.some(alive) ? undefined : true), 10_000);
+  const view = await eventually(
+    'the run to end',
+    async () => {
+      const v = await call('GET', `/v1/runs/${key}`);
+      return v.body.status === 'running' ? undefined : v;
+    },
+    15_000,
+  );
   assert.equal(view.body.status, 'cancelled');
   const again = await call('POST', `/v1/runs/${key}/cancel`);
   assert.equal(again.status, 409, 'an ended run cannot be cancelled');
@@ -179,10 +191,14 @@ test('retry is explicit, recorded, and refused for a run that succeeded', async 
 test('GET /v1/runs lists runs by status and script', async () => {
   const key = `list-${uid()}`;
   await startRun(key, 'exit-with', { code: 5 });
-  const listed = await eventually(async () => {
-    const res = await call('GET', '/v1/runs?status=failed&script=exit-with&limit=1000');
-    return res.body.runs.some((r: { workflowId: string }) => r.workflowId === key) ? res : undefined;
-  });
+  const listed = await eventually(
+    'the run in the listing',
+    async () => {
+      const res = await call('GET', '/v1/runs?status=failed&script=exit-with&limit=1000');
+      return res.body.runs.some((r: { workflowId: string }) => r.workflowId === key) ? res : undefined;
+    },
+    15_000,
+  );
   assert.ok(
     listed.body.runs.every(
       (r: { status: string; request: { script: string } }) =>
@@ -218,25 +234,12 @@ test('a worker SIGKILLed mid-script: the script is ended, the run is outcome_unk
       key,
     });
     await side.runs.start(spec);
-    const pids = await eventually(
-      () => {
-        try {
-          return readFileSync(path.join(side.dataDir, `pids-${tag}.txt`), 'utf8')
-            .trim()
-            .split(' ')
-            .map(Number);
-        } catch {
-          return undefined;
-        }
-      },
-      30_000,
-      'the script to start',
-    );
+    const pids = await eventually('the script to start', () => scriptPids(side.dataDir, tag), 30_000);
     child.kill('SIGKILL');
     await eventually(
+      'the orphaned script tree to be reaped',
       () => (pids.some(alive) ? undefined : true),
       10_000,
-      'the orphaned script tree to be reaped',
     );
     await side.addWorker(); // takes over the workflow (not the script) once the heartbeat times out
     const view = await side.runs.outcome(key, undefined, 30_000);
@@ -262,23 +265,14 @@ test('a worker that shuts down mid-script ends the script; the run is outcome_un
     await side.runs.start(
       scriptRunSpec(side.registry, side.taskQueue, { script: 'sleeper', args: { seconds: 60, tag }, key }),
     );
-    const pids = await eventually(
-      () => {
-        try {
-          return readFileSync(path.join(side.dataDir, `pids-${tag}.txt`), 'utf8')
-            .trim()
-            .split(' ')
-            .map(Number);
-        } catch {
-          return undefined;
-        }
-      },
-      30_000,
-      'the script to start',
-    );
+    const pids = await eventually('the script to start', () => scriptPids(side.dataDir, tag), 30_000);
     await stopFirst(); // shutdownGraceMs 0: running activities are cancelled at once
     // Gone by the time the worker has stopped, give or take the kernel reaping the orphaned sleep.
-    await eventually(() => (pids.some(alive) ? undefined : true), 2000, 'the script tree to end with its worker');
+    await eventually(
+      'the script tree to end with its worker',
+      () => (pids.some(alive) ? undefined : true),
+      2000,
+    );
     await side.addWorker();
     const view = await side.runs.outcome(key, undefined, 30_000);
     assert.equal(view.status, 'outcome_unknown');

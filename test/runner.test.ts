@@ -58,7 +58,7 @@ test('a timeout ends the whole process group', async () => {
   assert.equal(out.timedOut, true);
   assert.equal(out.signal, 'SIGTERM');
   const child = Number(readFileSync(pids, 'utf8'));
-  await eventually(() => (alive(child) ? undefined : true), 3000, 'the grandchild to be gone');
+  await eventually('the grandchild to be gone', () => (alive(child) ? undefined : true), 3000);
 });
 
 test('a script that ignores SIGTERM is killed after the grace period', async () => {
@@ -86,7 +86,7 @@ test('processes a script leaves behind in its group are ended when it exits', as
   );
   assert.equal(out.exitCode, 0);
   const orphan = Number(readFileSync(pids, 'utf8'));
-  await eventually(() => (alive(orphan) ? undefined : true), 3000, 'the orphan to be gone');
+  await eventually('the orphan to be gone', () => (alive(orphan) ? undefined : true), 3000);
 });
 
 test('the reaper ends a script when its host is SIGKILLed', async () => {
@@ -107,6 +107,7 @@ test('the reaper ends a script when its host is SIGKILLed', async () => {
   );
   const [script, sleeper] = (
     await eventually(
+      'the script to start',
       () => {
         try {
           const text = readFileSync(pids, 'utf8').trim();
@@ -116,7 +117,6 @@ test('the reaper ends a script when its host is SIGKILLed', async () => {
         }
       },
       20_000,
-      'the script to start',
     )
   )
     .split(' ')
@@ -124,8 +124,8 @@ test('the reaper ends a script when its host is SIGKILLed', async () => {
   assert.ok(alive(script) && alive(sleeper));
   host.kill('SIGKILL');
   await eventually(
+    'the script tree to be reaped',
     () => (!alive(script) && !alive(sleeper) ? true : undefined),
     8000,
-    'the script tree to be reaped',
   );
 });

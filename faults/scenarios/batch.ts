@@ -1,6 +1,7 @@
 // What R3 and R4 share: start a batch over HTTP, wait for it while tolerating an outage, and judge the
 // ledger against the batch's own report.
-import { eventually, httpRequest } from '../http.js';
+import { httpRequest } from '../http.js';
+import { eventually } from '../../test/support/poll.js';
 import type { Invariants } from '../scenario.js';
 import type { Stack } from '../stack.js';
 

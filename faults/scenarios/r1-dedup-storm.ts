@@ -1,7 +1,8 @@
 // R1: a storm of concurrent duplicate requests over HTTP. Exactly one charge per order, and every caller
 // of a key sees the same run and the same result.
 import http from 'node:http';
-import { eventually, httpRequest, sleep, type HttpResponse } from '../http.js';
+import { httpRequest, type HttpResponse } from '../http.js';
+import { eventually, sleep } from '../../test/support/poll.js';
 import { percentile, runScenario, runTag, type ScenarioContext, type ScenarioResult } from '../scenario.js';
 import { FIXTURE_REGISTRY, Stack } from '../stack.js';
 

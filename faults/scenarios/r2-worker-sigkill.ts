@@ -1,7 +1,8 @@
 // R2: the worker is SIGKILLed while a script runs, over and over. The script never runs a second time, no
 // script process survives its worker (the reaper ends its process group), and every run ends either
 // succeeded or outcome_unknown once a replacement worker picks the workflow up.
-import { eventually, httpRequest, sleep } from '../http.js';
+import { httpRequest } from '../http.js';
+import { eventually, sleep } from '../../test/support/poll.js';
 import { findProcesses, processTable, stillRunning } from '../procs.js';
 import { runScenario, runTag, type ScenarioContext, type ScenarioResult } from '../scenario.js';
 import { FIXTURE_REGISTRY, Stack, type Service } from '../stack.js';

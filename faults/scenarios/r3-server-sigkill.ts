@@ -3,7 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { eventually, sleep } from '../http.js';
+import { eventually, sleep } from '../../test/support/poll.js';
 import { runScenario, runTag, type ScenarioContext, type ScenarioResult } from '../scenario.js';
 import { ManagedServer, SHIPPED_REGISTRY, Stack, removeUnlessKept } from '../stack.js';
 import { awaitBatch, judgeBatch, startBatch } from './batch.js';

@@ -2,7 +2,8 @@
 // on the survivor; no order is charged twice; orders whose script died end outcome_unknown, not re-run.
 // Then the operator's view of those runs: their keys still refuse a different request, and an order known
 // not to have been charged can be retried explicitly.
-import { eventually, httpRequest, sleep } from '../http.js';
+import { httpRequest } from '../http.js';
+import { eventually, sleep } from '../../test/support/poll.js';
 import { findProcesses, processTable, stillRunning } from '../procs.js';
 import {
   runScenario,

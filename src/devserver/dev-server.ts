@@ -20,6 +20,11 @@ export interface DevServerOptions {
   extraArgs?: string[];
   /** How long to wait for the server to answer. Default: 60 s. */
   startTimeoutMs?: number;
+  /**
+   * Start it as a user would by hand: no tuning, no SQLite pragmas, no search attribute. Only the
+   * benchmark's baseline uses this. Default: false.
+   */
+  stock?: boolean;
 }
 
 // The stock dev server runs one history shard with history.transferProcessorMaxPollRPS at 20, which holds
@@ -63,12 +68,12 @@ export class DevServer {
       'error',
     ];
     args.push(...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']));
-    args.push('--search-attribute', `${SCRIPT_SEARCH_ATTRIBUTE}=Keyword`, ...TUNING);
+    if (!opts.stock) args.push('--search-attribute', `${SCRIPT_SEARCH_ATTRIBUTE}=Keyword`, ...TUNING);
     if (opts.durability !== 'memory') {
       if (!opts.dbFile) throw new TypeError('DevServer: dbFile is required unless durability is memory');
       mkdirSync(path.dirname(opts.dbFile), { recursive: true });
       args.push('--db-filename', opts.dbFile);
-      for (const pragma of PRAGMAS[opts.durability]) args.push('--sqlite-pragma', pragma);
+      if (!opts.stock) for (const pragma of PRAGMAS[opts.durability]) args.push('--sqlite-pragma', pragma);
     }
     args.push(...(opts.extraArgs ?? []));
 

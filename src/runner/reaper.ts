@@ -26,7 +26,8 @@ export class Reaper {
 
   constructor(graceSeconds: number) {
     // Detached, so a Ctrl-C meant for the host does not reach it first; it must outlive the host.
-    this.child = spawn('bash', ['-c', REAPER, 'superscript-reaper', String(graceSeconds)], {
+    // --norc: with a socket for stdin, bash would otherwise take itself for an rsh session and run ~/.bashrc.
+    this.child = spawn('bash', ['--norc', '-c', REAPER, 'superscript-reaper', String(graceSeconds)], {
       stdio: ['pipe', 'ignore', 'inherit'],
       detached: true,
     });

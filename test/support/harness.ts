@@ -16,6 +16,8 @@ import { ensureTemporalCli } from '../../src/devserver/temporal-cli.js';
 import { Runs } from '../../src/runs/start-or-attach.js';
 import { createWorker } from '../../src/worker/worker.js';
 
+export { eventually } from './poll.js';
+
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 export const REGISTRY_FILE = path.join(FIXTURES, 'registry.json');
@@ -122,21 +124,6 @@ export async function startStack(opts: { api?: boolean; worker?: boolean } = {})
       await client.connection.close();
     },
   };
-}
-
-/** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 15_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** Whether a process is alive (signal 0 probes without signalling). */
