@@ -11,7 +11,7 @@ export interface BenchConfig {
   latencyRuns: number;
   /** Duplicate requests per path (scenario 2). */
   duplicateRuns: number;
-  /** Each throughput measurement (scenario 3) runs this many times its concurrency. */
+  /** Measured rounds per throughput figure (scenario 3); the figure is their median. */
   throughputRounds: number;
   concurrencies: number[];
   stormRequests: number;
@@ -21,6 +21,8 @@ export interface BenchConfig {
   rssBoundMb: number;
   spawnRuns: number;
   persistence: Persistence[];
+  /** Scenario numbers to run (BENCH_SCENARIOS=1,2); all by default. */
+  scenarios: string[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
@@ -43,7 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     warmup: size('BENCH_WARMUP', 20, 5),
     latencyRuns: size('BENCH_LATENCY_RUNS', 200, 20),
     duplicateRuns: size('BENCH_DUPLICATE_RUNS', 200, 20),
-    throughputRounds: size('BENCH_THROUGHPUT_ROUNDS', 5, 1),
+    throughputRounds: size('BENCH_THROUGHPUT_ROUNDS', 3, 1),
     concurrencies: [20, 100],
     stormRequests: size('BENCH_STORM_REQUESTS', 1000, 200),
     stormKeys: size('BENCH_STORM_KEYS', 20, 20),
@@ -51,5 +53,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     rssBoundMb: size('BENCH_RSS_BOUND_MB', 300, 300),
     spawnRuns: size('BENCH_SPAWN_RUNS', 300, 50),
     persistence: persistence as Persistence[],
+    scenarios: (env.BENCH_SCENARIOS ?? '1,2,3,4,5,6').split(',').map((n) => n.trim()),
   };
 }

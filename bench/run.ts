@@ -54,6 +54,7 @@ async function scenario(
   fn: () => Promise<Figure[]>,
 ): Promise<void> {
   const where = persistence ? `[${persistence}] ` : '';
+  if (!cfg.scenarios.includes(name.split('.')[0]!)) return;
   const start = performance.now();
   try {
     figures.push(...(await fn()));

@@ -133,6 +133,22 @@ test('the same key with other arguments or another script is a 422 naming the mi
   assert.deepEqual(view.body.request, { script: 'exit-with', args: { code: 0 } }, 'the run is untouched');
 });
 
+test('a reused key with other arguments is refused while the run is still in flight, too', async () => {
+  const tag = tagOf();
+  const key = `inflight-${tag}`;
+  const first = startRun(key, 'sleeper', { seconds: 1, tag });
+  await eventually(
+    'the first run to start',
+    () => (stack.executions(tag).length > 0 ? true : undefined),
+    10_000,
+  );
+  const other = await startRun(key, 'sleeper', { seconds: 2, tag });
+  assert.equal(other.status, 422);
+  assert.match(other.body.message, /different arguments \(seconds\)/);
+  assert.equal((await first).body.status, 'succeeded');
+  assert.equal(stack.executions(tag).length, 1);
+});
+
 test('cancel ends the script and everything it started', async () => {
   const tag = tagOf();
   const key = `cancel-${tag}`;

@@ -72,27 +72,74 @@ export class Runs {
 
   /** Starts the run for `spec`, or attaches to the one its key already has; waits up to `waitMs` for it. */
   async startOrAttach(spec: StartSpec, waitMs: number): Promise<StartOrAttach> {
-    const runId = await this.tryStart(spec);
-    if (runId)
-      return { executed: true, replayed: false, run: await this.outcome(spec.workflowId, runId, waitMs) };
-    // A duplicate: read the run's fingerprint and wait for its result at the same time, so a duplicate
-    // costs two round trips in a row (start, then both), not three. A mismatch abandons the wait.
+    // Start and wait for the key's result at once. The start alone decides who executes. For a key that
+    // is new, the early wait either catches the new run or answers NotFound at once; for a duplicate of a
+    // finished run, the result names its request, so one round trip both checks and answers it.
     const abort = new AbortController();
+    const starting = this.tryStart(spec);
     const waiting = this.outcome(spec.workflowId, undefined, waitMs, abort.signal);
+    waiting.catch(() => {});
     try {
-      const existing = await this.describe(spec.workflowId);
-      assertSameRequest(spec, existing);
-      const run = await waiting;
-      return {
-        executed: false,
-        replayed: existing.status.name !== 'RUNNING',
-        run: { ...run, runId: run.runId || existing.runId },
-      };
+      const runId = await starting;
+      if (runId)
+        return { executed: true, replayed: false, run: await this.ownOutcome(spec, runId, waiting, waitMs) };
+      return await this.attach(spec, waiting, waitMs, abort.signal);
     } catch (err) {
       abort.abort();
-      waiting.catch(() => {});
       throw err;
     }
+  }
+
+  /** The outcome of the run this call started: the early wait's, if it caught this run, else a fresh one. */
+  private async ownOutcome(
+    spec: StartSpec,
+    runId: string,
+    early: Promise<RunView>,
+    waitMs: number,
+  ): Promise<RunView> {
+    const view = await early.catch(() => undefined); // NotFound: it asked before the run existed
+    if (view?.status === 'running') return { ...view, runId };
+    if (view?.runId === runId) return view;
+    return this.outcome(spec.workflowId, runId, waitMs);
+  }
+
+  /** A duplicate: checks it is the same request, then answers with the run's outcome. */
+  private async attach(
+    spec: StartSpec,
+    waiting: Promise<RunView>,
+    waitMs: number,
+    abort: AbortSignal,
+  ): Promise<StartOrAttach> {
+    const reading = this.describe(spec.workflowId);
+    reading.catch(() => {});
+    const first = await Promise.race([
+      waiting.then(
+        (view) => view,
+        () => undefined,
+      ),
+      reading.then(
+        () => undefined,
+        () => undefined,
+      ),
+    ]);
+    const stamped = first && stampOf(first);
+    if (first && stamped) {
+      assertSameRequest(spec, { memo: { [REQUEST_MEMO]: stamped } });
+      return { executed: false, replayed: true, run: first };
+    }
+    // Still running, unstamped, or raced ahead of the winner's start: check the memo, then wait.
+    const existing = await reading.catch((err: unknown) =>
+      retryIfNotFound(err, () => this.describe(spec.workflowId)),
+    );
+    assertSameRequest(spec, existing);
+    const run = await waiting.catch((err: unknown) =>
+      retryIfNotFound(err, () => this.outcome(spec.workflowId, existing.runId, waitMs, abort)),
+    );
+    return {
+      executed: false,
+      replayed: existing.status.name !== 'RUNNING',
+      run: { ...run, runId: run.runId || existing.runId },
+    };
   }
 
   /**
@@ -206,7 +253,7 @@ export function requestOf(info: Pick<WorkflowExecutionInfo, 'memo'>): CanonicalR
 /** Refuses to attach a request to a run that holds its key for a different request. */
 export function assertSameRequest(
   spec: Pick<StartSpec, 'workflowId' | 'request'>,
-  existing: Pick<WorkflowExecutionInfo, 'memo' | 'type'>,
+  existing: Pick<WorkflowExecutionInfo, 'memo'>,
 ): void {
   const stored = requestOf(existing);
   // A run started outside SuperScript has no fingerprint; the key alone identifies it.
@@ -219,6 +266,15 @@ export function assertSameRequest(
     `Key "${spec.workflowId}" is already used by a run of ${what}. A key stands for one request: use a new key for a different one.`,
     spec.workflowId,
   );
+}
+
+/** The request a finished run's result was stamped with, if it has one. */
+function stampOf(view: RunView): string | undefined {
+  return view.status === 'running' ? undefined : view.result?.request;
+}
+
+function retryIfNotFound<T>(err: unknown, again: () => Promise<T>): Promise<T> {
+  return err instanceof RunNotFoundError ? again() : Promise.reject(err as Error);
 }
 
 function differingFields(a: object, b: object): string[] {

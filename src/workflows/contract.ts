@@ -109,6 +109,11 @@ export interface RunResult {
   attempt: number;
   workflowId: string;
   runId: string;
+  /**
+   * The canonical request the run was for (as in its memo), stamped by the workflow, so a duplicate can
+   * be checked against a finished run from its result alone.
+   */
+  request?: string;
 }
 
 export type OrderOutcome = 'executed' | 'already_done' | 'conflict';
@@ -132,6 +137,8 @@ export interface BatchResult {
   succeeded: number;
   failed: number;
   orders: OrderReport[];
+  /** As RunResult.request. */
+  request?: string;
 }
 
 /** Input of the activity that attaches a batch order to a run someone else started. */

@@ -16,6 +16,7 @@ import type { RunActivities } from '../activities/types.js';
 import {
   PAYMENT_SCRIPT,
   WorkflowTypes,
+  canonicalJson,
   paymentWorkflowId,
   runIdentity,
   type BatchResult,
@@ -66,6 +67,7 @@ export async function OrchestratorWorkflow(input: OrchestratorInput): Promise<Ba
     succeeded: ordered.filter((r) => r.outcome === 'succeeded').length,
     failed: ordered.filter((r) => r.outcome !== 'succeeded').length,
     orders: ordered,
+    request: canonicalJson({ script: PAYMENT_SCRIPT, args: { orders: input.orders } }),
   };
 }
 

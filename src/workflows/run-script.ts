@@ -11,7 +11,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RunActivities } from '../activities/types.js';
-import { RunFailureTypes, type RunPolicy, type RunResult, type ScriptRunInput } from './contract.js';
+import {
+  RunFailureTypes,
+  canonicalJson,
+  type RunPolicy,
+  type RunResult,
+  type ScriptRunInput,
+} from './contract.js';
 
 const DEFAULT_START_TO_CLOSE_MS = 60 * 60 * 1000;
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
@@ -25,13 +31,17 @@ export async function runScriptOnce(input: ScriptRunInput): Promise<RunResult> {
   const activities = proxyActivities<RunActivities>(activityOptions(input.policy, input.activityTaskQueue));
   const info = workflowInfo();
   const request = { ...input, workflowId: info.workflowId, runId: info.runId };
+  const stamp = canonicalJson({ script: input.script, args: input.args });
   try {
-    return await (input.activityTaskQueue ? activities.runCommand(request) : activities.runScript(request));
+    const result = await (input.activityTaskQueue
+      ? activities.runCommand(request)
+      : activities.runScript(request));
+    return { ...result, request: stamp };
   } catch (err) {
     // Only a cancellation of this workflow ends it as Canceled; an activity cancelled for any other
     // reason (its worker shut down) leaves the outcome unknown.
     if (isCancellation(err) && CancellationScope.current().consideredCancelled) throw err;
-    throw runFailure(err, request.workflowId, request.runId);
+    throw runFailure(err, request.workflowId, request.runId, stamp);
   }
 }
 
@@ -55,14 +65,14 @@ function activityOptions(policy: RunPolicy = {}, taskQueue?: string) {
  * else (worker died, heartbeat or start-to-close timeout) means nobody knows whether the script did its
  * work: that is `outcome_unknown`, and the key stays taken so nothing reruns it implicitly.
  */
-function runFailure(err: unknown, workflowId: string, runId: string): ApplicationFailure {
+function runFailure(err: unknown, workflowId: string, runId: string, request: string): ApplicationFailure {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
   if (cause instanceof ApplicationFailure && isKnownRunFailure(cause.type)) {
     return ApplicationFailure.create({
       type: cause.type ?? RunFailureTypes.failed,
       message: cause.message,
       nonRetryable: true,
-      details: cause.details ? [...cause.details] : [],
+      details: cause.details?.[0] ? [{ ...(cause.details[0] as RunResult), request }] : [],
     });
   }
   const now = new Date().toISOString();
@@ -80,6 +90,7 @@ function runFailure(err: unknown, workflowId: string, runId: string): Applicatio
     attempt: 0,
     workflowId,
     runId,
+    request,
   };
   const why = cause?.message ?? (err as Error).message;
   return ApplicationFailure.create({
