@@ -204,6 +204,24 @@ test('retry is explicit, recorded, and refused for a run that succeeded', async 
   assert.match(refused.body.message, /succeeded; a key that succeeded is never run again/);
 });
 
+test('two racing retries of one failed run start one run between them', async () => {
+  const key = `retry-race-${uid()}`;
+  const failed = await startRun(key, 'exit-with', { code: 2 });
+  const [a, b] = await Promise.all(
+    [1, 2].map(() => call('POST', `/v1/runs/${key}/retry`, { by: 'double-click' })),
+  );
+  assert.equal(a!.status, 200);
+  assert.equal(b!.status, 200);
+  assert.equal(a!.body.runId, b!.body.runId, 'both clicks got the same retry run');
+  assert.notEqual(a!.body.runId, failed.body.runId);
+  // And a click that arrives after that retry run has already failed still does not start a third.
+  const late = await call('POST', `/v1/runs/${key}/retry`, { by: 'late click', runId: failed.body.runId });
+  assert.equal(late.status, 409);
+  assert.match(late.body.message, /already retried/);
+  const runs = await stack.client.workflow.count(`WorkflowId = '${key}'`);
+  assert.equal(runs.count, 2, 'the original run and one retry');
+});
+
 test('GET /v1/runs lists runs by status and script', async () => {
   const key = `list-${uid()}`;
   await startRun(key, 'exit-with', { code: 5 });

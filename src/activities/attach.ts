@@ -19,7 +19,7 @@ export function createAttachToRun(runs: Runs) {
     }
     const beat = setInterval(() => ctx.heartbeat(), 5000);
     try {
-      const view = await runs.outcome(input.workflowId, existing.runId, Infinity);
+      const view = await runs.outcome(input.workflowId, existing.runId, Infinity, ctx.cancellationSignal);
       const result = view.result as RunResult | undefined;
       if (result && 'outcome' in result) return { kind: 'result', runId: view.runId, result };
       return {

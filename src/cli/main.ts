@@ -204,6 +204,8 @@ program
         argv: string[],
         o: { key: string; name?: string; timeout: number; heartbeatTimeout: number; retry?: boolean },
       ) => exec(ctx, argv, o),
+      // The terminal belongs to the command: only SuperScript's own errors, unless asked for more.
+      (..._args: unknown[]) => ({ logLevel: process.env.SUPERSCRIPT_LOG_LEVEL ?? 'error' }),
     ),
   );
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, InvalidRequestError } from '../errors.js';
-import type { ArgValue, RunPolicy, ScriptArgs } from '../workflows/contract.js';
+import { EXEC_SCRIPT, type ArgValue, type RunPolicy, type ScriptArgs } from '../workflows/contract.js';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -69,7 +69,10 @@ const ScriptSpecSchema = z
 const RegistryFileSchema = z
   .object({
     scripts: z.record(
-      z.string().regex(NAME, 'script names are lowercase letters, digits, - and _'),
+      z
+        .string()
+        .regex(NAME, 'script names are lowercase letters, digits, - and _')
+        .refine((name) => name !== EXEC_SCRIPT, `"${EXEC_SCRIPT}" is reserved for superscript exec`),
       ScriptSpecSchema,
     ),
   })

@@ -78,11 +78,16 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
     signalGroup(pgid, 'SIGTERM');
     killTimer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), spec.killGraceMs);
   };
+  // Only a signal that reaches a live script makes it timed out or cancelled; one that finished a moment
+  // earlier keeps its own exit code.
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
   const timeout = setTimeout(() => {
+    if (!running()) return;
     timedOut = true;
     endGroup();
   }, spec.timeoutMs);
   const onAbort = (): void => {
+    if (!running()) return;
     cancelled = true;
     endGroup();
   };

@@ -1,8 +1,9 @@
 // An explicit retry: the only way a key runs again. Allowed for a run that failed, timed out, was
-// cancelled or ended with its outcome unknown; never for one that succeeded or is still running.
+// cancelled or ended with its outcome unknown; never for one that succeeded or is still running. A caller
+// may name the run it means (`runId`), so a retry meant for a run that was already retried is refused.
 import type { ScriptRegistry } from '../config/scripts.js';
 import { RunStateError } from '../errors.js';
-import { WorkflowTypes, type RetryOf } from '../workflows/contract.js';
+import { EXEC_SCRIPT, WorkflowTypes, type RetryOf } from '../workflows/contract.js';
 import { paymentSpec, scriptRunSpec, type StartSpec } from './requests.js';
 import { requestOf, type Runs, type StartOrAttach } from './start-or-attach.js';
 
@@ -11,7 +12,7 @@ export async function retryRun(
   registry: ScriptRegistry,
   taskQueue: string,
   workflowId: string,
-  who: { by: string; reason?: string },
+  who: { by: string; reason?: string; runId?: string },
   waitMs: number,
 ): Promise<StartOrAttach> {
   const previous = await runs.describe(workflowId);
@@ -23,6 +24,11 @@ export async function retryRun(
       `Run "${workflowId}" succeeded; a key that succeeded is never run again. Use a new key.`,
     );
   }
+  if (who.runId && who.runId !== previous.runId) {
+    throw new RunStateError(
+      `Run ${who.runId} of "${workflowId}" was already retried; its latest run is ${previous.runId}. Send that run ID to retry again.`,
+    );
+  }
   const request = requestOf(previous);
   const retryOf: RetryOf = {
     runId: previous.runId,
@@ -30,7 +36,11 @@ export async function retryRun(
     ...(who.reason ? { reason: who.reason } : {}),
   };
   let spec: StartSpec;
-  if (previous.type === WorkflowTypes.payment && request) {
+  if (request?.script === EXEC_SCRIPT) {
+    throw new RunStateError(
+      `Run "${workflowId}" is a \`superscript exec\` run: its command runs where exec runs. Retry it there with \`superscript exec --retry --key ${workflowId} -- COMMAND\`.`,
+    );
+  } else if (previous.type === WorkflowTypes.payment && request) {
     spec = paymentSpec(
       registry,
       taskQueue,
@@ -44,12 +54,11 @@ export async function retryRun(
     });
   } else {
     throw new RunStateError(
-      `Run "${workflowId}" is a ${previous.type}; only script and payment runs can be retried here` +
-        ' (retry an `exec` run by running `superscript exec --retry` where it ran).',
+      `Run "${workflowId}" (${previous.type}) records no SuperScript request to run again; only script and payment runs can be retried.`,
     );
   }
   spec = { ...spec, input: { ...(spec.input as object), retryOf } };
-  const started = await runs.start(spec, true);
+  const started = await runs.start(spec, { previousRunId: previous.runId });
   const run = await runs.outcome(workflowId, started.runId, waitMs);
   return { executed: started.executed, replayed: started.replayed, run };
 }

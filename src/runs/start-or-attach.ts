@@ -61,6 +61,23 @@ export interface StartOrAttach {
   run: RunView;
 }
 
+/** An explicit retry of the run `previousRunId`. */
+export interface RetryStart {
+  previousRunId: string;
+}
+
+// The SDK's own (internal, pinned 1.24.0) way to set a start's request ID, as its Nexus helpers do.
+const START_OPTIONS = Symbol.for('__temporal_internal_client_workflow_start_options');
+
+/**
+ * Every retry of one run sends the same request ID. The server answers a start whose request ID made the
+ * key's current run with that run, so racing retries of a run (a double click) start one run between
+ * them, even when the first retry's run has already ended.
+ */
+function retryRequestId(previousRunId: string) {
+  return { [START_OPTIONS]: { requestId: `superscript-retry-${previousRunId}` } };
+}
+
 interface Started {
   executed: boolean;
   replayed: boolean;
@@ -132,9 +149,15 @@ export class Runs {
       retryIfNotFound(err, () => this.describe(spec.workflowId)),
     );
     assertSameRequest(spec, existing);
-    const run = await waiting.catch((err: unknown) =>
+    const early = await waiting.catch((err: unknown) =>
       retryIfNotFound(err, () => this.outcome(spec.workflowId, existing.runId, waitMs, abort)),
     );
+    // A short wait can run out before a finished run's result arrives; a closed run answers at once.
+    const closed = existing.status.name !== 'RUNNING';
+    const run =
+      closed && early.status === 'running'
+        ? await this.outcome(spec.workflowId, existing.runId, Infinity)
+        : early;
     return {
       executed: false,
       replayed: existing.status.name !== 'RUNNING',
@@ -146,7 +169,7 @@ export class Runs {
    * Starts the run, or finds the one holding the key. Throws KeyConflictError when that run is for a
    * different request. `retry` switches to the explicit-retry reuse policy (see the top of this file).
    */
-  async start(spec: StartSpec, retry = false): Promise<Started> {
+  async start(spec: StartSpec, retry?: RetryStart): Promise<Started> {
     const runId = await this.tryStart(spec, retry);
     if (runId) return { executed: true, replayed: false, runId };
     const existing = await this.describe(spec.workflowId);
@@ -155,9 +178,10 @@ export class Runs {
   }
 
   /** The new run's ID, or undefined when the key already has a run. */
-  private async tryStart(spec: StartSpec, retry = false): Promise<string | undefined> {
+  private async tryStart(spec: StartSpec, retry?: RetryStart): Promise<string | undefined> {
     try {
       const handle = await this.client.workflow.start(spec.workflowType, {
+        ...(retry ? retryRequestId(retry.previousRunId) : {}),
         workflowId: spec.workflowId,
         taskQueue: spec.taskQueue,
         args: [spec.input],
@@ -324,5 +348,5 @@ function failedView(workflowId: string, runId: string, err: WorkflowFailedError)
 }
 
 function runIdOf(value: RunResult | BatchResult): string | undefined {
-  return 'runId' in value ? value.runId : undefined;
+  return value.runId;
 }

@@ -57,6 +57,8 @@ export async function createWorker(p: WorkerParams): Promise<Worker> {
     workflowBundle: await workflowBundle(),
     activities: createActivities(p.registry, new Runs(p.client), p.dataDir),
     shutdownGraceTime: p.shutdownGraceMs,
+    // Past the grace, cancelled activities get this long to report before the worker stops regardless.
+    shutdownForceTime: p.shutdownGraceMs + 10_000,
     // Cancellation reaches an activity with its heartbeat; a short throttle keeps `cancel` prompt.
     defaultHeartbeatThrottleInterval: '1 second',
     maxHeartbeatThrottleInterval: '1 second',

@@ -131,6 +131,8 @@ export interface OrderReport {
 
 export interface BatchResult {
   batchId: string;
+  workflowId: string;
+  runId: string;
   total: number;
   executed: number;
   alreadyDone: number;
@@ -152,6 +154,9 @@ export type AttachOutcome =
   | { kind: 'result'; runId: string; result: RunResult }
   | { kind: 'ended'; runId: string; outcome: Outcome; message: string }
   | { kind: 'conflict'; message: string };
+
+/** The script name `superscript exec` runs record; reserved, no registered script may take it. */
+export const EXEC_SCRIPT = 'exec';
 
 /** The payment script's registry name; payment workflows are thin uses of the script workflow. */
 export const PAYMENT_SCRIPT = 'collect-payment';

@@ -3,6 +3,7 @@
 import {
   ApplicationFailure,
   CancelledFailure,
+  ChildWorkflowCancellationType,
   ChildWorkflowFailure,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
@@ -10,6 +11,7 @@ import {
   proxyActivities,
   setHandler,
   startChild,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { RunActivities } from '../activities/types.js';
@@ -61,6 +63,8 @@ export async function OrchestratorWorkflow(input: OrchestratorInput): Promise<Ba
   const ordered = orders.map((o) => byId.get(o.orderId)!);
   return {
     batchId: input.batchId,
+    workflowId: workflowInfo().workflowId,
+    runId: workflowInfo().runId,
     total: ordered.length,
     executed: ordered.filter((r) => r.disposition === 'executed').length,
     alreadyDone: ordered.filter((r) => r.disposition === 'already_done').length,
@@ -84,8 +88,10 @@ async function collect(
       // The same identity a standalone request records, so later requests compare against it.
       ...runIdentity({ script: PAYMENT_SCRIPT, args: { orderId: order.orderId, amount: order.amount } }),
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      // A payment in flight finishes even if its batch is terminated.
+      // A payment in flight finishes even if its batch is terminated or cancelled: other requests may be
+      // attached to it, and killing a payment midway would leave its outcome unknown.
       parentClosePolicy: ParentClosePolicy.ABANDON,
+      cancellationType: ChildWorkflowCancellationType.ABANDON,
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -20,7 +20,11 @@ const runBodySchema = {
 const retryBodySchema = {
   type: 'object',
   additionalProperties: false,
-  properties: { by: { type: 'string', maxLength: 200 }, reason: { type: 'string', maxLength: 1000 } },
+  properties: {
+    by: { type: 'string', maxLength: 200 },
+    reason: { type: 'string', maxLength: 1000 },
+    runId: { type: 'string', maxLength: 100 },
+  },
 } as const;
 
 interface RunRoute {
@@ -31,7 +35,7 @@ interface RunRoute {
 interface IdRoute {
   Params: { id: string };
   Querystring: { wait?: string };
-  Body?: { by?: string; reason?: string };
+  Body?: { by?: string; reason?: string; runId?: string };
 }
 interface ListRoute {
   Querystring: { status?: string; script?: string; since?: string; until?: string; limit?: string };
@@ -83,7 +87,11 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const id = validateKey(request.params.id, 'id');
       const wait = parseWait(request.query.wait, deps.waitMs);
-      const who = { by: request.body?.by ?? `api ${request.ip}`, reason: request.body?.reason };
+      const who = {
+        by: request.body?.by ?? `api ${request.ip}`,
+        reason: request.body?.reason,
+        runId: request.body?.runId,
+      };
       const outcome = await retryRun(deps.runs, deps.registry, deps.taskQueue, id, who, wait);
       return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(id)}`);
     },

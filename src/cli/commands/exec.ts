@@ -12,11 +12,13 @@ import { Worker } from '@temporalio/worker';
 import { connectClient, connectWorker, temporalTarget } from '../../config/temporal-connection.js';
 import { executeInActivity } from '../../activities/execute.js';
 import type { RunActivityInput } from '../../activities/types.js';
+import { RunNotFoundError } from '../../errors.js';
 import { validateKey } from '../../runs/keys.js';
 import type { StartSpec } from '../../runs/requests.js';
-import { Runs, assertSameRequest } from '../../runs/start-or-attach.js';
+import { Runs, assertSameRequest, type RetryStart } from '../../runs/start-or-attach.js';
 import { workflowBundle } from '../../worker/worker.js';
 import {
+  EXEC_SCRIPT,
   RunFailureTypes,
   WorkflowTypes,
   type RunResult,
@@ -24,8 +26,6 @@ import {
 } from '../../workflows/contract.js';
 import type { Context } from '../context.js';
 import { exitCodeFor } from '../exit-codes.js';
-
-export const EXEC_SCRIPT = 'exec';
 
 export interface ExecOptions {
   key: string;
@@ -108,11 +108,18 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
   ]);
   const running = workers.map((w) => w.run());
   try {
+    let retry: RetryStart | undefined;
     if (o.retry) {
-      const existing = await runs.describe(key);
-      assertSameRequest(spec, existing);
+      // ALLOW_DUPLICATE_FAILED_ONLY would let a different command take over a failed key: compare first.
+      // A key with no run yet has nothing to compare against, and is simply started.
+      const existing = await runs.describe(key).catch((err: unknown) => {
+        if (err instanceof RunNotFoundError) return undefined;
+        throw err;
+      });
+      if (existing) assertSameRequest(spec, existing);
+      if (existing) retry = { previousRunId: existing.runId };
     }
-    const started = await runs.start(spec, Boolean(o.retry));
+    const started = await runs.start(spec, retry);
     const view = await runs.outcome(key, started.runId, Infinity);
     const result = view.result as RunResult | undefined;
     if (!ranHere && result) {
