@@ -1,7 +1,7 @@
 // The script runner: argv, capture, caps, timeouts, cancellation and the reaper. Real processes, no server.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -59,6 +59,18 @@ test('a timeout ends the whole process group', async () => {
   assert.equal(out.signal, 'SIGTERM');
   const child = Number(readFileSync(pids, 'utf8'));
   await eventually('the grandchild to be gone', () => (alive(child) ? undefined : true), 3000);
+});
+
+test("a timeout gives the script's children their grace period before SIGKILL", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'superscript-runner-'));
+  const done = path.join(dir, 'cleaned-up');
+  // The child cleans up for 300 ms on SIGTERM; bash itself dies on SIGTERM at once.
+  const child = `trap 'sleep 0.3; touch ${done}; exit 0' TERM; while :; do sleep 0.05; done`;
+  const out = await runProcess(
+    base({ args: ['-c', `bash -c "${child}" & wait`], timeoutMs: 200, killGraceMs: 2000 }),
+  );
+  assert.equal(out.timedOut, true);
+  assert.ok(existsSync(done), 'the child finished its cleanup before the group was killed');
 });
 
 test('a script that ignores SIGTERM is killed after the grace period', async () => {

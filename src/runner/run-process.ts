@@ -73,10 +73,14 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
   let timedOut = false;
   let cancelled = false;
   let killTimer: NodeJS.Timeout | undefined;
+  let killed = false;
   const endGroup = (): void => {
     if (pgid === undefined || killTimer) return;
     signalGroup(pgid, 'SIGTERM');
-    killTimer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), spec.killGraceMs);
+    killTimer = setTimeout(() => {
+      killed = true;
+      signalGroup(pgid, 'SIGKILL');
+    }, spec.killGraceMs);
   };
   // Only a signal that reaches a live script makes it timed out or cancelled; one that finished a moment
   // earlier keeps its own exit code.
@@ -101,8 +105,13 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
         child.once('exit', (code, signal) => resolve({ code, signal }));
       },
     );
-    // The leader is gone; anything it left behind in its group goes too, so nothing outlives the run.
-    if (pgid !== undefined) signalGroup(pgid, 'SIGKILL');
+    if (pgid !== undefined) {
+      // Being ended, the leader may go first (bash does on SIGTERM): its children keep their grace period.
+      while (killTimer && !killed && groupAlive(pgid))
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      // Whatever the script left behind in its group goes too, so nothing outlives the run.
+      signalGroup(pgid, 'SIGKILL');
+    }
     await drained(child.stdout, child.stderr, spec.killGraceMs);
     if (exit.error)
       stderr.push(Buffer.from(`superscript: cannot start ${spec.command}: ${exit.error.message}\n`));
@@ -141,6 +150,15 @@ async function drained(a: Readable, b: Readable, limitMs: number): Promise<void>
   clearTimeout(timer);
   a.destroy();
   b.destroy();
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
