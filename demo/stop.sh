@@ -45,7 +45,8 @@ fi
 pid=$(<"$DEV_PID")
 [[ $pid =~ ^[0-9]+$ ]] || die "$DEV_PID does not hold a pid: $pid"
 
-# start.sh runs it in a session of its own, so it leads a process group: it and its Temporal server.
+# start.sh runs it in a session of its own, so it leads a process group (its Temporal server has its own,
+# and SuperScript's reaper ends that server if SuperScript dies without stopping it).
 group='' grace=50
 if alive "$pid"; then
   if [[ -r /proc/$pid/cmdline ]] && ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'superscript.js dev'; then
@@ -84,7 +85,7 @@ if alive "$pid"; then
   ' "$DEV_LOG" || true
 else
   say "superscript dev (pid $pid from $DEV_PID) is not running."
-  # If it died without stopping its Temporal server, that server is still in its process group.
+  # If it died, whatever it left in its process group (scripts' leftovers) is ended below.
   group=$pid grace=0
 fi
 

@@ -108,6 +108,45 @@ test('exec runs a command once per key and replays its output and exit code', as
   assert.equal(readFileSync(file, 'utf8'), 'ran\nran\n');
 });
 
+test('an exec killed mid-command: its command is ended, and the next exec of the key reports exit 121', async () => {
+  const key = `exec-dies-${uid()}`;
+  const pidFile = path.join(stack.dataDir, `${key}.pid`);
+  const command = ['bash', '-c', `echo $$ > ${pidFile}; sleep 60`];
+  const first = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin', 'superscript.js'),
+      'exec',
+      '--key',
+      key,
+      '--heartbeat-timeout',
+      '2',
+      '--',
+      ...command,
+    ],
+    {
+      env: { ...process.env, TEMPORAL_ADDRESS: stack.address, SUPERSCRIPT_TASK_QUEUE: stack.taskQueue },
+      stdio: 'ignore',
+    },
+  );
+  const pid = await eventually(
+    'the command to start',
+    () => {
+      try {
+        return Number(readFileSync(pidFile, 'utf8')) || undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    30_000,
+  );
+  first.kill('SIGKILL');
+  await eventually('the reaper to end the command', () => (alive(pid) ? undefined : true), 10_000);
+  const next = await cli(['exec', '--key', key, '--heartbeat-timeout', '2', '--', ...command]);
+  assert.equal(next.code, 121, next.stderr);
+  assert.match(next.stderr, /outcome is unknown/);
+});
+
 test('concurrent exec with one key runs the command once; every caller gets its output', async () => {
   const key = `exec-conc-${uid()}`;
   const file = path.join(stack.dataDir, `${key}.log`);
@@ -120,7 +159,7 @@ test('concurrent exec with one key runs the command once; every caller gets its 
   assert.equal(readFileSync(file, 'utf8'), 'ran\n');
 });
 
-test('dev starts server, worker and API, prints its URLs, and stops cleanly on SIGTERM', async () => {
+test('dev starts server, worker and API, prints its URLs, and stops cleanly on Ctrl-C', async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'superscript-dev-'));
   const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
   const child = spawn(
@@ -141,10 +180,12 @@ test('dev starts server, worker and API, prints its URLs, and stops cleanly on S
       env: {
         ...process.env,
         TEMPORAL_ADDRESS: '',
-        SUPERSCRIPT_LOG_LEVEL: 'warn',
+        SUPERSCRIPT_LOG_LEVEL: 'info',
         PAYMENT_DELAY_SECONDS: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, like a shell's foreground job, so the test can Ctrl-C it.
+      detached: true,
     },
   );
   let out = '';
@@ -178,8 +219,14 @@ test('dev starts server, worker and API, prints its URLs, and stops cleanly on S
         .trim(),
     );
     assert.ok(alive(serverPid));
-    child.kill('SIGTERM');
+    // Ctrl-C at a terminal signals the whole foreground process group.
+    process.kill(-child.pid!, 'SIGINT');
     assert.equal(await exited, 0);
+    assert.match(
+      out,
+      /"api stopped"[\s\S]*"worker stopped"[\s\S]*"temporal dev server stopped"/,
+      'stopped in order',
+    );
     assert.equal(alive(serverPid), false, 'the dev server was stopped');
   } finally {
     child.kill('SIGKILL');

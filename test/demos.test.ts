@@ -2,7 +2,7 @@
 // temporary data folder, each demo runs and checks its own claim (exit 0), the ledger is checked here as
 // well, and stop.sh runs whatever happens, leaving nothing running.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -165,9 +165,9 @@ test('demo scripts', { timeout: 20 * 60_000 }, async (t) => {
     const pid = Number(readFileSync(path.join(dataDir, 'dev.pid'), 'utf8').trim());
     assert.ok(Number.isInteger(pid) && alive(pid), `dev.pid holds a live pid: ${pid}`);
     devPid = pid;
-    // In a session of its own: its process group is it and the Temporal server it started.
+    // In a session of its own, leading its process group; its Temporal server has a group of its own.
     devGroup = groupMembers(pid);
-    if (existsSync('/proc')) assert.ok(devGroup.length >= 2, `process group ${pid}: ${devGroup.join(' ')}`);
+    if (existsSync('/proc')) assert.ok(devGroup.includes(pid), `process group ${pid}: ${devGroup.join(' ')}`);
     const health = await fetch(`${apiUrl}/healthz`);
     assert.equal(health.status, 200);
     assert.ok(readFileSync(path.join(dataDir, 'dev.log'), 'utf8').includes('SuperScript dev is running'));
@@ -237,6 +237,7 @@ test('demo scripts', { timeout: 20 * 60_000 }, async (t) => {
     const left = devGroup.filter((pid) => alive(pid));
     assert.deepEqual(left, [], `still running: ${left.join(' ')}`);
     if (devPid !== undefined) assert.deepEqual(groupMembers(devPid), []);
+    assert.equal(temporalServersOn(temporalPort!), '', 'its Temporal server was stopped');
     await assert.rejects(fetch(`${apiUrl}/healthz`), 'the API no longer answers');
   });
 
@@ -249,3 +250,14 @@ test('demo scripts', { timeout: 20 * 60_000 }, async (t) => {
     assert.match(again.stdout, /Not running/);
   });
 });
+
+/** Command lines of Temporal dev servers still listening on `port` ('' when none). */
+function temporalServersOn(port: number): string {
+  try {
+    return execFileSync('pgrep', ['-af', `start-dev.*--port ${port}`])
+      .toString()
+      .trim();
+  } catch {
+    return ''; // pgrep exits 1 when nothing matches
+  }
+}

@@ -35,7 +35,8 @@ function action<A extends unknown[]>(
   return async (...args: A) => {
     try {
       const code = await fn(loadContext(overrides?.(...args)), ...args);
-      process.exitCode = code ?? 0;
+      // A long-running command returns nothing; a failure it saw may have set the code already.
+      if (code !== undefined) process.exitCode = code;
     } catch (err) {
       if (!(err instanceof SuperScriptError)) throw err;
       process.stderr.write(`superscript: ${err.message}\n`);

@@ -24,6 +24,12 @@ export async function serveWorker(ctx: Context, target: TemporalTarget): Promise
     shutdownGraceMs: ctx.settings.shutdownGraceMs,
   });
   const running = worker.run();
+  running.catch((err: unknown) => {
+    // A worker that fails on its own (not by our stop) takes the process down in order, with a non-zero code.
+    ctx.log.fatal({ err }, 'worker failed; shutting down');
+    process.exitCode = 1;
+    process.kill(process.pid, 'SIGTERM');
+  });
   ctx.log.info({ taskQueue: ctx.settings.taskQueue, scripts: ctx.registry.names() }, 'worker running');
   return {
     name: 'worker',

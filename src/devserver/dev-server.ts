@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Durability } from '../config/settings.js';
 import { TemporalUnavailableError } from '../errors.js';
+import { processReaper } from '../runner/reaper.js';
 import { SCRIPT_SEARCH_ATTRIBUTE } from '../workflows/contract.js';
 
 export interface DevServerOptions {
@@ -77,7 +78,11 @@ export class DevServer {
     }
     args.push(...(opts.extraArgs ?? []));
 
-    const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Its own process group, so a Ctrl-C meant for SuperScript does not stop it before the worker has
+    // drained; the reaper still ends it if SuperScript dies without stopping it.
+    const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    if (child.pid !== undefined) processReaper().watch(child.pid);
+    child.once('exit', () => child.pid !== undefined && processReaper().release(child.pid));
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);

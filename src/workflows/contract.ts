@@ -55,6 +55,11 @@ export interface RunPolicy {
   startToCloseTimeoutMs?: number;
   /** A worker silent for this long is presumed dead. Default: 10 s. */
   heartbeatTimeoutMs?: number;
+  /**
+   * Give up if no worker has picked the script up after this long: it never started, so the run fails
+   * definitely (not `outcome_unknown`). Default: none, a run waits for a worker.
+   */
+  scheduleToStartTimeoutMs?: number;
   /** Attempts in all; 1 (the default) means at most once. Only scripts declared safe to retry get more. */
   maximumAttempts?: number;
   /** First retry delay when maximumAttempts > 1. Default: 1 s. */

@@ -6,10 +6,12 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  TimeoutFailure,
   isCancellation,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
+import { TimeoutType } from '@temporalio/common';
 import type { RunActivities } from '../activities/types.js';
 import {
   RunFailureTypes,
@@ -47,6 +49,7 @@ export async function runScriptOnce(input: ScriptRunInput): Promise<RunResult> {
 
 function activityOptions(policy: RunPolicy = {}, taskQueue?: string) {
   return {
+    ...(policy.scheduleToStartTimeoutMs ? { scheduleToStartTimeout: policy.scheduleToStartTimeoutMs } : {}),
     taskQueue,
     startToCloseTimeout: policy.startToCloseTimeoutMs ?? DEFAULT_START_TO_CLOSE_MS,
     heartbeatTimeout: policy.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
@@ -76,8 +79,9 @@ function runFailure(err: unknown, workflowId: string, runId: string, request: st
     });
   }
   const now = new Date().toISOString();
+  const neverStarted = cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.SCHEDULE_TO_START;
   const unknown: RunResult = {
-    outcome: 'outcome_unknown',
+    outcome: neverStarted ? 'failed' : 'outcome_unknown',
     exitCode: null,
     signal: null,
     stdout: '',
@@ -93,6 +97,15 @@ function runFailure(err: unknown, workflowId: string, runId: string, request: st
     request,
   };
   const why = cause?.message ?? (err as Error).message;
+  if (neverStarted) {
+    // Nothing ran: a definite failure, safe to retry explicitly.
+    return ApplicationFailure.create({
+      type: RunFailureTypes.failed,
+      message: `The script never started: no worker picked it up in time (${why}). Retry when its worker is up.`,
+      nonRetryable: true,
+      details: [unknown],
+    });
+  }
   return ApplicationFailure.create({
     type: RunFailureTypes.outcomeUnknown,
     message: `The script's outcome is unknown (${why}); it may or may not have done its work. Retry explicitly if it is safe.`,

@@ -25,7 +25,9 @@ import {
   type ScriptRunInput,
 } from '../../workflows/contract.js';
 import type { Context } from '../context.js';
-import { exitCodeFor } from '../exit-codes.js';
+import { EXIT, exitCodeFor } from '../exit-codes.js';
+
+const EXEC_PICKUP_TIMEOUT_MS = 30_000;
 
 export interface ExecOptions {
   key: string;
@@ -54,6 +56,8 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
     policy: {
       startToCloseTimeoutMs: (o.timeout + 70) * 1000,
       heartbeatTimeoutMs: o.heartbeatTimeout * 1000,
+      // Only this process polls the private queue: if it dies before picking the command up, nobody will.
+      scheduleToStartTimeoutMs: EXEC_PICKUP_TIMEOUT_MS,
       maximumAttempts: 1,
     },
   };
@@ -106,7 +110,13 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
       maxHeartbeatThrottleInterval: '1 second',
     }),
   ]);
-  const running = workers.map((w) => w.run());
+  const running = workers.map((w) =>
+    w.run().catch((err: unknown) => {
+      // Exit as SuperScript, not with a code the command could have returned; the reaper ends the command.
+      process.stderr.write(`superscript: worker failed: ${(err as Error).message}\n`);
+      process.exit(EXIT.error);
+    }),
+  );
   try {
     let retry: RetryStart | undefined;
     if (o.retry) {
