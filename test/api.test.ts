@@ -163,3 +163,32 @@ test('50 concurrent identical requests make one charge, and all 50 callers get t
   assert.equal(responses.filter((r) => r.body.executed).length, 1, 'exactly one request executed it');
   assert.equal(charges(orderId), 1);
 });
+
+test('with Temporal unreachable, run requests get a 503 that says to send them again', async () => {
+  const { Client, Connection } = await import('@temporalio/client');
+  const { buildApi } = await import('../src/api/server.js');
+  const { Runs } = await import('../src/runs/start-or-attach.js');
+  const { freePort } = await import('../src/devserver/free-port.js');
+  const dead = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 500 });
+  const app = buildApi({
+    runs: new Runs(new Client({ connection: dead })),
+    registry: stack.registry,
+    taskQueue: stack.taskQueue,
+    dataDir: stack.dataDir,
+    waitMs: 1000,
+    logLevel: 'silent',
+  });
+  try {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/payments',
+      payload: { orderId: `dead-${uid()}`, amount: 1 },
+    });
+    assert.equal(res.statusCode, 503);
+    assert.match(res.json().message, /unreachable.*same request again/);
+    const health = await app.inject({ method: 'GET', url: '/healthz' });
+    assert.equal(health.statusCode, 503);
+  } finally {
+    await app.close();
+  }
+});

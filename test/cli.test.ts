@@ -232,3 +232,21 @@ test('dev starts server, worker and API, prints its URLs, and stops cleanly on C
     child.kill('SIGKILL');
   }
 });
+
+test('exit codes: the script own code, 128+n for a signal, 120 and up for SuperScript conditions', async () => {
+  const { exitCodeFor, EXIT } = await import('../src/cli/exit-codes.js');
+  const run = (status: string, result?: object) =>
+    exitCodeFor({ workflowId: 'k', runId: 'r', status, result } as never);
+  assert.equal(run('succeeded'), 0);
+  assert.equal(run('failed', { exitCode: 7, signal: null }), 7);
+  assert.equal(run('failed', { exitCode: null, signal: 'SIGKILL' }), 137);
+  assert.equal(run('outcome_unknown'), EXIT.outcomeUnknown);
+  assert.equal(run('cancelled'), EXIT.cancelled);
+  assert.equal(run('terminated'), EXIT.cancelled);
+  assert.equal(run('running'), EXIT.stillRunning);
+  assert.equal(run('timed_out'), EXIT.timedOut);
+  assert.deepEqual(
+    [EXIT.keyConflict, EXIT.outcomeUnknown, EXIT.cancelled, EXIT.stillRunning, EXIT.timedOut, EXIT.error],
+    [120, 121, 122, 123, 124, 125],
+  );
+});

@@ -23,8 +23,19 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody }
   if (err instanceof RunNotFoundError)
     return { status: 404, body: { error: 'not_found', message: err.message } };
   if (err instanceof RunStateError) return { status: 409, body: { error: 'conflict', message: err.message } };
-  if (err instanceof TemporalUnavailableError)
+  if (err instanceof TemporalUnavailableError) {
     return { status: 503, body: { error: 'unavailable', message: err.message } };
+  }
+  if (isTemporalUnreachable(err)) {
+    return {
+      status: 503,
+      body: {
+        error: 'unavailable',
+        message:
+          'Temporal is unreachable right now. Send the same request again shortly: under the same key it cannot run twice.',
+      },
+    };
+  }
   if (err instanceof ConfigError) return { status: 500, body: { error: 'config', message: err.message } };
   const fe = err as Partial<FastifyError>;
   if (fe.validation) {
@@ -85,4 +96,10 @@ function clientErrorMessage(err: Partial<FastifyError>): string {
     default:
       return err.message ?? 'Bad request.';
   }
+}
+
+/** A gRPC UNAVAILABLE (code 14) from the Temporal client, directly or as a ServiceError's cause. */
+function isTemporalUnreachable(err: unknown): boolean {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  return e?.code === 14 || e?.cause?.code === 14;
 }

@@ -1,5 +1,6 @@
 // Exit codes. A run that ended exits with the script's own code; SuperScript's own conditions use codes
 // from 120 up, which scripts rarely use (and the shell's 126/127/128+n stay theirs).
+import { constants } from 'node:os';
 import type { RunView } from '../runs/start-or-attach.js';
 import type { RunResult } from '../workflows/contract.js';
 
@@ -25,7 +26,11 @@ export function exitCodeFor(run: RunView): number {
     case 'succeeded':
       return EXIT.ok;
     case 'failed':
-      return result?.exitCode ?? 1;
+      // Killed by a signal: 128 + its number, as a shell reports it.
+      return (
+        result?.exitCode ??
+        (result?.signal ? 128 + (constants.signals[result.signal as NodeJS.Signals] ?? 0) : 1)
+      );
     case 'timed_out':
       return EXIT.timedOut;
     case 'outcome_unknown':

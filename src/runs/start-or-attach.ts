@@ -93,14 +93,22 @@ export class Runs {
     // is new, the early wait either catches the new run or answers NotFound at once; for a duplicate of a
     // finished run, the result names its request, so one round trip both checks and answers it.
     const abort = new AbortController();
+    const answer = (outcome: StartOrAttach): StartOrAttach => ({
+      ...outcome,
+      run: { ...outcome.run, request: spec.request },
+    });
     const starting = this.tryStart(spec);
     const waiting = this.outcome(spec.workflowId, undefined, waitMs, abort.signal);
     waiting.catch(() => {});
     try {
       const runId = await starting;
       if (runId)
-        return { executed: true, replayed: false, run: await this.ownOutcome(spec, runId, waiting, waitMs) };
-      return await this.attach(spec, waiting, waitMs, abort.signal);
+        return answer({
+          executed: true,
+          replayed: false,
+          run: await this.ownOutcome(spec, runId, waiting, waitMs),
+        });
+      return answer(await this.attach(spec, waiting, waitMs, abort.signal));
     } catch (err) {
       abort.abort();
       throw err;

@@ -1,5 +1,5 @@
-// The real stack for tests: a Temporal dev server (the one test/run.ts started, or our own when a file is
-// run alone), a worker on a task queue of this file's own, and optionally the HTTP API.
+// The real stack for tests: the Temporal dev server test/run.ts started, a worker on a task queue of this
+// file's own, and optionally the HTTP API.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,9 +10,6 @@ import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@tem
 import { buildApi } from '../../src/api/server.js';
 import { loadRegistry, type ScriptRegistry } from '../../src/config/scripts.js';
 import { connectClient, connectWorker, temporalTarget } from '../../src/config/temporal-connection.js';
-import { DevServer } from '../../src/devserver/dev-server.js';
-import { freePort } from '../../src/devserver/free-port.js';
-import { ensureTemporalCli } from '../../src/devserver/temporal-cli.js';
 import { Runs } from '../../src/runs/start-or-attach.js';
 import { createWorker } from '../../src/worker/worker.js';
 
@@ -25,18 +22,15 @@ export const REGISTRY_FILE = path.join(FIXTURES, 'registry.json');
 // Worker life-cycle lines are noise in test output; warnings and errors still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
-let ownServer: Promise<DevServer> | undefined;
-
-/** The address of the suite's Temporal server; starts one for this process if test/run.ts did not. */
-export async function temporalAddress(): Promise<string> {
-  if (process.env.TEMPORAL_ADDRESS) return process.env.TEMPORAL_ADDRESS;
-  ownServer ??= (async () => {
-    const cliPath = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
-    const server = await DevServer.start({ cliPath, port: await freePort(), durability: 'memory' });
-    process.once('exit', () => void server.kill());
-    return server;
-  })();
-  return (await ownServer).address;
+/** The suite's Temporal server, which test/run.ts starts and names in TEMPORAL_ADDRESS. */
+export function temporalAddress(): string {
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (!address) {
+    throw new Error(
+      'No TEMPORAL_ADDRESS: run tests with `npm test` or `npx tsx test/run.ts <file words>`, which start the server.',
+    );
+  }
+  return address;
 }
 
 export interface Stack {
@@ -59,7 +53,7 @@ export interface Stack {
 let queueCounter = 0;
 
 export async function startStack(opts: { api?: boolean; worker?: boolean } = {}): Promise<Stack> {
-  const address = await temporalAddress();
+  const address = temporalAddress();
   const target = temporalTarget(address);
   const client = await connectClient(target);
   const registry = loadRegistry(REGISTRY_FILE);
