@@ -71,7 +71,7 @@ test('bad input exits 125 with a message and starts nothing', async () => {
   const orderId = `clibad-${uid()}`;
   const res = await cli(['pay', orderId, 'ten']);
   assert.equal(res.code, 125);
-  assert.match(res.stderr, /Argument "amount" of script "collect-payment" must be a number/);
+  assert.match(res.stderr, /Argument "amount" of script "collect-payment" must be a number, not a string/);
   const run = await cli(['run', 'exit-with', 'code=1', '--key', 'has space']);
   assert.equal(run.code, 125);
   assert.match(run.stderr, /idempotency key/);

@@ -26,7 +26,8 @@ export function stopOnSignals(log: Logger, steps: StopStep[]): Promise<void> {
         resolve();
       })();
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    // `on`, not `once`: a second Ctrl-C must reach onSignal to force the exit.
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
 }

@@ -6,6 +6,7 @@ import { runsQuery, type RunFilters } from '../../runs/list-query.js';
 import { retentionDays } from '../../runs/retention.js';
 import { paymentSpec, scriptRunSpec } from '../../runs/requests.js';
 import { retryRun } from '../../runs/retry.js';
+import { PAYMENT_SCRIPT } from '../../workflows/contract.js';
 import type { StartOrAttach } from '../../runs/start-or-attach.js';
 import { connectRuns, type Context } from '../context.js';
 import { exitCodeFor } from '../exit-codes.js';
@@ -17,8 +18,13 @@ export interface OutputOptions {
 }
 
 export async function pay(ctx: Context, orderId: string, amount: string, o: OutputOptions): Promise<number> {
-  const spec = paymentSpec(ctx.registry, ctx.settings.taskQueue, { orderId, amount: Number(amount) });
-  return finish(await (await connectRuns()).runs.startOrAttach(spec, waitMs(ctx, o)), o);
+  // Parsed like any script argument, so `pay X ten` is told what the amount must be.
+  const args = argsFromStrings(ctx.registry.get(PAYMENT_SCRIPT), { orderId, amount });
+  const spec = paymentSpec(ctx.registry, ctx.settings.taskQueue, {
+    orderId: args.orderId,
+    amount: args.amount,
+  });
+  return finish(await (await connectRuns()).runs.startOrAttach(spec, waitMs(o)), o);
 }
 
 export async function run(
@@ -38,7 +44,7 @@ export async function run(
     args: argsFromStrings(ctx.registry.get(script), values),
     key: o.key,
   });
-  return finish(await (await connectRuns()).runs.startOrAttach(spec, waitMs(ctx, o)), o);
+  return finish(await (await connectRuns()).runs.startOrAttach(spec, waitMs(o)), o);
 }
 
 export async function status(_ctx: Context, workflowId: string, o: OutputOptions): Promise<number> {
@@ -76,7 +82,7 @@ export async function retry(
     ctx.settings.taskQueue,
     workflowId,
     { by, reason: o.reason },
-    waitMs(ctx, o),
+    waitMs(o),
   );
   return finish(outcome, o);
 }
@@ -95,6 +101,6 @@ function finish(outcome: StartOrAttach, o: OutputOptions): number {
   return exitCodeFor(outcome.run);
 }
 
-function waitMs(ctx: Context, o: OutputOptions): number {
+function waitMs(o: OutputOptions): number {
   return o.wait === undefined ? Infinity : o.wait * 1000;
 }
