@@ -195,7 +195,9 @@ export function argsFromStrings(spec: ScriptSpec, values: Record<string, string>
   const typed: Record<string, unknown> = {};
   for (const [name, raw] of Object.entries(values)) {
     const arg = spec.args.find((a) => a.name === name);
-    if (arg?.type === 'number') typed[name] = raw.trim() === '' ? raw : Number(raw);
+    // What is not a number stays a string, so the error says what was given.
+    if (arg?.type === 'number')
+      typed[name] = raw.trim() === '' || Number.isNaN(Number(raw)) ? raw : Number(raw);
     else if (arg?.type === 'boolean') typed[name] = raw === 'true' ? true : raw === 'false' ? false : raw;
     else typed[name] = raw;
   }
