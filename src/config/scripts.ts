@@ -7,6 +7,10 @@ import { ConfigError, InvalidRequestError } from '../errors.js';
 import { EXEC_SCRIPT, type ArgValue, type RunPolicy, type ScriptArgs } from '../workflows/contract.js';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** Defaults a script gets unless its registry entry says otherwise; `exec` commands get them too. */
+export const DEFAULT_KILL_GRACE_SECONDS = 5;
+export const DEFAULT_MAX_OUTPUT_BYTES = 256 * 1024;
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 // Control characters would let an argument forge log lines or, for NUL, fail the spawn itself.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -44,14 +48,14 @@ const ScriptSpecSchema = z
     /** Forms the key from the arguments when a request carries none, e.g. "tenant-{tenantId}". */
     key: z.string().min(1).optional(),
     timeoutSeconds: z.number().positive().max(86_400).default(300),
-    killGraceSeconds: z.number().positive().max(600).default(5),
+    killGraceSeconds: z.number().positive().max(600).default(DEFAULT_KILL_GRACE_SECONDS),
     heartbeatTimeoutSeconds: z.number().positive().max(3600).default(10),
     maxOutputBytes: z
       .number()
       .int()
       .positive()
       .max(512 * 1024)
-      .default(256 * 1024),
+      .default(DEFAULT_MAX_OUTPUT_BYTES),
     env: z.record(z.string(), z.string()).default({}),
     /** Worker environment variables passed through to the script by name. */
     passEnv: z.array(z.string()).default([]),
@@ -214,11 +218,18 @@ export function keyFromTemplate(spec: ScriptSpec, args: ScriptArgs): string | un
   return spec.key?.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => String(args[name]));
 }
 
+/**
+ * The activity's start-to-close timeout for a script that may run `timeoutSeconds`. The runner enforces the
+ * timeout itself; this backstop, a minute later, only catches a worker that hung.
+ */
+export function backstopTimeoutMs(timeoutSeconds: number, killGraceSeconds: number): number {
+  return (timeoutSeconds + killGraceSeconds + 60) * 1000;
+}
+
 /** The activity options a script's registry entry asks for. */
 export function runPolicy(spec: ScriptSpec): RunPolicy {
   return {
-    // The runner enforces the timeout itself; this backstop only catches a worker that hung.
-    startToCloseTimeoutMs: (spec.timeoutSeconds + spec.killGraceSeconds + 60) * 1000,
+    startToCloseTimeoutMs: backstopTimeoutMs(spec.timeoutSeconds, spec.killGraceSeconds),
     heartbeatTimeoutMs: spec.heartbeatTimeoutSeconds * 1000,
     maximumAttempts: spec.retry?.maximumAttempts ?? 1,
     initialRetryIntervalMs: (spec.retry?.initialIntervalSeconds ?? 1) * 1000,

@@ -79,7 +79,7 @@ export interface ScriptRunInput {
 
 export interface PaymentInput {
   orderId: string;
-  amount: number | string;
+  amount: number;
   policy?: RunPolicy;
   retryOf?: RetryOf;
 }
@@ -93,7 +93,7 @@ export interface RetryOf {
 
 export interface OrchestratorInput {
   batchId: string;
-  orders: { orderId: string; amount: number | string }[];
+  orders: { orderId: string; amount: number }[];
   /** Children in flight at once. Default: 50. */
   maxConcurrent?: number;
   policy?: RunPolicy;

@@ -12,6 +12,11 @@ import { Worker } from '@temporalio/worker';
 import { connectClient, connectWorker, temporalTarget } from '../../config/temporal-connection.js';
 import { executeInActivity } from '../../activities/execute.js';
 import type { RunActivityInput } from '../../activities/types.js';
+import {
+  DEFAULT_KILL_GRACE_SECONDS,
+  DEFAULT_MAX_OUTPUT_BYTES,
+  backstopTimeoutMs,
+} from '../../config/scripts.js';
 import { RunNotFoundError } from '../../errors.js';
 import { validateKey } from '../../runs/keys.js';
 import type { StartSpec } from '../../runs/requests.js';
@@ -54,7 +59,7 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
     key,
     activityTaskQueue: privateQueue,
     policy: {
-      startToCloseTimeoutMs: (o.timeout + 70) * 1000,
+      startToCloseTimeoutMs: backstopTimeoutMs(o.timeout, DEFAULT_KILL_GRACE_SECONDS),
       heartbeatTimeoutMs: o.heartbeatTimeout * 1000,
       // Only this process polls the private queue: if it dies before picking the command up, nobody will.
       scheduleToStartTimeoutMs: EXEC_PICKUP_TIMEOUT_MS,
@@ -86,8 +91,8 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
       env: { ...(process.env as Record<string, string>) },
       cwd: process.cwd(),
       timeoutMs: o.timeout * 1000,
-      killGraceMs: 5000,
-      maxOutputBytes: 256 * 1024,
+      killGraceMs: DEFAULT_KILL_GRACE_SECONDS * 1000,
+      maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES,
       onStdout: (chunk) => process.stdout.write(chunk),
       onStderr: (chunk) => process.stderr.write(chunk),
     });
