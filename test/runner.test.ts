@@ -101,10 +101,10 @@ test('processes a script leaves behind in its group are ended when it exits', as
   await eventually('the orphan to be gone', () => (alive(orphan) ? undefined : true), 3000);
 });
 
-test('the reaper ends a script when its host is SIGKILLed', async () => {
+/** Starts `script` through the runner in a host process of its own; resolves with the host and the pids the script wrote. */
+async function hostedScript(script: (pidFile: string) => string, killGraceMs: number) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'superscript-reaper-'));
-  const pids = path.join(dir, 'pids');
-  // A host process that starts a long script through the runner, then is killed without warning.
+  const pidFile = path.join(dir, 'pids');
   const host = spawn(
     process.execPath,
     [
@@ -112,32 +112,46 @@ test('the reaper ends a script when its host is SIGKILLed', async () => {
       'tsx',
       '-e',
       `import { runProcess } from ${JSON.stringify(path.join(ROOT, 'src/runner/run-process.ts'))};
-       await runProcess({ command: 'bash', args: ['-c', 'sleep 60 & echo $$ $! > ${pids}; wait'], env: { PATH: process.env.PATH },
-         timeoutMs: 60000, killGraceMs: 1000, maxOutputBytes: 1024 });`,
+       await runProcess({ command: 'bash', args: ['-c', ${JSON.stringify(script(pidFile))}], env: { PATH: process.env.PATH },
+         timeoutMs: 60000, killGraceMs: ${killGraceMs}, maxOutputBytes: 1024 });`,
     ],
     { cwd: ROOT, stdio: 'ignore' },
   );
-  const [script, sleeper] = (
-    await eventually(
-      'the script to start',
-      () => {
-        try {
-          const text = readFileSync(pids, 'utf8').trim();
-          return text.includes(' ') ? text : undefined;
-        } catch {
-          return undefined;
-        }
-      },
-      20_000,
-    )
-  )
-    .split(' ')
-    .map(Number) as [number, number];
-  assert.ok(alive(script) && alive(sleeper));
-  host.kill('SIGKILL');
-  await eventually(
-    'the script tree to be reaped',
-    () => (!alive(script) && !alive(sleeper) ? true : undefined),
-    8000,
+  const pids = await eventually(
+    'the script to start',
+    () => {
+      try {
+        const text = readFileSync(pidFile, 'utf8').trim();
+        return text.includes(' ') ? text.split(' ').map(Number) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    20_000,
   );
+  return { host, pids, dir };
+}
+
+test('the reaper ends a script when its host is SIGKILLed', async () => {
+  // A host process that starts a long script through the runner, then is killed without warning.
+  const { host, pids } = await hostedScript((f) => `sleep 60 & echo $$ $! > ${f}; wait`, 1000);
+  assert.ok(pids.every(alive));
+  host.kill('SIGKILL');
+  await eventually('the script tree to be reaped', () => (pids.some(alive) ? undefined : true), 8000);
+});
+
+test("the reaper keeps to the script's own grace period", async () => {
+  // The script would need 1.5 s to clean up after SIGTERM; its grace is 0.2 s, so SIGKILL comes first.
+  const { host, pids, dir } = await hostedScript(
+    (f) =>
+      `trap 'sleep 1.5; touch ${path.join('$DIR', 'cleaned')}; exit' TERM; sleep 60 & echo $$ $! > ${f}; wait`.replace(
+        '$DIR',
+        path.dirname(f),
+      ),
+    200,
+  );
+  host.kill('SIGKILL');
+  await eventually('the script tree to be reaped', () => (pids.some(alive) ? undefined : true), 1400);
+  await new Promise((resolve) => setTimeout(resolve, 1600));
+  assert.equal(existsSync(path.join(dir, 'cleaned')), false, 'killed before its 1.5 s cleanup');
 });

@@ -46,6 +46,9 @@ const PRAGMAS: Record<Exclude<Durability, 'memory'>, string[]> = {
   off: ['journal_mode=wal', 'synchronous=off'],
 };
 
+/** How long the server gets to stop on SIGTERM before SIGKILL. */
+const SERVER_STOP_GRACE_MS = 10_000;
+
 export class DevServer {
   private exited: Promise<number | null>;
 
@@ -81,7 +84,7 @@ export class DevServer {
     // Its own process group, so a Ctrl-C meant for SuperScript does not stop it before the worker has
     // drained; the reaper still ends it if SuperScript dies without stopping it.
     const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-    if (child.pid !== undefined) processReaper().watch(child.pid);
+    if (child.pid !== undefined) processReaper().watch(child.pid, SERVER_STOP_GRACE_MS);
     child.once('exit', () => child.pid !== undefined && processReaper().release(child.pid));
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -103,7 +106,7 @@ export class DevServer {
   }
 
   /** Stops the server: SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
-  async stop(graceMs = 10_000): Promise<void> {
+  async stop(graceMs = SERVER_STOP_GRACE_MS): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);

@@ -57,7 +57,7 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
     detached: true,
   });
   const pgid = child.pid;
-  if (pgid !== undefined) reaper.watch(pgid);
+  if (pgid !== undefined) reaper.watch(pgid, spec.killGraceMs);
 
   const stdout = new CappedBuffer(spec.maxOutputBytes);
   const stderr = new CappedBuffer(spec.maxOutputBytes);

@@ -120,11 +120,11 @@ export async function startStack(opts: { api?: boolean; worker?: boolean } = {})
   };
 }
 
-/** Whether a process is alive (signal 0 probes without signalling). */
+/** Whether a process is alive: it exists and is not a zombie waiting for its (new) parent to reap it. */
 export function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
   } catch {
     return false;
   }
