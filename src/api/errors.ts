@@ -8,6 +8,7 @@ import {
   RunStateError,
   TemporalUnavailableError,
 } from '../errors.js';
+import { BODY_LIMIT } from './limits.js';
 
 export interface ErrorBody {
   error: string;
@@ -85,7 +86,7 @@ function clientErrorName(err: Partial<FastifyError>): string {
 function clientErrorMessage(err: Partial<FastifyError>): string {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'The request body is too large.';
+      return `The request body is too large: the limit is ${BODY_LIMIT / 1024 / 1024} MiB.`;
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return 'Send the body as JSON with Content-Type: application/json.';
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

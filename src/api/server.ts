@@ -1,8 +1,9 @@
 // The HTTP API: JSON in and out. Every route validates its input fully before it starts anything.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { errorCodes, type FastifyInstance } from 'fastify';
 import type { ScriptRegistry } from '../config/scripts.js';
 import type { Runs } from '../runs/start-or-attach.js';
 import { sendError } from './errors.js';
+import { BODY_LIMIT, DRAIN_LIMIT } from './limits.js';
 import { batchRoutes } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
 import { paymentRoutes } from './routes/payments.js';
@@ -19,11 +20,7 @@ export interface ApiDeps {
   logLevel?: string;
 }
 
-// A 1,000-order batch is about 40 KB of JSON; 2 MiB leaves room without inviting abuse.
-const BODY_LIMIT = 2 * 1024 * 1024;
-// Refused bodies up to this size are read and dropped first, so the client reads the 413 instead of a
-// broken pipe; larger ones get the connection closed on them.
-const DRAIN_LIMIT = 16 * 1024 * 1024;
+const { FST_ERR_CTP_BODY_TOO_LARGE } = errorCodes;
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
@@ -35,14 +32,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   // JSON only: a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', async (request) => {
     const length = Number(request.headers['content-length']);
     if (!(length > BODY_LIMIT)) return;
     if (length <= DRAIN_LIMIT) for await (const _chunk of request.raw) void _chunk;
-    return reply.code(413).send({
-      error: 'body_too_large',
-      message: `The request body is too large: the limit is ${BODY_LIMIT / 1024 / 1024} MiB.`,
-    });
+    // The same refusal fastify's parser gives a body found too large while reading it.
+    throw new FST_ERR_CTP_BODY_TOO_LARGE();
   });
   app.setNotFoundHandler((request, reply) =>
     reply

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { Outcome } from '../workflows/contract.js';
+import type { Outcome, RunResult } from '../workflows/contract.js';
 import { processReaper } from './reaper.js';
 
 export interface ProcessSpec {
@@ -24,17 +24,19 @@ export interface ProcessSpec {
   onStderr?: (chunk: Buffer) => void;
 }
 
-export interface ProcessOutcome {
-  exitCode: number | null;
-  /** The signal that ended the command, if one did. */
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  stdoutTruncated: boolean;
-  stderrTruncated: boolean;
-  startedAt: string;
-  endedAt: string;
-  durationMs: number;
+/** The process's share of a RunResult (exit code or signal, capped output, times), and how it ended. */
+export interface ProcessOutcome extends Pick<
+  RunResult,
+  | 'exitCode'
+  | 'signal'
+  | 'stdout'
+  | 'stderr'
+  | 'stdoutTruncated'
+  | 'stderrTruncated'
+  | 'startedAt'
+  | 'endedAt'
+  | 'durationMs'
+> {
   timedOut: boolean;
   cancelled: boolean;
 }

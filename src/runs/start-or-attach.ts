@@ -166,11 +166,7 @@ export class Runs {
       closed && early.status === 'running'
         ? await this.outcome(spec.workflowId, existing.runId, Infinity)
         : early;
-    return {
-      executed: false,
-      replayed: existing.status.name !== 'RUNNING',
-      run: { ...run, runId: run.runId || existing.runId },
-    };
+    return { executed: false, replayed: closed, run: { ...run, runId: run.runId || existing.runId } };
   }
 
   /**
@@ -224,7 +220,7 @@ export class Runs {
     try {
       const value = (await this.client.connection.withAbortSignal(abort.signal, () => handle.result())) as
         RunResult | BatchResult;
-      return { workflowId, runId: runIdOf(value) ?? runId ?? '', status: 'succeeded', result: value };
+      return { workflowId, runId: value.runId ?? runId ?? '', status: 'succeeded', result: value };
     } catch (err) {
       if (abort.signal.aborted && !cancel?.aborted) return running;
       if (cancel?.aborted) throw cancel.reason;
@@ -353,8 +349,4 @@ function failedView(workflowId: string, runId: string, err: WorkflowFailedError)
   if (cause instanceof TerminatedFailure) return { ...base, status: 'terminated' };
   if (cause instanceof TimeoutFailure) return { ...base, status: 'timed_out' };
   return { ...base, status: 'failed' };
-}
-
-function runIdOf(value: RunResult | BatchResult): string | undefined {
-  return value.runId;
 }

@@ -131,8 +131,10 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
         if (err instanceof RunNotFoundError) return undefined;
         throw err;
       });
-      if (existing) assertSameRequest(spec, existing);
-      if (existing) retry = { previousRunId: existing.runId };
+      if (existing) {
+        assertSameRequest(spec, existing);
+        retry = { previousRunId: existing.runId };
+      }
     }
     const started = await runs.start(spec, retry);
     const view = await runs.outcome(key, started.runId, Infinity);
