@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ScriptRegistry } from '../src/config/scripts.js';
 import { paymentSpec } from '../src/runs/requests.js';
-import type { Runs } from '../src/runs/start-or-attach.js';
+import type { Runs } from '../src/runs/runs.js';
 import type { RawClient } from './baseline/worker.js';
 
 const AMOUNT = 10;

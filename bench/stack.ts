@@ -8,7 +8,7 @@ import type { ScriptRegistry } from '../src/config/scripts.js';
 import { connectClient, connectWorker, temporalTarget } from '../src/config/temporal-connection.js';
 import { DevServer } from '../src/devserver/dev-server.js';
 import { freePort } from '../src/devserver/free-port.js';
-import { Runs } from '../src/runs/start-or-attach.js';
+import { Runs } from '../src/runs/runs.js';
 import { createWorker } from '../src/worker/worker.js';
 import { RawClient, startRawWorker } from './baseline/worker.js';
 import type { Cleanup } from './cleanup.js';
@@ -89,11 +89,10 @@ export async function startStack(p: StackParams): Promise<Stack> {
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
   });
-  const runs = new Runs(client);
+  const runs = new Runs(client, SS_QUEUE);
   const app = buildApi({
     runs,
     registry,
-    taskQueue: SS_QUEUE,
     dataDir: ssDir,
     waitMs: 120_000,
     logLevel: 'silent',

@@ -46,6 +46,19 @@ export class RunStateError extends SuperScriptError {
   override name = 'RunStateError';
 }
 
+/** Too many requests are waiting for results at once; nothing was started. Send it again shortly. */
+export class TooBusyError extends SuperScriptError {
+  override name = 'TooBusyError';
+}
+
+/** The caller went away while its request waited; the run itself goes on. */
+export class CallerGoneError extends SuperScriptError {
+  override name = 'CallerGoneError';
+  constructor() {
+    super('The caller closed the connection before the run ended; the run goes on.');
+  }
+}
+
 /** The Temporal CLI could not be found or built. */
 export class TemporalCliError extends SuperScriptError {
   override name = 'TemporalCliError';

@@ -167,13 +167,12 @@ test('50 concurrent identical requests make one charge, and all 50 callers get t
 test('with Temporal unreachable, run requests get a 503 that says to send them again', async () => {
   const { Client, Connection } = await import('@temporalio/client');
   const { buildApi } = await import('../src/api/server.js');
-  const { Runs } = await import('../src/runs/start-or-attach.js');
+  const { Runs } = await import('../src/runs/runs.js');
   const { freePort } = await import('../src/devserver/free-port.js');
   const dead = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 500 });
   const app = buildApi({
-    runs: new Runs(new Client({ connection: dead })),
+    runs: new Runs(new Client({ connection: dead }), stack.taskQueue),
     registry: stack.registry,
-    taskQueue: stack.taskQueue,
     dataDir: stack.dataDir,
     waitMs: 1000,
     logLevel: 'silent',

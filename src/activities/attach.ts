@@ -1,7 +1,8 @@
 // Lets a batch attach an order to the run another request started under the same workflow ID.
 import { Context } from '@temporalio/activity';
 import { KeyConflictError } from '../errors.js';
-import { assertSameRequest, type Runs } from '../runs/start-or-attach.js';
+import { assertSameRequest } from '../runs/fingerprint.js';
+import type { Runs } from '../runs/runs.js';
 import type { AttachInput, AttachOutcome, Outcome, RunResult } from '../workflows/contract.js';
 
 export function createAttachToRun(runs: Runs) {

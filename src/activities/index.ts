@@ -1,6 +1,6 @@
 // The activities a SuperScript worker hosts.
 import type { ScriptRegistry } from '../config/scripts.js';
-import type { Runs } from '../runs/start-or-attach.js';
+import type { Runs } from '../runs/runs.js';
 import { createAttachToRun } from './attach.js';
 import { createRunScript } from './run-script.js';
 import type { RunActivities } from './types.js';

@@ -1,12 +1,14 @@
 // One error shape for every failure: {error, message, field?}, with the status the error class implies.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  CallerGoneError,
   ConfigError,
   InvalidRequestError,
   KeyConflictError,
   RunNotFoundError,
   RunStateError,
   TemporalUnavailableError,
+  TooBusyError,
 } from '../errors.js';
 import { BODY_LIMIT } from './limits.js';
 
@@ -24,6 +26,8 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody }
   if (err instanceof RunNotFoundError)
     return { status: 404, body: { error: 'not_found', message: err.message } };
   if (err instanceof RunStateError) return { status: 409, body: { error: 'conflict', message: err.message } };
+  if (err instanceof TooBusyError) return { status: 503, body: { error: 'busy', message: err.message } };
+  if (err instanceof CallerGoneError) return { status: 499, body: { error: 'caller_gone', message: err.message } };
   if (err instanceof TemporalUnavailableError) {
     return { status: 503, body: { error: 'unavailable', message: err.message } };
   }
@@ -68,7 +72,9 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody }
 
 export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body } = errorResponse(err);
-  if (status >= 500) request.log.error({ err }, 'request failed');
+  if (status >= 500 && !(err instanceof TooBusyError)) request.log.error({ err }, 'request failed');
+  // Every 503 (Temporal unreachable, too many waits) is worth sending again: say when.
+  if (status === 503) reply.header('Retry-After', '1');
   return reply.code(status).send(body);
 }
 

@@ -1,31 +1,36 @@
 // The HTTP API: JSON in and out. Every route validates its input fully before it starts anything.
 import Fastify, { errorCodes, type FastifyInstance } from 'fastify';
-import type { ScriptRegistry } from '../config/scripts.js';
-import type { Runs } from '../runs/start-or-attach.js';
+import { KEY_MAX_LENGTH } from '../runs/keys.js';
+import type { ApiDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { BODY_LIMIT, DRAIN_LIMIT } from './limits.js';
 import { batchRoutes } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
 import { paymentRoutes } from './routes/payments.js';
 import { runRoutes } from './routes/runs.js';
+import { MAX_WAIT_MS, WaitGate } from './wait.js';
 
-export interface ApiDeps {
-  runs: Runs;
-  registry: ScriptRegistry;
-  taskQueue: string;
-  dataDir: string;
-  /** Default wait for a run's result before answering 202. */
-  waitMs: number;
-  /** pino level; `silent` for tests. */
+export interface ApiOptions extends Omit<ApiDeps, 'waits'> {
+  /** Requests that may wait for a result at once; past it, 503. Default: 1000. */
+  maxWaits?: number;
+  /** pino level; `silent` for tests. Default: info. */
   logLevel?: string;
 }
 
 const { FST_ERR_CTP_BODY_TOO_LARGE } = errorCodes;
 
-export function buildApi(deps: ApiDeps): FastifyInstance {
+export function buildApi(options: ApiOptions): FastifyInstance {
+  const { maxWaits = 1000, logLevel = 'info', ...rest } = options;
+  const deps: ApiDeps = { ...rest, waits: new WaitGate(maxWaits) };
   const app = Fastify({
-    logger: { level: deps.logLevel ?? 'info' },
+    logger: { level: logLevel },
     bodyLimit: BODY_LIMIT,
+    // A client gets 30 s to send its request (slow-loris), and a connection may sit silent as long as the
+    // longest wait for a result.
+    requestTimeout: 30_000,
+    connectionTimeout: MAX_WAIT_MS + 30_000,
+    // Keys are path segments on GET, cancel and retry: as long as any key, percent-encoded.
+    maxParamLength: 3 * KEY_MAX_LENGTH,
     // Validate exactly what was sent: no silent stripping of unknown fields, no type coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
   });
@@ -49,18 +54,4 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   runRoutes(app, deps);
   batchRoutes(app, deps);
   return app;
-}
-
-/** Answers any method a path does not serve with 405 and the methods it does. */
-export function refuseOtherMethods(app: FastifyInstance, url: string, allowed: string[]): void {
-  const all = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
-  app.route({
-    method: all.filter((m) => !allowed.includes(m)),
-    url,
-    handler: (_request, reply) =>
-      reply
-        .code(405)
-        .header('Allow', allowed.join(', '))
-        .send({ error: 'method_not_allowed', message: `${url} accepts ${allowed.join(', ')}.` }),
-  });
 }

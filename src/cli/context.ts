@@ -4,7 +4,7 @@ import { pino, type Logger } from 'pino';
 import { loadRegistry, type ScriptRegistry } from '../config/scripts.js';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { connectClient, temporalTarget, type TemporalTarget } from '../config/temporal-connection.js';
-import { Runs } from '../runs/start-or-attach.js';
+import { Runs } from '../runs/runs.js';
 
 export interface Context {
   settings: Settings;
@@ -20,9 +20,9 @@ export function loadContext(overrides: Partial<Settings> = {}): Context {
   return { settings, registry: loadRegistry(settings.registryFile), log };
 }
 
-export async function connectRuns(address?: string): Promise<{ runs: Runs; target: TemporalTarget }> {
-  const target = temporalTarget(address);
-  return { runs: new Runs(await connectClient(target)), target };
+export async function connectRuns(taskQueue: string): Promise<{ runs: Runs; target: TemporalTarget }> {
+  const target = temporalTarget();
+  return { runs: new Runs(await connectClient(target), taskQueue), target };
 }
 
 let installed = false;

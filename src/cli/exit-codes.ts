@@ -1,7 +1,7 @@
 // Exit codes. A run that ended exits with the script's own code; SuperScript's own conditions use codes
 // from 120 up, which scripts rarely use (and the shell's 126/127/128+n stay theirs).
 import { constants } from 'node:os';
-import type { RunView } from '../runs/start-or-attach.js';
+import type { RunView } from '../runs/view.js';
 import type { RunResult } from '../workflows/contract.js';
 
 export const EXIT = {

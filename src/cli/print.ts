@@ -1,5 +1,6 @@
 // How a run is shown at a terminal.
-import type { RunView, StartOrAttach } from '../runs/start-or-attach.js';
+import type { StartOrAttach } from '../runs/start-or-attach.js';
+import type { RunView } from '../runs/view.js';
 import type { RunResult } from '../workflows/contract.js';
 
 export function printRun(outcome: Partial<StartOrAttach> & { run: RunView }, json: boolean): void {

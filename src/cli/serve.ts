@@ -5,7 +5,7 @@ import { connectClient, connectWorker, type TemporalTarget } from '../config/tem
 import { DevServer } from '../devserver/dev-server.js';
 import { ConfigError } from '../errors.js';
 import { ensureTemporalCli } from '../devserver/temporal-cli.js';
-import { Runs } from '../runs/start-or-attach.js';
+import { Runs } from '../runs/runs.js';
 import { checkRetention } from '../runs/retention.js';
 import { createWorker } from '../worker/worker.js';
 import type { Context } from './context.js';
@@ -45,11 +45,11 @@ export async function serveWorker(ctx: Context, target: TemporalTarget): Promise
 export async function serveApi(ctx: Context, target: TemporalTarget): Promise<StopStep & { url: string }> {
   const client = await connectClient(target);
   const app = buildApi({
-    runs: new Runs(client),
+    runs: new Runs(client, ctx.settings.taskQueue),
     registry: ctx.registry,
-    taskQueue: ctx.settings.taskQueue,
     dataDir: ctx.settings.dataDir,
     waitMs: ctx.settings.waitMs,
+    maxWaits: ctx.settings.maxWaits,
     logLevel: ctx.settings.logLevel,
   });
   let url: string;

@@ -21,7 +21,12 @@ const port = z.coerce.number().int().min(1).max(65_535);
 const SettingsSchema = z.object({
   SUPERSCRIPT_DATA_DIR: z.string().min(1).default('.superscript'),
   SUPERSCRIPT_CONFIG: z.string().min(1).optional(),
-  SUPERSCRIPT_TASK_QUEUE: z.string().min(1).default('superscript'),
+  SUPERSCRIPT_TASK_QUEUE: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,200}$/, 'a task queue name is letters, digits and . _ - only')
+    .default('superscript'),
+  /** Requests that may wait for a run's result at once; past it, the API answers 503. */
+  SUPERSCRIPT_MAX_WAITS: z.coerce.number().int().min(1).default(1000),
   SUPERSCRIPT_API_HOST: z.string().min(1).default('127.0.0.1'),
   SUPERSCRIPT_API_PORT: port.default(8080),
   SUPERSCRIPT_TEMPORAL_PORT: port.default(7233),
@@ -53,6 +58,7 @@ export interface Settings {
   devServerArgs: string[];
   shutdownGraceMs: number;
   waitMs: number;
+  maxWaits: number;
   minRetentionDays: number;
   logLevel: string;
   temporalCliPath?: string;
@@ -77,6 +83,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     devServerArgs: s.SUPERSCRIPT_DEV_SERVER_ARGS.split(/\s+/).filter(Boolean),
     shutdownGraceMs: s.SUPERSCRIPT_SHUTDOWN_GRACE_SECONDS * 1000,
     waitMs: s.SUPERSCRIPT_WAIT_SECONDS * 1000,
+    maxWaits: s.SUPERSCRIPT_MAX_WAITS,
     minRetentionDays: s.SUPERSCRIPT_MIN_RETENTION_DAYS,
     logLevel: s.SUPERSCRIPT_LOG_LEVEL,
     temporalCliPath: s.TEMPORAL_CLI_PATH,

@@ -1,6 +1,6 @@
 // Builds the Temporal visibility query behind `GET /v1/runs` and `superscript runs`, from checked filters only.
 import { InvalidRequestError } from '../errors.js';
-import { SCRIPT_SEARCH_ATTRIBUTE, WorkflowTypes } from '../workflows/contract.js';
+import { SCRIPT_SEARCH_ATTRIBUTE, WorkflowTypes, execTaskQueue } from '../workflows/contract.js';
 
 const STATUS: Record<string, string> = {
   running: 'Running',
@@ -19,9 +19,12 @@ export interface RunFilters {
   limit?: string;
 }
 
-export function runsQuery(f: RunFilters): { query: string; limit: number } {
+/** The query for `f`, limited to the script and payment runs on `taskQueue` (and its `exec` queue). */
+export function runsQuery(f: RunFilters, taskQueue: string): { query: string; limit: number } {
   const types = [WorkflowTypes.script, WorkflowTypes.payment].map((t) => `'${t}'`).join(', ');
-  const clauses = [`WorkflowType IN (${types})`];
+  // Task queue names are checked at start-up (settings.ts): letters, digits and . _ - only.
+  const queues = [taskQueue, execTaskQueue(taskQueue)].map((q) => `'${q}'`).join(', ');
+  const clauses = [`WorkflowType IN (${types})`, `TaskQueue IN (${queues})`];
   if (f.status !== undefined) {
     const status = STATUS[f.status];
     if (!status)

@@ -1,19 +1,22 @@
 // An explicit retry: the only way a key runs again. Allowed for a run that failed, timed out, was
-// cancelled or ended with its outcome unknown; never for one that succeeded or is still running. A caller
-// may name the run it means (`runId`), so a retry meant for a run that was already retried is refused.
+// cancelled, terminated or ended with its outcome unknown; never for one that succeeded or is still running.
+// A caller may name the run it means (`runId`), so a retry meant for a run that was already retried is
+// refused.
 import type { ScriptRegistry } from '../config/scripts.js';
 import { RunStateError } from '../errors.js';
 import { EXEC_SCRIPT, WorkflowTypes, type RetryOf } from '../workflows/contract.js';
 import { paymentSpec, scriptRunSpec, type StartSpec } from './requests.js';
-import { requestOf, type Runs, type StartOrAttach } from './start-or-attach.js';
+import type { Runs } from './runs.js';
+import type { StartOrAttach } from './start-or-attach.js';
+import { requestOf } from './view.js';
 
 export async function retryRun(
   runs: Runs,
   registry: ScriptRegistry,
-  taskQueue: string,
   workflowId: string,
   who: { by: string; reason?: string; runId?: string },
   waitMs: number,
+  signal?: AbortSignal,
 ): Promise<StartOrAttach> {
   const previous = await runs.describe(workflowId);
   const status = previous.status.name;
@@ -40,25 +43,31 @@ export async function retryRun(
     throw new RunStateError(
       `Run "${workflowId}" is a \`superscript exec\` run: its command runs where exec runs. Retry it there with \`superscript exec --retry --key ${workflowId} -- COMMAND\`.`,
     );
-  } else if (previous.type === WorkflowTypes.payment && request) {
+  } else if (previous.type === WorkflowTypes.payment && request && 'orderId' in request.args) {
     spec = paymentSpec(
       registry,
-      taskQueue,
-      request.args as { orderId?: unknown; amount?: unknown } as { orderId: unknown; amount: unknown },
+      runs.taskQueue,
+      { orderId: request.args.orderId, amount: request.args.amount },
+      { retryOf },
     );
   } else if (previous.type === WorkflowTypes.script && request) {
-    spec = scriptRunSpec(registry, taskQueue, {
-      script: request.script,
-      args: request.args,
-      key: workflowId,
-    });
+    spec = scriptRunSpec(
+      registry,
+      runs.taskQueue,
+      { script: request.script, args: request.args, key: workflowId },
+      { retryOf },
+    );
   } else {
     throw new RunStateError(
       `Run "${workflowId}" (${previous.type}) records no SuperScript request to run again; only script and payment runs can be retried.`,
     );
   }
-  spec = { ...spec, input: { ...(spec.input as object), retryOf } };
-  const started = await runs.start(spec, { previousRunId: previous.runId });
-  const run = await runs.outcome(workflowId, started.runId, waitMs);
+  const started = await runs.start(spec, { requestId: retryRequestId(previous.runId) });
+  const run = await runs.outcome(workflowId, started.runId, waitMs, signal);
   return { executed: started.executed, replayed: started.replayed, run };
+}
+
+/** Every retry of one run sends this request ID, so racing retries start one run (see ExplicitStart). */
+export function retryRequestId(previousRunId: string): string {
+  return `superscript-retry-${previousRunId}`;
 }

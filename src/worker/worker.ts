@@ -7,7 +7,7 @@ import { Worker, bundleWorkflowCode, type NativeConnection, type WorkerOptions }
 import type { Client } from '@temporalio/client';
 import { createActivities } from '../activities/index.js';
 import type { ScriptRegistry } from '../config/scripts.js';
-import { Runs } from '../runs/start-or-attach.js';
+import { Runs } from '../runs/runs.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // index.ts when run from source (tests, tsx), index.js when run from the build.
@@ -55,7 +55,7 @@ export async function createWorker(p: WorkerParams): Promise<Worker> {
     namespace: p.namespace,
     taskQueue: p.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities(p.registry, new Runs(p.client), p.dataDir),
+    activities: createActivities(p.registry, new Runs(p.client, p.taskQueue), p.dataDir),
     shutdownGraceTime: p.shutdownGraceMs,
     // Past the grace, cancelled activities get this long to report before the worker stops regardless.
     shutdownForceTime: p.shutdownGraceMs + 10_000,

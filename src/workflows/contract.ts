@@ -7,7 +7,7 @@ export const WorkflowTypes = {
   script: 'ScriptRunWorkflow',
   payment: 'SinglePaymentCollectionWorkflow',
   orchestrator: 'OrchestratorWorkflow',
-} as const;
+} as const satisfies Record<string, WorkflowType>;
 
 /** `ApplicationFailure.type` of a run that ended without success; details[0] is its {@link RunResult}. */
 export const RunFailureTypes = {
@@ -47,7 +47,11 @@ export function canonicalJson(value: unknown): string {
 export type ArgValue = string | number | boolean;
 export type ScriptArgs = Record<string, ArgValue>;
 
-export type Outcome = 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'outcome_unknown';
+/**
+ * How a run ended. `terminated`: ended from outside through Temporal (not by SuperScript); like
+ * `outcome_unknown`, its script may or may not have done its work.
+ */
+export type Outcome = 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'terminated' | 'outcome_unknown';
 
 /** How the workflow schedules the script's activity; resolved from the script registry by the client. */
 export interface RunPolicy {
@@ -66,21 +70,24 @@ export interface RunPolicy {
   initialRetryIntervalMs?: number;
 }
 
-export interface ScriptRunInput {
+export interface ScriptRunInput extends RunExtras {
   script: string;
   args: ScriptArgs;
   key: string;
   policy?: RunPolicy;
   /** Task queue for the activity when it differs from the workflow's (used by `superscript exec`). */
   activityTaskQueue?: string;
-  /** Set on an explicit retry: the run it retries and who asked. */
-  retryOf?: RetryOf;
 }
 
-export interface PaymentInput {
+export interface PaymentInput extends RunExtras {
   orderId: string;
   amount: number;
   policy?: RunPolicy;
+}
+
+/** What a run's input may carry beyond its request: how it came to be started. */
+export interface RunExtras {
+  /** Set on an explicit retry: the run it retries and who asked. */
   retryOf?: RetryOf;
 }
 
@@ -148,6 +155,23 @@ export interface BatchResult {
   request?: string;
 }
 
+/** Each workflow type's input, so a start names its type and its input together. */
+export interface WorkflowInputs {
+  ScriptRunWorkflow: ScriptRunInput;
+  SinglePaymentCollectionWorkflow: PaymentInput;
+  OrchestratorWorkflow: OrchestratorInput;
+}
+
+export type WorkflowType = keyof WorkflowInputs;
+
+/** Query a running batch answers with its {@link BatchProgress}; clients query it by this name. */
+export const BATCH_PROGRESS_QUERY = 'progress';
+
+export interface BatchProgress {
+  total: number;
+  done: number;
+}
+
 /** Input of the activity that attaches a batch order to a run someone else started. */
 export interface AttachInput {
   workflowId: string;
@@ -168,6 +192,11 @@ export const PAYMENT_SCRIPT = 'collect-payment';
 
 export function paymentWorkflowId(orderId: string): string {
   return `payment-${orderId}`;
+}
+
+/** The task queue of `superscript exec` runs' workflows, beside the installation's own. */
+export function execTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-exec`;
 }
 
 export function batchWorkflowId(batchId: string): string {

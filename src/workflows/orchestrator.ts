@@ -6,6 +6,7 @@ import {
   ChildWorkflowCancellationType,
   ChildWorkflowFailure,
   ParentClosePolicy,
+  TerminatedFailure,
   WorkflowIdReusePolicy,
   defineQuery,
   proxyActivities,
@@ -16,11 +17,13 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { RunActivities } from '../activities/types.js';
 import {
+  BATCH_PROGRESS_QUERY,
   PAYMENT_SCRIPT,
   WorkflowTypes,
   canonicalJson,
   paymentWorkflowId,
   runIdentity,
+  type BatchProgress,
   type BatchResult,
   type OrchestratorInput,
   type OrderReport,
@@ -28,12 +31,7 @@ import {
 } from './contract.js';
 import type { SinglePaymentCollectionWorkflow } from './payment.js';
 
-export interface BatchProgress {
-  total: number;
-  done: number;
-}
-
-export const batchProgressQuery = defineQuery<BatchProgress>('progress');
+export const batchProgressQuery = defineQuery<BatchProgress>(BATCH_PROGRESS_QUERY);
 
 const DEFAULT_MAX_CONCURRENT = 50;
 
@@ -129,7 +127,12 @@ async function collect(
     const result = failedRunResult(err);
     if (result) return report(order.orderId, 'executed', result);
     // Cancelled or terminated from outside: report it; the batch goes on with the other orders.
-    const outcome = err.cause instanceof CancelledFailure ? 'cancelled' : 'outcome_unknown';
+    const outcome =
+      err.cause instanceof CancelledFailure
+        ? 'cancelled'
+        : err.cause instanceof TerminatedFailure
+          ? 'terminated'
+          : 'outcome_unknown';
     return {
       orderId: order.orderId,
       workflowId,

@@ -10,7 +10,7 @@ import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@tem
 import { buildApi } from '../../src/api/server.js';
 import { loadRegistry, type ScriptRegistry } from '../../src/config/scripts.js';
 import { connectClient, connectWorker, temporalTarget } from '../../src/config/temporal-connection.js';
-import { Runs } from '../../src/runs/start-or-attach.js';
+import { Runs } from '../../src/runs/runs.js';
 import { createWorker } from '../../src/worker/worker.js';
 
 export { eventually } from './poll.js';
@@ -59,7 +59,7 @@ export async function startStack(opts: { api?: boolean; worker?: boolean } = {})
   const registry = loadRegistry(REGISTRY_FILE);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'superscript-test-'));
   const taskQueue = `test-${process.pid}-${++queueCounter}-${Date.now()}`;
-  const runs = new Runs(client);
+  const runs = new Runs(client, taskQueue);
   process.env.PAYMENT_DELAY_SECONDS ??= '0.05';
   const stops: (() => Promise<void>)[] = [];
 
@@ -89,7 +89,7 @@ export async function startStack(opts: { api?: boolean; worker?: boolean } = {})
 
   let api: Stack['api'];
   if (opts.api) {
-    const app = buildApi({ runs, registry, taskQueue, dataDir, waitMs: 30_000, logLevel: 'silent' });
+    const app = buildApi({ runs, registry, dataDir, waitMs: 30_000, logLevel: 'silent' });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     api = { app, url };
   }

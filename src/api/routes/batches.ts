@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { batchSpec } from '../../runs/requests.js';
-import { batchProgressQuery, type BatchProgress } from '../../workflows/orchestrator.js';
-import { batchWorkflowId } from '../../workflows/contract.js';
+import { BATCH_PROGRESS_QUERY, batchWorkflowId, type BatchProgress } from '../../workflows/contract.js';
 import { sendRun } from '../respond.js';
-import { refuseOtherMethods, type ApiDeps } from '../server.js';
+import type { ApiDeps } from '../deps.js';
+import { refuseOtherMethods } from '../methods.js';
 import { parseWait } from '../wait.js';
 
 const batchSchema = {
@@ -36,12 +36,12 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<BatchRoute>('/v1/batches', { schema: { body: batchSchema } }, async (request, reply) => {
     // A batch answers at once unless asked to wait: batches run long.
     const wait = parseWait(request.query.wait, 0);
-    const spec = batchSpec(deps.registry, deps.taskQueue, {
+    const spec = batchSpec(deps.registry, deps.runs.taskQueue, {
       ...request.body,
       batchId: request.body.batchId ?? randomUUID(),
     });
-    const outcome = await deps.runs.startOrAttach(spec, wait);
-    const batchId = (spec.input as { batchId: string }).batchId;
+    const outcome = await deps.waits.run(wait, reply, (gone) => deps.runs.startOrAttach(spec, wait, gone));
+    const { batchId } = spec.input;
     return sendRun(
       reply,
       { ...outcome, run: { ...outcome.run, batchId } as typeof outcome.run },
@@ -55,7 +55,7 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (run.status !== 'running') return { batchId: request.params.batchId, ...run };
     const progress = await deps.runs.client.workflow
       .getHandle(workflowId)
-      .query<BatchProgress>(batchProgressQuery)
+      .query<BatchProgress>(BATCH_PROGRESS_QUERY)
       .catch(() => undefined);
     return { batchId: request.params.batchId, ...run, progress };
   });

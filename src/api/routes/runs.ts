@@ -7,7 +7,8 @@ import { retentionDays } from '../../runs/retention.js';
 import { scriptRunSpec } from '../../runs/requests.js';
 import { retryRun } from '../../runs/retry.js';
 import { sendRun } from '../respond.js';
-import { refuseOtherMethods, type ApiDeps } from '../server.js';
+import type { ApiDeps } from '../deps.js';
+import { refuseOtherMethods } from '../methods.js';
 import { parseWait } from '../wait.js';
 
 const runBodySchema = {
@@ -53,17 +54,17 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       );
     }
     const key = header ?? bodyKey;
-    const spec = scriptRunSpec(deps.registry, deps.taskQueue, {
+    const spec = scriptRunSpec(deps.registry, deps.runs.taskQueue, {
       args: {},
       ...rest,
       key: key === undefined ? undefined : validateKey(key),
     });
-    const outcome = await deps.runs.startOrAttach(spec, wait);
+    const outcome = await deps.waits.run(wait, reply, (gone) => deps.runs.startOrAttach(spec, wait, gone));
     return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(spec.workflowId)}`);
   });
 
   app.get<ListRoute>('/v1/runs', async (request) => {
-    const { query, limit } = runsQuery(request.query);
+    const { query, limit } = runsQuery(request.query, deps.runs.taskQueue);
     return { runs: await deps.runs.list(query, limit) };
   });
 
@@ -92,7 +93,9 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
         reason: request.body?.reason,
         runId: request.body?.runId,
       };
-      const outcome = await retryRun(deps.runs, deps.registry, deps.taskQueue, id, who, wait);
+      const outcome = await deps.waits.run(wait, reply, (gone) =>
+        retryRun(deps.runs, deps.registry, id, who, wait, gone),
+      );
       return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(id)}`);
     },
   );

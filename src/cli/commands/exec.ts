@@ -20,10 +20,14 @@ import {
 import { RunNotFoundError } from '../../errors.js';
 import { validateKey } from '../../runs/keys.js';
 import type { StartSpec } from '../../runs/requests.js';
-import { Runs, assertSameRequest, type RetryStart } from '../../runs/start-or-attach.js';
+import { assertSameRequest } from '../../runs/fingerprint.js';
+import { retryRequestId } from '../../runs/retry.js';
+import { Runs } from '../../runs/runs.js';
+import type { ExplicitStart } from '../../runs/start-or-attach.js';
 import { workflowBundle } from '../../worker/worker.js';
 import {
   EXEC_SCRIPT,
+  execTaskQueue,
   RunFailureTypes,
   WorkflowTypes,
   type RunResult,
@@ -49,9 +53,9 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
   const name = o.name ?? path.basename(command);
   const target = temporalTarget();
   const [connection, client] = await Promise.all([connectWorker(target), connectClient(target)]);
-  const runs = new Runs(client);
+  const runs = new Runs(client, ctx.settings.taskQueue);
   const privateQueue = `${ctx.settings.taskQueue}-exec-${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const workflowQueue = `${ctx.settings.taskQueue}-exec`;
+  const workflowQueue = execTaskQueue(ctx.settings.taskQueue);
 
   const input: ScriptRunInput = {
     script: EXEC_SCRIPT,
@@ -123,7 +127,7 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
     }),
   );
   try {
-    let retry: RetryStart | undefined;
+    let retry: ExplicitStart | undefined;
     if (o.retry) {
       // ALLOW_DUPLICATE_FAILED_ONLY would let a different command take over a failed key: compare first.
       // A key with no run yet has nothing to compare against, and is simply started.
@@ -133,7 +137,7 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
       });
       if (existing) {
         assertSameRequest(spec, existing);
-        retry = { previousRunId: existing.runId };
+        retry = { requestId: retryRequestId(existing.runId) };
       }
     }
     const started = await runs.start(spec, retry);

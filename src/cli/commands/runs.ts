@@ -24,7 +24,7 @@ export async function pay(ctx: Context, orderId: string, amount: string, o: Outp
     orderId: args.orderId,
     amount: args.amount,
   });
-  return finish(await (await connectRuns()).runs.startOrAttach(spec, waitMs(o)), o);
+  return finish(await (await connectRuns(ctx.settings.taskQueue)).runs.startOrAttach(spec, waitMs(o)), o);
 }
 
 export async function run(
@@ -44,11 +44,11 @@ export async function run(
     args: argsFromStrings(ctx.registry.get(script), values),
     key: o.key,
   });
-  return finish(await (await connectRuns()).runs.startOrAttach(spec, waitMs(o)), o);
+  return finish(await (await connectRuns(ctx.settings.taskQueue)).runs.startOrAttach(spec, waitMs(o)), o);
 }
 
-export async function status(_ctx: Context, workflowId: string, o: OutputOptions): Promise<number> {
-  const { runs } = await connectRuns();
+export async function status(ctx: Context, workflowId: string, o: OutputOptions): Promise<number> {
+  const { runs } = await connectRuns(ctx.settings.taskQueue);
   const [view, days] = await Promise.all([runs.read(workflowId), retentionDays(runs.client)]);
   printRun({ run: view }, Boolean(o.json));
   if (!o.json)
@@ -56,9 +56,9 @@ export async function status(_ctx: Context, workflowId: string, o: OutputOptions
   return exitCodeFor(view);
 }
 
-export async function list(_ctx: Context, filters: RunFilters, o: OutputOptions): Promise<number> {
-  const { runs } = await connectRuns();
-  const { query, limit } = runsQuery(filters);
+export async function list(ctx: Context, filters: RunFilters, o: OutputOptions): Promise<number> {
+  const { runs } = await connectRuns(ctx.settings.taskQueue);
+  const { query, limit } = runsQuery(filters, ctx.settings.taskQueue);
   const views = await runs.list(query, limit);
   if (o.json) process.stdout.write(`${JSON.stringify(views, null, 2)}\n`);
   else
@@ -74,12 +74,11 @@ export async function retry(
   workflowId: string,
   o: OutputOptions & { reason?: string; by?: string },
 ): Promise<number> {
-  const { runs } = await connectRuns();
+  const { runs } = await connectRuns(ctx.settings.taskQueue);
   const by = o.by ?? `cli ${process.env.USER ?? 'unknown'}`;
   const outcome = await retryRun(
     runs,
     ctx.registry,
-    ctx.settings.taskQueue,
     workflowId,
     { by, reason: o.reason },
     waitMs(o),
@@ -87,8 +86,8 @@ export async function retry(
   return finish(outcome, o);
 }
 
-export async function cancel(_ctx: Context, workflowId: string): Promise<number> {
-  const { runs } = await connectRuns();
+export async function cancel(ctx: Context, workflowId: string): Promise<number> {
+  const { runs } = await connectRuns(ctx.settings.taskQueue);
   await runs.cancel(workflowId);
   process.stdout.write(
     `cancellation requested for ${workflowId}; its script's process group is being ended\n`,

@@ -1,0 +1,38 @@
+// A key stands for one request. Its fingerprint is the canonical request (script and validated arguments as
+// JSON with sorted keys), kept in the run's memo and stamped on its result; a request that reuses the key
+// for anything else is refused.
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { KeyConflictError } from '../errors.js';
+import { canonicalJson } from '../workflows/contract.js';
+import type { StartSpec } from './requests.js';
+import { requestOf, type RunView } from './view.js';
+
+/** Refuses to attach a request to a run that holds its key for a different request. */
+export function assertSameRequest(
+  spec: Pick<StartSpec, 'workflowId' | 'request'>,
+  existing: Pick<WorkflowExecutionInfo, 'memo'>,
+): void {
+  const stored = requestOf(existing);
+  // A run started outside SuperScript has no fingerprint; the key alone identifies it.
+  if (!stored || canonicalJson(stored) === canonicalJson(spec.request)) return;
+  const what =
+    stored.script !== spec.request.script
+      ? `script "${stored.script}", not "${spec.request.script}"`
+      : `different arguments (${differingFields(stored.args, spec.request.args).join(', ')})`;
+  throw new KeyConflictError(
+    `Key "${spec.workflowId}" is already used by a run of ${what}. A key stands for one request: use a new key for a different one.`,
+    spec.workflowId,
+  );
+}
+
+/** The request a finished run's result was stamped with, if it has one. */
+export function stampOf(view: RunView): string | undefined {
+  return view.status === 'running' ? undefined : view.result?.request;
+}
+
+function differingFields(a: object, b: object): string[] {
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const names = new Set([...Object.keys(ra), ...Object.keys(rb)]);
+  return [...names].filter((n) => JSON.stringify(ra[n]) !== JSON.stringify(rb[n]));
+}

@@ -1,0 +1,40 @@
+// Waiting for a run to end: its result, or how it ended, within a wait that the caller may also cut short.
+import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { RunNotFoundError } from '../errors.js';
+import type { BatchResult, RunResult } from '../workflows/contract.js';
+import { failedView, type RunView } from './view.js';
+
+/**
+ * The run's outcome, waiting up to `waitMs` (Infinity: until it ends). A run that has not ended by then
+ * comes back with status `running`. Aborting `cancel` stops the wait and rejects with its reason.
+ */
+export async function awaitOutcome(
+  client: Client,
+  workflowId: string,
+  runId: string | undefined,
+  waitMs: number,
+  cancel?: AbortSignal,
+): Promise<RunView> {
+  if (cancel?.aborted) throw cancel.reason;
+  const handle = client.workflow.getHandle(workflowId, runId);
+  const running: RunView = { workflowId, runId: runId ?? '', status: 'running' };
+  const abort = new AbortController();
+  const onCancel = () => abort.abort();
+  cancel?.addEventListener('abort', onCancel, { once: true });
+  const timer = Number.isFinite(waitMs) ? setTimeout(() => abort.abort(), waitMs) : undefined;
+  try {
+    const value = (await client.connection.withAbortSignal(abort.signal, () => handle.result())) as
+      | RunResult
+      | BatchResult;
+    return { workflowId, runId: value.runId ?? runId ?? '', status: 'succeeded', result: value };
+  } catch (err) {
+    if (cancel?.aborted) throw cancel.reason;
+    if (abort.signal.aborted) return running;
+    if (err instanceof WorkflowNotFoundError) throw new RunNotFoundError(workflowId);
+    if (err instanceof WorkflowFailedError) return failedView(workflowId, runId ?? '', err);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    cancel?.removeEventListener('abort', onCancel);
+  }
+}

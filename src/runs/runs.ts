@@ -1,0 +1,48 @@
+// The runs of one SuperScript installation (its Temporal client and task queue) and what callers do with
+// them. Each job lives in its own module; this class only binds them to the installation.
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import { cancelRun } from './cancel.js';
+import { awaitOutcome } from './outcome.js';
+import { describeRun, listRuns, readRun, type RunSource } from './read.js';
+import type { StartSpec } from './requests.js';
+import { startOrAttach, startRun, type ExplicitStart, type StartOrAttach } from './start-or-attach.js';
+import type { RunView } from './view.js';
+
+export class Runs implements RunSource {
+  constructor(
+    readonly client: Client,
+    /** The installation's task queue; its runs (and `exec` runs beside it) are the only ones it sees. */
+    readonly taskQueue: string,
+  ) {}
+
+  /** See {@link startOrAttach}. */
+  startOrAttach(spec: StartSpec, waitMs: number, signal?: AbortSignal): Promise<StartOrAttach> {
+    return startOrAttach(this, spec, waitMs, signal);
+  }
+
+  /** See {@link startRun}. */
+  start(spec: StartSpec, explicit?: ExplicitStart) {
+    return startRun(this, spec, explicit);
+  }
+
+  /** See {@link awaitOutcome}. */
+  outcome(workflowId: string, runId: string | undefined, waitMs: number, cancel?: AbortSignal): Promise<RunView> {
+    return awaitOutcome(this.client, workflowId, runId, waitMs, cancel);
+  }
+
+  describe(workflowId: string): Promise<WorkflowExecutionDescription> {
+    return describeRun(this, workflowId);
+  }
+
+  read(workflowId: string): Promise<RunView> {
+    return readRun(this, workflowId);
+  }
+
+  list(query: string, limit: number): Promise<RunView[]> {
+    return listRuns(this, query, limit);
+  }
+
+  cancel(workflowId: string): Promise<RunView> {
+    return cancelRun(this, workflowId);
+  }
+}

@@ -1,0 +1,70 @@
+// A run as callers see it, mapped from what Temporal reports: its description, a listing entry, or how it
+// ended. One mapping, so a run reads the same whoever asks (a request, a batch, a listing).
+import type { WorkflowExecutionDescription, WorkflowExecutionInfo, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
+import {
+  REQUEST_MEMO,
+  RunFailureTypes,
+  type BatchResult,
+  type Outcome,
+  type RunResult,
+} from '../workflows/contract.js';
+import type { CanonicalRequest } from './requests.js';
+
+export type RunStatus = 'running' | Outcome;
+
+/** A run as callers see it. `result` is a RunResult for script runs and a BatchResult for batches. */
+export interface RunView {
+  workflowId: string;
+  runId: string;
+  status: RunStatus;
+  workflowType?: string;
+  request?: CanonicalRequest;
+  startedAt?: string;
+  closedAt?: string;
+  historyLength?: number;
+  result?: RunResult | BatchResult;
+  message?: string;
+}
+
+const STATUS_OF: Record<string, RunStatus> = {
+  RUNNING: 'running',
+  COMPLETED: 'succeeded',
+  CANCELLED: 'cancelled',
+  TERMINATED: 'terminated',
+  TIMED_OUT: 'timed_out',
+};
+
+export function viewOf(info: WorkflowExecutionInfo | WorkflowExecutionDescription): RunView {
+  return {
+    workflowId: info.workflowId,
+    runId: info.runId,
+    workflowType: info.type,
+    status: STATUS_OF[info.status.name] ?? 'failed',
+    request: requestOf(info),
+    startedAt: info.startTime.toISOString(),
+    closedAt: info.closeTime?.toISOString(),
+    historyLength: info.historyLength,
+  };
+}
+
+/** How a run that did not succeed ended; a script's failure carries its RunResult as details. */
+export function failedView(workflowId: string, runId: string, err: WorkflowFailedError): RunView {
+  const cause = err.cause;
+  const base = { workflowId, runId, message: cause?.message ?? err.message };
+  if (cause instanceof ApplicationFailure) {
+    const result = cause.details?.[0] as RunResult | undefined;
+    if (result) return { ...base, runId: result.runId || runId, status: result.outcome, result };
+    return { ...base, status: cause.type === RunFailureTypes.outcomeUnknown ? 'outcome_unknown' : 'failed' };
+  }
+  if (cause instanceof CancelledFailure) return { ...base, status: 'cancelled' };
+  if (cause instanceof TerminatedFailure) return { ...base, status: 'terminated' };
+  if (cause instanceof TimeoutFailure) return { ...base, status: 'timed_out' };
+  return { ...base, status: 'failed' };
+}
+
+/** The canonical request a run was started for, from its memo; none for a run started outside SuperScript. */
+export function requestOf(info: Pick<WorkflowExecutionInfo, 'memo'>): CanonicalRequest | undefined {
+  const raw = info.memo?.[REQUEST_MEMO];
+  return typeof raw === 'string' ? (JSON.parse(raw) as CanonicalRequest) : undefined;
+}
