@@ -214,6 +214,7 @@ test('two racing retries of one failed run start one run between them', async ()
   // run is in flight, is told it is still running. Never a second new run.
   const started = clicks.filter((c) => c.status === 200);
   assert.ok(started.length >= 1);
+  assert.equal(started.filter((c) => c.body.executed).length, 1, 'exactly one click executed it');
   assert.ok(
     clicks.every((c) => c.status === 200 || (c.status === 409 && /still running/.test(c.body.message))),
   );

@@ -8,6 +8,7 @@
 // - WorkflowIdConflictPolicy FAIL (not USE_EXISTING): the start call that wins is the only one that returns
 //   a handle, so we know exactly which request executed the run; every other request gets
 //   WorkflowExecutionAlreadyStartedError, compares its fingerprint with the run's memo, and attaches.
+import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import {
   WorkflowIdConflictPolicy,
@@ -17,7 +18,7 @@ import {
   mapToPayloads,
 } from '@temporalio/common';
 import { KeyConflictError, RunNotFoundError } from '../errors.js';
-import { REQUEST_MEMO, runIdentity } from '../workflows/contract.js';
+import { REQUEST_MEMO, STARTER_MEMO, runIdentity } from '../workflows/contract.js';
 import { assertSameRequest, stampOf } from './fingerprint.js';
 import { awaitOutcome } from './outcome.js';
 import { describeRun, type RunSource } from './read.js';
@@ -208,7 +209,10 @@ const GRPC_ALREADY_EXISTS = 6;
 
 /**
  * An explicit start through the service's own call, because it takes the request ID (the SDK's client does
- * not) and says whether this call started the run (`started`). Undefined when the key has an open run.
+ * not). Undefined when the key has an open run.
+ *
+ * The server answers a repeated request ID as a retried request: `started: true` again, whoever sent it. So
+ * each caller also leaves a nonce in the memo, and only the caller whose nonce the run holds executed it.
  */
 async function startExplicitly(
   client: Client,
@@ -217,6 +221,7 @@ async function startExplicitly(
 ): Promise<Started | undefined> {
   const { payloadConverter } = client.options.loadedDataConverter;
   const identity = runIdentity(spec.request);
+  const nonce = randomUUID();
   try {
     const response = await client.workflowService.startWorkflowExecution({
       namespace: client.options.namespace,
@@ -226,7 +231,7 @@ async function startExplicitly(
       workflowType: { name: spec.workflowType },
       taskQueue: { name: spec.taskQueue },
       input: { payloads: [payloadConverter.toPayload(spec.input)] },
-      memo: { fields: mapToPayloads(payloadConverter, identity.memo) },
+      memo: { fields: mapToPayloads(payloadConverter, { ...identity.memo, [STARTER_MEMO]: nonce }) },
       searchAttributes: {
         indexedFields: Object.fromEntries(
           identity.typedSearchAttributes.map(({ key, value }) => [
@@ -238,12 +243,11 @@ async function startExplicitly(
       workflowIdReusePolicy: encodeWorkflowIdReusePolicy(WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY),
       workflowIdConflictPolicy: encodeWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.FAIL),
     });
-    // `started` is false when the request ID had already started this run: another caller's retry.
-    return {
-      executed: response.started,
-      replayed: !response.started && response.status !== RUNNING,
-      runId: response.runId,
-    };
+    const executed =
+      response.started &&
+      (await client.workflow.getHandle(spec.workflowId, response.runId).describe()).memo?.[STARTER_MEMO] ===
+        nonce;
+    return { executed, replayed: !executed && response.status !== RUNNING, runId: response.runId };
   } catch (err) {
     if ((err as { code?: unknown }).code === GRPC_ALREADY_EXISTS) return undefined;
     throw err;

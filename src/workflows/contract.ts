@@ -20,6 +20,9 @@ export const RunFailureTypes = {
 /** Memo field holding the canonical request, compared when a key is used again. */
 export const REQUEST_MEMO = 'superscript.request';
 
+/** Memo field holding a nonce of the caller that started an explicit retry, so it alone reports `executed`. */
+export const STARTER_MEMO = 'superscript.starter';
+
 /** Custom search attribute holding the script name, so runs can be listed by script. */
 export const SCRIPT_SEARCH_ATTRIBUTE = 'SuperScriptScript';
 const scriptSearchAttribute = defineSearchAttributeKey(SCRIPT_SEARCH_ATTRIBUTE, SearchAttributeType.KEYWORD);

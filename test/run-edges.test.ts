@@ -1,0 +1,233 @@
+// The run contract at its edges, on the real server: only SuperScript's own runs are reachable, racing
+// retries are held to one run by the server's request-ID dedup, a terminated run reads the same to everyone,
+// waits are bounded and end with their caller, and every route takes every valid key.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { buildApi } from '../src/api/server.js';
+import { batchSpec, scriptRunSpec } from '../src/runs/requests.js';
+import { retryRequestId } from '../src/runs/retry.js';
+import { WorkflowTypes, type BatchResult } from '../src/workflows/contract.js';
+import { eventually, startStack, type Stack } from './support/harness.js';
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack({ api: true });
+});
+after(() => stack.stop());
+
+const uid = () => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+
+async function call(base: string, method: string, url: string, body?: unknown, signal?: AbortSignal) {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal,
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+}
+const api = (method: string, url: string, body?: unknown) => call(stack.api!.url, method, url, body);
+
+test('workflows that are not SuperScript runs on its task queue are not found, listed or attached to', async () => {
+  const spec = scriptRunSpec(stack.registry, stack.taskQueue, {
+    script: 'exit-with',
+    args: { code: 0 },
+    key: 'x',
+  });
+  // One of our types on another task queue, and another type on ours: both stay open (no worker polls).
+  const foreign = [
+    { id: `foreign-queue-${uid()}`, type: WorkflowTypes.script, taskQueue: `elsewhere-${uid()}` },
+    { id: `foreign-type-${uid()}`, type: 'SomeoneElsesWorkflow', taskQueue: stack.taskQueue },
+  ];
+  for (const f of foreign) {
+    await stack.client.workflow.start(f.type, {
+      workflowId: f.id,
+      taskQueue: f.taskQueue,
+      args: [{ ...spec.input, key: f.id }],
+    });
+  }
+  try {
+    for (const f of foreign) {
+      assert.equal((await api('GET', `/v1/runs/${f.id}`)).status, 404, f.id);
+      assert.equal((await api('POST', `/v1/runs/${f.id}/cancel`, {})).status, 404, f.id);
+      assert.equal((await api('POST', `/v1/runs/${f.id}/retry`, {})).status, 404, f.id);
+      const taken = await call(stack.api!.url, 'POST', '/v1/runs', {
+        script: 'exit-with',
+        args: { code: 0 },
+        key: f.id,
+      });
+      assert.equal(taken.status, 422, f.id);
+      assert.match(taken.body.message, /not a SuperScript run/);
+      const d = await stack.client.workflow.getHandle(f.id).describe();
+      assert.equal(d.status.name, 'RUNNING', 'untouched');
+    }
+    const listed = await api('GET', '/v1/runs?limit=1000');
+    assert.ok(
+      !listed.body.runs.some((r: { workflowId: string }) => foreign.some((f) => f.id === r.workflowId)),
+    );
+  } finally {
+    for (const f of foreign) await stack.client.workflow.getHandle(f.id).terminate('test cleanup');
+  }
+});
+
+test('a retry sent again with the same request ID gets the run it started, even after that run ended', async () => {
+  const key = `explicit-${uid()}`;
+  const spec = scriptRunSpec(stack.registry, stack.taskQueue, {
+    script: 'exit-with',
+    args: { code: 4 },
+    key,
+  });
+  const first = await stack.runs.start(spec);
+  assert.equal((await stack.runs.outcome(key, first.runId, 30_000)).status, 'failed');
+  const explicit = { requestId: retryRequestId(first.runId) };
+  const retried = await stack.runs.start(spec, explicit);
+  assert.equal(retried.executed, true);
+  assert.equal((await stack.runs.outcome(key, retried.runId, 30_000)).status, 'failed');
+  // The retry run has failed too, so the reuse policy alone would let a third run start: only the server's
+  // request-ID dedup answers this one with the retry run, and it did not execute it.
+  const again = await stack.runs.start(spec, explicit);
+  assert.deepEqual(again, { executed: false, replayed: true, runId: retried.runId });
+  // Callers racing with one request ID get one run, and exactly one of them executed it.
+  const racers = await Promise.all(
+    [1, 2, 3].map(() => stack.runs.start(spec, { requestId: retryRequestId(retried.runId) })),
+  );
+  assert.equal(racers.filter((r) => r.executed).length, 1);
+  assert.equal(new Set(racers.map((r) => r.runId)).size, 1);
+  assert.equal((await stack.client.workflow.count(`WorkflowId = '${key}'`)).count, 3);
+});
+
+test('a terminated run reads "terminated" alone, to the batch that started it, and to a later batch', async () => {
+  const alone = `term-alone-${uid()}`;
+  const inBatch = `term-batch-${uid()}`;
+  const slow = process.env.PAYMENT_DELAY_SECONDS;
+  process.env.PAYMENT_DELAY_SECONDS = '30'; // the worker's scripts read it: long enough to be terminated midway
+  try {
+    const started = await api('POST', '/v1/payments?wait=0', { orderId: alone, amount: 1 });
+    assert.equal(started.status, 202);
+    await stack.client.workflow.getHandle(`payment-${alone}`).terminate('operator ended it');
+
+    const batch = batchSpec(stack.registry, stack.taskQueue, {
+      batchId: `term-${uid()}`,
+      orders: [{ orderId: inBatch, amount: 1 }],
+    });
+    await stack.runs.start(batch);
+    const child = stack.client.workflow.getHandle(`payment-${inBatch}`);
+    await eventually(
+      'the child to start',
+      () =>
+        child.describe().then(
+          () => true,
+          () => undefined,
+        ),
+      10_000,
+    );
+    await child.terminate('operator ended it');
+    const first = (await stack.runs.outcome(batch.workflowId, undefined, 30_000)).result as BatchResult;
+    assert.equal(first.orders[0]?.outcome, 'terminated');
+    assert.equal(first.orders[0]?.disposition, 'executed');
+  } finally {
+    process.env.PAYMENT_DELAY_SECONDS = slow;
+  }
+
+  const again = await api('POST', '/v1/payments', { orderId: alone, amount: 1 });
+  assert.equal(again.body.status, 'terminated');
+  assert.equal(again.body.replayed, true);
+  const read = await api('GET', `/v1/runs/payment-${alone}`);
+  assert.equal(read.body.status, 'terminated');
+  // A later batch and a standalone request for the batch's order read the same word.
+  const later = batchSpec(stack.registry, stack.taskQueue, {
+    batchId: `term-later-${uid()}`,
+    orders: [{ orderId: inBatch, amount: 1 }],
+  });
+  await stack.runs.start(later);
+  const second = (await stack.runs.outcome(later.workflowId, undefined, 30_000)).result as BatchResult;
+  assert.equal(second.orders[0]?.outcome, 'terminated');
+  assert.equal(second.orders[0]?.disposition, 'already_done');
+  const request = await api('POST', '/v1/payments', { orderId: inBatch, amount: 1 });
+  assert.equal(request.body.status, 'terminated');
+});
+
+test('waits are bounded (503 + Retry-After, nothing started) and end when their caller goes away', async () => {
+  const app = buildApi({
+    runs: stack.runs,
+    registry: stack.registry,
+    dataDir: stack.dataDir,
+    waitMs: 30_000,
+    maxWaits: 1,
+    logLevel: 'silent',
+  });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    const tag = `w${uid()}`.toLowerCase();
+    const gone = new AbortController();
+    const waiting = call(
+      base,
+      'POST',
+      '/v1/runs',
+      { script: 'sleeper', args: { seconds: 3, tag }, key: `wait-${tag}` },
+      gone.signal,
+    );
+    waiting.catch(() => {});
+    await eventually(
+      'the first run to start',
+      () => (stack.executions(tag).length > 0 ? true : undefined),
+      10_000,
+    );
+
+    const refusedKey = `refused-${tag}`;
+    const refused = await call(base, 'POST', '/v1/runs', {
+      script: 'exit-with',
+      args: { code: 0 },
+      key: refusedKey,
+    });
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get('retry-after'), '1');
+    assert.match(refused.body.message, /already waiting/);
+    assert.equal(
+      (await stack.client.workflow.count(`WorkflowId = '${refusedKey}'`)).count,
+      0,
+      'nothing started',
+    );
+    const noWait = await call(base, 'POST', '/v1/runs?wait=0', {
+      script: 'exit-with',
+      args: { code: 0 },
+      key: `nowait-${tag}`,
+    });
+    assert.equal(noWait.status, 202, 'a request that does not wait is not held back');
+
+    gone.abort();
+    // The first caller left: its wait ends long before its 3 s script does, and frees the place.
+    const next = await eventually(
+      'the wait of the caller that left to end',
+      async () => {
+        const res = await call(base, 'POST', '/v1/runs', {
+          script: 'exit-with',
+          args: { code: 0 },
+          key: `next-${tag}`,
+        });
+        return res.status === 503 ? undefined : res;
+      },
+      10_000,
+    );
+    assert.equal(next.status, 200);
+    const first = await stack.runs.outcome(`wait-${tag}`, undefined, 30_000);
+    assert.equal(first.status, 'succeeded', 'the run went on without its caller');
+  } finally {
+    await app.close();
+  }
+});
+
+test('a key of the longest allowed length works on every route', async () => {
+  const key = `k${uid()}`.padEnd(200, 'x');
+  const started = await call(stack.api!.url, 'POST', '/v1/runs', {
+    script: 'exit-with',
+    args: { code: 0 },
+    key,
+  });
+  assert.equal(started.status, 200);
+  assert.equal((await api('GET', `/v1/runs/${key}`)).status, 200);
+  assert.equal((await api('POST', `/v1/runs/${key}/cancel`, {})).status, 409, 'ended: nothing to cancel');
+  assert.equal((await api('POST', `/v1/runs/${key}/retry`, {})).status, 409, 'succeeded: never rerun');
+  assert.equal((await api('GET', `/v1/runs/${key}x`)).status, 400, 'one over is a clear 400');
+});
