@@ -27,7 +27,8 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody }
     return { status: 404, body: { error: 'not_found', message: err.message } };
   if (err instanceof RunStateError) return { status: 409, body: { error: 'conflict', message: err.message } };
   if (err instanceof TooBusyError) return { status: 503, body: { error: 'busy', message: err.message } };
-  if (err instanceof CallerGoneError) return { status: 499, body: { error: 'caller_gone', message: err.message } };
+  if (err instanceof CallerGoneError)
+    return { status: 499, body: { error: 'caller_gone', message: err.message } };
   if (err instanceof TemporalUnavailableError) {
     return { status: 503, body: { error: 'unavailable', message: err.message } };
   }

@@ -24,8 +24,7 @@ export async function awaitOutcome(
   const timer = Number.isFinite(waitMs) ? setTimeout(() => abort.abort(), waitMs) : undefined;
   try {
     const value = (await client.connection.withAbortSignal(abort.signal, () => handle.result())) as
-      | RunResult
-      | BatchResult;
+      RunResult | BatchResult;
     return { workflowId, runId: value.runId ?? runId ?? '', status: 'succeeded', result: value };
   } catch (err) {
     if (cancel?.aborted) throw cancel.reason;

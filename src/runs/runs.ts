@@ -26,7 +26,12 @@ export class Runs implements RunSource {
   }
 
   /** See {@link awaitOutcome}. */
-  outcome(workflowId: string, runId: string | undefined, waitMs: number, cancel?: AbortSignal): Promise<RunView> {
+  outcome(
+    workflowId: string,
+    runId: string | undefined,
+    waitMs: number,
+    cancel?: AbortSignal,
+  ): Promise<RunView> {
     return awaitOutcome(this.client, workflowId, runId, waitMs, cancel);
   }
 

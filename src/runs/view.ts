@@ -1,6 +1,10 @@
 // A run as callers see it, mapped from what Temporal reports: its description, a listing entry, or how it
 // ended. One mapping, so a run reads the same whoever asks (a request, a batch, a listing).
-import type { WorkflowExecutionDescription, WorkflowExecutionInfo, WorkflowFailedError } from '@temporalio/client';
+import type {
+  WorkflowExecutionDescription,
+  WorkflowExecutionInfo,
+  WorkflowFailedError,
+} from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import {
   REQUEST_MEMO,

@@ -76,13 +76,7 @@ export async function retry(
 ): Promise<number> {
   const { runs } = await connectRuns(ctx.settings.taskQueue);
   const by = o.by ?? `cli ${process.env.USER ?? 'unknown'}`;
-  const outcome = await retryRun(
-    runs,
-    ctx.registry,
-    workflowId,
-    { by, reason: o.reason },
-    waitMs(o),
-  );
+  const outcome = await retryRun(runs, ctx.registry, workflowId, { by, reason: o.reason }, waitMs(o));
   return finish(outcome, o);
 }
 
