@@ -59,9 +59,14 @@ export class CallerGoneError extends SuperScriptError {
   }
 }
 
-/** The Temporal CLI could not be found or built. */
-export class TemporalCliError extends SuperScriptError {
-  override name = 'TemporalCliError';
+/** A program SuperScript runs (the Temporal CLI, the Temporal server, PostgreSQL) is missing and was not built. */
+export class MissingToolError extends SuperScriptError {
+  override name = 'MissingToolError';
+}
+
+/** The local cluster (its PostgreSQL, schema, server or namespace) could not be set up or started. */
+export class ClusterError extends SuperScriptError {
+  override name = 'ClusterError';
 }
 
 /** The Temporal server could not be reached or did not start. */

@@ -1,12 +1,11 @@
 // The embedded Temporal server: the official CLI's `temporal server start-dev`, a child of this process,
 // tuned for latency and persisted to a SQLite file in the data folder.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
 import type { Durability } from '../config/settings.js';
 import { TemporalUnavailableError } from '../errors.js';
-import { processReaper } from '../runner/reaper.js';
+import { Daemon } from '../runner/daemon.js';
+import { untilServing } from './serving.js';
 import { SCRIPT_SEARCH_ATTRIBUTE } from '../workflows/contract.js';
 
 export interface DevServerOptions {
@@ -50,15 +49,11 @@ const PRAGMAS: Record<Exclude<Durability, 'memory'>, string[]> = {
 const SERVER_STOP_GRACE_MS = 10_000;
 
 export class DevServer {
-  private exited: Promise<number | null>;
-
   private constructor(
-    private readonly child: ChildProcess,
+    private readonly daemon: Daemon,
     readonly address: string,
     readonly uiUrl: string | undefined,
-  ) {
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  }
+  ) {}
 
   static async start(opts: DevServerOptions): Promise<DevServer> {
     const args = [
@@ -83,17 +78,19 @@ export class DevServer {
 
     // Its own process group, so a Ctrl-C meant for SuperScript does not stop it before the worker has
     // drained; the reaper still ends it if SuperScript dies without stopping it.
-    const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-    if (child.pid !== undefined) processReaper().watch(child.pid, SERVER_STOP_GRACE_MS);
-    child.once('exit', () => child.pid !== undefined && processReaper().release(child.pid));
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
+    const daemon = Daemon.spawn('temporal dev server', {
+      command: opts.cliPath,
+      args,
+      stopGraceMs: SERVER_STOP_GRACE_MS,
     });
     const address = `127.0.0.1:${opts.port}`;
-    const server = new DevServer(child, address, opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined);
+    const server = new DevServer(
+      daemon,
+      address,
+      opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined,
+    );
     try {
-      await server.waitUntilServing(opts.startTimeoutMs ?? 60_000, () => stderr);
+      await server.waitUntilServing(opts.startTimeoutMs ?? 60_000);
     } catch (err) {
       await server.stop();
       throw err;
@@ -102,46 +99,26 @@ export class DevServer {
   }
 
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.daemon.pid;
   }
 
   /** Stops the server: SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
   async stop(graceMs = SERVER_STOP_GRACE_MS): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    await this.exited;
-    clearTimeout(timer);
+    await this.daemon.stop(graceMs);
   }
 
   /** Kills the server outright, as a crash would (fault tests). */
   async kill(): Promise<void> {
-    this.child.kill('SIGKILL');
-    await this.exited;
+    await this.daemon.kill();
   }
 
-  private async waitUntilServing(timeoutMs: number, stderr: () => string): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let exited = false;
-    void this.exited.then(() => (exited = true));
-    while (Date.now() < deadline && !exited) {
-      try {
-        const connection = await Connection.connect({ address: this.address, connectTimeout: 1000 });
-        try {
-          await connection.workflowService.getSystemInfo({});
-          await connection.workflowService.describeNamespace({ namespace: 'default' });
-          return;
-        } finally {
-          await connection.close();
-        }
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
+  private async waitUntilServing(timeoutMs: number): Promise<void> {
+    const alive = () => this.daemon.running;
+    if (await untilServing(this.address, { namespace: 'default', timeoutMs, alive })) return;
     throw new TemporalUnavailableError(
       `The Temporal dev server did not start on ${this.address}` +
-        (exited
-          ? ` (it exited): ${stderr().trim().split('\n').slice(-5).join(' | ')}`
+        (!this.daemon.running
+          ? ` (it exited): ${this.daemon.output().trim().split('\n').slice(-5).join(' | ')}`
           : ` within ${timeoutMs} ms.`) +
         ' Is the port in use? Choose another with --temporal-port.',
     );

@@ -1,11 +1,10 @@
 // Finds the Temporal CLI, or builds the pinned official one once from its Go module into a per-user cache.
 // Order: TEMPORAL_CLI_PATH, then `temporal` on PATH, then the cache, then a build.
-import { execFile, spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { TemporalCliError } from '../errors.js';
+import { MissingToolError } from '../errors.js';
+import { cacheDir, findOnPath, goInstall, isExecutable } from './go-install.js';
 
 export const TEMPORAL_CLI_VERSION = '1.5.1';
 const MODULE = 'github.com/temporalio/cli/cmd/temporal';
@@ -23,7 +22,7 @@ export async function ensureTemporalCli(opts: CliLookup = {}): Promise<string> {
   const log = opts.log ?? ((line: string) => console.error(line));
   if (opts.explicitPath) {
     if (!isExecutable(opts.explicitPath)) {
-      throw new TemporalCliError(
+      throw new MissingToolError(
         `TEMPORAL_CLI_PATH is ${opts.explicitPath}, which is not an executable file. Fix or unset it.`,
       );
     }
@@ -34,53 +33,23 @@ export async function ensureTemporalCli(opts: CliLookup = {}): Promise<string> {
 
   const cached = cachedCliPath();
   if (isExecutable(cached) && (await versionOf(cached)) === TEMPORAL_CLI_VERSION) return cached;
-  return build(cached, log);
+  const built = await goInstall({
+    module: MODULE,
+    version: TEMPORAL_CLI_VERSION,
+    target: cached,
+    builtName: 'temporal',
+    ldflags: `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`,
+    announce: `building Temporal CLI ${TEMPORAL_CLI_VERSION} once, ~3 min`,
+    log,
+    otherwise: 'install the Temporal CLI yourself and put `temporal` on PATH or set TEMPORAL_CLI_PATH',
+  });
+  log(`built ${await versionLine(built)}`);
+  return built;
 }
 
 /** Where the built CLI is kept: $XDG_CACHE_HOME or ~/.cache, per version. */
 export function cachedCliPath(): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'superscript', `temporal-cli-${TEMPORAL_CLI_VERSION}`, 'bin', 'temporal');
-}
-
-async function build(target: string, log: (line: string) => void): Promise<string> {
-  const go = findOnPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
-  if (!go) {
-    throw new TemporalCliError(
-      'No Temporal CLI found and Go is not installed to build it. Install Go 1.24 or newer (https://go.dev/dl/), ' +
-        'or install the Temporal CLI yourself and put `temporal` on PATH or set TEMPORAL_CLI_PATH.',
-    );
-  }
-  log(`building Temporal CLI ${TEMPORAL_CLI_VERSION} once, ~3 min, into ${path.dirname(target)}`);
-  mkdirSync(path.dirname(path.dirname(target)), { recursive: true });
-  // Build into a private folder and rename, so concurrent first runs never see a half-written binary.
-  const staging = mkdtempSync(path.join(path.dirname(path.dirname(target)), 'build-'));
-  const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(
-      go,
-      [
-        'install',
-        '-ldflags',
-        `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`,
-        `${MODULE}@v${TEMPORAL_CLI_VERSION}`,
-      ],
-      { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, GOBIN: staging } },
-    );
-    child.once('error', () => resolve(null));
-    child.once('exit', (c) => resolve(c));
-  });
-  if (code !== 0) {
-    rmSync(staging, { recursive: true, force: true });
-    throw new TemporalCliError(
-      `Building the Temporal CLI with \`go install ${MODULE}@v${TEMPORAL_CLI_VERSION}\` failed (exit ${code}). ` +
-        'Check that the Go module proxy is reachable, or install the CLI yourself and set TEMPORAL_CLI_PATH.',
-    );
-  }
-  mkdirSync(path.dirname(target), { recursive: true });
-  renameSync(path.join(staging, 'temporal'), target);
-  rmSync(staging, { recursive: true, force: true });
-  log(`built ${await versionLine(target)}`);
-  return target;
+  return path.join(cacheDir(), `temporal-cli-${TEMPORAL_CLI_VERSION}`, 'bin', 'temporal');
 }
 
 async function versionLine(cli: string): Promise<string> {
@@ -93,21 +62,5 @@ async function versionOf(cli: string): Promise<string | undefined> {
     return /temporal version (\S+)/.exec(await versionLine(cli))?.[1];
   } catch {
     return undefined;
-  }
-}
-
-function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
-  }
-  return undefined;
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
   }
 }
