@@ -5,6 +5,7 @@ import { DURABILITY, type Settings } from '../config/settings.js';
 import { ensureTemporalCli } from '../devserver/temporal-cli.js';
 import { InvalidRequestError, KeyConflictError, SuperScriptError } from '../errors.js';
 import { cancel, list, pay, retry, run, status } from './commands/runs.js';
+import { CLUSTER_DEFAULTS, clusterDown, clusterUp, type ClusterUpOptions } from './commands/cluster.js';
 import { dev } from './commands/dev.js';
 import { exec } from './commands/exec.js';
 import { api, worker } from './commands/serve.js';
@@ -95,6 +96,55 @@ program
       (o: { port?: number }) => (o.port !== undefined ? { apiPort: o.port } : {}),
     ),
   );
+
+const cluster = program
+  .command('cluster')
+  .description(
+    'a real Temporal cluster on this machine: PostgreSQL, the full Temporal server, workers, APIs',
+  );
+
+const count = (what: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`${what} must be a whole number, 1 or more.`);
+  return n;
+};
+
+cluster
+  .command('up')
+  .description('start it (building the server once) and keep it running until Ctrl-C or `cluster down`')
+  .option('--data-dir <dir>', 'its data: database, server config, logs, ledger', CLUSTER_DEFAULTS.dataDir)
+  .option('--workers <n>', 'worker processes', count('--workers'), CLUSTER_DEFAULTS.workers)
+  .option('--apis <n>', 'API processes, on consecutive ports', count('--apis'), CLUSTER_DEFAULTS.apis)
+  .option('--api-port <port>', "the first API's port", number('--api-port'), CLUSTER_DEFAULTS.apiPort)
+  .option(
+    '--temporal-port <port>',
+    'Temporal frontend gRPC port',
+    number('--temporal-port'),
+    CLUSTER_DEFAULTS.temporalPort,
+  )
+  .option(
+    '--postgres-port <port>',
+    'PostgreSQL port',
+    number('--postgres-port'),
+    CLUSTER_DEFAULTS.postgresPort,
+  )
+  .option('--namespace <name>', 'Temporal namespace', CLUSTER_DEFAULTS.namespace)
+  .option(
+    '--retention-days <days>',
+    'how long finished keys are remembered (the dedup window)',
+    count('--retention-days'),
+    CLUSTER_DEFAULTS.retentionDays,
+  )
+  .action(action((ctx, o: ClusterUpOptions) => clusterUp(ctx, o)));
+
+cluster
+  .command('down')
+  .description('stop the cluster `cluster up` runs from the data folder, in order')
+  .option('--data-dir <dir>', 'the folder `cluster up` was given', CLUSTER_DEFAULTS.dataDir)
+  .action(async (o: { dataDir: string }) => {
+    process.exitCode = await clusterDown(o.dataDir);
+  });
 
 program
   .command('pay')

@@ -13,11 +13,11 @@ export interface TemporalTarget {
 }
 
 /**
- * The configured target. An explicit `address` (the embedded dev server's) means a plain local connection
- * in the default namespace, whatever TLS or API key the environment holds for a remote cluster.
+ * The configured target. An explicit `address` (the embedded dev server's, a local cluster's) means a plain
+ * local connection in `namespace`, whatever TLS or API key the environment holds for a remote cluster.
  */
-export function temporalTarget(address?: string): TemporalTarget {
-  if (address) return { address, namespace: 'default', connectionOptions: { address } };
+export function temporalTarget(address?: string, namespace = 'default'): TemporalTarget {
+  if (address) return { address, namespace, connectionOptions: { address } };
   const config = loadClientConnectConfig();
   return {
     address: config.connectionOptions.address ?? 'localhost:7233',

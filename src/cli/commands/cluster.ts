@@ -1,0 +1,190 @@
+// `superscript cluster up|down`: a real deployment on this machine, for trying it and for the tests.
+// PostgreSQL, the full Temporal server, workers and APIs, each its own process and all children of `up`,
+// which stops them in order (APIs, workers, server, database) on Ctrl-C or `cluster down`.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { TEMPORAL_SERVER_VERSION } from '../../cluster/binaries.js';
+import { DEFAULT_CLUSTER_PORTS, LocalCluster } from '../../cluster/cluster.js';
+import { DATABASES } from '../../cluster/server-config.js';
+import { spawnService, untilApiAnswers, untilWorkerPolls } from '../../cluster/services.js';
+import { connectClient, temporalTarget } from '../../config/temporal-connection.js';
+import { ConfigError } from '../../errors.js';
+import type { Daemon } from '../../runner/daemon.js';
+import type { Context } from '../context.js';
+import { stopOnSignals, type StopStep } from '../shutdown.js';
+
+export interface ClusterUpOptions {
+  dataDir: string;
+  workers: number;
+  apis: number;
+  /** The first API's port; the others follow it. */
+  apiPort: number;
+  temporalPort: number;
+  postgresPort: number;
+  namespace: string;
+  retentionDays: number;
+}
+
+export const CLUSTER_DEFAULTS = {
+  dataDir: '.superscript-cluster',
+  workers: 2,
+  apis: 2,
+  apiPort: 8080,
+  temporalPort: DEFAULT_CLUSTER_PORTS.frontend,
+  postgresPort: DEFAULT_CLUSTER_PORTS.postgres,
+  namespace: 'superscript',
+  retentionDays: 30,
+} satisfies ClusterUpOptions;
+
+/** What `up` leaves in its data folder while it runs, for `down` (and people) to find it. */
+interface RunningCluster {
+  pid: number;
+  apis: string[];
+  temporal: string;
+  namespace: string;
+}
+
+const stateFile = (dir: string) => path.join(dir, 'cluster.json');
+
+export async function clusterUp(ctx: Context, o: ClusterUpOptions): Promise<void> {
+  const { settings, log } = ctx;
+  const dir = path.resolve(o.dataDir);
+  const running = readState(dir);
+  if (running && isAlive(running.pid)) {
+    throw new ConfigError(
+      `A cluster already runs from ${dir} (pid ${running.pid}); stop it with \`superscript cluster down\`.`,
+    );
+  }
+  const logs = path.join(dir, 'logs');
+  const data = path.join(dir, 'data');
+  mkdirSync(logs, { recursive: true });
+  mkdirSync(data, { recursive: true });
+
+  // In start order; stopped in reverse, also when start-up fails midway.
+  const started: StopStep[] = [];
+  const workers: Daemon[] = [];
+  const apiUrls: string[] = [];
+  let cluster: LocalCluster;
+  try {
+    cluster = await LocalCluster.start({
+      dir,
+      ports: { ...DEFAULT_CLUSTER_PORTS, frontend: o.temporalPort, postgres: o.postgresPort },
+      namespace: o.namespace,
+      retentionDays: o.retentionDays,
+      log: (line) => log.info(line),
+    });
+    started.push({ name: 'temporal server and postgres', stop: () => cluster.stop() });
+    const env = {
+      TEMPORAL_ADDRESS: cluster.address,
+      TEMPORAL_NAMESPACE: cluster.namespace,
+      SUPERSCRIPT_DATA_DIR: data,
+      SUPERSCRIPT_CONFIG: settings.registryFile,
+      SUPERSCRIPT_TASK_QUEUE: settings.taskQueue,
+    };
+    const client = await connectClient(temporalTarget(cluster.address, cluster.namespace));
+    try {
+      for (let i = 1; i <= o.workers; i++) {
+        const worker = spawnService({
+          kind: 'worker',
+          env,
+          logFile: path.join(logs, `worker-${i}.log`),
+          stopGraceMs: settings.shutdownGraceMs,
+        });
+        started.push({ name: `worker ${i}`, stop: () => worker.stop().then(() => {}) });
+        await untilWorkerPolls(worker, client, settings.taskQueue);
+        workers.push(worker);
+      }
+    } finally {
+      await client.connection.close();
+    }
+    for (let i = 0; i < o.apis; i++) {
+      const port = o.apiPort + i;
+      const api = spawnService({
+        kind: 'api',
+        env: { ...env, SUPERSCRIPT_API_HOST: '127.0.0.1', SUPERSCRIPT_API_PORT: String(port) },
+        logFile: path.join(logs, `api-${i + 1}.log`),
+        stopGraceMs: 0,
+      });
+      started.push({ name: `api ${i + 1}`, stop: () => api.stop().then(() => {}) });
+      const url = `http://127.0.0.1:${port}`;
+      await untilApiAnswers(api, url);
+      apiUrls.push(url);
+    }
+  } catch (err) {
+    for (const step of started.reverse()) await step.stop().catch(() => {});
+    throw err;
+  }
+
+  const state: RunningCluster = {
+    pid: process.pid,
+    apis: apiUrls,
+    temporal: cluster.address,
+    namespace: cluster.namespace,
+  };
+  writeFileSync(stateFile(dir), `${JSON.stringify(state, null, 2)}\n`);
+  const rel = (file: string) => path.relative(dir, file) || '.';
+  process.stdout.write(
+    [
+      'SuperScript cluster is running',
+      `  APIs      ${apiUrls.join('  ')}`,
+      `  Workers   ${workers.length} (pids ${workers.map((w) => w.pid).join(' ')}), task queue ${settings.taskQueue}`,
+      `  Temporal  ${cluster.address} (Temporal Server ${TEMPORAL_SERVER_VERSION}, namespace ${cluster.namespace}, keys kept ${o.retentionDays} days)`,
+      `  Postgres  ${cluster.postgres.host}:${cluster.postgres.port} (persistence and visibility: databases ${DATABASES.persistence}, ${DATABASES.visibility})`,
+      `  Data      ${dir} (ledger ${rel(path.join(data, 'ledger.log'))}, logs ${rel(logs)}/, server config ${rel(cluster.server.configFile)})`,
+      `  Scripts   ${ctx.registry.names().join(', ')} from ${settings.registryFile}`,
+      `  Clients   TEMPORAL_ADDRESS=${cluster.address} TEMPORAL_NAMESPACE=${cluster.namespace} superscript status <id>`,
+      'Stop with Ctrl-C or `superscript cluster down`.',
+      '',
+    ].join('\n'),
+  );
+  log.info({ apis: apiUrls, temporal: cluster.address }, 'cluster ready');
+  for (const [i, worker] of workers.entries()) {
+    void worker.exited.then((exit) => {
+      if (exit.code !== 0) log.warn({ exit, log: path.join(logs, `worker-${i + 1}.log`) }, 'a worker exited');
+    });
+  }
+  await stopOnSignals(log, started.reverse());
+  rmSync(stateFile(dir), { force: true });
+}
+
+/** Stops the cluster `up` runs from `dataDir`; resolves once it has stopped everything. */
+export async function clusterDown(dataDir: string): Promise<number> {
+  const dir = path.resolve(dataDir);
+  const running = readState(dir);
+  if (!running || !isAlive(running.pid)) {
+    process.stdout.write(`No cluster runs from ${dir}.\n`);
+    return 0;
+  }
+  process.kill(running.pid, 'SIGTERM');
+  process.stdout.write(
+    `Stopping the cluster (pid ${running.pid}): APIs, workers, Temporal server, PostgreSQL...\n`,
+  );
+  const deadline = Date.now() + 120_000;
+  while (isAlive(running.pid)) {
+    if (Date.now() > deadline) {
+      process.stderr.write(`superscript: pid ${running.pid} is still running after 120 s.\n`);
+      return 1;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  process.stdout.write('Stopped.\n');
+  return 0;
+}
+
+function readState(dir: string): RunningCluster | undefined {
+  if (!existsSync(stateFile(dir))) return undefined;
+  try {
+    return JSON.parse(readFileSync(stateFile(dir), 'utf8')) as RunningCluster;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,48 @@
+// The full Temporal server and its schema tool, built once from the official Go module at the version the
+// dev server runs, into the per-user cache next to the CLI.
+import path from 'node:path';
+import { cacheDir, goInstall, isExecutable } from '../devserver/go-install.js';
+
+/** Temporal Server, the same version the pinned CLI's dev server embeds. */
+export const TEMPORAL_SERVER_VERSION = '1.29.1';
+
+export interface ServerBinaries {
+  /** `temporal-server`: go.temporal.io/server/cmd/server. */
+  server: string;
+  /** `temporal-sql-tool`: go.temporal.io/server/cmd/tools/sql, which creates and upgrades the schema. */
+  sqlTool: string;
+}
+
+export function cachedServerBinaries(): ServerBinaries {
+  const bin = path.join(cacheDir(), `temporal-server-${TEMPORAL_SERVER_VERSION}`, 'bin');
+  return { server: path.join(bin, 'temporal-server'), sqlTool: path.join(bin, 'temporal-sql-tool') };
+}
+
+/** The cached binaries, built first when missing (~3 min each on 2 cores, once). */
+export async function ensureServerBinaries(log: (line: string) => void): Promise<ServerBinaries> {
+  const cached = cachedServerBinaries();
+  const otherwise = 'build them yourself and put them at ' + path.dirname(cached.server);
+  if (!isExecutable(cached.server)) {
+    await goInstall({
+      module: 'go.temporal.io/server/cmd/server',
+      version: TEMPORAL_SERVER_VERSION,
+      target: cached.server,
+      builtName: 'server',
+      announce: `building Temporal Server ${TEMPORAL_SERVER_VERSION} once, ~3 min`,
+      log,
+      otherwise,
+    });
+  }
+  if (!isExecutable(cached.sqlTool)) {
+    await goInstall({
+      module: 'go.temporal.io/server/cmd/tools/sql',
+      version: TEMPORAL_SERVER_VERSION,
+      target: cached.sqlTool,
+      builtName: 'sql',
+      announce: `building temporal-sql-tool ${TEMPORAL_SERVER_VERSION} once, ~3 min`,
+      log,
+      otherwise,
+    });
+  }
+  return cached;
+}

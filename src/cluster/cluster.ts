@@ -1,0 +1,141 @@
+// A real Temporal cluster on this machine: PostgreSQL (persistence and visibility) and the full Temporal
+// server, both children of this process, under one data folder, with SuperScript's namespace ready.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { freePortIn } from '../devserver/free-port.js';
+import { ensureServerBinaries, TEMPORAL_SERVER_VERSION } from './binaries.js';
+import { ensureNamespace } from './namespace.js';
+import { Postgres } from './postgres.js';
+import { createSchema, upgradeSchema } from './schema.js';
+import { writeServerConfig, type ServerPorts } from './server-config.js';
+import { TemporalServer } from './temporal-server.js';
+
+export interface ClusterPorts extends ServerPorts {
+  postgres: number;
+}
+
+/** `superscript cluster up`'s ports: the usual Temporal ones, and PostgreSQL beside the system's 5432. */
+export const DEFAULT_CLUSTER_PORTS: ClusterPorts = {
+  postgres: 5433,
+  frontend: 7233,
+  frontendHttp: 7243,
+  frontendMembership: 6933,
+  history: 7234,
+  historyMembership: 6934,
+  matching: 7235,
+  matchingMembership: 6935,
+  worker: 7239,
+  workerMembership: 6939,
+};
+
+/**
+ * Distinct free ports for every listener, for tests and fault runs beside anything else running. Below the
+ * OS's ephemeral range, which starts at 32768: the server keeps membership ports in a SQL smallint.
+ */
+export async function freeClusterPorts(): Promise<ClusterPorts> {
+  const taken = new Set<number>();
+  const next = async (): Promise<number> => {
+    for (;;) {
+      const port = await freePortIn(20_000, 32_767);
+      if (!taken.has(port)) {
+        taken.add(port);
+        return port;
+      }
+    }
+  };
+  const ports = {} as ClusterPorts;
+  for (const key of Object.keys(DEFAULT_CLUSTER_PORTS) as (keyof ClusterPorts)[]) ports[key] = await next();
+  return ports;
+}
+
+export interface ClusterOptions {
+  /** Everything lives here: postgres/, temporal/. */
+  dir: string;
+  ports: ClusterPorts;
+  namespace: string;
+  /** The namespace's retention: how long a finished key is remembered (the dedup window). */
+  retentionDays: number;
+  log: (line: string) => void;
+}
+
+/** Written once the schema is in place; without it, the PostgreSQL folder is set up from scratch. */
+const SCHEMA_READY = 'schema-ready';
+
+export class LocalCluster {
+  private constructor(
+    readonly opts: ClusterOptions,
+    readonly postgres: Postgres,
+    readonly server: TemporalServer,
+  ) {}
+
+  static async start(opts: ClusterOptions): Promise<LocalCluster> {
+    const binaries = await ensureServerBinaries(opts.log);
+    mkdirSync(opts.dir, { recursive: true });
+    const postgres = Postgres.locate({
+      dir: path.join(opts.dir, 'postgres'),
+      port: opts.ports.postgres,
+      log: opts.log,
+    });
+    const server = new TemporalServer({
+      binary: binaries.server,
+      dir: path.join(opts.dir, 'temporal'),
+      frontendPort: opts.ports.frontend,
+    });
+    const cluster = new LocalCluster(opts, postgres, server);
+    try {
+      const ready = path.join(opts.dir, SCHEMA_READY);
+      const schema = {
+        sqlTool: binaries.sqlTool,
+        host: postgres.host,
+        port: postgres.port,
+        user: postgres.user,
+      };
+      if (existsSync(ready) && postgres.initialized) {
+        await postgres.start();
+        await upgradeSchema({ ...schema, password: postgres.password });
+      } else {
+        opts.log(`setting up PostgreSQL in ${postgres.dataDir}`);
+        await postgres.initialize();
+        await postgres.start();
+        await createSchema({ ...schema, password: postgres.password });
+        writeFileSync(ready, `${TEMPORAL_SERVER_VERSION}\n`);
+      }
+      writeServerConfig({
+        dir: path.join(opts.dir, 'temporal'),
+        ports: opts.ports,
+        postgres: {
+          host: postgres.host,
+          port: postgres.port,
+          user: postgres.user,
+          password: postgres.password,
+        },
+      });
+      await server.start();
+      await ensureNamespace(server.address, opts.namespace, opts.retentionDays);
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    return cluster;
+  }
+
+  get address(): string {
+    return this.server.address;
+  }
+
+  get namespace(): string {
+    return this.opts.namespace;
+  }
+
+  /** The server first (it drains its shards into the database), then PostgreSQL. */
+  async stop(): Promise<void> {
+    await this.server.stop();
+    await this.postgres.stop();
+  }
+
+  /** Kills both at once, for a process exiting without the time to stop them. */
+  killNow(): void {
+    void this.server.kill();
+    void this.postgres.kill();
+  }
+}
