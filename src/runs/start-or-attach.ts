@@ -17,7 +17,7 @@ import {
   encodeWorkflowIdReusePolicy,
   mapToPayloads,
 } from '@temporalio/common';
-import { KeyConflictError, RunNotFoundError } from '../errors.js';
+import { KeyConflictError, RunNotFoundError, TemporalUnavailableError } from '../errors.js';
 import { REQUEST_MEMO, STARTER_MEMO, runIdentity } from '../workflows/contract.js';
 import { assertSameRequest, stampOf } from './fingerprint.js';
 import { awaitOutcome } from './outcome.js';
@@ -190,14 +190,16 @@ export async function startRun(src: RunSource, spec: StartSpec, explicit?: Expli
 /** The new run's ID, or undefined when the key already has a run. */
 async function tryStart(client: Client, spec: StartSpec): Promise<string | undefined> {
   try {
-    const handle = await client.workflow.start(spec.workflowType, {
-      workflowId: spec.workflowId,
-      taskQueue: spec.taskQueue,
-      args: [spec.input],
-      ...runIdentity(spec.request),
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-    });
+    const handle = await bounded(spec.workflowId, () =>
+      client.workflow.start(spec.workflowType, {
+        workflowId: spec.workflowId,
+        taskQueue: spec.taskQueue,
+        args: [spec.input],
+        ...runIdentity(spec.request),
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      }),
+    );
     return handle.firstExecutionRunId;
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
@@ -206,6 +208,35 @@ async function tryStart(client: Client, spec: StartSpec): Promise<string | undef
 }
 
 const GRPC_ALREADY_EXISTS = 6;
+
+/**
+ * How long a start may take, retries included. A server whose database is down holds each attempt for
+ * seconds and the client retries ten times (neither a gRPC deadline nor an abort signal stops those
+ * retries early): the caller should hear "unavailable" instead. A start that still lands later is
+ * harmless: the caller's next request with the key attaches to its run.
+ */
+const START_TIMEOUT_MS = 10_000;
+
+async function bounded<T>(workflowId: string, start: () => Promise<T>): Promise<T> {
+  const starting = start();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      starting.catch(() => {});
+      reject(
+        new TemporalUnavailableError(
+          `Temporal is unreachable or overloaded: it did not answer the start of "${workflowId}" within ` +
+            `${START_TIMEOUT_MS / 1000} s. Send the same request again shortly: under the same key it cannot run twice.`,
+        ),
+      );
+    }, START_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([starting, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * An explicit start through the service's own call, because it takes the request ID (the SDK's client does
@@ -223,26 +254,28 @@ async function startExplicitly(
   const identity = runIdentity(spec.request);
   const nonce = randomUUID();
   try {
-    const response = await client.workflowService.startWorkflowExecution({
-      namespace: client.options.namespace,
-      identity: client.options.identity,
-      requestId: explicit.requestId,
-      workflowId: spec.workflowId,
-      workflowType: { name: spec.workflowType },
-      taskQueue: { name: spec.taskQueue },
-      input: { payloads: [payloadConverter.toPayload(spec.input)] },
-      memo: { fields: mapToPayloads(payloadConverter, { ...identity.memo, [STARTER_MEMO]: nonce }) },
-      searchAttributes: {
-        indexedFields: Object.fromEntries(
-          identity.typedSearchAttributes.map(({ key, value }) => [
-            key.name,
-            keywordPayload(payloadConverter.toPayload(value)),
-          ]),
-        ),
-      },
-      workflowIdReusePolicy: encodeWorkflowIdReusePolicy(WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY),
-      workflowIdConflictPolicy: encodeWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.FAIL),
-    });
+    const response = await bounded(spec.workflowId, () =>
+      client.workflowService.startWorkflowExecution({
+        namespace: client.options.namespace,
+        identity: client.options.identity,
+        requestId: explicit.requestId,
+        workflowId: spec.workflowId,
+        workflowType: { name: spec.workflowType },
+        taskQueue: { name: spec.taskQueue },
+        input: { payloads: [payloadConverter.toPayload(spec.input)] },
+        memo: { fields: mapToPayloads(payloadConverter, { ...identity.memo, [STARTER_MEMO]: nonce }) },
+        searchAttributes: {
+          indexedFields: Object.fromEntries(
+            identity.typedSearchAttributes.map(({ key, value }) => [
+              key.name,
+              keywordPayload(payloadConverter.toPayload(value)),
+            ]),
+          ),
+        },
+        workflowIdReusePolicy: encodeWorkflowIdReusePolicy(WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY),
+        workflowIdConflictPolicy: encodeWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.FAIL),
+      }),
+    );
     const executed =
       response.started &&
       (await client.workflow.getHandle(spec.workflowId, response.runId).describe()).memo?.[STARTER_MEMO] ===
