@@ -2,10 +2,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { TEMPORAL_SERVER_VERSION } from '../src/cluster/binaries.js';
+import { TEMPORAL_CLI_VERSION } from '../src/devserver/temporal-cli.js';
 import type { ScenarioResult } from './scenario.js';
 import { ROOT, type CliSource } from './stack.js';
+import type { Topology } from './topology.js';
 
-export const RESULTS_FILE = path.join(ROOT, 'faults', 'results', 'latest.json');
+const TOPOLOGIES: Record<Topology['name'], string> = {
+  dev: `Temporal dev server (CLI ${TEMPORAL_CLI_VERSION}, in memory; R3 on its own SQLite file), 1 worker and 1 API per scenario`,
+  cluster: `Temporal Server ${TEMPORAL_SERVER_VERSION} on PostgreSQL (persistence and visibility), 2 workers and 2 APIs per scenario`,
+};
+
+const RESULTS_DIR = path.join(ROOT, 'faults', 'results');
 
 export function formatScenario(r: ScenarioResult): string {
   const lines = [
@@ -26,9 +34,17 @@ export function formatSummary(results: ScenarioResult[], durationMs: number): st
   ].join('\n');
 }
 
+/** Writes faults/results/<name>.json; returns its path. */
 export function writeReport(
+  name: string,
   results: ScenarioResult[],
-  meta: { startedAt: Date; durationMs: number; cli: CliSource; selected: string[] },
+  meta: {
+    startedAt: Date;
+    durationMs: number;
+    cli: CliSource;
+    selected: string[];
+    topology: Topology['name'];
+  },
 ): string {
   const report = {
     startedAt: meta.startedAt.toISOString(),
@@ -40,6 +56,7 @@ export function writeReport(
       platform: `${os.platform()} ${os.release()}`,
       cpus: os.cpus().length,
       cli: meta.cli,
+      topology: TOPOLOGIES[meta.topology],
     },
     scenarios: results.map((r) => ({
       scenario: r.scenario,
@@ -50,7 +67,8 @@ export function writeReport(
       details: r.details,
     })),
   };
-  mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
-  writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
-  return RESULTS_FILE;
+  const file = path.join(RESULTS_DIR, `${name}.json`);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
 }

@@ -1,5 +1,6 @@
 // What every scenario returns, and the bookkeeping that turns checks into `held`.
 import type { CliSource } from './stack.js';
+import type { Topology } from './topology.js';
 
 export type Figure = number | string | boolean | null;
 export type Figures = Record<string, Figure>;
@@ -16,8 +17,8 @@ export interface ScenarioResult {
 }
 
 export interface ScenarioContext {
-  /** A Temporal server the scenario may use but not kill (R3 starts and kills its own). */
-  address: string;
+  /** The server, and how many workers and APIs a scenario starts; only crash scenarios kill anything. */
+  topology: Topology;
   cli: CliSource;
   log: (line: string) => void;
 }

@@ -1,7 +1,7 @@
 // Composes what a scenario breaks: a Temporal dev server, workers and the HTTP API, each a child process
 // of this one (a daemon re-parented to PID 1 spawns scripts far slower here, and children die with us).
 // Everything started is tracked, so a failed or interrupted run still stops all of it.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,8 +12,14 @@ import { connectClient, temporalTarget } from '../src/config/temporal-connection
 import { DevServer } from '../src/devserver/dev-server.js';
 import { freePort } from '../src/devserver/free-port.js';
 import { ensureTemporalCli } from '../src/devserver/temporal-cli.js';
-import { httpRequest } from './http.js';
-import { eventually } from '../test/support/poll.js';
+import {
+  spawnService,
+  untilApiAnswers,
+  untilWorkerPolls,
+  type ServiceKind,
+} from '../src/cluster/services.js';
+import type { Daemon } from '../src/runner/daemon.js';
+import type { ServerTarget } from './topology.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The test registry: collect-payment with a 2 s heartbeat timeout, sleeper, exit-with, ... */
@@ -30,7 +36,8 @@ export type CliSource = 'dist' | 'src';
 const liveKillers = new Set<() => void>();
 let exitHookInstalled = false;
 
-function track(kill: () => void): () => void {
+/** Runs `kill` if this process exits while it is still registered; returns how to unregister it. */
+export function track(kill: () => void): () => void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.once('exit', () => {
@@ -152,65 +159,16 @@ export class ManagedServer {
 // ---------------------------------------------------------------------------------------------------------
 // SuperScript processes: `superscript worker` and `superscript api`.
 
-export class Service {
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private tail = '';
-  private readonly untrack: () => void;
-
-  constructor(
-    readonly name: string,
-    private readonly child: ChildProcess,
-  ) {
-    const keep = (chunk: Buffer) => {
-      this.tail = (this.tail + chunk.toString()).slice(-6000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    this.untrack = track(() => child.kill('SIGKILL'));
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.untrack();
-        resolve({ code, signal });
-      });
-    });
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** The last few KB of what it printed, for diagnosing a failed start. */
-  output(): string {
-    return this.tail;
-  }
-
-  /** SIGKILL: no shutdown hooks, no goodbyes, exactly like a crash. */
-  async kill(): Promise<void> {
-    if (this.running) this.child.kill('SIGKILL');
-    await this.exited;
-  }
-
-  /** SIGTERM (a graceful stop), then SIGKILL after `graceMs`. */
-  async stop(graceMs = 10_000): Promise<void> {
-    if (!this.running) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    await this.exited;
-    clearTimeout(timer);
-  }
-}
+/** A worker or API process; `kill()` is a SIGKILL, `stop()` an orderly stop. */
+export type Service = Daemon;
 
 export interface ApiService extends Service {
   url: string;
 }
 
 export interface StackOptions {
-  /** Temporal address of a server someone else owns (a ManagedServer's, or the test runner's). */
-  address: string;
+  /** A Temporal server someone else owns (a topology's, or the test runner's), and the namespace to use. */
+  server: ServerTarget;
   /** Names this stack's task queue and data folder. */
   name: string;
   registryFile: string;
@@ -221,7 +179,7 @@ export interface StackOptions {
 
 let stackCounter = 0;
 
-/** One scenario's world: its own task queue, data folder (and so ledger), workers and API. */
+/** One scenario's world: its own task queue, data folder (and so ledger), workers and APIs. */
 export class Stack {
   readonly taskQueue: string;
   readonly dataDir: string;
@@ -236,60 +194,39 @@ export class Stack {
   }
 
   static async open(opts: StackOptions): Promise<Stack> {
-    return new Stack(opts, await connectClient(temporalTarget(opts.address)));
+    return new Stack(opts, await connectClient(temporalTarget(opts.server.address, opts.server.namespace)));
   }
 
   get address(): string {
-    return this.opts.address;
+    return this.opts.server.address;
   }
 
   /** Starts `superscript worker` and resolves once it polls both its workflow and activity queues. */
   async startWorker(extraEnv: Record<string, string> = {}): Promise<Service> {
-    const service = this.spawn('worker', ['worker'], extraEnv);
-    const identity = `${service.pid}@`;
-    try {
-      await eventually(
-        `worker ${service.pid} to poll ${this.taskQueue}`,
-        async () => {
-          if (!service.running) throw new Error(`worker exited during start-up:\n${service.output()}`);
-          const [wf, act] = await Promise.all([this.pollers('workflow'), this.pollers('activity')]);
-          return wf.some((p) => p.startsWith(identity)) && act.some((p) => p.startsWith(identity))
-            ? true
-            : undefined;
-        },
-        60_000,
-        100,
-      );
-    } catch (err) {
-      await service.kill();
-      throw err;
-    }
+    const service = this.spawn('worker', extraEnv);
+    await untilWorkerPolls(service, this.client, this.taskQueue);
     return service;
+  }
+
+  /** Starts `count` workers at once. */
+  startWorkers(count: number): Promise<Service[]> {
+    return Promise.all(Array.from({ length: count }, () => this.startWorker()));
   }
 
   /** Starts `superscript api` on a free port and resolves once /healthz answers 200. */
   async startApi(extraEnv: Record<string, string> = {}): Promise<ApiService> {
     const port = await freePort();
-    const service = this.spawn('api', ['api'], { SUPERSCRIPT_API_PORT: String(port), ...extraEnv });
+    const service = this.spawn('api', { SUPERSCRIPT_API_PORT: String(port), ...extraEnv });
     const url = `http://127.0.0.1:${port}`;
-    try {
-      await eventually(
-        `api on ${url}`,
-        async () => {
-          if (!service.running) throw new Error(`api exited during start-up:\n${service.output()}`);
-          const res = await httpRequest(url, { method: 'GET', path: '/healthz', timeoutMs: 2000 }).catch(
-            () => undefined,
-          );
-          return res?.status === 200 ? true : undefined;
-        },
-        60_000,
-        100,
-      );
-    } catch (err) {
-      await service.kill();
-      throw err;
-    }
+    await untilApiAnswers(service, url);
     return Object.assign(service, { url });
+  }
+
+  /** Starts `count` API processes, one after the other (each on its own free port). */
+  async startApis(count: number): Promise<ApiService[]> {
+    const apis: ApiService[] = [];
+    for (let i = 0; i < count; i++) apis.push(await this.startApi());
+    return apis;
   }
 
   /** Lines of this stack's payment ledger. */
@@ -329,47 +266,34 @@ export class Stack {
     removeUnlessKept(this.dataDir);
   }
 
-  private async pollers(kind: 'workflow' | 'activity'): Promise<string[]> {
-    const res = await this.client.workflowService.describeTaskQueue({
-      namespace: this.client.options.namespace,
-      // Proto enum values (the proto package is not a direct dependency): kind NORMAL = 1; type
-      // WORKFLOW = 1, ACTIVITY = 2.
-      taskQueue: { name: this.taskQueue, kind: 1 },
-      taskQueueType: kind === 'workflow' ? 1 : 2,
+  private spawn(kind: ServiceKind, extraEnv: Record<string, string>): Service {
+    const service = spawnService({
+      kind,
+      entry:
+        this.opts.cli === 'dist' ? undefined : ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts')],
+      env: {
+        TEMPORAL_ADDRESS: this.address,
+        TEMPORAL_NAMESPACE: this.opts.server.namespace,
+        SUPERSCRIPT_TASK_QUEUE: this.taskQueue,
+        SUPERSCRIPT_CONFIG: this.opts.registryFile,
+        SUPERSCRIPT_DATA_DIR: this.dataDir,
+        SUPERSCRIPT_API_HOST: '127.0.0.1',
+        SUPERSCRIPT_LOG_LEVEL: 'warn',
+        // A graceful stop at the end of a scenario should not wait half a minute for scripts.
+        SUPERSCRIPT_SHUTDOWN_GRACE_SECONDS: '1',
+        // The dev server keeps closed runs one day; the warning about it is noise here.
+        SUPERSCRIPT_MIN_RETENTION_DAYS: '0',
+        ...this.opts.env,
+        ...extraEnv,
+      },
+      stopGraceMs: 1000,
     });
-    return (res.pollers ?? []).map((p) => p.identity ?? '');
-  }
-
-  private spawn(name: string, args: string[], extraEnv: Record<string, string>): Service {
-    const entry =
-      this.opts.cli === 'dist'
-        ? [path.join(ROOT, 'bin', 'superscript.js')]
-        : ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts')];
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      TEMPORAL_ADDRESS: this.address,
-      SUPERSCRIPT_TASK_QUEUE: this.taskQueue,
-      SUPERSCRIPT_CONFIG: this.opts.registryFile,
-      SUPERSCRIPT_DATA_DIR: this.dataDir,
-      SUPERSCRIPT_API_HOST: '127.0.0.1',
-      SUPERSCRIPT_LOG_LEVEL: 'warn',
-      // A graceful stop at the end of a scenario should not wait half a minute for scripts.
-      SUPERSCRIPT_SHUTDOWN_GRACE_SECONDS: '1',
-      // The dev server keeps closed runs one day; the warning about it is noise here.
-      SUPERSCRIPT_MIN_RETENTION_DAYS: '0',
-      ...this.opts.env,
-      ...extraEnv,
-    };
-    // A worker started from inside `node --test` must not think it is a test file.
-    delete env.NODE_TEST_CONTEXT;
-    const child = spawn(process.execPath, [...entry, ...args], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const service = new Service(name, child);
+    const untrack = track(() => void service.kill());
     this.services.add(service);
-    void service.exited.then(() => this.services.delete(service));
+    void service.exited.then(() => {
+      untrack();
+      this.services.delete(service);
+    });
     return service;
   }
 }

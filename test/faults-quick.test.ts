@@ -6,6 +6,7 @@ import type { ScenarioContext, ScenarioResult } from '../faults/scenario.js';
 import { dedupStorm } from '../faults/scenarios/r1-dedup-storm.js';
 import { hostileInput } from '../faults/scenarios/r5-hostile-input.js';
 import { ManagedServer } from '../faults/stack.js';
+import { devTopology } from '../faults/topology.js';
 
 let ownServer: ManagedServer | undefined;
 
@@ -17,7 +18,7 @@ async function context(): Promise<ScenarioContext> {
     address = ownServer.address;
   }
   // From source: the test checks the code as it is, not whatever dist/ was last built from.
-  return { address, cli: 'src', log: () => {} };
+  return { topology: devTopology(address), cli: 'src', log: () => {} };
 }
 
 after(async () => {

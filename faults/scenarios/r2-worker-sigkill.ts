@@ -40,16 +40,17 @@ export function workerSigkill(
   ctx: ScenarioContext,
   p: WorkerKillParams = { trials: 20, scriptSeconds: 20, maxKillDelayMs: 2000 },
 ): Promise<ScenarioResult> {
-  return runScenario('R2', `worker SIGKILL mid-script, ${p.trials} trials`, async (inv, figures) => {
+  const of = ctx.topology.workers > 1 ? ` (one of ${ctx.topology.workers} workers)` : '';
+  return runScenario('R2', `worker SIGKILL mid-script${of}, ${p.trials} trials`, async (inv, figures) => {
     const stack = await Stack.open({
-      address: ctx.address,
+      server: ctx.topology.server,
       name: 'r2',
       registryFile: FIXTURE_REGISTRY,
       cli: ctx.cli,
     });
     try {
       const api = await stack.startApi();
-      let worker: Service = await stack.startWorker();
+      const workers: Service[] = await stack.startWorkers(ctx.topology.workers);
       const t = runTag();
       const trials: Trial[] = [];
       const followUps: Promise<void>[] = [];
@@ -74,6 +75,10 @@ export function workerSigkill(
           20_000,
           20,
         );
+        // With several workers, the victim is the one running the script: its parent.
+        const host = processTable().find((proc) => proc.pid === pids[0])?.ppid;
+        const worker = workers.find((w) => w.pid === host);
+        if (!worker) throw new Error(`trial ${i}: no worker is the parent of the script (pid ${pids[0]})`);
         const killDelayMs = Math.round(Math.random() * p.maxKillDelayMs);
         await sleep(killDelayMs);
         const reaperPids = processTable()
@@ -91,8 +96,9 @@ export function workerSigkill(
         await worker.kill();
         trials.push(trial);
         followUps.push(followUp(api.url, trial));
-        // The replacement is the next trial's victim; meanwhile it lets this trial's workflow finish.
-        worker = await stack.startWorker();
+        // The replacement may be the next trial's victim; it (and any other worker) lets this trial's
+        // workflow finish.
+        workers[workers.indexOf(worker)] = await stack.startWorker();
       }
       await Promise.all(followUps);
 

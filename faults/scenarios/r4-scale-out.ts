@@ -34,7 +34,7 @@ export function scaleOut(
     async (inv, figures) => {
       // A 1.5 s charge keeps several scripts in flight on each worker at any moment.
       const stack = await Stack.open({
-        address: ctx.address,
+        server: ctx.topology.server,
         name: 'r4',
         registryFile: FIXTURE_REGISTRY,
         cli: ctx.cli,

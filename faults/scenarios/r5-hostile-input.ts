@@ -535,7 +535,7 @@ export function hostileInput(
     'hostile input over HTTP: 4xx, a clear message, nothing started',
     async (inv, figures) => {
       const stack = await Stack.open({
-        address: ctx.address,
+        server: ctx.topology.server,
         name: 'r5',
         registryFile: FIXTURE_REGISTRY,
         cli: ctx.cli,
