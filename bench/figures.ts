@@ -82,3 +82,39 @@ function holds(x: number, t: Target): boolean {
 function describeTarget(t: Target, unit: string): string {
   return t.on === 'ratio' ? `ratio ${t.op} ${t.limit.toFixed(2)}` : `${t.op} ${t.limit} ${unit}`;
 }
+
+/** The figure without its target: a real cluster's figures are measured, not held to the targets. */
+export function untargeted(f: Figure): Figure {
+  return { ...f, target: null, met: null };
+}
+
+export const CLUSTER_BESIDE_EMBEDDED = '8. a real cluster beside the embedded default';
+
+/**
+ * SuperScript's own cluster figures beside the same figures on the embedded default (`file`), measured in
+ * the same run: what a real deployment costs. No targets.
+ */
+export function besideEmbedded(figures: Figure[]): Figure[] {
+  const seen = new Set<string>();
+  const out: Figure[] = [];
+  for (const f of figures) {
+    if (f.persistence !== 'cluster' || seen.has(`${f.scenario}|${f.metric}`)) continue;
+    const embedded = figures.find(
+      (g) => g.persistence === 'file' && g.scenario === f.scenario && g.metric === f.metric,
+    );
+    if (!embedded) continue;
+    seen.add(`${f.scenario}|${f.metric}`);
+    out.push(
+      figure({
+        scenario: CLUSTER_BESIDE_EMBEDDED,
+        metric: `${f.scenario.replace(/^\d+\. /, '')}: ${f.metric}`,
+        unit: f.unit,
+        persistence: 'cluster',
+        against: 'SuperScript, embedded default (file)',
+        superscript: f.superscript,
+        baseline: embedded.superscript,
+      }),
+    );
+  }
+  return out;
+}

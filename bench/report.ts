@@ -116,7 +116,9 @@ const NOTES = [
     '`--db-filename`); `memory` is no file. Latencies are of back-to-back sequential requests; p99 is ' +
     'reported but not held to a target. Throughput is runs ÷ wall time for a fixed number of runs. ' +
     "Worker RSS is a separate worker process's (run under tsx), read from /proc (VmHWM, reset once the " +
-    'worker is ready).',
+    'worker is ready). `cluster` is a real cluster: the full Temporal Server on PostgreSQL (persistence and ' +
+    'visibility), measured by `npm run bench -- --cluster`; there (a) runs on the same cluster, there is no ' +
+    "(b), and no figure is held to a target: scenario 8 sets SuperScript's figures beside the embedded default's.",
 ];
 
 /** The count of targets met, then one line per miss and per error; `bullet` makes them a Markdown list. */
@@ -134,14 +136,14 @@ function summary(r: Report, bullet = ''): string {
   return lines.join('\n');
 }
 
-/** Writes latest.json and latest.md, formatted as `prettier --check bench` (in `npm run lint`) expects. */
-export async function writeReport(dir: string, r: Report): Promise<void> {
+/** Writes <name>.json and <name>.md, formatted as `prettier --check bench` (in `npm run lint`) expects. */
+export async function writeReport(dir: string, name: string, r: Report): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const write = async (name: string, text: string, parser: string) => {
     const file = path.join(dir, name);
     const options = (await prettier.resolveConfig(file)) ?? {};
     writeFileSync(file, await prettier.format(text, { ...options, parser }));
   };
-  await write('latest.json', JSON.stringify(r, null, 2), 'json');
-  await write('latest.md', markdown(r), 'markdown');
+  await write(`${name}.json`, JSON.stringify(r, null, 2), 'json');
+  await write(`${name}.md`, markdown(r), 'markdown');
 }

@@ -1,11 +1,13 @@
 // Everything one persistence mode needs: the tuned server SuperScript uses with SuperScript's worker and API
-// plus baseline (a)'s worker on it, and a stock dev server with baseline (b)'s worker. All in or under this
-// process, registered with the cleanup.
+// plus baseline (a)'s worker on it, and a stock dev server with baseline (b)'s worker. In `cluster` mode the
+// server is a real cluster's (PostgreSQL and the full Temporal server) and there is no (b). All in or under
+// this process, registered with the cleanup.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { buildApi } from '../src/api/server.js';
 import type { ScriptRegistry } from '../src/config/scripts.js';
 import { connectClient, connectWorker, temporalTarget } from '../src/config/temporal-connection.js';
+import { LocalCluster, freeClusterPorts } from '../src/cluster/cluster.js';
 import { DevServer } from '../src/devserver/dev-server.js';
 import { freePort } from '../src/devserver/free-port.js';
 import { Runs } from '../src/runs/runs.js';
@@ -21,11 +23,13 @@ const RAW_QUEUE = 'bench-raw';
 export interface Stack {
   persistence: Persistence;
   tunedAddress: string;
+  namespace: string;
   runs: Runs;
   module: PaymentPath;
   http: PaymentPath;
   rawTuned: PaymentPath;
-  rawStock: PaymentPath;
+  /** Baseline (b), on a stock dev server; none beside a cluster. */
+  rawStock?: PaymentPath;
 }
 
 export interface StackParams {
@@ -40,37 +44,15 @@ export interface StackParams {
 export async function startStack(p: StackParams): Promise<Stack> {
   const { cleanup, registry } = p;
   const scriptPath = registry.get('collect-payment').path;
-  const file = p.persistence === 'file';
 
-  // One after the other, so the second server's free port is chosen while the first holds its own.
-  const tuned = await DevServer.start({
-    cliPath: p.cliPath,
-    port: await freePort(),
-    durability: file ? 'full' : 'memory',
-    ...(file ? { dbFile: path.join(p.dir, 'tuned.db') } : {}),
-  });
-  cleanup.add(
-    `tuned server (${p.persistence})`,
-    () => tuned.stop(),
-    () => void tuned.kill(),
-  );
-  // Baseline (b): `temporal server start-dev` exactly as a user starts it by hand.
-  const stock = await DevServer.start({
-    cliPath: p.cliPath,
-    port: await freePort(),
-    stock: true,
-    durability: file ? 'full' : 'memory',
-    ...(file ? { dbFile: path.join(p.dir, 'stock.db') } : {}),
-  });
-  cleanup.add(
-    `stock server (${p.persistence})`,
-    () => stock.stop(),
-    () => void stock.kill(),
-  );
+  const tuned = p.persistence === 'cluster' ? await startCluster(p) : await startTunedDevServer(p);
+  // Baseline (b): `temporal server start-dev` exactly as a user starts it by hand. Started after the tuned
+  // server, so its free port is chosen while the first holds its own.
+  const stock = p.persistence === 'cluster' ? undefined : await startStockDevServer(p);
 
   // SuperScript: the worker and API as `superscript dev` composes them (see test/support/harness.ts).
   const ssDir = dataDir(p.dir, 'superscript');
-  const target = temporalTarget(tuned.address);
+  const target = temporalTarget(tuned.address, tuned.namespace);
   const client = await connectClient(target);
   cleanup.add('SuperScript client', () => client.connection.close());
   const connection = await connectWorker(target);
@@ -103,21 +85,81 @@ export async function startStack(p: StackParams): Promise<Stack> {
   cleanup.add('API', () => app.close());
 
   const rawTunedDir = dataDir(p.dir, 'raw-tuned');
-  await startRawWorker(tuned.address, RAW_QUEUE, scriptPath, rawTunedDir, cleanup);
-  const rawTuned = await RawClient.connect(tuned.address, RAW_QUEUE, cleanup);
-  const rawStockDir = dataDir(p.dir, 'raw-stock');
-  await startRawWorker(stock.address, RAW_QUEUE, scriptPath, rawStockDir, cleanup);
-  const rawStock = await RawClient.connect(stock.address, RAW_QUEUE, cleanup);
+  await startRawWorker(tuned.address, tuned.namespace, RAW_QUEUE, scriptPath, rawTunedDir, cleanup);
+  const rawTuned = await RawClient.connect(tuned.address, tuned.namespace, RAW_QUEUE, cleanup);
+  let rawStock: PaymentPath | undefined;
+  if (stock) {
+    const rawStockDir = dataDir(p.dir, 'raw-stock');
+    await startRawWorker(stock.address, 'default', RAW_QUEUE, scriptPath, rawStockDir, cleanup);
+    const client = await RawClient.connect(stock.address, 'default', RAW_QUEUE, cleanup);
+    rawStock = rawRequests(client, 'rawb', 'raw SDK, stock server', rawStockDir);
+  }
 
   return {
     persistence: p.persistence,
     tunedAddress: tuned.address,
+    namespace: tuned.namespace,
     runs,
     module: moduleRequests(runs, registry, SS_QUEUE, ssDir),
     http: httpRequests(url, ssDir),
     rawTuned: rawRequests(rawTuned, 'rawa', 'raw SDK, tuned server', rawTunedDir),
-    rawStock: rawRequests(rawStock, 'rawb', 'raw SDK, stock server', rawStockDir),
+    rawStock,
   };
+}
+
+interface Server {
+  address: string;
+  namespace: string;
+}
+
+async function startTunedDevServer(p: StackParams): Promise<Server> {
+  const file = p.persistence === 'file';
+  const tuned = await DevServer.start({
+    cliPath: p.cliPath,
+    port: await freePort(),
+    durability: file ? 'full' : 'memory',
+    ...(file ? { dbFile: path.join(p.dir, 'tuned.db') } : {}),
+  });
+  p.cleanup.add(
+    `tuned server (${p.persistence})`,
+    () => tuned.stop(),
+    () => void tuned.kill(),
+  );
+  return { address: tuned.address, namespace: 'default' };
+}
+
+async function startStockDevServer(p: StackParams): Promise<Server> {
+  const file = p.persistence === 'file';
+  const stock = await DevServer.start({
+    cliPath: p.cliPath,
+    port: await freePort(),
+    stock: true,
+    durability: file ? 'full' : 'memory',
+    ...(file ? { dbFile: path.join(p.dir, 'stock.db') } : {}),
+  });
+  p.cleanup.add(
+    `stock server (${p.persistence})`,
+    () => stock.stop(),
+    () => void stock.kill(),
+  );
+  return { address: stock.address, namespace: 'default' };
+}
+
+/** A fresh cluster in the mode's scratch folder (on the project's disk, like the embedded default's file). */
+async function startCluster(p: StackParams): Promise<Server> {
+  const cluster = await LocalCluster.start({
+    dir: path.join(p.dir, 'cluster'),
+    ports: await freeClusterPorts(),
+    namespace: 'superscript',
+    retentionDays: 30,
+    log: (line) => console.error(`bench: ${line}`),
+  });
+  p.cleanup.add(
+    'cluster',
+    () => cluster.stop(),
+    () => cluster.killNow(),
+  );
+  return { address: cluster.address, namespace: cluster.namespace };
 }
 
 function dataDir(parent: string, name: string): string {

@@ -30,6 +30,7 @@ function rawBundle(): Promise<{ code: string }> {
 
 export async function startRawWorker(
   address: string,
+  namespace: string,
   taskQueue: string,
   scriptPath: string,
   dataDir: string,
@@ -39,6 +40,7 @@ export async function startRawWorker(
   cleanup.add(`raw worker connection ${taskQueue}`, () => connection.close());
   const worker = await Worker.create({
     connection,
+    namespace,
     taskQueue,
     workflowBundle: await rawBundle(),
     activities: createRawActivities(scriptPath, dataDir),
@@ -59,10 +61,15 @@ export class RawClient {
     private readonly taskQueue: string,
   ) {}
 
-  static async connect(address: string, taskQueue: string, cleanup: Cleanup): Promise<RawClient> {
+  static async connect(
+    address: string,
+    namespace: string,
+    taskQueue: string,
+    cleanup: Cleanup,
+  ): Promise<RawClient> {
     const connection = await Connection.connect({ address });
     cleanup.add(`raw client ${taskQueue}`, () => connection.close());
-    return new RawClient(new Client({ connection }), taskQueue);
+    return new RawClient(new Client({ connection, namespace }), taskQueue);
   }
 
   /** Scenario 1 and 3: start and wait, defaults everywhere. */

@@ -34,6 +34,7 @@ export async function batch(
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: stack.tunedAddress,
+      TEMPORAL_NAMESPACE: stack.namespace,
       SUPERSCRIPT_TASK_QUEUE: QUEUE,
       SUPERSCRIPT_DATA_DIR: dataDir,
       SUPERSCRIPT_CONFIG: ctx.registryFile,

@@ -8,7 +8,7 @@ import { percentiles, sequentialBlocks } from '../stats.js';
 const SCENARIO = '1. first run, sequential';
 
 export async function firstRun(stack: Stack, cfg: BenchConfig): Promise<Figure[]> {
-  const paths = [stack.module, stack.http, stack.rawTuned, stack.rawStock];
+  const paths = [stack.module, stack.http, stack.rawTuned, stack.rawStock].filter((p) => p !== undefined);
   const key = (p: PaymentPath, what: string, i: number) => orderPrefix(stack.persistence, p.tag, what) + i;
   for (let i = 0; i < cfg.warmup; i++) {
     for (const p of paths) await p.firstRun(key(p, 'warm', i));
@@ -22,6 +22,7 @@ export async function firstRun(stack: Stack, cfg: BenchConfig): Promise<Figure[]
       [AGAINST.tuned, stack.rawTuned, 1.1],
       [AGAINST.stock, stack.rawStock, 0.3],
     ] as const) {
+      if (!base) continue;
       const theirs = percentiles(samples.get(base)!);
       for (const pct of ['p50', 'p90', 'p99'] as const) {
         figures.push(
