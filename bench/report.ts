@@ -117,8 +117,9 @@ const NOTES = [
     'reported but not held to a target. Throughput is runs ÷ wall time for a fixed number of runs. ' +
     "Worker RSS is a separate worker process's (run under tsx), read from /proc (VmHWM, reset once the " +
     'worker is ready). `cluster` is a real cluster: the full Temporal Server on PostgreSQL (persistence and ' +
-    'visibility), measured by `npm run bench -- --cluster`; there (a) runs on the same cluster, there is no ' +
-    "(b), and no figure is held to a target: scenario 8 sets SuperScript's figures beside the embedded default's.",
+    'visibility), measured by `npm run bench -- --cluster`, which runs no (b) and holds no figure to a ' +
+    "target; there (a) runs on the same cluster, and scenario 8 sets SuperScript's cluster figures beside " +
+    "the embedded default's from the same run.",
 ];
 
 /** The count of targets met, then one line per miss and per error; `bullet` makes them a Markdown list. */

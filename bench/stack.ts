@@ -39,16 +39,18 @@ export interface StackParams {
   /** Scratch folder for this mode: databases and the workers' data folders. */
   dir: string;
   cleanup: Cleanup;
+  /** Baseline (b) on a stock dev server; never beside a cluster. */
+  stockBaseline: boolean;
 }
 
 export async function startStack(p: StackParams): Promise<Stack> {
   const { cleanup, registry } = p;
   const scriptPath = registry.get('collect-payment').path;
 
-  const tuned = p.persistence === 'cluster' ? await startCluster(p) : await startTunedDevServer(p);
+  const tuned = p.persistence === 'cluster' ? await startCluster(p) : await startDevServer(p, 'tuned');
   // Baseline (b): `temporal server start-dev` exactly as a user starts it by hand. Started after the tuned
   // server, so its free port is chosen while the first holds its own.
-  const stock = p.persistence === 'cluster' ? undefined : await startStockDevServer(p);
+  const stock = p.stockBaseline && p.persistence !== 'cluster' ? await startDevServer(p, 'stock') : undefined;
 
   // SuperScript: the worker and API as `superscript dev` composes them (see test/support/harness.ts).
   const ssDir = dataDir(p.dir, 'superscript');
@@ -112,37 +114,22 @@ interface Server {
   namespace: string;
 }
 
-async function startTunedDevServer(p: StackParams): Promise<Server> {
+/** The tuned dev server SuperScript uses, or (`stock`) the one baseline (b) uses, as a user starts it by hand. */
+async function startDevServer(p: StackParams, kind: 'tuned' | 'stock'): Promise<Server> {
   const file = p.persistence === 'file';
-  const tuned = await DevServer.start({
+  const server = await DevServer.start({
     cliPath: p.cliPath,
     port: await freePort(),
+    stock: kind === 'stock',
     durability: file ? 'full' : 'memory',
-    ...(file ? { dbFile: path.join(p.dir, 'tuned.db') } : {}),
+    ...(file ? { dbFile: path.join(p.dir, `${kind}.db`) } : {}),
   });
   p.cleanup.add(
-    `tuned server (${p.persistence})`,
-    () => tuned.stop(),
-    () => void tuned.kill(),
+    `${kind} server (${p.persistence})`,
+    () => server.stop(),
+    () => void server.kill(),
   );
-  return { address: tuned.address, namespace: 'default' };
-}
-
-async function startStockDevServer(p: StackParams): Promise<Server> {
-  const file = p.persistence === 'file';
-  const stock = await DevServer.start({
-    cliPath: p.cliPath,
-    port: await freePort(),
-    stock: true,
-    durability: file ? 'full' : 'memory',
-    ...(file ? { dbFile: path.join(p.dir, 'stock.db') } : {}),
-  });
-  p.cleanup.add(
-    `stock server (${p.persistence})`,
-    () => stock.stop(),
-    () => void stock.kill(),
-  );
-  return { address: stock.address, namespace: 'default' };
+  return { address: server.address, namespace: 'default' };
 }
 
 /** A fresh cluster in the mode's scratch folder (on the project's disk, like the embedded default's file). */

@@ -34,6 +34,7 @@ export function dedupStorm(
   p: DedupStormParams = { requests: 1000, keys: 20 },
 ): Promise<ScenarioResult> {
   const apiCount = ctx.topology.apis;
+  const name = p.killOneApi ? 'r7' : 'r1';
   const spread = apiCount > 1 ? ` over ${apiCount} API processes` : '';
   return runScenario(
     p.killOneApi ? 'R7' : 'R1',
@@ -44,7 +45,7 @@ export function dedupStorm(
       // The script's 0.2 s "provider latency" keeps the first run in flight while the duplicates arrive.
       const stack = await Stack.open({
         server: ctx.topology.server,
-        name: p.killOneApi ? 'r7' : 'r1',
+        name,
         registryFile: FIXTURE_REGISTRY,
         cli: ctx.cli,
         env: { PAYMENT_DELAY_SECONDS: '0.2' },
@@ -55,7 +56,7 @@ export function dedupStorm(
         if (p.killOneApi && apis.length < 2) throw new Error('R7 needs two API processes or more');
         const victim = p.killOneApi ? apis[0] : undefined;
         const tag = runTag();
-        const orderIds = Array.from({ length: p.keys }, (_, k) => `r1-${tag}-${k}`);
+        const orderIds = Array.from({ length: p.keys }, (_, k) => `${name}-${tag}-${k}`);
         const post = (api: ApiService, i: number, agent: http.Agent) =>
           httpRequest(api.url, {
             method: 'POST',

@@ -40,6 +40,13 @@ export function postgresRestart(
         repair: () => postgres.start(),
         async meanwhile(api, figures, inv) {
           apiPid = api.pid;
+          // The frontend answers GetSystemInfo without its database: /healthz stays 200 (figures show it).
+          const health = await httpRequest(api.url, {
+            method: 'GET',
+            path: '/healthz',
+            timeoutMs: 5000,
+          }).catch(() => undefined);
+          figures.healthzDuringOutage = health?.status ?? 'no answer';
           const sent = Date.now();
           const res: HttpResponse | undefined = await pay(api.url, PROBE_TIMEOUT_MS).catch(() => undefined);
           figures.postgresFastShutdownMs = stopMs;

@@ -21,27 +21,28 @@ export function cachedServerBinaries(): ServerBinaries {
 /** The cached binaries, built first when missing (~3 min each on 2 cores, once). */
 export async function ensureServerBinaries(log: (line: string) => void): Promise<ServerBinaries> {
   const cached = cachedServerBinaries();
-  const otherwise = 'build them yourself and put them at ' + path.dirname(cached.server);
-  if (!isExecutable(cached.server)) {
-    await goInstall({
-      module: 'go.temporal.io/server/cmd/server',
-      version: TEMPORAL_SERVER_VERSION,
+  const builds = [
+    {
       target: cached.server,
+      module: 'go.temporal.io/server/cmd/server',
       builtName: 'server',
-      announce: `building Temporal Server ${TEMPORAL_SERVER_VERSION} once, ~3 min`,
-      log,
-      otherwise,
-    });
-  }
-  if (!isExecutable(cached.sqlTool)) {
-    await goInstall({
-      module: 'go.temporal.io/server/cmd/tools/sql',
-      version: TEMPORAL_SERVER_VERSION,
+      what: 'Temporal Server',
+    },
+    {
       target: cached.sqlTool,
+      module: 'go.temporal.io/server/cmd/tools/sql',
       builtName: 'sql',
-      announce: `building temporal-sql-tool ${TEMPORAL_SERVER_VERSION} once, ~3 min`,
+      what: 'temporal-sql-tool',
+    },
+  ];
+  for (const b of builds) {
+    if (isExecutable(b.target)) continue;
+    await goInstall({
+      ...b,
+      version: TEMPORAL_SERVER_VERSION,
+      announce: `building ${b.what} ${TEMPORAL_SERVER_VERSION} once, ~3 min`,
       log,
-      otherwise,
+      otherwise: `build it yourself and put it at ${b.target}`,
     });
   }
   return cached;

@@ -58,7 +58,10 @@ export interface ClusterOptions {
   log: (line: string) => void;
 }
 
-/** Written once the schema is in place; without it, the PostgreSQL folder is set up from scratch. */
+/**
+ * Written once the schema is in place, before the server first starts; without it the PostgreSQL folder is
+ * set up from scratch. An instance without it never had a server on it, so it holds no keys to lose.
+ */
 const SCHEMA_READY = 'schema-ready';
 
 export class LocalCluster {
