@@ -207,7 +207,7 @@ export function dedupStorm(
                 requestsSentToKilledApi: Math.ceil(p.requests / apis.length),
                 retriedOnOtherApi: retried.length,
                 retriesAnswered200: retried.filter((r) => r.status === 200).length,
-                keysWhoseExecutingCallerWasLost: keysExecutedUnseen,
+                keysWithNoExecutedResponse: keysExecutedUnseen,
               }
             : { apis: apis.length, workers: ctx.topology.workers }),
           lateDuplicates: lateCount,
