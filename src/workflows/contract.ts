@@ -15,6 +15,8 @@ export const RunFailureTypes = {
   timedOut: 'ScriptTimedOut',
   outcomeUnknown: 'OutcomeUnknown',
   notRegistered: 'ScriptNotRegistered',
+  /** A resolve run whose verify command found the work not done: outcome `failed` (the script did not run). */
+  verifiedNotDone: 'VerifiedNotDone',
 } as const;
 
 /** Memo field holding the canonical request, compared when a key is used again. */
@@ -75,6 +77,11 @@ export interface ScriptRunInput {
   activityTaskQueue?: string;
   /** Set on an explicit retry: the run it retries and who asked. */
   retryOf?: RetryOf;
+  /**
+   * Set on a resolve: run only the script's verify command, never the script (then `policy` is the verify
+   * command's). Verify only reads, so a hand-started resolve can make nothing run more often.
+   */
+  resolve?: ResolveOf;
 }
 
 export interface PaymentInput {
@@ -82,6 +89,7 @@ export interface PaymentInput {
   amount: number;
   policy?: RunPolicy;
   retryOf?: RetryOf;
+  resolve?: ResolveOf;
 }
 
 /** Recorded in the input of a run started by an explicit retry, so its history shows who and why. */
@@ -89,6 +97,26 @@ export interface RetryOf {
   runId: string;
   by: string;
   reason?: string;
+}
+
+/** Recorded in the input of a resolve run: the run whose outcome was unknown, and who asked. */
+export interface ResolveOf {
+  runId: string;
+  by: string;
+}
+
+/** What a verify command answered: exit 0 done, 1 not done, anything else (or no exit) cannot tell. */
+export type VerifyAnswer = 'done' | 'not_done' | 'unknown';
+
+/** On the result of a resolve run: which run was verified, by whom, when, and the verify command's answer. */
+export interface Verified {
+  /** The run whose outcome was unknown. */
+  runId: string;
+  by: string;
+  /** When verify answered (or gave up). */
+  at: string;
+  exitCode: number | null;
+  answer: VerifyAnswer;
 }
 
 export interface OrchestratorInput {
@@ -119,6 +147,11 @@ export interface RunResult {
    * be checked against a finished run from its result alone.
    */
   request?: string;
+  /**
+   * Set on the result of a resolve run. Its process fields (exit code, output, times) are then the verify
+   * command's: the script itself did not run in that run.
+   */
+  verified?: Verified;
 }
 
 export type OrderOutcome = 'executed' | 'already_done' | 'conflict';
