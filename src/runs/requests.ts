@@ -1,8 +1,10 @@
 // Turns what a caller asked for (a script run, a payment, a batch) into exactly one workflow start,
 // validating everything first so bad input starts nothing.
+import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { keyFromTemplate, runPolicy, validateArgs, type ScriptRegistry } from '../config/scripts.js';
-import { InvalidRequestError } from '../errors.js';
+import { InvalidRequestError, RunStateError } from '../errors.js';
 import {
+  EXEC_SCRIPT,
   PAYMENT_SCRIPT,
   WorkflowTypes,
   batchWorkflowId,
@@ -12,6 +14,7 @@ import {
   type ScriptRunInput,
 } from '../workflows/contract.js';
 import { validateKey } from './keys.js';
+import { requestOf } from './start-or-attach.js';
 
 /** What a key stands for; two requests are the same when their canonical forms are equal. */
 export interface CanonicalRequest {
@@ -131,4 +134,36 @@ export function batchSpec(
     request: { script: PAYMENT_SCRIPT, args: { orders } },
     taskQueue,
   };
+}
+
+/** The start of the request `previous` recorded, again under its key (for a retry or a resolve). */
+export function rerunSpec(
+  registry: ScriptRegistry,
+  taskQueue: string,
+  previous: WorkflowExecutionDescription,
+): StartSpec {
+  const { workflowId } = previous;
+  const request = requestOf(previous);
+  if (request?.script === EXEC_SCRIPT) {
+    throw new RunStateError(
+      `Run "${workflowId}" is a \`superscript exec\` run: its command runs where exec runs. Retry it there with \`superscript exec --retry --key ${workflowId} -- COMMAND\`.`,
+    );
+  }
+  if (previous.type === WorkflowTypes.payment && request) {
+    return paymentSpec(
+      registry,
+      taskQueue,
+      request.args as { orderId?: unknown; amount?: unknown } as { orderId: unknown; amount: unknown },
+    );
+  }
+  if (previous.type === WorkflowTypes.script && request) {
+    return scriptRunSpec(registry, taskQueue, {
+      script: request.script,
+      args: request.args,
+      key: workflowId,
+    });
+  }
+  throw new RunStateError(
+    `Run "${workflowId}" (${previous.type}) records no SuperScript request to run again; only script and payment runs can be retried.`,
+  );
 }

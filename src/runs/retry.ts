@@ -1,11 +1,13 @@
 // An explicit retry: the only way a key runs again. Allowed for a run that failed, timed out, was
 // cancelled or ended with its outcome unknown; never for one that succeeded or is still running. A caller
 // may name the run it means (`runId`), so a retry meant for a run that was already retried is refused.
+// A run whose outcome is unknown is verified first when its script declares a verify command.
 import type { ScriptRegistry } from '../config/scripts.js';
 import { RunStateError } from '../errors.js';
-import { EXEC_SCRIPT, WorkflowTypes, type RetryOf } from '../workflows/contract.js';
-import { paymentSpec, scriptRunSpec, type StartSpec } from './requests.js';
-import { requestOf, type Runs, type StartOrAttach } from './start-or-attach.js';
+import type { RetryOf } from '../workflows/contract.js';
+import { rerunSpec } from './requests.js';
+import { verifyBeforeRetry } from './resolve.js';
+import { retryRequestId, type Runs, type StartOrAttach } from './start-or-attach.js';
 
 export async function retryRun(
   runs: Runs,
@@ -29,36 +31,17 @@ export async function retryRun(
       `Run ${who.runId} of "${workflowId}" was already retried; its latest run is ${previous.runId}. Send that run ID to retry again.`,
     );
   }
-  const request = requestOf(previous);
+  const spec = rerunSpec(registry, taskQueue, previous);
+  const retried = await verifyBeforeRetry(runs, registry, spec, previous, who.by);
   const retryOf: RetryOf = {
-    runId: previous.runId,
+    runId: retried,
     by: who.by,
     ...(who.reason ? { reason: who.reason } : {}),
   };
-  let spec: StartSpec;
-  if (request?.script === EXEC_SCRIPT) {
-    throw new RunStateError(
-      `Run "${workflowId}" is a \`superscript exec\` run: its command runs where exec runs. Retry it there with \`superscript exec --retry --key ${workflowId} -- COMMAND\`.`,
-    );
-  } else if (previous.type === WorkflowTypes.payment && request) {
-    spec = paymentSpec(
-      registry,
-      taskQueue,
-      request.args as { orderId?: unknown; amount?: unknown } as { orderId: unknown; amount: unknown },
-    );
-  } else if (previous.type === WorkflowTypes.script && request) {
-    spec = scriptRunSpec(registry, taskQueue, {
-      script: request.script,
-      args: request.args,
-      key: workflowId,
-    });
-  } else {
-    throw new RunStateError(
-      `Run "${workflowId}" (${previous.type}) records no SuperScript request to run again; only script and payment runs can be retried.`,
-    );
-  }
-  spec = { ...spec, input: { ...(spec.input as object), retryOf } };
-  const started = await runs.start(spec, { previousRunId: previous.runId });
+  const started = await runs.start(
+    { ...spec, input: { ...(spec.input as object), retryOf } },
+    { requestId: retryRequestId(retried) },
+  );
   const run = await runs.outcome(workflowId, started.runId, waitMs);
   return { executed: started.executed, replayed: started.replayed, run };
 }

@@ -61,22 +61,22 @@ export interface StartOrAttach {
   run: RunView;
 }
 
-/** An explicit retry of the run `previousRunId`. */
+/**
+ * An explicit retry (or resolve) of a run, with the start request ID every retry of that run sends. The
+ * server answers a start whose request ID made the key's current run with that run, so racing retries of
+ * a run (a double click) start one run between them, even when the first retry's run has already ended.
+ */
 export interface RetryStart {
-  previousRunId: string;
+  requestId: string;
+}
+
+/** The request ID of every retry of the run `previousRunId`. */
+export function retryRequestId(previousRunId: string): string {
+  return `superscript-retry-${previousRunId}`;
 }
 
 // The SDK's own (internal, pinned 1.24.0) way to set a start's request ID, as its Nexus helpers do.
 const START_OPTIONS = Symbol.for('__temporal_internal_client_workflow_start_options');
-
-/**
- * Every retry of one run sends the same request ID. The server answers a start whose request ID made the
- * key's current run with that run, so racing retries of a run (a double click) start one run between
- * them, even when the first retry's run has already ended.
- */
-function retryRequestId(previousRunId: string) {
-  return { [START_OPTIONS]: { requestId: `superscript-retry-${previousRunId}` } };
-}
 
 interface Started {
   executed: boolean;
@@ -185,7 +185,7 @@ export class Runs {
   private async tryStart(spec: StartSpec, retry?: RetryStart): Promise<string | undefined> {
     try {
       const handle = await this.client.workflow.start(spec.workflowType, {
-        ...(retry ? retryRequestId(retry.previousRunId) : {}),
+        ...(retry ? { [START_OPTIONS]: { requestId: retry.requestId } } : {}),
         workflowId: spec.workflowId,
         taskQueue: spec.taskQueue,
         args: [spec.input],

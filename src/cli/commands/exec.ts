@@ -20,7 +20,7 @@ import {
 import { RunNotFoundError } from '../../errors.js';
 import { validateKey } from '../../runs/keys.js';
 import type { StartSpec } from '../../runs/requests.js';
-import { Runs, assertSameRequest, type RetryStart } from '../../runs/start-or-attach.js';
+import { Runs, assertSameRequest, retryRequestId, type RetryStart } from '../../runs/start-or-attach.js';
 import { workflowBundle } from '../../worker/worker.js';
 import {
   EXEC_SCRIPT,
@@ -133,7 +133,7 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
       });
       if (existing) {
         assertSameRequest(spec, existing);
-        retry = { previousRunId: existing.runId };
+        retry = { requestId: retryRequestId(existing.runId) };
       }
     }
     const started = await runs.start(spec, retry);
