@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DURABILITY, type Settings } from '../config/settings.js';
 import { ensureTemporalCli } from '../devserver/temporal-cli.js';
 import { InvalidRequestError, KeyConflictError, SuperScriptError } from '../errors.js';
-import { cancel, list, pay, retry, run, status } from './commands/runs.js';
+import { cancel, list, pay, resolve, retry, run, status } from './commands/runs.js';
 import { dev } from './commands/dev.js';
 import { exec } from './commands/exec.js';
 import { api, worker } from './commands/serve.js';
@@ -176,6 +176,19 @@ program
     action((ctx, id: string, o: { reason?: string; by?: string; json?: boolean; wait?: number }) =>
       retry(ctx, id, o),
     ),
+  );
+
+program
+  .command('resolve')
+  .description(
+    "ask the script's verify command whether a run with an unknown outcome did its work, and record the answer",
+  )
+  .argument('<workflowId>')
+  .option('--by <who>', 'recorded in the resolve run (default: cli $USER)')
+  .addOption(jsonOption)
+  .addOption(waitOption)
+  .action(
+    action((ctx, id: string, o: { by?: string; json?: boolean; wait?: number }) => resolve(ctx, id, o)),
   );
 
 program

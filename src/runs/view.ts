@@ -10,10 +10,10 @@ import {
   REQUEST_MEMO,
   RunFailureTypes,
   type BatchResult,
+  type CanonicalRequest,
   type Outcome,
   type RunResult,
 } from '../workflows/contract.js';
-import type { CanonicalRequest } from './requests.js';
 
 export type RunStatus = 'running' | Outcome;
 

@@ -41,6 +41,8 @@ export interface Stack {
   dataDir: string;
   address: string;
   api?: { app: FastifyInstance; url: string };
+  /** What a `bin/superscript.js` child process needs in its environment to use this stack. */
+  env: Record<string, string>;
   /** A second worker on the same task queue, e.g. to take over from one that was killed. */
   addWorker(): Promise<() => Promise<void>>;
   /** Lines of the payment ledger in this stack's data folder. */
@@ -109,6 +111,13 @@ export async function startStack(opts: { api?: boolean; worker?: boolean } = {})
     dataDir,
     address,
     api,
+    env: {
+      TEMPORAL_ADDRESS: address,
+      SUPERSCRIPT_TASK_QUEUE: taskQueue,
+      SUPERSCRIPT_CONFIG: REGISTRY_FILE,
+      SUPERSCRIPT_DATA_DIR: dataDir,
+      SUPERSCRIPT_LOG_LEVEL: 'error',
+    },
     addWorker,
     ledger: () => lines('ledger.log'),
     executions: (tag) => lines(`executions-${tag}.log`),

@@ -1,10 +1,12 @@
-// The run contract for any registered script: start-or-attach by idempotency key, read, list, cancel, retry.
-import type { FastifyInstance } from 'fastify';
+// The run contract for any registered script: start-or-attach by idempotency key, read, list, cancel, retry,
+// resolve.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { InvalidRequestError } from '../../errors.js';
 import { validateKey } from '../../runs/keys.js';
 import { runsQuery } from '../../runs/list-query.js';
 import { retentionDays } from '../../runs/retention.js';
 import { scriptRunSpec } from '../../runs/requests.js';
+import { resolveRun } from '../../runs/resolve.js';
 import { retryRun } from '../../runs/retry.js';
 import { sendRun } from '../respond.js';
 import type { ApiDeps } from '../deps.js';
@@ -18,14 +20,22 @@ const runBodySchema = {
   properties: { script: { type: 'string' }, args: { type: 'object' }, key: { type: 'string' } },
 } as const;
 
+const bySchema = { type: 'string', maxLength: 200 } as const;
+
 const retryBodySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    by: { type: 'string', maxLength: 200 },
+    by: bySchema,
     reason: { type: 'string', maxLength: 1000 },
     runId: { type: 'string', maxLength: 100 },
   },
+} as const;
+
+const resolveBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { by: bySchema },
 } as const;
 
 interface RunRoute {
@@ -89,7 +99,7 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const id = validateKey(request.params.id, 'id');
       const wait = parseWait(request.query.wait, deps.waitMs);
       const who = {
-        by: request.body?.by ?? `api ${request.ip}`,
+        by: requester(request),
         reason: request.body?.reason,
         runId: request.body?.runId,
       };
@@ -100,8 +110,27 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
+  app.post<IdRoute>(
+    '/v1/runs/:id/resolve',
+    { schema: { body: { ...resolveBodySchema, nullable: true } } },
+    async (request, reply) => {
+      const id = validateKey(request.params.id, 'id');
+      const wait = parseWait(request.query.wait, deps.waitMs);
+      const outcome = await deps.waits.run(wait, reply, (gone) =>
+        resolveRun(deps.runs, deps.registry, id, requester(request), wait, gone),
+      );
+      return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(id)}`);
+    },
+  );
+
   refuseOtherMethods(app, '/v1/runs', ['GET', 'POST']);
   refuseOtherMethods(app, '/v1/runs/:id', ['GET']);
   refuseOtherMethods(app, '/v1/runs/:id/cancel', ['POST']);
   refuseOtherMethods(app, '/v1/runs/:id/retry', ['POST']);
+  refuseOtherMethods(app, '/v1/runs/:id/resolve', ['POST']);
+}
+
+/** Who asked for a retry or resolve, as recorded in the new run's input. */
+function requester(request: FastifyRequest<IdRoute>): string {
+  return request.body?.by ?? `api ${request.ip}`;
 }
