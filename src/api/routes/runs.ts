@@ -7,6 +7,7 @@ import { retentionDays } from '../../runs/retention.js';
 import { scriptRunSpec } from '../../runs/requests.js';
 import { retryRun } from '../../runs/retry.js';
 import { sendRun } from '../respond.js';
+import { bindRunLog } from '../run-log.js';
 import type { ApiDeps } from '../deps.js';
 import { refuseOtherMethods } from '../methods.js';
 import { parseWait } from '../wait.js';
@@ -59,6 +60,7 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       ...rest,
       key: key === undefined ? undefined : validateKey(key),
     });
+    bindRunLog(request, reply, spec);
     const outcome = await deps.waits.run(wait, reply, (gone) => deps.runs.startOrAttach(spec, wait, gone));
     return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(spec.workflowId)}`);
   });
