@@ -1,9 +1,13 @@
 // How a run is answered: 200 once it has ended (whatever its outcome), 202 with a Location while it runs.
 import type { FastifyReply } from 'fastify';
 import type { StartOrAttach } from '../runs/start-or-attach.js';
+import { bindRunLog } from './run-log.js';
 
 export function sendRun(reply: FastifyReply, outcome: StartOrAttach, location: string): FastifyReply {
   const { run, executed, replayed } = outcome;
+  bindRunLog(reply.request, reply, run);
+  reply.log.info({ status: run.status, executed, replayed }, 'run answered');
+  reply.server.requestMetrics.answered(reply.request, outcome);
   reply.header('Idempotent-Replayed', String(replayed));
   const body = { ...run, executed, replayed };
   if (run.status === 'running') return reply.code(202).header('Location', location).send(body);

@@ -29,6 +29,9 @@ const SettingsSchema = z.object({
   SUPERSCRIPT_MAX_WAITS: z.coerce.number().int().min(1).default(1000),
   SUPERSCRIPT_API_HOST: z.string().min(1).default('127.0.0.1'),
   SUPERSCRIPT_API_PORT: port.default(8080),
+  /** Where `superscript worker` serves /metrics; none unless set. The API serves it on its own port. */
+  SUPERSCRIPT_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  SUPERSCRIPT_METRICS_PORT: port.optional(),
   SUPERSCRIPT_TEMPORAL_PORT: port.default(7233),
   SUPERSCRIPT_UI_PORT: port.default(8233),
   SUPERSCRIPT_DURABILITY: z.enum(DURABILITY).default('full'),
@@ -52,6 +55,8 @@ export interface Settings {
   taskQueue: string;
   apiHost: string;
   apiPort: number;
+  metricsHost: string;
+  metricsPort?: number;
   temporalPort: number;
   uiPort: number;
   durability: Durability;
@@ -77,6 +82,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     taskQueue: s.SUPERSCRIPT_TASK_QUEUE,
     apiHost: s.SUPERSCRIPT_API_HOST,
     apiPort: s.SUPERSCRIPT_API_PORT,
+    metricsHost: s.SUPERSCRIPT_METRICS_HOST,
+    metricsPort: s.SUPERSCRIPT_METRICS_PORT,
     temporalPort: s.SUPERSCRIPT_TEMPORAL_PORT,
     uiPort: s.SUPERSCRIPT_UI_PORT,
     durability: s.SUPERSCRIPT_DURABILITY,

@@ -46,6 +46,11 @@ export function runsQuery(f: RunFilters, taskQueue: string): { query: string; li
   return { query: clauses.join(' AND '), limit };
 }
 
+/** The batches running now on `taskQueue`. */
+export function runningBatchesQuery(taskQueue: string): string {
+  return `WorkflowType = '${WorkflowTypes.orchestrator}' AND TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`;
+}
+
 function isoTime(value: string, field: string): string {
   const t = Date.parse(value);
   if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t)) {

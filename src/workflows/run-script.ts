@@ -7,6 +7,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   TimeoutFailure,
   isCancellation,
   proxyActivities,
@@ -25,6 +26,7 @@ import {
   type Verified,
   type VerifyAnswer,
 } from './contract.js';
+import { countRun } from './run-metrics.js';
 
 const DEFAULT_START_TO_CLOSE_MS = 60 * 60 * 1000;
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
@@ -45,12 +47,19 @@ export async function runScriptOnce(input: ScriptRunInput): Promise<RunResult> {
     const result = await (input.activityTaskQueue
       ? activities.runCommand(request)
       : activities.runScript(request));
+    countRun(input.script, result.outcome, result.durationMs);
     return { ...result, request: stamp };
   } catch (err) {
+    const measured = carriedResult(err)?.durationMs;
     // Only a cancellation of this workflow ends it as Canceled; an activity cancelled for any other
     // reason (its worker shut down) leaves the outcome unknown.
-    if (isCancellation(err) && CancellationScope.current().consideredCancelled) throw err;
-    throw runFailure(err, request.workflowId, request.runId, stamp);
+    if (isCancellation(err) && CancellationScope.current().consideredCancelled) {
+      countRun(input.script, 'cancelled', measured);
+      throw err;
+    }
+    const failure = runFailure(err, request.workflowId, request.runId, stamp);
+    countRun(input.script, (failure.details?.[0] as RunResult | undefined)?.outcome ?? 'failed', measured);
+    throw failure;
   }
 }
 
@@ -103,6 +112,14 @@ async function verifyOnce(input: ScriptRunInput, resolve: ResolveOf): Promise<Ru
   }
 }
 
+/** The result a script's activity failed with (it ran and ended on a live worker), if any. */
+function carriedResult(err: unknown): RunResult | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  return cause instanceof ApplicationFailure || cause instanceof CancelledFailure
+    ? (cause.details?.[0] as RunResult | undefined)
+    : undefined;
+}
+
 function activityOptions(policy: RunPolicy = {}, taskQueue?: string) {
   return {
     ...(policy.scheduleToStartTimeoutMs ? { scheduleToStartTimeout: policy.scheduleToStartTimeoutMs } : {}),
@@ -127,11 +144,12 @@ function activityOptions(policy: RunPolicy = {}, taskQueue?: string) {
 function runFailure(err: unknown, workflowId: string, runId: string, request: string): ApplicationFailure {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
   if (cause instanceof ApplicationFailure && isKnownRunFailure(cause.type)) {
+    const carried = carriedResult(err);
     return ApplicationFailure.create({
       type: cause.type ?? RunFailureTypes.failed,
       message: cause.message,
       nonRetryable: true,
-      details: cause.details?.[0] ? [{ ...(cause.details[0] as RunResult), request }] : [],
+      details: carried ? [{ ...carried, request }] : [],
     });
   }
   const neverStarted = cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.SCHEDULE_TO_START;

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { batchSpec } from '../../runs/requests.js';
 import { BATCH_PROGRESS_QUERY, batchWorkflowId, type BatchProgress } from '../../workflows/contract.js';
 import { sendRun } from '../respond.js';
+import { bindRunLog } from '../run-log.js';
 import type { ApiDeps } from '../deps.js';
 import { refuseOtherMethods } from '../methods.js';
 import { parseWait } from '../wait.js';
@@ -40,6 +41,7 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
       ...request.body,
       batchId: request.body.batchId ?? randomUUID(),
     });
+    bindRunLog(request, reply, spec);
     const outcome = await deps.waits.run(wait, reply, (gone) => deps.runs.startOrAttach(spec, wait, gone));
     const { batchId } = spec.input;
     return sendRun(

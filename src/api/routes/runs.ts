@@ -9,6 +9,7 @@ import { scriptRunSpec } from '../../runs/requests.js';
 import { resolveRun } from '../../runs/resolve.js';
 import { retryRun } from '../../runs/retry.js';
 import { sendRun } from '../respond.js';
+import { bindRunLog } from '../run-log.js';
 import type { ApiDeps } from '../deps.js';
 import { refuseOtherMethods } from '../methods.js';
 import { parseWait } from '../wait.js';
@@ -69,6 +70,7 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       ...rest,
       key: key === undefined ? undefined : validateKey(key),
     });
+    bindRunLog(request, reply, spec);
     const outcome = await deps.waits.run(wait, reply, (gone) => deps.runs.startOrAttach(spec, wait, gone));
     return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(spec.workflowId)}`);
   });
