@@ -1,6 +1,6 @@
 // Turns what a caller asked for (a script run, a payment, a batch) into exactly one workflow start,
 // validating everything first so bad input starts nothing.
-import { keyFromTemplate, runPolicy, validateArgs, type ScriptRegistry } from '../config/scripts.js';
+import { requestKey, runPolicy, validateArgs, type ScriptRegistry } from '../config/scripts.js';
 import { InvalidRequestError } from '../errors.js';
 import {
   PAYMENT_SCRIPT,
@@ -42,7 +42,7 @@ export function scriptRunSpec(
     throw new InvalidRequestError('"script" must name a registered script.', 'script');
   const spec = registry.get(req.script);
   const args = validateArgs(spec, req.args ?? {});
-  const key = validateKey(req.key ?? keyFromTemplate(spec, args));
+  const key = validateKey(requestKey(spec, args, req.key));
   const input: ScriptRunInput = { script: spec.name, args, key, policy: runPolicy(spec) };
   return {
     workflowId: key,
