@@ -1,19 +1,27 @@
-// The activity that runs a registered script. It re-validates the request against the worker's own
-// registry: a worker runs only scripts it knows, with arguments that pass their schema.
-import { ApplicationFailure } from '@temporalio/activity';
-import { validateArgs, type ScriptRegistry } from '../config/scripts.js';
+// The activity that runs a registered script. It trusts only the worker's own registry and the Temporal
+// server: the request is re-validated against the registry, the run's identity comes from the activity's
+// context, and how often the script may run is the registry's, whatever the workflow was started with.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { keyFromTemplate, validateArgs, type ScriptRegistry, type ScriptSpec } from '../config/scripts.js';
 import { SuperScriptError } from '../errors.js';
 import { scriptProcess } from '../runner/script-process.js';
-import { RunFailureTypes, type RunResult } from '../workflows/contract.js';
-import { executeInActivity } from './execute.js';
+import {
+  PAYMENT_SCRIPT,
+  RunFailureTypes,
+  WorkflowTypes,
+  paymentWorkflowId,
+  type RunResult,
+  type ScriptArgs,
+} from '../workflows/contract.js';
+import { executeInActivity, refusal } from './execute.js';
 import type { RunActivityInput } from './types.js';
 
 export function createRunScript(registry: ScriptRegistry, dataDir: string) {
   return async function runScript(input: RunActivityInput): Promise<RunResult> {
-    let launch;
+    let spec, args;
     try {
-      const spec = registry.get(input.script);
-      launch = scriptProcess(spec, validateArgs(spec, input.args), dataDir);
+      spec = registry.get(input.script);
+      args = validateArgs(spec, input.args);
     } catch (err) {
       if (!(err instanceof SuperScriptError)) throw err;
       throw ApplicationFailure.create({
@@ -22,6 +30,28 @@ export function createRunScript(registry: ScriptRegistry, dataDir: string) {
         nonRetryable: true,
       });
     }
-    return executeInActivity(input, launch);
+    return executeInActivity(input, scriptProcess(spec, args, dataDir), {
+      workflowId: impliedWorkflowId(spec, args, input.key),
+      attempts: spec.retry?.maximumAttempts ?? 1,
+    });
   };
+}
+
+/**
+ * The workflow ID the request itself implies: a payment's is its order's, a script with a key template
+ * runs under the template's key, any other under its key. A run under another ID is refused, so a
+ * workflow started by hand under one ID cannot charge another order.
+ */
+function impliedWorkflowId(spec: ScriptSpec, args: ScriptArgs, key: string): string {
+  const { workflowType } = Context.current().info;
+  if (workflowType === WorkflowTypes.payment) {
+    if (spec.name !== PAYMENT_SCRIPT) throw refusal(`A payment workflow runs only ${PAYMENT_SCRIPT}.`);
+    return paymentWorkflowId(String(args.orderId));
+  }
+  if (workflowType !== WorkflowTypes.script) {
+    throw refusal(
+      `Scripts run only in ${WorkflowTypes.script} and ${WorkflowTypes.payment}, not ${workflowType}.`,
+    );
+  }
+  return keyFromTemplate(spec, args) ?? key;
 }

@@ -15,6 +15,8 @@ export const RunFailureTypes = {
   timedOut: 'ScriptTimedOut',
   outcomeUnknown: 'OutcomeUnknown',
   notRegistered: 'ScriptNotRegistered',
+  /** The worker refused the request: it is not for the run it arrived in (workflow ID, key). Nothing ran. */
+  refused: 'RunRefused',
 } as const;
 
 /** Memo field holding the canonical request, compared when a key is used again. */

@@ -31,19 +31,17 @@ export async function ScriptRunWorkflow(input: ScriptRunInput): Promise<RunResul
 
 export async function runScriptOnce(input: ScriptRunInput): Promise<RunResult> {
   const activities = proxyActivities<RunActivities>(activityOptions(input.policy, input.activityTaskQueue));
-  const info = workflowInfo();
-  const request = { ...input, workflowId: info.workflowId, runId: info.runId };
   const stamp = canonicalJson({ script: input.script, args: input.args });
   try {
     const result = await (input.activityTaskQueue
-      ? activities.runCommand(request)
-      : activities.runScript(request));
+      ? activities.runCommand(input)
+      : activities.runScript(input));
     return { ...result, request: stamp };
   } catch (err) {
     // Only a cancellation of this workflow ends it as Canceled; an activity cancelled for any other
     // reason (its worker shut down) leaves the outcome unknown.
     if (isCancellation(err) && CancellationScope.current().consideredCancelled) throw err;
-    throw runFailure(err, request.workflowId, request.runId, stamp);
+    throw runFailure(err, workflowInfo().workflowId, workflowInfo().runId, stamp);
   }
 }
 
