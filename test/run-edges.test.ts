@@ -231,3 +231,21 @@ test('a key of the longest allowed length works on every route', async () => {
   assert.equal((await api('POST', `/v1/runs/${key}/retry`, {})).status, 409, 'succeeded: never rerun');
   assert.equal((await api('GET', `/v1/runs/${key}x`)).status, 400, 'one over is a clear 400');
 });
+
+test('the payment script through POST /v1/runs runs under its order key, so it never charges an order twice', async () => {
+  const orderId = `via-runs-${uid()}`;
+  const paid = await api('POST', '/v1/payments', { orderId, amount: 3 });
+  assert.equal(paid.body.executed, true);
+  const again = await api('POST', '/v1/runs', { script: 'collect-payment', args: { orderId, amount: 3 } });
+  assert.equal(again.status, 200);
+  assert.equal(again.body.executed, false, 'the same key as the payment: replayed, not charged');
+  assert.equal(again.body.workflowId, `payment-${orderId}`);
+  const otherKey = await api('POST', '/v1/runs', {
+    script: 'collect-payment',
+    args: { orderId, amount: 3 },
+    key: `another-${orderId}`,
+  });
+  assert.equal(otherKey.status, 400);
+  assert.match(otherKey.body.message, /payment-/);
+  assert.equal(stack.ledger().filter((l) => l.includes(` ${orderId} `)).length, 1);
+});

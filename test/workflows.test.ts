@@ -37,10 +37,11 @@ test('each workflow starts by its string type name, as an outside client would',
   assert.equal((payment as RunResult).outcome, 'succeeded');
   assert.equal((payment as RunResult).exitCode, 0);
 
+  const key = `ext-script-${uid()}`;
   const script = await stack.client.workflow.execute('ScriptRunWorkflow', {
     taskQueue: stack.taskQueue,
-    workflowId: `ext-script-${uid()}`,
-    args: [{ script: 'exit-with', args: { code: 0 }, key: 'k' }],
+    workflowId: key,
+    args: [{ script: 'exit-with', args: { code: 0 }, key }],
   });
   assert.equal((script as RunResult).stdout, 'out: exiting with 0\n');
 

@@ -1,32 +1,42 @@
-// The activity that runs a registered script. It re-validates the request against the worker's own
-// registry: a worker runs only scripts it knows, with arguments that pass their schema.
-import { ApplicationFailure } from '@temporalio/activity';
-import { validateArgs, type ScriptRegistry } from '../config/scripts.js';
+// The activity that runs a registered script. It trusts only the worker's own registry and the Temporal
+// server: the request is re-validated against the registry, the run's identity comes from the activity's
+// context, and how often the script may run is the registry's, whatever the workflow was started with.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { keyFromTemplate, validateArgs, type ScriptRegistry, type ScriptSpec } from '../config/scripts.js';
 import { SuperScriptError } from '../errors.js';
 import { scriptProcess } from '../runner/script-process.js';
-import { RunFailureTypes, type RunResult } from '../workflows/contract.js';
-import { executeInActivity } from './execute.js';
+import {
+  PAYMENT_SCRIPT,
+  RunFailureTypes,
+  WorkflowTypes,
+  paymentWorkflowId,
+  type RunResult,
+  type ScriptArgs,
+} from '../workflows/contract.js';
+import { executeInActivity, refusal, type RunRules } from './execute.js';
 import type { RunActivityInput } from './types.js';
 
 export function createRunScript(registry: ScriptRegistry, dataDir: string) {
   return async function runScript(input: RunActivityInput): Promise<RunResult> {
-    return executeInActivity(input, registeredProcess(registry, input, dataDir, scriptProcess));
+    const { launch, rules } = registeredProcess(registry, input, dataDir, scriptProcess);
+    return executeInActivity(input, launch, rules);
   };
 }
 
 /**
- * How a request launches on this worker (the script, or its verify command), checked against the worker's
- * own registry; anything it does not know fails the run without retrying.
+ * How a request launches on this worker (the script, or its verify command) and what the worker allows it,
+ * checked against the worker's own registry; anything it does not know fails the run without retrying.
  */
 export function registeredProcess(
   registry: ScriptRegistry,
   input: RunActivityInput,
   dataDir: string,
   launch: typeof scriptProcess,
-): ReturnType<typeof scriptProcess> {
+): { launch: ReturnType<typeof scriptProcess>; rules: RunRules } {
+  let spec, args;
   try {
-    const spec = registry.get(input.script);
-    return launch(spec, validateArgs(spec, input.args), dataDir);
+    spec = registry.get(input.script);
+    args = validateArgs(spec, input.args);
   } catch (err) {
     if (!(err instanceof SuperScriptError)) throw err;
     throw ApplicationFailure.create({
@@ -35,4 +45,30 @@ export function registeredProcess(
       nonRetryable: true,
     });
   }
+  return {
+    launch: launch(spec, args, dataDir),
+    rules: {
+      workflowId: impliedWorkflowId(spec, args, input.key),
+      attempts: spec.retry?.maximumAttempts ?? 1,
+    },
+  };
+}
+
+/**
+ * The workflow ID the request itself implies: a payment's is its order's, a script with a key template
+ * runs under the template's key, any other under its key. A run under another ID is refused, so a
+ * workflow started by hand under one ID cannot charge another order.
+ */
+function impliedWorkflowId(spec: ScriptSpec, args: ScriptArgs, key: string): string {
+  const { workflowType } = Context.current().info;
+  if (workflowType === WorkflowTypes.payment) {
+    if (spec.name !== PAYMENT_SCRIPT) throw refusal(`A payment workflow runs only ${PAYMENT_SCRIPT}.`);
+    return paymentWorkflowId(String(args.orderId));
+  }
+  if (workflowType !== WorkflowTypes.script) {
+    throw refusal(
+      `Scripts run only in ${WorkflowTypes.script} and ${WorkflowTypes.payment}, not ${workflowType}.`,
+    );
+  }
+  return keyFromTemplate(spec, args) ?? key;
 }

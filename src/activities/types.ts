@@ -1,10 +1,11 @@
 // Activity signatures, imported by workflows with `import type` only.
 import type { AttachInput, AttachOutcome, RunResult, ScriptRunInput } from '../workflows/contract.js';
 
-export interface RunActivityInput extends ScriptRunInput {
-  workflowId: string;
-  runId: string;
-}
+/**
+ * What a run's activity is asked to do. Which run it belongs to (workflow ID, run ID, type, attempt) is not
+ * part of it: activities read that from their context, as the Temporal server tells it.
+ */
+export type RunActivityInput = ScriptRunInput;
 
 export interface RunActivities {
   /** Runs a script from the worker's own registry; never a command that arrived over the wire. */

@@ -9,8 +9,12 @@ import type { RunActivityInput } from './types.js';
 
 export function createVerifyScript(registry: ScriptRegistry, dataDir: string) {
   return async function verifyScript(input: RunActivityInput): Promise<RunResult> {
-    const launch = registeredProcess(registry, input, dataDir, verifyProcess);
+    const { launch, rules } = registeredProcess(registry, input, dataDir, verifyProcess);
     // Named so the activity's messages say it was verify, not the script, that exited or was ended.
-    return executeInActivity({ ...input, script: `${input.script} verify` }, launch);
+    // Verify is asked once per resolve, whatever the script's own retry allowance.
+    return executeInActivity({ ...input, script: `${input.script} verify` }, launch, {
+      ...rules,
+      attempts: 1,
+    });
   };
 }

@@ -23,9 +23,12 @@ const ArgSpecSchema = z.discriminatedUnion('type', [
     .object({
       name: argName,
       type: z.literal('string'),
+      /** Matched against the whole value, as if written `^(?:pattern)$`. */
       pattern: z.string().refine(isRegExp, 'not a valid regular expression').optional(),
       maxLength: z.number().int().positive().max(4096).default(256),
       enum: z.array(z.string()).nonempty().optional(),
+      /** Values starting with "-" are refused unless this is true: the script could take them for options. */
+      allowLeadingDash: z.boolean().default(false),
     })
     .strict(),
   z
@@ -192,8 +195,10 @@ function checkArg(script: string, arg: ArgSpec, value: unknown): ArgValue {
       if (value.length === 0) return fail('must not be empty');
       if (value.length > arg.maxLength) return fail(`is longer than ${arg.maxLength} characters`);
       if (CONTROL_CHARS.test(value)) return fail('must not contain control characters');
+      if (value.startsWith('-') && !arg.allowLeadingDash)
+        return fail('must not start with "-", which the script could take for an option');
       if (arg.enum && !arg.enum.includes(value)) return fail(`must be one of ${arg.enum.join(', ')}`);
-      if (arg.pattern && !new RegExp(arg.pattern).test(value)) return fail(`must match ${arg.pattern}`);
+      if (arg.pattern && !wholeMatch(arg.pattern).test(value)) return fail(`must match ${arg.pattern}`);
       return value;
     }
     case 'number': {
@@ -232,6 +237,21 @@ export function scriptArgv(spec: ScriptSpec, args: ScriptArgs): string[] {
 /** The key the script's template forms from the arguments, if it has one. */
 export function keyFromTemplate(spec: ScriptSpec, args: ScriptArgs): string | undefined {
   return spec.key?.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => String(args[name]));
+}
+
+/**
+ * The key a request runs under: the template's when the script has one (workers run it under no other, so
+ * another key is refused here, before anything starts), else the key the request names.
+ */
+export function requestKey(spec: ScriptSpec, args: ScriptArgs, requested: unknown): unknown {
+  const formed = keyFromTemplate(spec, args);
+  if (formed !== undefined && requested !== undefined && requested !== formed) {
+    throw new InvalidRequestError(
+      `Script "${spec.name}" runs under the key its registry forms from its arguments, "${formed}", not "${String(requested)}": leave the key out.`,
+      'key',
+    );
+  }
+  return formed ?? requested;
 }
 
 /**
@@ -281,6 +301,11 @@ function describeArgs(spec: ScriptSpec): string {
 
 function typeName(value: unknown): string {
   return Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
+}
+
+/** A registry pattern as a whole-value match, so "[a-z]+" does not accept "x;rm". */
+function wholeMatch(pattern: string): RegExp {
+  return new RegExp(`^(?:${pattern})$`);
 }
 
 function isRegExp(source: string): boolean {

@@ -1,7 +1,7 @@
 // Turns what a caller asked for (a script run, a payment, a batch) into exactly one workflow start,
 // validating everything first so bad input starts nothing.
 import type { WorkflowExecutionDescription } from '@temporalio/client';
-import { keyFromTemplate, runPolicy, validateArgs, type ScriptRegistry } from '../config/scripts.js';
+import { requestKey, runPolicy, validateArgs, type ScriptRegistry } from '../config/scripts.js';
 import { InvalidRequestError, RunStateError } from '../errors.js';
 import {
   EXEC_SCRIPT,
@@ -51,7 +51,7 @@ export function scriptRunSpec(
     throw new InvalidRequestError('"script" must name a registered script.', 'script');
   const spec = registry.get(req.script);
   const args = validateArgs(spec, req.args ?? {});
-  const key = validateKey(req.key ?? keyFromTemplate(spec, args));
+  const key = validateKey(requestKey(spec, args, req.key));
   const input: ScriptRunInput = { script: spec.name, args, key, policy: runPolicy(spec), ...extras };
   return {
     workflowId: key,

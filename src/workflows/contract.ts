@@ -17,6 +17,8 @@ export const RunFailureTypes = {
   notRegistered: 'ScriptNotRegistered',
   /** A resolve run whose verify command found the work not done: outcome `failed` (the script did not run). */
   verifiedNotDone: 'VerifiedNotDone',
+  /** The worker refused the request: it is not for the run it arrived in (workflow ID, key). Nothing ran. */
+  refused: 'RunRefused',
 } as const;
 
 /** What a key stands for; two requests are the same when their canonical forms are equal. */

@@ -40,13 +40,11 @@ export async function runScriptOnce(input: ScriptRunInput): Promise<RunResult> {
   // Whatever else the input says, a resolve only asks; it never runs the script.
   if (input.resolve) return verifyOnce(input, input.resolve);
   const activities = proxyActivities<RunActivities>(activityOptions(input.policy, input.activityTaskQueue));
-  const info = workflowInfo();
-  const request = { ...input, workflowId: info.workflowId, runId: info.runId };
   const stamp = canonicalJson({ script: input.script, args: input.args });
   try {
     const result = await (input.activityTaskQueue
-      ? activities.runCommand(request)
-      : activities.runScript(request));
+      ? activities.runCommand(input)
+      : activities.runScript(input));
     countRun(input.script, result.outcome, result.durationMs);
     return { ...result, request: stamp };
   } catch (err) {
@@ -57,7 +55,7 @@ export async function runScriptOnce(input: ScriptRunInput): Promise<RunResult> {
       countRun(input.script, 'cancelled', measured);
       throw err;
     }
-    const failure = runFailure(err, request.workflowId, request.runId, stamp);
+    const failure = runFailure(err, workflowInfo().workflowId, workflowInfo().runId, stamp);
     countRun(input.script, (failure.details?.[0] as RunResult | undefined)?.outcome ?? 'failed', measured);
     throw failure;
   }
@@ -85,7 +83,7 @@ async function verifyOnce(input: ScriptRunInput, resolve: ResolveOf): Promise<Ru
     return { ...(checked ?? noProcess(outcome, workflowId, runId, request)), outcome, request, verified };
   };
   try {
-    return answered('done', 'succeeded', await verifyScript({ ...input, workflowId, runId }));
+    return answered('done', 'succeeded', await verifyScript(input));
   } catch (err) {
     const cause = err instanceof ActivityFailure ? err.cause : undefined;
     const checked =

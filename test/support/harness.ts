@@ -16,6 +16,9 @@ import { createWorker } from '../../src/worker/worker.js';
 
 export { eventually } from './poll.js';
 
+/** A value no other test run has used, for keys, tags and order IDs. */
+export const uid = () => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 export const REGISTRY_FILE = path.join(FIXTURES, 'registry.json');
