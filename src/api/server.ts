@@ -1,8 +1,11 @@
 // The HTTP API: JSON in and out. Every route validates its input fully before it starts anything.
 import Fastify, { errorCodes, type FastifyInstance } from 'fastify';
 import type { ScriptRegistry } from '../config/scripts.js';
-import type { Runs } from '../runs/start-or-attach.js';
+import type { TokenStore } from '../config/tokens.js';
+import { requestOf, type Runs } from '../runs/start-or-attach.js';
+import { installAuth } from './auth.js';
 import { sendError } from './errors.js';
+import { requireJsonPosts, requireLocalHost } from './guards.js';
 import { BODY_LIMIT, DRAIN_LIMIT } from './limits.js';
 import { batchRoutes } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
@@ -18,6 +21,12 @@ export interface ApiDeps {
   waitMs: number;
   /** pino level; `silent` for tests. */
   logLevel?: string;
+  /** Bearer tokens and their scopes; without them the API is open (allowed on loopback only: access.ts). */
+  tokens?: TokenStore;
+  /** Answer only requests whose Host is localhost, 127.0.0.1 or [::1]: for an API bound to loopback. */
+  localHostOnly?: boolean;
+  /** Serve POST /v1/payments/traditional, the demonstration of the problem: `superscript dev` only. */
+  traditionalRoute?: boolean;
 }
 
 const { FST_ERR_CTP_BODY_TOO_LARGE } = errorCodes;
@@ -31,6 +40,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
   // JSON only: a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
+  // An empty JSON body is no body: bodyless POSTs (cancel) must carry the JSON type too.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(request, body as string, done),
+  );
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
   app.addHook('onRequest', async (request) => {
     const length = Number(request.headers['content-length']);
@@ -38,6 +53,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     if (length <= DRAIN_LIMIT) for await (const _chunk of request.raw) void _chunk;
     // The same refusal fastify's parser gives a body found too large while reading it.
     throw new FST_ERR_CTP_BODY_TOO_LARGE();
+  });
+  if (deps.localHostOnly) requireLocalHost(app);
+  requireJsonPosts(app);
+  installAuth(app, {
+    tokens: deps.tokens,
+    scriptOf: async (workflowId) => requestOf(await deps.runs.describe(workflowId))?.script,
   });
   app.setNotFoundHandler((request, reply) =>
     reply
@@ -57,6 +78,7 @@ export function refuseOtherMethods(app: FastifyInstance, url: string, allowed: s
   app.route({
     method: all.filter((m) => !allowed.includes(m)),
     url,
+    config: { auth: 'public' },
     handler: (_request, reply) =>
       reply
         .code(405)

@@ -1,10 +1,8 @@
-// What every command needs: settings, the registry, a logger, and a Temporal connection.
+// What every command needs: settings, the registry and a logger.
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { pino, type Logger } from 'pino';
 import { loadRegistry, type ScriptRegistry } from '../config/scripts.js';
 import { loadSettings, type Settings } from '../config/settings.js';
-import { connectClient, temporalTarget, type TemporalTarget } from '../config/temporal-connection.js';
-import { Runs } from '../runs/start-or-attach.js';
 
 export interface Context {
   settings: Settings;
@@ -18,11 +16,6 @@ export function loadContext(overrides: Partial<Settings> = {}): Context {
   const log = pino({ level: settings.logLevel }, pino.destination(2));
   installSdkLogger(log);
   return { settings, registry: loadRegistry(settings.registryFile), log };
-}
-
-export async function connectRuns(address?: string): Promise<{ runs: Runs; target: TemporalTarget }> {
-  const target = temporalTarget(address);
-  return { runs: new Runs(await connectClient(target)), target };
 }
 
 let installed = false;

@@ -24,6 +24,12 @@ const SettingsSchema = z.object({
   SUPERSCRIPT_TASK_QUEUE: z.string().min(1).default('superscript'),
   SUPERSCRIPT_API_HOST: z.string().min(1).default('127.0.0.1'),
   SUPERSCRIPT_API_PORT: port.default(8080),
+  /** The API's bearer tokens (hashes); without it the API is open, which it may only be on loopback. */
+  SUPERSCRIPT_TOKENS_FILE: z.string().min(1).optional(),
+  /** Where the CLI's client commands reach the API; default from the API host and port. */
+  SUPERSCRIPT_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The token the CLI's client commands send. */
+  SUPERSCRIPT_TOKEN: z.string().min(1).optional(),
   SUPERSCRIPT_TEMPORAL_PORT: port.default(7233),
   SUPERSCRIPT_UI_PORT: port.default(8233),
   SUPERSCRIPT_DURABILITY: z.enum(DURABILITY).default('full'),
@@ -47,6 +53,9 @@ export interface Settings {
   taskQueue: string;
   apiHost: string;
   apiPort: number;
+  tokensFile?: string;
+  apiUrl: string;
+  token?: string;
   temporalPort: number;
   uiPort: number;
   durability: Durability;
@@ -71,6 +80,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     taskQueue: s.SUPERSCRIPT_TASK_QUEUE,
     apiHost: s.SUPERSCRIPT_API_HOST,
     apiPort: s.SUPERSCRIPT_API_PORT,
+    tokensFile: s.SUPERSCRIPT_TOKENS_FILE && path.resolve(s.SUPERSCRIPT_TOKENS_FILE),
+    apiUrl: s.SUPERSCRIPT_API_URL ?? `http://${urlHost(s.SUPERSCRIPT_API_HOST)}:${s.SUPERSCRIPT_API_PORT}`,
+    token: s.SUPERSCRIPT_TOKEN,
     temporalPort: s.SUPERSCRIPT_TEMPORAL_PORT,
     uiPort: s.SUPERSCRIPT_UI_PORT,
     durability: s.SUPERSCRIPT_DURABILITY,
@@ -87,4 +99,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
 function defaultRegistryFile(): string {
   const local = path.resolve('superscript.config.json');
   return existsSync(local) ? local : path.join(PACKAGE_ROOT, 'superscript.config.json');
+}
+
+/** A host as it goes in a URL: IPv6 addresses in brackets. */
+function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

@@ -19,7 +19,8 @@ export interface RunFilters {
   limit?: string;
 }
 
-export function runsQuery(f: RunFilters): { query: string; limit: number } {
+/** `scripts`: only runs of these (a token's `run:` scopes); names checked as scopes, so safe to quote. */
+export function runsQuery(f: RunFilters, scripts?: readonly string[]): { query: string; limit: number } {
   const types = [WorkflowTypes.script, WorkflowTypes.payment].map((t) => `'${t}'`).join(', ');
   const clauses = [`WorkflowType IN (${types})`];
   if (f.status !== undefined) {
@@ -33,6 +34,7 @@ export function runsQuery(f: RunFilters): { query: string; limit: number } {
       throw new InvalidRequestError('"script" is a script name.', 'script');
     clauses.push(`${SCRIPT_SEARCH_ATTRIBUTE} = '${f.script}'`);
   }
+  if (scripts) clauses.push(`${SCRIPT_SEARCH_ATTRIBUTE} IN (${scripts.map((s) => `'${s}'`).join(', ')})`);
   if (f.since !== undefined) clauses.push(`StartTime >= '${isoTime(f.since, 'since')}'`);
   if (f.until !== undefined) clauses.push(`StartTime <= '${isoTime(f.until, 'until')}'`);
   const limit = f.limit === undefined ? 100 : Number(f.limit);

@@ -1,9 +1,9 @@
 // Batches: one OrchestratorWorkflow per batch ID, itself started-or-attached like any run.
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { batchSpec } from '../../runs/requests.js';
 import { batchProgressQuery, type BatchProgress } from '../../workflows/orchestrator.js';
-import { batchWorkflowId } from '../../workflows/contract.js';
+import { PAYMENT_SCRIPT, batchWorkflowId } from '../../workflows/contract.js';
 import { sendRun } from '../respond.js';
 import { refuseOtherMethods, type ApiDeps } from '../server.js';
 import { parseWait } from '../wait.js';
@@ -27,13 +27,25 @@ const batchSchema = {
   },
 } as const;
 
+interface BatchParams {
+  batchId: string;
+}
+
+const readsBatch = {
+  auth: {
+    act: 'read',
+    workflowId: (r: FastifyRequest) => batchWorkflowId((r.params as BatchParams).batchId),
+  },
+} as const;
+
 interface BatchRoute {
   Body: { batchId?: string; orders: { orderId: string; amount: number }[]; maxConcurrent?: number };
   Querystring: { wait?: string };
 }
 
 export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.post<BatchRoute>('/v1/batches', { schema: { body: batchSchema } }, async (request, reply) => {
+  const config = { auth: { start: () => PAYMENT_SCRIPT } };
+  app.post<BatchRoute>('/v1/batches', { schema: { body: batchSchema }, config }, async (request, reply) => {
     // A batch answers at once unless asked to wait: batches run long.
     const wait = parseWait(request.query.wait, 0);
     const spec = batchSpec(deps.registry, deps.taskQueue, {
@@ -49,7 +61,7 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
     );
   });
 
-  app.get<{ Params: { batchId: string } }>('/v1/batches/:batchId', async (request) => {
+  app.get<{ Params: BatchParams }>('/v1/batches/:batchId', { config: readsBatch }, async (request) => {
     const workflowId = batchWorkflowId(request.params.batchId);
     const run = await deps.runs.read(workflowId);
     if (run.status !== 'running') return { batchId: request.params.batchId, ...run };

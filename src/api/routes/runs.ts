@@ -1,12 +1,14 @@
 // The run contract for any registered script: start-or-attach by idempotency key, read, list, cancel, retry.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { InvalidRequestError } from '../../errors.js';
 import { validateKey } from '../../runs/keys.js';
 import { runsQuery } from '../../runs/list-query.js';
 import { retentionDays } from '../../runs/retention.js';
 import { scriptRunSpec } from '../../runs/requests.js';
 import { retryRun } from '../../runs/retry.js';
+import { runIdParam } from '../auth.js';
 import { sendRun } from '../respond.js';
+import { listableScripts, type RunAction } from '../scopes.js';
 import { refuseOtherMethods, type ApiDeps } from '../server.js';
 import { parseWait } from '../wait.js';
 
@@ -21,11 +23,12 @@ const retryBodySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    by: { type: 'string', maxLength: 200 },
     reason: { type: 'string', maxLength: 1000 },
     runId: { type: 'string', maxLength: 100 },
   },
 } as const;
+
+const acts = (act: RunAction) => ({ auth: { act, workflowId: runIdParam } });
 
 interface RunRoute {
   Body: { script: string; args?: Record<string, unknown>; key?: string };
@@ -35,14 +38,18 @@ interface RunRoute {
 interface IdRoute {
   Params: { id: string };
   Querystring: { wait?: string };
-  Body?: { by?: string; reason?: string; runId?: string };
+  Body?: { reason?: string; runId?: string };
 }
 interface ListRoute {
   Querystring: { status?: string; script?: string; since?: string; until?: string; limit?: string };
 }
 
 export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.post<RunRoute>('/v1/runs', { schema: { body: runBodySchema } }, async (request, reply) => {
+  const startRun = {
+    schema: { body: runBodySchema },
+    config: { auth: { start: (r: FastifyRequest) => (r.body as RunRoute['Body']).script } },
+  };
+  app.post<RunRoute>('/v1/runs', startRun, async (request, reply) => {
     const wait = parseWait(request.query.wait, deps.waitMs);
     const header = request.headers['idempotency-key'];
     const { key: bodyKey, ...rest } = request.body;
@@ -62,12 +69,12 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(spec.workflowId)}`);
   });
 
-  app.get<ListRoute>('/v1/runs', async (request) => {
-    const { query, limit } = runsQuery(request.query);
+  app.get<ListRoute>('/v1/runs', { config: { auth: 'list' } }, async (request) => {
+    const { query, limit } = runsQuery(request.query, listableScripts(request.principal));
     return { runs: await deps.runs.list(query, limit) };
   });
 
-  app.get<IdRoute>('/v1/runs/:id', async (request) => {
+  app.get<IdRoute>('/v1/runs/:id', { config: acts('read') }, async (request) => {
     const [run, dedupWindowDays] = await Promise.all([
       deps.runs.read(validateKey(request.params.id, 'id')),
       retentionDays(deps.runs.client),
@@ -76,19 +83,20 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { ...run, dedupWindowDays };
   });
 
-  app.post<IdRoute>('/v1/runs/:id/cancel', async (request) => {
+  app.post<IdRoute>('/v1/runs/:id/cancel', { config: acts('cancel') }, async (request) => {
     const run = await deps.runs.cancel(validateKey(request.params.id, 'id'));
     return { ...run, status: 'cancelling' };
   });
 
   app.post<IdRoute>(
     '/v1/runs/:id/retry',
-    { schema: { body: { ...retryBodySchema, nullable: true } } },
+    { schema: { body: { ...retryBodySchema, nullable: true } }, config: acts('retry') },
     async (request, reply) => {
       const id = validateKey(request.params.id, 'id');
       const wait = parseWait(request.query.wait, deps.waitMs);
       const who = {
-        by: request.body?.by ?? `api ${request.ip}`,
+        // Who retried is the token, never what the body claims.
+        by: request.principal.name,
         reason: request.body?.reason,
         runId: request.body?.runId,
       };
