@@ -115,7 +115,7 @@ function clientErrorMessage(err: Partial<FastifyError>): string {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return `The request body is too large: the limit is ${BODY_LIMIT / 1024 / 1024} MiB.`;
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'Send POST requests with Content-Type: application/json, also those without a body.';
+      return 'Send POST requests as JSON, with Content-Type: application/json, also those without a body.';
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return 'The body is empty; send a JSON object.';
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
