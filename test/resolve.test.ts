@@ -2,13 +2,14 @@
 // after the charge), resolved by the payment's verify command over HTTP and the CLI, and retries that
 // verify first.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import type { RunResult } from '../src/workflows/contract.js';
-import { ROOT, eventually, startStack, type Stack } from './support/harness.js';
+import { runCli } from './support/cli.js';
+import { eventually, startStack, type Stack } from './support/harness.js';
+
+// Who asked, as the API records it: the token's name, here the open loopback API's.
+const OPEN = 'local (open API)';
 
 let stack: Stack;
 let stopWorker: () => Promise<void>;
@@ -92,9 +93,7 @@ test('an unknown payment that had charged resolves to succeeded, verified; dupli
   const unknownRunId = await unknownPayment(orderId, true);
 
   // A double click: the second either joins the first's resolve run or finds it still running.
-  const clicks = await Promise.all(
-    [1, 2].map(() => call('POST', `/v1/runs/${key}/resolve`, { by: 'ops@example.com' })),
-  );
+  const clicks = await Promise.all([1, 2].map(() => call('POST', `/v1/runs/${key}/resolve`, {})));
   assert.ok(clicks.every((c) => c.status === 200 || /still running/.test(c.body.message)));
   const resolved = clicks.find((c) => c.status === 200)!;
   assert.ok(clicks.every((c) => c.status !== 200 || c.body.runId === resolved.body.runId));
@@ -102,12 +101,12 @@ test('an unknown payment that had charged resolves to succeeded, verified; dupli
   assert.notEqual(resolved.body.runId, unknownRunId);
   const result = resolved.body.result as RunResult;
   const { at, ...verified } = result.verified!;
-  assert.deepEqual(verified, { runId: unknownRunId, by: 'ops@example.com', exitCode: 0, answer: 'done' });
+  assert.deepEqual(verified, { runId: unknownRunId, by: OPEN, exitCode: 0, answer: 'done' });
   assert.ok(!Number.isNaN(Date.parse(at)));
   assert.match(result.stdout, new RegExp(`order ${orderId} was charged`));
   assert.deepEqual((await inputOf(key, resolved.body.runId)).resolve, {
     runId: unknownRunId,
-    by: 'ops@example.com',
+    by: OPEN,
   });
 
   const duplicate = await call('POST', '/v1/payments', { orderId, amount: 5 });
@@ -139,13 +138,13 @@ test('an unknown payment that had not charged resolves to failed; then a retry c
   assert.equal(result.verified?.runId, unknownRunId);
   assert.equal(result.verified?.answer, 'not_done');
   assert.equal(result.verified?.exitCode, 1);
-  assert.match(result.verified?.by ?? '', /^api /);
+  assert.match(result.verified?.by ?? '', /^local \(open API\)$/);
   assert.equal(charges(orderId), 0);
   const again = await call('POST', `/v1/runs/${key}/resolve`, {});
   assert.equal(again.status, 409);
   assert.match(again.body.message, /ended with outcome failed; only a run whose outcome is unknown/);
 
-  const retry = await call('POST', `/v1/runs/${key}/retry`, { by: 'ops' });
+  const retry = await call('POST', `/v1/runs/${key}/retry`, {});
   assert.equal(retry.status, 200);
   assert.equal(retry.body.executed, true);
   assert.equal(retry.body.status, 'succeeded');
@@ -158,15 +157,12 @@ test('a retry of an unknown run that verify finds done is refused; nothing is ch
   const orderId = `retry-done-${uid()}`;
   const key = `payment-${orderId}`;
   const unknownRunId = await unknownPayment(orderId, true);
-  const retry = await call('POST', `/v1/runs/${key}/retry`, { by: 'eager-operator' });
+  const retry = await call('POST', `/v1/runs/${key}/retry`, {});
   assert.equal(retry.status, 409);
   assert.match(retry.body.message, /Verify found that run .* did its work: the key now answers succeeded/);
   const view = await call('GET', `/v1/runs/${key}`);
   assert.equal(view.body.status, 'succeeded');
-  assert.deepEqual(
-    [view.body.result.verified.runId, view.body.result.verified.by],
-    [unknownRunId, 'eager-operator'],
-  );
+  assert.deepEqual([view.body.result.verified.runId, view.body.result.verified.by], [unknownRunId, OPEN]);
   assert.equal(charges(orderId), 1);
   assert.equal(
     (await stack.client.workflow.count(`WorkflowId = '${key}'`)).count,
@@ -201,7 +197,7 @@ test('a verify that cannot tell leaves the run unknown; a retry then goes ahead 
   assert.match(result.stderr, /cannot reach the provider/);
   assert.equal(stack.executions(tag).length, 1, 'resolving never runs the script');
 
-  const retry = await call('POST', `/v1/runs/${tag}/retry?wait=0`, { by: 'ops' });
+  const retry = await call('POST', `/v1/runs/${tag}/retry?wait=0`, {});
   assert.equal(retry.status, 202);
   assert.equal(retry.body.executed, true);
   await eventually(
@@ -249,19 +245,15 @@ test('a hand-started resolve input only asks: the script never runs', async () =
 test('superscript resolve prints the answer and exits with it', async () => {
   const orderId = `cli-${uid()}`;
   const unknownRunId = await unknownPayment(orderId, true);
-  const cli = (...args: string[]) =>
-    promisify(execFile)(process.execPath, [path.join(ROOT, 'bin', 'superscript.js'), ...args], {
-      env: { ...process.env, ...stack.env },
-    }).then(
-      (out) => ({ code: 0, ...out }),
-      (err: { code: number; stdout: string; stderr: string }) => err,
-    );
-  const resolved = await cli('resolve', `payment-${orderId}`, '--by', 'cli-test');
+  const cli = (...args: string[]) => runCli(args, stack.env);
+  const resolved = await cli('resolve', `payment-${orderId}`);
   assert.equal(resolved.code, 0, resolved.stderr);
   assert.match(resolved.stdout, new RegExp(`payment-${orderId}  succeeded \\(executed by this request\\)`));
   assert.match(
     resolved.stdout,
-    new RegExp(`verified: verify answered done \\(exit 0\\) for run ${unknownRunId}, asked by cli-test`),
+    new RegExp(
+      `verified: verify answered done \\(exit 0\\) for run ${unknownRunId}, asked by local \\(open API\\)`,
+    ),
   );
   const again = await cli('resolve', `payment-${orderId}`);
   assert.equal(again.code, 125);

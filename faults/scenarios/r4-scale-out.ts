@@ -159,7 +159,7 @@ async function afterTheFault(
     const retry = await httpRequest(apiUrl, {
       method: 'POST',
       path: `/v1/runs/payment-${lost.orderId}/retry?wait=60s`,
-      body: { by: 'fault suite', reason: 'killed before it charged (ledger)' },
+      body: { reason: 'killed before it charged (ledger)' },
     });
     const charged = stack.chargesByOrder().get(lost.orderId) ?? 0;
     figures.retryOfUnknownOrderStatus = retry.status;

@@ -11,4 +11,6 @@ export interface ApiDeps {
   waitMs: number;
   /** Bounds how many requests wait for results at once. */
   waits: WaitGate;
+  /** Serve POST /v1/payments/traditional, the demonstration of the problem: `superscript dev` only. */
+  traditionalRoute?: boolean;
 }

@@ -1,11 +1,15 @@
 // The HTTP API: JSON in and out. Every route validates its input fully before it starts anything.
 import Fastify, { errorCodes, type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
+import type { TokenStore } from '../config/tokens.js';
 import { metricsRoute, processRegistry } from '../metrics/exposition.js';
 import { KEY_MAX_LENGTH } from '../runs/keys.js';
+import { requestOf } from '../runs/view.js';
+import { installAuth } from './auth.js';
 import { batchGauges } from './batch-gauges.js';
 import type { ApiDeps } from './deps.js';
 import { sendError } from './errors.js';
+import { requireJsonPosts, requireLocalHost } from './guards.js';
 import { BODY_LIMIT, DRAIN_LIMIT } from './limits.js';
 import { RequestMetrics } from './request-metrics.js';
 import { batchRoutes } from './routes/batches.js';
@@ -25,12 +29,16 @@ export interface ApiOptions extends Omit<ApiDeps, 'waits'> {
    * GET /metrics appends to the API's own. Default: none.
    */
   sdkMetricsUrl?: string;
+  /** Bearer tokens and their scopes; without them the API is open (allowed on loopback only: access.ts). */
+  tokens?: TokenStore;
+  /** Answer only requests whose Host is localhost, 127.0.0.1 or [::1]: for an API bound to loopback. */
+  localHostOnly?: boolean;
 }
 
 const { FST_ERR_CTP_BODY_TOO_LARGE } = errorCodes;
 
 export function buildApi(options: ApiOptions): FastifyInstance {
-  const { maxWaits = 1000, logLevel = 'info', sdkMetricsUrl, ...rest } = options;
+  const { maxWaits = 1000, logLevel = 'info', sdkMetricsUrl, tokens, localHostOnly, ...rest } = options;
   const deps: ApiDeps = { ...rest, waits: new WaitGate(maxWaits) };
   const app = Fastify({
     logger: { level: logLevel },
@@ -46,6 +54,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   });
   // JSON only: a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
+  // An empty JSON body is no body: bodyless POSTs (cancel) must carry the JSON type too.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(request, body as string, done),
+  );
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
   app.addHook('onRequest', async (request) => {
     const length = Number(request.headers['content-length']);
@@ -53,6 +67,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     if (length <= DRAIN_LIMIT) for await (const _chunk of request.raw) void _chunk;
     // The same refusal fastify's parser gives a body found too large while reading it.
     throw new FST_ERR_CTP_BODY_TOO_LARGE();
+  });
+  if (localHostOnly) requireLocalHost(app);
+  requireJsonPosts(app);
+  installAuth(app, {
+    tokens,
+    scriptOf: async (workflowId) => requestOf(await deps.runs.describe(workflowId))?.script,
   });
   // A route about one run names it in its log lines from the start.
   app.addHook('preHandler', async (request, reply) => {

@@ -1,11 +1,9 @@
-// What every command needs: settings, the registry, a logger, and a Temporal connection.
+// What every command needs: settings, the registry and a logger (and the SDK's runtime, for workers).
 import { DefaultLogger, type LogLevel } from '@temporalio/worker';
 import { pino, type Logger } from 'pino';
 import { loadRegistry, type ScriptRegistry } from '../config/scripts.js';
 import { loadSettings, type Settings } from '../config/settings.js';
-import { connectClient, temporalTarget, type TemporalTarget } from '../config/temporal-connection.js';
 import { installSdkRuntime } from '../metrics/sdk-runtime.js';
-import { Runs } from '../runs/runs.js';
 
 export interface Context {
   settings: Settings;
@@ -29,11 +27,6 @@ export async function loadContext(
   const log = pino({ level: settings.logLevel }, pino.destination(2));
   const sdkMetricsUrl = await installSdkRuntime(sdkLogger(log), options.sdkMetrics?.(settings) ?? false);
   return { settings, registry: loadRegistry(settings.registryFile), log, sdkMetricsUrl };
-}
-
-export async function connectRuns(taskQueue: string): Promise<{ runs: Runs; target: TemporalTarget }> {
-  const target = temporalTarget();
-  return { runs: new Runs(await connectClient(target), taskQueue), target };
 }
 
 /** The SDK logs at the same level as SuperScript, but never below WARN (its INFO is life-cycle chatter). */

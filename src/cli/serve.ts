@@ -1,5 +1,6 @@
 // The long-running parts, each returning how to stop it: a worker, the HTTP API, the embedded server.
 import path from 'node:path';
+import type { ApiAccess } from '../api/access.js';
 import { buildApi } from '../api/server.js';
 import { connectClient, connectWorker, type TemporalTarget } from '../config/temporal-connection.js';
 import { DevServer } from '../devserver/dev-server.js';
@@ -44,7 +45,22 @@ export async function serveWorker(ctx: Context, target: TemporalTarget): Promise
   };
 }
 
-export async function serveApi(ctx: Context, target: TemporalTarget): Promise<StopStep & { url: string }> {
+/** How the API is reached (apiAccess, decided before anything connects), and whether dev routes exist. */
+export interface ServeApiOptions extends ApiAccess {
+  traditionalRoute?: boolean;
+}
+
+export async function serveApi(
+  ctx: Context,
+  target: TemporalTarget,
+  options: ServeApiOptions,
+): Promise<StopStep & { url: string }> {
+  if (!options.tokens) {
+    ctx.log.warn(
+      { host: ctx.settings.apiHost },
+      'the API is open (no SUPERSCRIPT_TOKENS_FILE): anyone who can connect to it on this machine can start, retry and cancel runs; set SUPERSCRIPT_TOKENS_FILE and create tokens with `superscript token create` to require tokens',
+    );
+  }
   const client = await connectClient(target);
   const app = buildApi({
     runs: new Runs(client, ctx.settings.taskQueue),
@@ -54,6 +70,7 @@ export async function serveApi(ctx: Context, target: TemporalTarget): Promise<St
     maxWaits: ctx.settings.maxWaits,
     logLevel: ctx.settings.logLevel,
     sdkMetricsUrl: ctx.sdkMetricsUrl,
+    ...options,
   });
   let url: string;
   try {

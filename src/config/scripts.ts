@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { ConfigError, InvalidRequestError, RunStateError } from '../errors.js';
 import { EXEC_SCRIPT, type ArgValue, type RunPolicy, type ScriptArgs } from '../workflows/contract.js';
 
-const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** What a script name looks like: the registry's keys, and the `run:<script>` token scopes. */
+export const SCRIPT_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /** Defaults a script gets unless its registry entry says otherwise; `exec` commands get them too. */
 export const DEFAULT_KILL_GRACE_SECONDS = 5;
@@ -89,7 +90,7 @@ const RegistryFileSchema = z
     scripts: z.record(
       z
         .string()
-        .regex(NAME, 'script names are lowercase letters, digits, - and _')
+        .regex(SCRIPT_NAME, 'script names are lowercase letters, digits, - and _')
         .refine((name) => name !== EXEC_SCRIPT, `"${EXEC_SCRIPT}" is reserved for superscript exec`),
       ScriptSpecSchema,
     ),

@@ -32,6 +32,12 @@ const SettingsSchema = z.object({
   /** Where `superscript worker` serves /metrics; none unless set. The API serves it on its own port. */
   SUPERSCRIPT_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   SUPERSCRIPT_METRICS_PORT: port.optional(),
+  /** The API's bearer tokens (hashes); without it the API is open, which it may only be on loopback. */
+  SUPERSCRIPT_TOKENS_FILE: z.string().min(1).optional(),
+  /** Where the CLI's client commands reach the API; default from the API host and port. */
+  SUPERSCRIPT_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The token the CLI's client commands send. */
+  SUPERSCRIPT_TOKEN: z.string().min(1).optional(),
   SUPERSCRIPT_TEMPORAL_PORT: port.default(7233),
   SUPERSCRIPT_UI_PORT: port.default(8233),
   SUPERSCRIPT_DURABILITY: z.enum(DURABILITY).default('full'),
@@ -57,6 +63,9 @@ export interface Settings {
   apiPort: number;
   metricsHost: string;
   metricsPort?: number;
+  tokensFile?: string;
+  apiUrl: string;
+  token?: string;
   temporalPort: number;
   uiPort: number;
   durability: Durability;
@@ -84,6 +93,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     apiPort: s.SUPERSCRIPT_API_PORT,
     metricsHost: s.SUPERSCRIPT_METRICS_HOST,
     metricsPort: s.SUPERSCRIPT_METRICS_PORT,
+    tokensFile: s.SUPERSCRIPT_TOKENS_FILE && path.resolve(s.SUPERSCRIPT_TOKENS_FILE),
+    apiUrl: s.SUPERSCRIPT_API_URL ?? `http://${urlHost(s.SUPERSCRIPT_API_HOST)}:${s.SUPERSCRIPT_API_PORT}`,
+    token: s.SUPERSCRIPT_TOKEN,
     temporalPort: s.SUPERSCRIPT_TEMPORAL_PORT,
     uiPort: s.SUPERSCRIPT_UI_PORT,
     durability: s.SUPERSCRIPT_DURABILITY,
@@ -101,4 +113,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
 function defaultRegistryFile(): string {
   const local = path.resolve('superscript.config.json');
   return existsSync(local) ? local : path.join(PACKAGE_ROOT, 'superscript.config.json');
+}
+
+/** A host as it goes in a URL: IPv6 addresses in brackets. */
+function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

@@ -18,7 +18,8 @@ export function processRegistry(): Registry {
 /** Serves GET /metrics on `app`: the registries' series, then the SDK's from `sdkMetricsUrl` if given. */
 export function metricsRoute(app: FastifyInstance, registries: Registry[], sdkMetricsUrl?: string): void {
   // Scrapes come every few seconds: their request lines would drown the ones about runs.
-  app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
+  // Like listing runs: `read`, or a `run:` scope, when the API has tokens.
+  app.get('/metrics', { logLevel: 'warn', config: { auth: 'list' } }, async (_request, reply) => {
     const own = await Promise.all(registries.map((r) => r.metrics()));
     const sdk = sdkMetricsUrl === undefined ? [] : [await sdkMetrics(sdkMetricsUrl)];
     return reply.type(register.contentType).send([...own, ...sdk].join('\n'));

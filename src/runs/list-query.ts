@@ -19,8 +19,15 @@ export interface RunFilters {
   limit?: string;
 }
 
-/** The query for `f`, limited to the script and payment runs on `taskQueue` (and its `exec` queue). */
-export function runsQuery(f: RunFilters, taskQueue: string): { query: string; limit: number } {
+/**
+ * The query for `f`, limited to the script and payment runs on `taskQueue` (and its `exec` queue), and to
+ * `scripts` when given (a token's `run:` scopes; names checked as scopes, so safe to quote).
+ */
+export function runsQuery(
+  f: RunFilters,
+  taskQueue: string,
+  scripts?: readonly string[],
+): { query: string; limit: number } {
   const types = [WorkflowTypes.script, WorkflowTypes.payment].map((t) => `'${t}'`).join(', ');
   // Task queue names are checked at start-up (settings.ts): letters, digits and . _ - only.
   const queues = [taskQueue, execTaskQueue(taskQueue)].map((q) => `'${q}'`).join(', ');
@@ -36,6 +43,7 @@ export function runsQuery(f: RunFilters, taskQueue: string): { query: string; li
       throw new InvalidRequestError('"script" is a script name.', 'script');
     clauses.push(`${SCRIPT_SEARCH_ATTRIBUTE} = '${f.script}'`);
   }
+  if (scripts) clauses.push(`${SCRIPT_SEARCH_ATTRIBUTE} IN (${scripts.map((s) => `'${s}'`).join(', ')})`);
   if (f.since !== undefined) clauses.push(`StartTime >= '${isoTime(f.since, 'since')}'`);
   if (f.until !== undefined) clauses.push(`StartTime <= '${isoTime(f.until, 'until')}'`);
   const limit = f.limit === undefined ? 100 : Number(f.limit);

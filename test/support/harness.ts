@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import { DefaultLogger, type NativeConnection, type Worker } from '@temporalio/worker';
 import { buildApi } from '../../src/api/server.js';
 import { loadRegistry, type ScriptRegistry } from '../../src/config/scripts.js';
+import { TokenStore } from '../../src/config/tokens.js';
 import { connectClient, connectWorker, temporalTarget } from '../../src/config/temporal-connection.js';
 import { installSdkRuntime } from '../../src/metrics/sdk-runtime.js';
 import { Runs } from '../../src/runs/runs.js';
@@ -59,7 +60,16 @@ export interface Stack {
 
 let queueCounter = 0;
 
-export async function startStack(opts: { api?: boolean; worker?: boolean } = {}): Promise<Stack> {
+export interface StackApiOptions {
+  /** Require bearer tokens from this tokens file; without one the API is open, as on loopback today. */
+  tokensFile?: string;
+  /** Serve POST /v1/payments/traditional, as `superscript dev` does (default true). */
+  traditionalRoute?: boolean;
+}
+
+export async function startStack(
+  opts: { api?: boolean | StackApiOptions; worker?: boolean } = {},
+): Promise<Stack> {
   const address = temporalAddress();
   const target = temporalTarget(address);
   const client = await connectClient(target);
@@ -96,7 +106,19 @@ export async function startStack(opts: { api?: boolean; worker?: boolean } = {})
 
   let api: Stack['api'];
   if (opts.api) {
-    const app = buildApi({ runs, registry, dataDir, waitMs: 30_000, logLevel: 'silent', sdkMetricsUrl });
+    const { tokensFile, traditionalRoute = true } = opts.api === true ? {} : opts.api;
+    // As `superscript dev` serves it on loopback.
+    const app = buildApi({
+      runs,
+      registry,
+      dataDir,
+      waitMs: 30_000,
+      logLevel: 'silent',
+      sdkMetricsUrl,
+      tokens: tokensFile === undefined ? undefined : new TokenStore(tokensFile),
+      localHostOnly: true,
+      traditionalRoute,
+    });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     api = { app, url };
   }
@@ -122,6 +144,8 @@ export async function startStack(opts: { api?: boolean; worker?: boolean } = {})
       SUPERSCRIPT_CONFIG: REGISTRY_FILE,
       SUPERSCRIPT_DATA_DIR: dataDir,
       SUPERSCRIPT_LOG_LEVEL: 'error',
+      // The CLI's client commands reach this stack's API, open as on loopback without a tokens file.
+      ...(api ? { SUPERSCRIPT_API_URL: api.url, SUPERSCRIPT_TOKEN: '', SUPERSCRIPT_TOKENS_FILE: '' } : {}),
     },
     addWorker,
     ledger: () => lines('ledger.log'),

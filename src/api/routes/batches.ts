@@ -1,8 +1,13 @@
 // Batches: one OrchestratorWorkflow per batch ID, itself started-or-attached like any run.
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { batchSpec } from '../../runs/requests.js';
-import { BATCH_PROGRESS_QUERY, batchWorkflowId, type BatchProgress } from '../../workflows/contract.js';
+import {
+  BATCH_PROGRESS_QUERY,
+  PAYMENT_SCRIPT,
+  batchWorkflowId,
+  type BatchProgress,
+} from '../../workflows/contract.js';
 import { sendRun } from '../respond.js';
 import { bindRunLog } from '../run-log.js';
 import type { ApiDeps } from '../deps.js';
@@ -28,13 +33,25 @@ const batchSchema = {
   },
 } as const;
 
+interface BatchParams {
+  batchId: string;
+}
+
+const readsBatch = {
+  auth: {
+    act: 'read',
+    workflowId: (r: FastifyRequest) => batchWorkflowId((r.params as BatchParams).batchId),
+  },
+} as const;
+
 interface BatchRoute {
   Body: { batchId?: string; orders: { orderId: string; amount: number }[]; maxConcurrent?: number };
   Querystring: { wait?: string };
 }
 
 export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.post<BatchRoute>('/v1/batches', { schema: { body: batchSchema } }, async (request, reply) => {
+  const config = { auth: { start: () => PAYMENT_SCRIPT } };
+  app.post<BatchRoute>('/v1/batches', { schema: { body: batchSchema }, config }, async (request, reply) => {
     // A batch answers at once unless asked to wait: batches run long.
     const wait = parseWait(request.query.wait, 0);
     const spec = batchSpec(deps.registry, deps.runs.taskQueue, {
@@ -51,7 +68,7 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
     );
   });
 
-  app.get<{ Params: { batchId: string } }>('/v1/batches/:batchId', async (request) => {
+  app.get<{ Params: BatchParams }>('/v1/batches/:batchId', { config: readsBatch }, async (request) => {
     const workflowId = batchWorkflowId(request.params.batchId);
     const run = await deps.runs.read(workflowId);
     if (run.status !== 'running') return { batchId: request.params.batchId, ...run };

@@ -8,10 +8,12 @@ import { retentionDays } from '../../runs/retention.js';
 import { scriptRunSpec } from '../../runs/requests.js';
 import { resolveRun } from '../../runs/resolve.js';
 import { retryRun } from '../../runs/retry.js';
+import { runIdParam } from '../auth.js';
 import { sendRun } from '../respond.js';
 import { bindRunLog } from '../run-log.js';
 import type { ApiDeps } from '../deps.js';
 import { refuseOtherMethods } from '../methods.js';
+import { listableScripts, type RunAction } from '../scopes.js';
 import { parseWait } from '../wait.js';
 
 const runBodySchema = {
@@ -21,23 +23,16 @@ const runBodySchema = {
   properties: { script: { type: 'string' }, args: { type: 'object' }, key: { type: 'string' } },
 } as const;
 
-const bySchema = { type: 'string', maxLength: 200 } as const;
-
 const retryBodySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    by: bySchema,
     reason: { type: 'string', maxLength: 1000 },
     runId: { type: 'string', maxLength: 100 },
   },
 } as const;
 
-const resolveBodySchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { by: bySchema },
-} as const;
+const acts = (act: RunAction) => ({ auth: { act, workflowId: runIdParam } });
 
 interface RunRoute {
   Body: { script: string; args?: Record<string, unknown>; key?: string };
@@ -47,14 +42,18 @@ interface RunRoute {
 interface IdRoute {
   Params: { id: string };
   Querystring: { wait?: string };
-  Body?: { by?: string; reason?: string; runId?: string };
+  Body?: { reason?: string; runId?: string };
 }
 interface ListRoute {
   Querystring: { status?: string; script?: string; since?: string; until?: string; limit?: string };
 }
 
 export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.post<RunRoute>('/v1/runs', { schema: { body: runBodySchema } }, async (request, reply) => {
+  const startRun = {
+    schema: { body: runBodySchema },
+    config: { auth: { start: (r: FastifyRequest) => (r.body as RunRoute['Body']).script } },
+  };
+  app.post<RunRoute>('/v1/runs', startRun, async (request, reply) => {
     const wait = parseWait(request.query.wait, deps.waitMs);
     const header = request.headers['idempotency-key'];
     const { key: bodyKey, ...rest } = request.body;
@@ -75,12 +74,13 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(spec.workflowId)}`);
   });
 
-  app.get<ListRoute>('/v1/runs', async (request) => {
-    const { query, limit } = runsQuery(request.query, deps.runs.taskQueue);
+  app.get<ListRoute>('/v1/runs', { config: { auth: 'list' } }, async (request) => {
+    const filters = request.query;
+    const { query, limit } = runsQuery(filters, deps.runs.taskQueue, listableScripts(request.principal));
     return { runs: await deps.runs.list(query, limit) };
   });
 
-  app.get<IdRoute>('/v1/runs/:id', async (request) => {
+  app.get<IdRoute>('/v1/runs/:id', { config: acts('read') }, async (request) => {
     const [run, dedupWindowDays] = await Promise.all([
       deps.runs.read(validateKey(request.params.id, 'id')),
       retentionDays(deps.runs.client),
@@ -89,19 +89,20 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { ...run, dedupWindowDays };
   });
 
-  app.post<IdRoute>('/v1/runs/:id/cancel', async (request) => {
+  app.post<IdRoute>('/v1/runs/:id/cancel', { config: acts('cancel') }, async (request) => {
     const run = await deps.runs.cancel(validateKey(request.params.id, 'id'));
     return { ...run, status: 'cancelling' };
   });
 
   app.post<IdRoute>(
     '/v1/runs/:id/retry',
-    { schema: { body: { ...retryBodySchema, nullable: true } } },
+    { schema: { body: { ...retryBodySchema, nullable: true } }, config: acts('retry') },
     async (request, reply) => {
       const id = validateKey(request.params.id, 'id');
       const wait = parseWait(request.query.wait, deps.waitMs);
       const who = {
-        by: requester(request),
+        // Who retried is the token, never what the body claims.
+        by: request.principal.name,
         reason: request.body?.reason,
         runId: request.body?.runId,
       };
@@ -114,12 +115,13 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.post<IdRoute>(
     '/v1/runs/:id/resolve',
-    { schema: { body: { ...resolveBodySchema, nullable: true } } },
+    // Resolving is deciding what a retry may do next: the same scope.
+    { config: acts('retry') },
     async (request, reply) => {
       const id = validateKey(request.params.id, 'id');
       const wait = parseWait(request.query.wait, deps.waitMs);
       const outcome = await deps.waits.run(wait, reply, (gone) =>
-        resolveRun(deps.runs, deps.registry, id, requester(request), wait, gone),
+        resolveRun(deps.runs, deps.registry, id, request.principal.name, wait, gone),
       );
       return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(id)}`);
     },
@@ -130,9 +132,4 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
   refuseOtherMethods(app, '/v1/runs/:id/cancel', ['POST']);
   refuseOtherMethods(app, '/v1/runs/:id/retry', ['POST']);
   refuseOtherMethods(app, '/v1/runs/:id/resolve', ['POST']);
-}
-
-/** Who asked for a retry or resolve, as recorded in the new run's input. */
-function requester(request: FastifyRequest<IdRoute>): string {
-  return request.body?.by ?? `api ${request.ip}`;
 }

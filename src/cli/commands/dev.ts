@@ -1,5 +1,6 @@
 // `superscript dev`: the embedded default. Temporal dev server, worker and HTTP API in one process tree.
 import path from 'node:path';
+import { apiAccess } from '../../api/access.js';
 import { connectClient, temporalTarget } from '../../config/temporal-connection.js';
 import type { DevServer } from '../../devserver/dev-server.js';
 import { setRetentionDays } from '../../runs/retention.js';
@@ -12,6 +13,8 @@ const DEV_RETENTION_DAYS = 30;
 
 export async function dev(ctx: Context): Promise<void> {
   const { settings, log } = ctx;
+  // Refused before the server starts when the API would be open beyond loopback.
+  const access = apiAccess(settings.apiHost, settings.tokensFile);
   // In start order; stopped in reverse (API, then worker, then server), also when start-up fails midway.
   const started: StopStep[] = [];
   let server: DevServer;
@@ -25,7 +28,8 @@ export async function dev(ctx: Context): Promise<void> {
     await setRetentionDays(admin, DEV_RETENTION_DAYS);
     await admin.connection.close();
     started.push(await serveWorker(ctx, target));
-    const api = await serveApi(ctx, target);
+    // The demonstration route (no idempotency) exists here only, never in `superscript api`.
+    const api = await serveApi(ctx, target, { ...access, traditionalRoute: true });
     started.push(api);
     apiUrl = api.url;
   } catch (err) {

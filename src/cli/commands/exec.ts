@@ -34,6 +34,7 @@ import {
 } from '../../workflows/contract.js';
 import type { Context } from '../context.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { forTerminal } from '../terminal.js';
 
 const EXEC_PICKUP_TIMEOUT_MS = 30_000;
 /** A command is not known to be safe to rerun: one attempt; `--retry` starts a new run instead. */
@@ -149,9 +150,9 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
     const view = await runs.outcome(key, started.runId, Infinity);
     const result = view.result as RunResult | undefined;
     if (!ranHere && result) {
-      // Someone else ran it: replay what it printed and how it ended.
-      process.stdout.write(result.stdout);
-      process.stderr.write(result.stderr);
+      // Someone else ran it: replay what it printed and how it ended (escaped at a terminal only).
+      process.stdout.write(forTerminal(process.stdout, result.stdout));
+      process.stderr.write(forTerminal(process.stderr, result.stderr));
     }
     if (!ranHere) {
       process.stderr.write(

@@ -1,4 +1,5 @@
 // `superscript worker` and `superscript api`: the production split, against any Temporal cluster.
+import { apiAccess } from '../../api/access.js';
 import { temporalTarget } from '../../config/temporal-connection.js';
 import type { Context } from '../context.js';
 import { serveApi, serveWorker, serveWorkerMetrics } from '../serve.js';
@@ -21,7 +22,9 @@ export async function worker(ctx: Context): Promise<void> {
 }
 
 export async function api(ctx: Context): Promise<void> {
-  const step = await serveApi(ctx, temporalTarget());
+  // Refused before anything connects when it would be open beyond loopback.
+  const access = apiAccess(ctx.settings.apiHost, ctx.settings.tokensFile);
+  const step = await serveApi(ctx, temporalTarget(), access);
   ctx.log.info({ url: step.url }, 'api listening');
   await stopOnSignals(ctx.log, [step]);
 }
