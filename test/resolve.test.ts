@@ -6,6 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { RunResult } from '../src/workflows/contract.js';
 import { runCli } from './support/cli.js';
+import { apiClient } from './support/http.js';
 import { eventually, startStack, type Stack } from './support/harness.js';
 
 // Who asked, as the API records it: the token's name, here the open loopback API's.
@@ -21,15 +22,7 @@ after(() => stack.stop());
 
 const uid = () => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 
-async function call(method: string, url: string, body?: unknown) {
-  const res = await fetch(`${stack.api!.url}${url}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const call = apiClient(() => stack.api!.url);
 
 const charges = (orderId: string) => stack.ledger().filter((l) => l.includes(` ${orderId} `)).length;
 

@@ -15,9 +15,11 @@ export function apiClient(base: () => string) {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<Answer> {
+    // The API takes only JSON POSTs, bodyless ones included.
+    const json = body !== undefined || method === 'POST';
     const res = await fetch(`${base()}${url}`, {
       method,
-      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      headers: json ? { 'content-type': 'application/json', ...headers } : headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

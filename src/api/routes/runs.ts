@@ -32,6 +32,8 @@ const retryBodySchema = {
   },
 } as const;
 
+const noFieldsSchema = { type: 'object', additionalProperties: false, properties: {} } as const;
+
 const acts = (act: RunAction) => ({ auth: { act, workflowId: runIdParam } });
 
 interface RunRoute {
@@ -115,8 +117,8 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.post<IdRoute>(
     '/v1/runs/:id/resolve',
-    // Resolving is deciding what a retry may do next: the same scope.
-    { config: acts('retry') },
+    // Resolving is deciding what a retry may do next: the same scope. Who asked is the token.
+    { schema: { body: { ...noFieldsSchema, nullable: true } }, config: acts('retry') },
     async (request, reply) => {
       const id = validateKey(request.params.id, 'id');
       const wait = parseWait(request.query.wait, deps.waitMs);
