@@ -5,14 +5,17 @@ import { validateArgs, type ScriptRegistry } from '../config/scripts.js';
 import { SuperScriptError } from '../errors.js';
 import { scriptProcess } from '../runner/script-process.js';
 import { RunFailureTypes, type RunResult } from '../workflows/contract.js';
+import type { Runs } from '../runs/runs.js';
 import { executeInActivity } from './execute.js';
+import { assertHoldsPermit } from './semaphore.js';
 import type { RunActivityInput } from './types.js';
 
-export function createRunScript(registry: ScriptRegistry, dataDir: string) {
+export function createRunScript(registry: ScriptRegistry, dataDir: string, runs: Runs) {
   return async function runScript(input: RunActivityInput): Promise<RunResult> {
     let launch;
+    let spec;
     try {
-      const spec = registry.get(input.script);
+      spec = registry.get(input.script);
       launch = scriptProcess(spec, validateArgs(spec, input.args), dataDir);
     } catch (err) {
       if (!(err instanceof SuperScriptError)) throw err;
@@ -22,6 +25,7 @@ export function createRunScript(registry: ScriptRegistry, dataDir: string) {
         nonRetryable: true,
       });
     }
+    await assertHoldsPermit(runs, spec, input);
     return executeInActivity(input, launch);
   };
 }

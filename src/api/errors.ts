@@ -18,7 +18,8 @@ export interface ErrorBody {
   field?: string;
 }
 
-export function errorResponse(err: unknown): { status: number; body: ErrorBody } {
+/** `bodyLimit`: the limit of the route the request was for, which a 413 names. */
+export function errorResponse(err: unknown, bodyLimit = BODY_LIMIT): { status: number; body: ErrorBody } {
   if (err instanceof InvalidRequestError)
     return { status: 400, body: { error: 'invalid_request', message: err.message, field: err.field } };
   if (err instanceof KeyConflictError)
@@ -63,7 +64,10 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody }
     };
   }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return { status: fe.statusCode, body: { error: clientErrorName(fe), message: clientErrorMessage(fe) } };
+    return {
+      status: fe.statusCode,
+      body: { error: clientErrorName(fe), message: clientErrorMessage(fe, bodyLimit) },
+    };
   }
   return {
     status: 500,
@@ -72,7 +76,7 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody }
 }
 
 export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const { status, body } = errorResponse(err);
+  const { status, body } = errorResponse(err, request.routeOptions.bodyLimit);
   if (status >= 500 && !(err instanceof TooBusyError)) request.log.error({ err }, 'request failed');
   // Every 503 (Temporal unreachable, too many waits) is worth sending again: say when.
   if (status === 503) reply.header('Retry-After', '1');
@@ -90,10 +94,10 @@ function clientErrorName(err: Partial<FastifyError>): string {
   }
 }
 
-function clientErrorMessage(err: Partial<FastifyError>): string {
+function clientErrorMessage(err: Partial<FastifyError>, bodyLimit: number): string {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return `The request body is too large: the limit is ${BODY_LIMIT / 1024 / 1024} MiB.`;
+      return `The request body is too large: the limit is ${bodyLimit / 1024 / 1024} MiB.`;
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return 'Send the body as JSON with Content-Type: application/json.';
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

@@ -20,6 +20,7 @@ import {
   type RunResult,
   type ScriptRunInput,
 } from './contract.js';
+import { withPermit } from './semaphore.js';
 
 const DEFAULT_START_TO_CLOSE_MS = 60 * 60 * 1000;
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
@@ -30,6 +31,11 @@ export async function ScriptRunWorkflow(input: ScriptRunInput): Promise<RunResul
 }
 
 export async function runScriptOnce(input: ScriptRunInput): Promise<RunResult> {
+  // A capped script runs only while it holds one of its permits; other scripts pay nothing for the cap.
+  return input.policy?.maxConcurrent ? withPermit(input.script, () => runIt(input)) : runIt(input);
+}
+
+async function runIt(input: ScriptRunInput): Promise<RunResult> {
   const activities = proxyActivities<RunActivities>(activityOptions(input.policy, input.activityTaskQueue));
   const info = workflowInfo();
   const request = { ...input, workflowId: info.workflowId, runId: info.runId };

@@ -6,12 +6,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type NativeConnection } from '@temporalio/worker';
 import { buildApi } from '../../src/api/server.js';
 import { loadRegistry, type ScriptRegistry } from '../../src/config/scripts.js';
 import { connectClient, connectWorker, temporalTarget } from '../../src/config/temporal-connection.js';
+import type { BatchShape } from '../../src/runs/requests.js';
 import { Runs } from '../../src/runs/runs.js';
-import { createWorker } from '../../src/worker/worker.js';
+import { createWorker, type SuperScriptWorker } from '../../src/worker/worker.js';
 
 export { eventually } from './poll.js';
 
@@ -52,11 +53,20 @@ export interface Stack {
 
 let queueCounter = 0;
 
-export async function startStack(opts: { api?: boolean; worker?: boolean } = {}): Promise<Stack> {
+export interface StackOptions {
+  api?: boolean;
+  worker?: boolean;
+  /** Another script registry than test/fixtures/registry.json. */
+  registryFile?: string;
+  /** How the API cuts batches into parts. */
+  batchShape?: BatchShape;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const address = temporalAddress();
   const target = temporalTarget(address);
   const client = await connectClient(target);
-  const registry = loadRegistry(REGISTRY_FILE);
+  const registry = loadRegistry(opts.registryFile ?? REGISTRY_FILE);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'superscript-test-'));
   const taskQueue = `test-${process.pid}-${++queueCounter}-${Date.now()}`;
   const runs = new Runs(client, taskQueue);
@@ -65,7 +75,7 @@ export async function startStack(opts: { api?: boolean; worker?: boolean } = {})
 
   const addWorker = async (): Promise<() => Promise<void>> => {
     const connection: NativeConnection = await connectWorker(target);
-    const worker: Worker = await createWorker({
+    const worker: SuperScriptWorker = await createWorker({
       connection,
       client,
       namespace: target.namespace,
@@ -89,7 +99,14 @@ export async function startStack(opts: { api?: boolean; worker?: boolean } = {})
 
   let api: Stack['api'];
   if (opts.api) {
-    const app = buildApi({ runs, registry, dataDir, waitMs: 30_000, logLevel: 'silent' });
+    const app = buildApi({
+      runs,
+      registry,
+      dataDir,
+      waitMs: 30_000,
+      logLevel: 'silent',
+      batchShape: opts.batchShape,
+    });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     api = { app, url };
   }
