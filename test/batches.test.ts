@@ -71,10 +71,11 @@ async function allOrders(s: Stack, batchId: string, status?: string, limit = 7) 
 /** The histories of every run in a workflow's continue-as-new chain, from its first run on. */
 async function chain(s: Stack, workflowId: string, firstRunId: string) {
   const histories: temporal.api.history.v1.IHistory[] = [];
-  for (let runId: string | undefined = firstRunId; runId; ) {
+  for (let runId: string | undefined = firstRunId; runId;) {
     const history = await s.client.workflow.getHandle(workflowId, runId).fetchHistory();
     histories.push(history);
-    runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    runId =
+      history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }
   return histories;
 }
@@ -312,7 +313,8 @@ test('the cap holds across two batches and single requests together; each order 
     const a = ordersOf(`cap-a-${tag}`, 8);
     const b = ordersOf(`cap-b-${tag}`, 8);
     const singles = [...ordersOf(`cap-s-${tag}`, 3), a[7]!];
-    const call = (method: string, url: string, body?: unknown) => httpJson(capped.api!.url, method, url, body);
+    const call = (method: string, url: string, body?: unknown) =>
+      httpJson(capped.api!.url, method, url, body);
     await Promise.all([
       call('POST', '/v1/batches', { batchId: `cap-a-${tag}`, orders: a, maxConcurrent: 5 }),
       call('POST', '/v1/batches', { batchId: `cap-b-${tag}`, orders: b, maxConcurrent: 5 }),
@@ -324,7 +326,9 @@ test('the cap holds across two batches and single requests together; each order 
     }
     for (const { orderId } of [...a, ...b, ...singles]) assert.equal(charges(capped, orderId), 1, orderId);
     const max = Number(readFileSync(path.join(capped.dataDir, 'concurrency-payment.max'), 'utf8'));
-    console.log(`2 batches (maxConcurrent 5) + 4 single payments, payment capped at 3: at most ${max} at once`);
+    console.log(
+      `2 batches (maxConcurrent 5) + 4 single payments, payment capped at 3: at most ${max} at once`,
+    );
     assert.ok(max <= 3, `${max} payments ran at once`);
   } finally {
     await capped.stop();
@@ -348,7 +352,9 @@ test('standalone requests for orders a batch is charging attach: each order char
     const executedAlone = singles.filter((r) => r.body.executed).length;
     assert.equal(ended.progress.succeeded + ended.progress.alreadyDone, 24);
     assert.equal(ended.progress.alreadyDone, executedAlone, 'what ran alone, the batch reports as done');
-    console.log(`24 orders: ${ended.progress.succeeded} charged by the batch, ${executedAlone} by requests racing it`);
+    console.log(
+      `24 orders: ${ended.progress.succeeded} charged by the batch, ${executedAlone} by requests racing it`,
+    );
     for (const { orderId } of orders) assert.equal(charges(stack, orderId), 1, orderId);
   });
 });
@@ -357,10 +363,15 @@ test('a batch of 2,000 orders', async () => {
   const batchId = `big-${uid()}`;
   const orders = ordersOf(batchId, 2000, 5);
   const t0 = Date.now();
-  const plan = batchPlan(stack.registry, stack.taskQueue, { batchId, orders, maxConcurrent: 50 }, {
-    partSize: 1000,
-    continueAsNewAfter: 1,
-  });
+  const plan = batchPlan(
+    stack.registry,
+    stack.taskQueue,
+    { batchId, orders, maxConcurrent: 50 },
+    {
+      partSize: 1000,
+      continueAsNewAfter: 1,
+    },
+  );
   const { run } = await stack.runs.startBatch(plan, 600_000);
   const seconds = (Date.now() - t0) / 1000;
   const { progress } = run.result as BatchResult;
@@ -377,7 +388,10 @@ test('a batch of 2,000 orders', async () => {
     const orderId = line.split(' ')[1]!;
     charged.set(orderId, (charged.get(orderId) ?? 0) + 1);
   }
-  assert.ok([...charged.values()].every((n) => n === 1), 'no order charged twice');
+  assert.ok(
+    [...charged.values()].every((n) => n === 1),
+    'no order charged twice',
+  );
   for (const o of [...page.orders, ...rest.orders])
     if (o.status === 'succeeded') assert.equal(charged.get(o.orderId), 1, o.orderId);
   assert.ok(progress.succeeded + progress.unknown === 2000, JSON.stringify(progress));

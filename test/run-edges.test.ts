@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { buildApi } from '../src/api/server.js';
 import { batchPlan, scriptRunSpec } from '../src/runs/requests.js';
 import { retryRequestId } from '../src/runs/retry.js';
-import { WorkflowTypes, type BatchResult } from '../src/workflows/contract.js';
+import { WorkflowTypes } from '../src/workflows/contract.js';
 import { eventually, startStack, type Stack } from './support/harness.js';
 
 let stack: Stack;

@@ -116,7 +116,13 @@ export async function listBatchOrders(
   await describeBatch(src, batchId);
   const orders: BatchOrderView[] = [];
   for (let read = 0; orders.length < limit && read < PARTS_PER_PAGE; read++) {
-    const page = await partPage(src, batchPartWorkflowId(batchId, part), index, limit - orders.length, status);
+    const page = await partPage(
+      src,
+      batchPartWorkflowId(batchId, part),
+      index,
+      limit - orders.length,
+      status,
+    );
     if (!page) return { orders }; // past the last part
     for (const { order, report } of page.entries)
       orders.push({
@@ -172,7 +178,8 @@ async function partPage(
   if (d.status.name !== 'RUNNING') {
     const ended = await awaitOutcome(src.client, workflowId, d.runId, Infinity);
     const result = ended.result as BatchPartResult | undefined;
-    if (result && 'reports' in result) return pageOfPart(result.orders, result.reports, offset, limit, status);
+    if (result && 'reports' in result)
+      return pageOfPart(result.orders, result.reports, offset, limit, status);
   }
   // Running, or ended without a result: ask the part itself (a closed one answers by replaying).
   return src.client.workflow

@@ -126,15 +126,13 @@ export function batchPlan(
   }
   const chunks: BatchOrder[][] = [];
   for (let i = 0; i < orders.length; i += shape.partSize) chunks.push(orders.slice(i, i + shape.partSize));
-  const parts = chunks.map(
-    (chunk, part): StartSpec<'BatchPartWorkflow'> => ({
-      workflowId: batchPartWorkflowId(batchId, part),
-      workflowType: WorkflowTypes.batchPart,
-      input: { batchId, part, orders: chunk },
-      request: { script: PAYMENT_SCRIPT, args: { part, orders: chunk.length, ordersSha256: sha256(chunk) } },
-      taskQueue,
-    }),
-  );
+  const parts = chunks.map((chunk, part): StartSpec<'BatchPartWorkflow'> => ({
+    workflowId: batchPartWorkflowId(batchId, part),
+    workflowType: WorkflowTypes.batchPart,
+    input: { batchId, part, orders: chunk },
+    request: { script: PAYMENT_SCRIPT, args: { part, orders: chunk.length, ordersSha256: sha256(chunk) } },
+    taskQueue,
+  }));
   const ordersSha256 = sha256(orders);
   const input: OrchestratorInput = {
     batchId,

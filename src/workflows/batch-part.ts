@@ -89,9 +89,11 @@ export async function BatchPartWorkflow(input: BatchPartInput): Promise<BatchPar
       }
     };
     const width = Math.max(1, Math.min(run.maxConcurrent, input.orders.length));
-    await lanes.run(() => Promise.all(Array.from({ length: width }, lane))).catch((err: unknown) => {
-      if (!isCancellation(err)) throw err;
-    });
+    await lanes
+      .run(() => Promise.all(Array.from({ length: width }, lane)))
+      .catch((err: unknown) => {
+        if (!isCancellation(err)) throw err;
+      });
   }
   return {
     batchId: input.batchId,

@@ -376,7 +376,11 @@ export interface PermitRequest extends PermitHolder {
   script: string;
 }
 
-export const SemaphoreSignals = { acquire: 'acquirePermit', release: 'releasePermit', granted: 'permitGranted' } as const;
+export const SemaphoreSignals = {
+  acquire: 'acquirePermit',
+  release: 'releasePermit',
+  granted: 'permitGranted',
+} as const;
 /** The semaphore's argument to `acquirePermit`: the requester, and the cap from the worker's registry. */
 export interface AcquirePermit extends PermitHolder {
   permits: number;
