@@ -61,11 +61,24 @@ export async function assertHoldsPermit(runs: Runs, spec: ScriptSpec, holder: Pe
   const ctx = Context.current();
   ctx.heartbeat();
   const beat = setInterval(() => ctx.heartbeat(), 500);
-  const holders = await runs.client.workflow
-    .getHandle(semaphoreWorkflowId(spec.name, runs.taskQueue))
-    .query<PermitHolder[]>(SEMAPHORE_HOLDERS_QUERY)
-    .catch(() => [] as PermitHolder[])
-    .finally(() => clearInterval(beat));
+  let holders: PermitHolder[];
+  try {
+    holders = await runs.client.workflow
+      .getHandle(semaphoreWorkflowId(spec.name, runs.taskQueue))
+      .query<PermitHolder[]>(SEMAPHORE_HOLDERS_QUERY);
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) {
+      // The script did not run: a definite failure, which an explicit retry can safely run again.
+      throw ApplicationFailure.create({
+        type: RunFailureTypes.failed,
+        message: `Could not confirm this run's permit with the semaphore of "${spec.name}" (${(err as Error).message}); the script did not run. Retry it.`,
+        nonRetryable: true,
+      });
+    }
+    holders = [];
+  } finally {
+    clearInterval(beat);
+  }
   if (holders.some((h) => h.workflowId === holder.workflowId && h.runId === holder.runId)) return;
   throw ApplicationFailure.create({
     type: RunFailureTypes.notRegistered,

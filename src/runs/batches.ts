@@ -85,11 +85,18 @@ export async function readBatch(src: RunSource, batchId: string): Promise<BatchV
       ...(state ? { startedAt: state.startedAt, progress: progressOf(state.total, state.reported) } : {}),
     };
   }
-  const state = await batchState(src, d.workflowId);
   // The coordinator first, then its running part: a part that ends in between is counted once.
-  const live = state.currentPart
-    ? await src.client.workflow.getHandle(state.currentPart).query<OrderCounts>(PART_COUNTS_QUERY)
-    : undefined;
+  const state = await batchState(src, d.workflowId).catch(() => undefined);
+  const live =
+    state?.currentPart &&
+    (await src.client.workflow
+      .getHandle(state.currentPart)
+      .query<OrderCounts>(PART_COUNTS_QUERY)
+      .catch(() => undefined));
+  if (!state || (state.currentPart && !live)) {
+    // Queries need a worker: without one the batch is still there, its progress is not known right now.
+    return { ...base, status: 'running', message: 'Progress is unknown right now: no worker answered.' };
+  }
   return {
     ...base,
     status: 'running',
