@@ -340,9 +340,10 @@ test('standalone requests for orders a batch is charging attach: each order char
     const batchId = `race-${uid()}`;
     const orders = ordersOf(batchId, 24);
     const batch = api('POST', '/v1/batches', { batchId, orders, maxConcurrent: 4 });
+    // The batch goes from the first order on, the requests from the last one back: they meet in between.
     const singles = await Promise.all(
-      orders.map(async (o, i) => {
-        await new Promise((r) => setTimeout(r, i * 30));
+      [...orders].reverse().map(async (o, i) => {
+        await new Promise((r) => setTimeout(r, i * 100));
         return api('POST', '/v1/payments', o);
       }),
     );

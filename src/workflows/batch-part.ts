@@ -44,9 +44,10 @@ export async function BatchPartWorkflow(input: BatchPartInput): Promise<BatchPar
   const { collectOrder } = proxyActivities<BatchActivities>({
     // On a queue of its own: these activities mostly wait, and must never hold the slots scripts run in.
     taskQueue: batchTaskQueue(workflowInfo().taskQueue),
-    // Starting is idempotent and waiting only reads, so the activity is safe to retry; it may wait as long
-    // as the payment it waits for.
-    startToCloseTimeout: '25 hours',
+    // Starting is idempotent and waiting only reads, so the activity is safe to retry. It may wait as long
+    // as the payment does (a capped script's may first wait its turn): the heartbeat, not this, is what
+    // notices a dead worker.
+    startToCloseTimeout: '365 days',
     heartbeatTimeout: '30 seconds',
     retry: { maximumAttempts: 10 },
     // A killed batch waits for its running payments to end cancelled, and reports them so.

@@ -43,8 +43,9 @@ const DEFAULT_CONTINUE_AS_NEW_AFTER = 100;
 export async function OrchestratorWorkflow(input: OrchestratorInput): Promise<BatchResult> {
   const { awaitBatchPart } = proxyActivities<BatchActivities>({
     taskQueue: batchTaskQueue(workflowInfo().taskQueue),
-    // Awaiting a part only reads it; it may take as long as the part's orders.
-    startToCloseTimeout: '7 days',
+    // Awaiting a part only reads it; it may take as long as the part's orders (the heartbeat notices a
+    // dead worker).
+    startToCloseTimeout: '365 days',
     heartbeatTimeout: '30 seconds',
     retry: { maximumAttempts: 10 },
   });
