@@ -1,5 +1,5 @@
-// One part of a batch: a few thousand of its orders, held as this workflow's input so no single payload
-// holds a whole batch. It waits until the batch's coordinator tells it to run, then runs its orders, up to
+// One part of a batch: up to a part's worth of its orders (1,000 by default), held as this workflow's input
+// so no single payload holds a whole batch. It waits until the batch's coordinator tells it to run, then runs its orders, up to
 // the batch's maxConcurrent at once, each through the `collectOrder` activity: the activity starts (or
 // attaches to) the order's own payment run through the one start-or-attach path and returns a slim report,
 // so no script output ever enters this history. The reports stay in this part (its state, its result),

@@ -165,7 +165,7 @@ export interface BatchCarry {
   cancel?: CancelBatch;
 }
 
-/** One part of a batch: up to a few thousand orders, run when the coordinator says so. */
+/** One part of a batch: up to 1,000 orders by default, run when the coordinator says so. */
 export interface BatchPartInput {
   batchId: string;
   part: number;
