@@ -1,9 +1,9 @@
-// One part of a batch: up to a part's worth of its orders (1,000 by default), held as this workflow's input
-// so no single payload holds a whole batch. It waits until the batch's coordinator tells it to run, then runs its orders, up to
-// the batch's maxConcurrent at once, each through the `collectOrder` activity: the activity starts (or
-// attaches to) the order's own payment run through the one start-or-attach path and returns a slim report,
-// so no script output ever enters this history. The reports stay in this part (its state, its result),
-// where GET /v1/batches/{id}/orders pages through them.
+// One part of a batch: up to a part's worth of its orders (1,000 by default), held as this workflow's
+// input so no single payload holds a whole batch. It waits until the batch's coordinator tells it to run,
+// then runs its orders, up to the batch's maxConcurrent at once, each through the `collectOrder` activity:
+// the activity starts (or attaches to) the order's own payment run through the one start-or-attach path
+// and returns a slim report, so no script output ever enters this history. The reports stay in this part
+// (its state, its result), where GET /v1/batches/{id}/orders pages through them.
 import {
   ActivityCancellationType,
   CancellationScope,
