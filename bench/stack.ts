@@ -86,7 +86,7 @@ export async function startStack(p: StackParams): Promise<Stack> {
   });
   const running = worker.run();
   cleanup.add('SuperScript worker', async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
+    worker.shutdown();
     await running;
   });
   const runs = new Runs(client, SS_QUEUE);

@@ -81,8 +81,8 @@ test('a batch over HTTP: 202 with a Location, then its result under GET /v1/batc
   }
   assert.equal(view!.status, 200);
   assert.equal(view!.body.status, 'succeeded');
-  const result = view!.body.result as BatchResult;
-  assert.deepEqual([result.executed, result.alreadyDone], [1, 1]);
+  const progress = view!.body.progress as BatchResult['progress'];
+  assert.deepEqual([progress.succeeded, progress.alreadyDone, progress.done], [1, 1, 2]);
   const again = await call('POST', '/v1/batches?wait=10s', { batchId, orders });
   assert.equal(again.status, 200, 'the same batch ID attaches to the finished batch');
   assert.equal(again.body.replayed, true);

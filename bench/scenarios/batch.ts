@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ScriptRegistry } from '../../src/config/scripts.js';
-import { batchSpec } from '../../src/runs/requests.js';
+import { batchPlan } from '../../src/runs/requests.js';
 import { batchWorkflowId, type BatchResult } from '../../src/workflows/contract.js';
 import type { Cleanup } from '../cleanup.js';
 import type { BenchConfig } from '../config.js';
@@ -62,11 +62,11 @@ export async function batch(
     const batchId = `${prefix}batch`;
     let result: BatchResult | undefined;
     const ms = await timed(async () => {
-      const spec = batchSpec(ctx.registry, QUEUE, { batchId, orders });
+      const plan = batchPlan(ctx.registry, QUEUE, { batchId, orders });
       // Bounded, and abandoned if the worker dies, so a broken worker fails the scenario instead of hanging it.
       const died = exitOf(child);
       died.catch(() => {}); // It loses the race when the batch ends first, and rejects later at shutdown.
-      const r = await Promise.race([stack.runs.startOrAttach(spec, BATCH_WAIT_MS), died]);
+      const r = await Promise.race([stack.runs.startBatch(plan, BATCH_WAIT_MS), died]);
       result = r.run.result as BatchResult | undefined;
       if (r.run.status !== 'succeeded' || !result) {
         throw new Error(`batch ${batchId}: ${r.run.status} ${r.run.message ?? ''}`);
@@ -96,13 +96,13 @@ export async function batch(
       }),
       figure({
         ...common,
-        metric: `${n} orders: orchestrator history length`,
+        metric: `${n} orders: coordinator's last run, history length`,
         unit: 'events',
         superscript: historyLength,
       }),
       figure({
         ...common,
-        metric: `${n} orders: executions (ledger lines; ${result!.succeeded} succeeded)`,
+        metric: `${n} orders: executions (ledger lines; ${result!.progress.succeeded} succeeded)`,
         unit: 'runs',
         superscript: ledgerCount(dataDir, prefix),
         target: { on: 'value', op: '=', limit: n },

@@ -1,6 +1,5 @@
 // R5: hostile input. Every case gets a 4xx with a JSON {error, message} that says what is wrong, and none
 // of them starts a workflow or runs a script (counted through visibility and the ledger).
-import { BATCH_MAX_ORDERS } from '../../src/runs/requests.js';
 import { httpRequest, type HttpRequest } from '../http.js';
 import { eventually, sleep } from '../../test/support/poll.js';
 import { runScenario, runTag, type ScenarioContext, type ScenarioResult } from '../scenario.js';
@@ -510,18 +509,6 @@ export function hostileCases(t: string): HostileCase[] {
       }),
       expect: [bad],
       mentions: /maxConcurrent/,
-    },
-    {
-      name: `batch of ${BATCH_MAX_ORDERS + 1} orders`,
-      request: post('/v1/batches', {
-        batchId: `r5-${t}-e`,
-        orders: Array.from({ length: BATCH_MAX_ORDERS + 1 }, (_, i) => ({
-          orderId: `${order}H${i}`,
-          amount: 1,
-        })),
-      }),
-      expect: [bad],
-      mentions: new RegExp(`at most ${BATCH_MAX_ORDERS}`),
     },
   ];
 }

@@ -13,12 +13,17 @@ import {
   type RunResult,
   type ScriptArgs,
 } from '../workflows/contract.js';
+import type { Runs } from '../runs/runs.js';
 import { executeInActivity, refusal, type RunRules } from './execute.js';
+import { assertHoldsPermit } from './semaphore.js';
 import type { RunActivityInput } from './types.js';
 
-export function createRunScript(registry: ScriptRegistry, dataDir: string) {
+export function createRunScript(registry: ScriptRegistry, dataDir: string, runs: Runs) {
   return async function runScript(input: RunActivityInput): Promise<RunResult> {
-    const { launch, rules } = registeredProcess(registry, input, dataDir, scriptProcess);
+    const { launch, rules, spec } = registeredProcess(registry, input, dataDir, scriptProcess);
+    // Which run holds the permit is the server's word, as for every identity check.
+    const run = Context.current().info.workflowExecution;
+    if (run) await assertHoldsPermit(runs, spec, { workflowId: run.workflowId, runId: run.runId });
     return executeInActivity(input, launch, rules);
   };
 }
@@ -32,7 +37,7 @@ export function registeredProcess(
   input: RunActivityInput,
   dataDir: string,
   launch: typeof scriptProcess,
-): { launch: ReturnType<typeof scriptProcess>; rules: RunRules } {
+): { launch: ReturnType<typeof scriptProcess>; rules: RunRules; spec: ScriptSpec } {
   let spec, args;
   try {
     spec = registry.get(input.script);
@@ -46,6 +51,7 @@ export function registeredProcess(
     });
   }
   return {
+    spec,
     launch: launch(spec, args, dataDir),
     rules: {
       workflowId: impliedWorkflowId(spec, args, input.key),

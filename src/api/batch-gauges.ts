@@ -9,7 +9,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import { runningBatchesQuery } from '../runs/list-query.js';
 import type { Runs } from '../runs/runs.js';
-import { BATCH_PROGRESS_QUERY, batchWorkflowId, type BatchProgress } from '../workflows/contract.js';
+import { batchWorkflowId, type BatchProgress } from '../workflows/contract.js';
 
 /** At most this many batches per scrape: the listing is newest first. */
 export const MAX_BATCH_GAUGES = 100;
@@ -34,17 +34,15 @@ export function batchGauges(registry: Registry, runs: Runs): void {
         if (!p) return;
         const batch = workflowId.slice(PREFIX.length);
         this.set({ batch, state: 'done' }, p.done);
-        this.set({ batch, state: 'pending' }, p.total - p.done);
+        this.set({ batch, state: 'pending' }, p.pending);
       });
     },
   });
 }
 
 function progressOf(runs: Runs, workflowId: string): Promise<BatchProgress | undefined> {
-  const { connection } = runs.client;
-  return connection
-    .withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
-      runs.client.workflow.getHandle(workflowId).query<BatchProgress>(BATCH_PROGRESS_QUERY),
-    )
+  return runs.client.connection
+    .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => runs.readBatch(workflowId.slice(PREFIX.length)))
+    .then((batch) => batch.progress)
     .catch(() => undefined);
 }

@@ -1,5 +1,6 @@
 // What the API's routes are built from.
 import type { ScriptRegistry } from '../config/scripts.js';
+import type { BatchShape } from '../runs/requests.js';
 import type { Runs } from '../runs/runs.js';
 import type { WaitGate } from './wait.js';
 
@@ -13,4 +14,6 @@ export interface ApiDeps {
   waits: WaitGate;
   /** Serve POST /v1/payments/traditional, the demonstration of the problem: `superscript dev` only. */
   traditionalRoute?: boolean;
+  /** How batches are cut into parts; tests make it small. Default: DEFAULT_BATCH_SHAPE. */
+  batchShape?: BatchShape;
 }

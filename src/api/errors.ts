@@ -23,7 +23,11 @@ export interface ErrorBody {
 
 const { FST_ERR_CTP_EMPTY_JSON_BODY } = errorCodes;
 
-export function errorResponse(err: unknown): {
+/** `bodyLimit`: the limit of the route the request was for, which a 413 names. */
+export function errorResponse(
+  err: unknown,
+  bodyLimit = BODY_LIMIT,
+): {
   status: number;
   body: ErrorBody;
   headers?: Record<string, string>;
@@ -83,7 +87,10 @@ export function errorResponse(err: unknown): {
     };
   }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return { status: fe.statusCode, body: { error: clientErrorName(fe), message: clientErrorMessage(fe) } };
+    return {
+      status: fe.statusCode,
+      body: { error: clientErrorName(fe), message: clientErrorMessage(fe, bodyLimit) },
+    };
   }
   return {
     status: 500,
@@ -96,7 +103,10 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
   // needs a body then fails validation, which is said as what it is.
   const bodyMissing =
     (err as Partial<FastifyError>).validationContext === 'body' && request.body === undefined;
-  const { status, body, headers } = errorResponse(bodyMissing ? new FST_ERR_CTP_EMPTY_JSON_BODY() : err);
+  const { status, body, headers } = errorResponse(
+    bodyMissing ? new FST_ERR_CTP_EMPTY_JSON_BODY() : err,
+    request.routeOptions.bodyLimit,
+  );
   request.server.requestMetrics.failed(request, err, status);
   if (status >= 500 && !(err instanceof TooBusyError)) request.log.error({ err }, 'request failed');
   // Every 503 (Temporal unreachable, too many waits) is worth sending again: say when.
@@ -118,10 +128,10 @@ function clientErrorName(err: Partial<FastifyError>): string {
   }
 }
 
-function clientErrorMessage(err: Partial<FastifyError>): string {
+function clientErrorMessage(err: Partial<FastifyError>, bodyLimit: number): string {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return `The request body is too large: the limit is ${BODY_LIMIT / 1024 / 1024} MiB.`;
+      return `The request body is too large: the limit is ${bodyLimit / 1024 / 1024} MiB.`;
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return 'Send POST requests as JSON, with Content-Type: application/json, also those without a body.';
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

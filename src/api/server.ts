@@ -63,7 +63,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
   app.addHook('onRequest', async (request) => {
     const length = Number(request.headers['content-length']);
-    if (!(length > BODY_LIMIT)) return;
+    if (!(length > (request.routeOptions.bodyLimit ?? BODY_LIMIT))) return;
     if (length <= DRAIN_LIMIT) for await (const _chunk of request.raw) void _chunk;
     // The same refusal fastify's parser gives a body found too large while reading it.
     throw new FST_ERR_CTP_BODY_TOO_LARGE();

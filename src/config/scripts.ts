@@ -63,6 +63,11 @@ const ScriptSpecSchema = z
     env: z.record(z.string(), z.string()).default({}),
     /** Worker environment variables passed through to the script by name. */
     passEnv: z.array(z.string()).default([]),
+    /**
+     * Runs of this script at once, across all workers, batches and single requests (a semaphore workflow
+     * per capped script hands out permits). Default: no cap, and no semaphore.
+     */
+    maxConcurrent: z.number().int().positive().max(10_000).optional(),
     /** Declares the script safe to run more than once; without it a run is never retried automatically. */
     retry: z
       .object({
@@ -270,6 +275,7 @@ export function runPolicy(spec: ScriptSpec): RunPolicy {
     heartbeatTimeoutMs: spec.heartbeatTimeoutSeconds * 1000,
     maximumAttempts: spec.retry?.maximumAttempts ?? 1,
     initialRetryIntervalMs: (spec.retry?.initialIntervalSeconds ?? 1) * 1000,
+    ...(spec.maxConcurrent ? { maxConcurrent: spec.maxConcurrent } : {}),
   };
 }
 

@@ -28,6 +28,17 @@ export async function describeRun(src: RunSource, workflowId: string): Promise<W
   return d;
 }
 
+/** Whether a run of ours exists under a workflow ID. */
+export function runExists(src: RunSource, workflowId: string): Promise<boolean> {
+  return describeRun(src, workflowId).then(
+    () => true,
+    (err: unknown) => {
+      if (err instanceof RunNotFoundError) return false;
+      throw err;
+    },
+  );
+}
+
 /** Status, request, times and (when ended) result of the latest run under a workflow ID. */
 export async function readRun(src: RunSource, workflowId: string): Promise<RunView> {
   const d = await describeRun(src, workflowId);

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
 import type { RunActivities, RunActivityInput } from '../activities/types.js';
 import { processRegistry } from '../metrics/exposition.js';
-import type { AttachInput, RunResult } from '../workflows/contract.js';
+import type { RunResult } from '../workflows/contract.js';
 
 const SCRIPT_ACTIVITY: keyof RunActivities = 'runScript';
 
@@ -35,7 +35,7 @@ export function observeActivities(log: Logger, scripts: string[]): ActivityInter
     return {
       inbound: {
         async execute(input, next) {
-          names = runNames(ctx, input.args[0] as RunActivityInput | AttachInput);
+          names = runNames(ctx, input.args[0] as RunActivityInput);
           if (ctx.info.activityType !== SCRIPT_ACTIVITY) return next(input);
           const runLog = log.child(names);
           const script = { script: names.script };
@@ -69,16 +69,13 @@ interface RunNames {
   key: string;
 }
 
-/**
- * The run an activity is about. A script's activity runs in its own run's workflow; a batch's attachToRun
- * runs in the batch's, so there the IDs are the batch's and the key names the order's run.
- */
-function runNames(ctx: Context, input: RunActivityInput | AttachInput): RunNames {
+/** The run an activity is about: a script's (or its verify command's) activity runs in its own run's workflow. */
+function runNames(ctx: Context, input: RunActivityInput): RunNames {
   return {
     workflowId: ctx.info.workflowExecution?.workflowId ?? '',
     runId: ctx.info.workflowExecution?.runId ?? '',
     script: input.script,
-    key: 'key' in input ? input.key : input.workflowId,
+    key: input.key,
   };
 }
 

@@ -27,6 +27,7 @@ import {
   type VerifyAnswer,
 } from './contract.js';
 import { countRun } from './run-metrics.js';
+import { withPermit } from './semaphore.js';
 
 const DEFAULT_START_TO_CLOSE_MS = 60 * 60 * 1000;
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
@@ -39,6 +40,11 @@ export async function ScriptRunWorkflow(input: ScriptRunInput): Promise<RunResul
 export async function runScriptOnce(input: ScriptRunInput): Promise<RunResult> {
   // Whatever else the input says, a resolve only asks; it never runs the script.
   if (input.resolve) return verifyOnce(input, input.resolve);
+  // A capped script runs only while it holds one of its permits; other scripts pay nothing for the cap.
+  return input.policy?.maxConcurrent ? withPermit(input.script, () => runIt(input)) : runIt(input);
+}
+
+async function runIt(input: ScriptRunInput): Promise<RunResult> {
   const activities = proxyActivities<RunActivities>(activityOptions(input.policy, input.activityTaskQueue));
   const stamp = canonicalJson({ script: input.script, args: input.args });
   try {

@@ -6,14 +6,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, type NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, type NativeConnection } from '@temporalio/worker';
 import { buildApi } from '../../src/api/server.js';
 import { loadRegistry, type ScriptRegistry } from '../../src/config/scripts.js';
 import { TokenStore } from '../../src/config/tokens.js';
 import { connectClient, connectWorker, temporalTarget } from '../../src/config/temporal-connection.js';
 import { installSdkRuntime } from '../../src/metrics/sdk-runtime.js';
+import type { BatchShape } from '../../src/runs/requests.js';
 import { Runs } from '../../src/runs/runs.js';
-import { createWorker } from '../../src/worker/worker.js';
+import { createWorker, type SuperScriptWorker } from '../../src/worker/worker.js';
 
 export { eventually } from './poll.js';
 
@@ -67,13 +68,20 @@ export interface StackApiOptions {
   traditionalRoute?: boolean;
 }
 
-export async function startStack(
-  opts: { api?: boolean | StackApiOptions; worker?: boolean } = {},
-): Promise<Stack> {
+export interface StackOptions {
+  api?: boolean | StackApiOptions;
+  worker?: boolean;
+  /** Another script registry than test/fixtures/registry.json. */
+  registryFile?: string;
+  /** How the API cuts batches into parts. */
+  batchShape?: BatchShape;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const address = temporalAddress();
   const target = temporalTarget(address);
   const client = await connectClient(target);
-  const registry = loadRegistry(REGISTRY_FILE);
+  const registry = loadRegistry(opts.registryFile ?? REGISTRY_FILE);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'superscript-test-'));
   const taskQueue = `test-${process.pid}-${++queueCounter}-${Date.now()}`;
   const runs = new Runs(client, taskQueue);
@@ -82,7 +90,7 @@ export async function startStack(
 
   const addWorker = async (): Promise<() => Promise<void>> => {
     const connection: NativeConnection = await connectWorker(target);
-    const worker: Worker = await createWorker({
+    const worker: SuperScriptWorker = await createWorker({
       connection,
       client,
       namespace: target.namespace,
@@ -118,6 +126,7 @@ export async function startStack(
       tokens: tokensFile === undefined ? undefined : new TokenStore(tokensFile),
       localHostOnly: true,
       traditionalRoute,
+      batchShape: opts.batchShape,
     });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     api = { app, url };

@@ -7,7 +7,10 @@ export interface Answer {
   body: any;
 }
 
-/** A `call(method, url, body?, headers?)` against the API at `base()` (read per call: stacks start later). */
+/**
+ * A `call(method, url, body?, headers?)` against the API at `base()` (read per call: stacks start later).
+ * An object body is sent as JSON, a string as is.
+ */
 export function apiClient(base: () => string) {
   return async function call(
     method: string,
@@ -20,9 +23,20 @@ export function apiClient(base: () => string) {
     const res = await fetch(`${base()}${url}`, {
       method,
       headers: json ? { 'content-type': 'application/json', ...headers } : headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
   };
+}
+
+/** One call against the API at `base`. */
+export function httpJson(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  return apiClient(() => base)(method, path, body, headers);
 }

@@ -1,16 +1,13 @@
-// Batches: one OrchestratorWorkflow per batch ID, itself started-or-attached like any run.
+// Batches of any size: start (or attach to) one, read its progress, page through its orders, cancel it.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { batchSpec } from '../../runs/requests.js';
-import {
-  BATCH_PROGRESS_QUERY,
-  PAYMENT_SCRIPT,
-  batchWorkflowId,
-  type BatchProgress,
-} from '../../workflows/contract.js';
+import { batchPlan, validateBatchId } from '../../runs/requests.js';
+import { PAYMENT_SCRIPT, batchWorkflowId } from '../../workflows/contract.js';
+import type { RunAction } from '../scopes.js';
 import { sendRun } from '../respond.js';
 import { bindRunLog } from '../run-log.js';
 import type { ApiDeps } from '../deps.js';
+import { BATCH_BODY_LIMIT } from '../limits.js';
 import { refuseOtherMethods } from '../methods.js';
 import { parseWait } from '../wait.js';
 
@@ -33,52 +30,85 @@ const batchSchema = {
   },
 } as const;
 
-interface BatchParams {
-  batchId: string;
-}
-
-const readsBatch = {
-  auth: {
-    act: 'read',
-    workflowId: (r: FastifyRequest) => batchWorkflowId((r.params as BatchParams).batchId),
-  },
+const cancelSchema = {
+  type: 'object',
+  nullable: true,
+  additionalProperties: false,
+  properties: { killRunning: { type: 'boolean' } },
 } as const;
+
+/** A batch is a run of the payment script: reading and cancelling it take the scopes a payment's would. */
+const onBatch = (act: RunAction) => ({
+  auth: {
+    act,
+    workflowId: (r: FastifyRequest) =>
+      batchWorkflowId(validateBatchId((r.params as { batchId: string }).batchId)),
+  },
+});
 
 interface BatchRoute {
   Body: { batchId?: string; orders: { orderId: string; amount: number }[]; maxConcurrent?: number };
   Querystring: { wait?: string };
 }
+interface BatchIdRoute {
+  Params: { batchId: string };
+  Querystring: { cursor?: string; status?: string; limit?: string };
+  Body?: { killRunning?: boolean };
+}
 
 export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const config = { auth: { start: () => PAYMENT_SCRIPT } };
-  app.post<BatchRoute>('/v1/batches', { schema: { body: batchSchema }, config }, async (request, reply) => {
-    // A batch answers at once unless asked to wait: batches run long.
-    const wait = parseWait(request.query.wait, 0);
-    const spec = batchSpec(deps.registry, deps.runs.taskQueue, {
-      ...request.body,
-      batchId: request.body.batchId ?? randomUUID(),
-    });
-    bindRunLog(request, reply, spec);
-    const outcome = await deps.waits.run(wait, reply, (gone) => deps.runs.startOrAttach(spec, wait, gone));
-    const { batchId } = spec.input;
-    return sendRun(
-      reply,
-      { ...outcome, run: { ...outcome.run, batchId } as typeof outcome.run },
-      `/v1/batches/${batchId}`,
-    );
-  });
+  app.post<BatchRoute>(
+    '/v1/batches',
+    {
+      schema: { body: batchSchema },
+      bodyLimit: BATCH_BODY_LIMIT,
+      config: { auth: { start: () => PAYMENT_SCRIPT } },
+    },
+    async (request, reply) => {
+      // A batch answers at once unless asked to wait: batches run long.
+      const wait = parseWait(request.query.wait, 0);
+      // Every order is checked before anything starts.
+      const plan = batchPlan(
+        deps.registry,
+        deps.runs.taskQueue,
+        { ...request.body, batchId: request.body.batchId ?? randomUUID() },
+        deps.batchShape,
+      );
+      bindRunLog(request, reply, {
+        workflowId: batchWorkflowId(plan.batchId),
+        request: { script: PAYMENT_SCRIPT },
+      });
+      const outcome = await deps.waits.run(wait, reply, (gone) => deps.runs.startBatch(plan, wait, gone));
+      const { batchId } = plan;
+      return sendRun(
+        reply,
+        { ...outcome, run: { ...outcome.run, batchId } as typeof outcome.run },
+        `/v1/batches/${batchId}`,
+      );
+    },
+  );
 
-  app.get<{ Params: BatchParams }>('/v1/batches/:batchId', { config: readsBatch }, async (request) => {
-    const workflowId = batchWorkflowId(request.params.batchId);
-    const run = await deps.runs.read(workflowId);
-    if (run.status !== 'running') return { batchId: request.params.batchId, ...run };
-    const progress = await deps.runs.client.workflow
-      .getHandle(workflowId)
-      .query<BatchProgress>(BATCH_PROGRESS_QUERY)
-      .catch(() => undefined);
-    return { batchId: request.params.batchId, ...run, progress };
-  });
+  app.get<BatchIdRoute>('/v1/batches/:batchId', { config: onBatch('read') }, async (request) =>
+    deps.runs.readBatch(validateBatchId(request.params.batchId)),
+  );
+
+  app.get<BatchIdRoute>('/v1/batches/:batchId/orders', { config: onBatch('read') }, async (request) =>
+    deps.runs.batchOrders(validateBatchId(request.params.batchId), request.query),
+  );
+
+  app.post<BatchIdRoute>(
+    '/v1/batches/:batchId/cancel',
+    { schema: { body: cancelSchema }, config: onBatch('cancel') },
+    async (request) => {
+      const batch = await deps.runs.cancelBatch(validateBatchId(request.params.batchId), {
+        killRunning: request.body?.killRunning ?? false,
+      });
+      return { ...batch, status: 'cancelling' };
+    },
+  );
 
   refuseOtherMethods(app, '/v1/batches', ['POST']);
   refuseOtherMethods(app, '/v1/batches/:batchId', ['GET']);
+  refuseOtherMethods(app, '/v1/batches/:batchId/orders', ['GET']);
+  refuseOtherMethods(app, '/v1/batches/:batchId/cancel', ['POST']);
 }
