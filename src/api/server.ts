@@ -1,6 +1,8 @@
 // The HTTP API: JSON in and out. Every route validates its input fully before it starts anything.
 import Fastify, { errorCodes, type FastifyInstance } from 'fastify';
+import { KeyConflictError } from '../errors.js';
 import { KEY_MAX_LENGTH } from '../runs/keys.js';
+import { tokenNameOf } from './caller.js';
 import type { ApiDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { BODY_LIMIT, DRAIN_LIMIT } from './limits.js';
@@ -8,9 +10,12 @@ import { batchRoutes } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
 import { paymentRoutes } from './routes/payments.js';
 import { runRoutes } from './routes/runs.js';
+import { RequestJournal } from './request-journal.js';
+import { uiRoutes } from './routes/ui.js';
+import { whoamiRoutes } from './routes/whoami.js';
 import { MAX_WAIT_MS, WaitGate } from './wait.js';
 
-export interface ApiOptions extends Omit<ApiDeps, 'waits'> {
+export interface ApiOptions extends Omit<ApiDeps, 'waits' | 'journal'> {
   /** Requests that may wait for a result at once; past it, 503. Default: 1000. */
   maxWaits?: number;
   /** pino level; `silent` for tests. Default: info. */
@@ -21,7 +26,7 @@ const { FST_ERR_CTP_BODY_TOO_LARGE } = errorCodes;
 
 export function buildApi(options: ApiOptions): FastifyInstance {
   const { maxWaits = 1000, logLevel = 'info', ...rest } = options;
-  const deps: ApiDeps = { ...rest, waits: new WaitGate(maxWaits) };
+  const deps: ApiDeps = { ...rest, waits: new WaitGate(maxWaits), journal: new RequestJournal() };
   const app = Fastify({
     logger: { level: logLevel },
     bodyLimit: BODY_LIMIT,
@@ -36,7 +41,10 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   });
   // JSON only: a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
-  app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof KeyConflictError) deps.journal.recordConflict(err, tokenNameOf(request));
+    return sendError(err, request, reply);
+  });
   app.addHook('onRequest', async (request) => {
     const length = Number(request.headers['content-length']);
     if (!(length > BODY_LIMIT)) return;
@@ -53,5 +61,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   paymentRoutes(app, deps);
   runRoutes(app, deps);
   batchRoutes(app, deps);
+  whoamiRoutes(app);
+  uiRoutes(app);
   return app;
 }

@@ -42,7 +42,12 @@ export async function serveWorker(ctx: Context, target: TemporalTarget): Promise
   };
 }
 
-export async function serveApi(ctx: Context, target: TemporalTarget): Promise<StopStep & { url: string }> {
+export async function serveApi(
+  ctx: Context,
+  target: TemporalTarget,
+  /** Temporal's Web UI when SUPERSCRIPT_TEMPORAL_UI_URL does not name one (the dev server's own). */
+  temporalUiUrl?: string,
+): Promise<StopStep & { url: string }> {
   const client = await connectClient(target);
   const app = buildApi({
     runs: new Runs(client, ctx.settings.taskQueue),
@@ -51,6 +56,7 @@ export async function serveApi(ctx: Context, target: TemporalTarget): Promise<St
     waitMs: ctx.settings.waitMs,
     maxWaits: ctx.settings.maxWaits,
     logLevel: ctx.settings.logLevel,
+    temporalUiUrl: ctx.settings.temporalUiUrl ?? temporalUiUrl,
   });
   let url: string;
   try {

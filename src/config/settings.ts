@@ -31,6 +31,8 @@ const SettingsSchema = z.object({
   SUPERSCRIPT_API_PORT: port.default(8080),
   SUPERSCRIPT_TEMPORAL_PORT: port.default(7233),
   SUPERSCRIPT_UI_PORT: port.default(8233),
+  /** Temporal's Web UI, which the API links each run to; `superscript dev` sets its own dev server's. */
+  SUPERSCRIPT_TEMPORAL_UI_URL: z.url({ protocol: /^https?$/ }).optional(),
   SUPERSCRIPT_DURABILITY: z.enum(DURABILITY).default('full'),
   /** Extra `temporal server start-dev` arguments, space-separated, e.g. more --dynamic-config-value. */
   SUPERSCRIPT_DEV_SERVER_ARGS: z.string().default(''),
@@ -54,6 +56,7 @@ export interface Settings {
   apiPort: number;
   temporalPort: number;
   uiPort: number;
+  temporalUiUrl?: string;
   durability: Durability;
   devServerArgs: string[];
   shutdownGraceMs: number;
@@ -79,6 +82,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     apiPort: s.SUPERSCRIPT_API_PORT,
     temporalPort: s.SUPERSCRIPT_TEMPORAL_PORT,
     uiPort: s.SUPERSCRIPT_UI_PORT,
+    temporalUiUrl: s.SUPERSCRIPT_TEMPORAL_UI_URL,
     durability: s.SUPERSCRIPT_DURABILITY,
     devServerArgs: s.SUPERSCRIPT_DEV_SERVER_ARGS.split(/\s+/).filter(Boolean),
     shutdownGraceMs: s.SUPERSCRIPT_SHUTDOWN_GRACE_SECONDS * 1000,

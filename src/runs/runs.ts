@@ -2,6 +2,7 @@
 // them. Each job lives in its own module; this class only binds them to the installation.
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { cancelRun } from './cancel.js';
+import type { ListQuery } from './list-query.js';
 import { awaitOutcome } from './outcome.js';
 import { describeRun, listRuns, readRun, type RunSource } from './read.js';
 import type { StartSpec } from './requests.js';
@@ -43,8 +44,8 @@ export class Runs implements RunSource {
     return readRun(this, workflowId);
   }
 
-  list(query: string, limit: number): Promise<RunView[]> {
-    return listRuns(this, query, limit);
+  list(query: ListQuery): Promise<RunView[]> {
+    return listRuns(this, query);
   }
 
   cancel(workflowId: string): Promise<RunView> {

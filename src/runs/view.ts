@@ -11,6 +11,7 @@ import {
   RunFailureTypes,
   type BatchResult,
   type Outcome,
+  type RetryOf,
   type RunResult,
 } from '../workflows/contract.js';
 import type { CanonicalRequest } from './requests.js';
@@ -29,6 +30,8 @@ export interface RunView {
   historyLength?: number;
   result?: RunResult | BatchResult;
   message?: string;
+  /** Set when an explicit retry started this run: the run it retried, who asked and why. */
+  retryOf?: RetryOf;
 }
 
 const STATUS_OF: Record<string, RunStatus> = {

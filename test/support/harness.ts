@@ -52,7 +52,9 @@ export interface Stack {
 
 let queueCounter = 0;
 
-export async function startStack(opts: { api?: boolean; worker?: boolean } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { api?: boolean; worker?: boolean; temporalUiUrl?: string } = {},
+): Promise<Stack> {
   const address = temporalAddress();
   const target = temporalTarget(address);
   const client = await connectClient(target);
@@ -89,7 +91,14 @@ export async function startStack(opts: { api?: boolean; worker?: boolean } = {})
 
   let api: Stack['api'];
   if (opts.api) {
-    const app = buildApi({ runs, registry, dataDir, waitMs: 30_000, logLevel: 'silent' });
+    const app = buildApi({
+      runs,
+      registry,
+      dataDir,
+      waitMs: 30_000,
+      logLevel: 'silent',
+      temporalUiUrl: opts.temporalUiUrl,
+    });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     api = { app, url };
   }

@@ -1,11 +1,20 @@
 // Batches: one OrchestratorWorkflow per batch ID, itself started-or-attached like any run.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { countsOf, pageOfOrders, runningCounts, type OrderPageQuery } from '../../runs/batch-report.js';
+import { batchesQuery, type RunFilters } from '../../runs/list-query.js';
 import { batchSpec } from '../../runs/requests.js';
-import { BATCH_PROGRESS_QUERY, batchWorkflowId, type BatchProgress } from '../../workflows/contract.js';
+import type { RunView } from '../../runs/view.js';
+import {
+  BATCH_PROGRESS_QUERY,
+  batchWorkflowId,
+  type BatchProgress,
+  type BatchResult,
+} from '../../workflows/contract.js';
 import { sendRun } from '../respond.js';
 import type { ApiDeps } from '../deps.js';
 import { refuseOtherMethods } from '../methods.js';
+import { temporalUiLink } from '../temporal-link.js';
 import { parseWait } from '../wait.js';
 
 const batchSchema = {
@@ -31,6 +40,12 @@ interface BatchRoute {
   Body: { batchId?: string; orders: { orderId: string; amount: number }[]; maxConcurrent?: number };
   Querystring: { wait?: string };
 }
+interface BatchIdRoute {
+  Params: { batchId: string };
+  Querystring: OrderPageQuery;
+}
+
+const BATCH_PREFIX = batchWorkflowId('');
 
 export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<BatchRoute>('/v1/batches', { schema: { body: batchSchema } }, async (request, reply) => {
@@ -46,20 +61,50 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
       reply,
       { ...outcome, run: { ...outcome.run, batchId } as typeof outcome.run },
       `/v1/batches/${batchId}`,
+      deps.journal,
     );
   });
 
-  app.get<{ Params: { batchId: string } }>('/v1/batches/:batchId', async (request) => {
-    const workflowId = batchWorkflowId(request.params.batchId);
-    const run = await deps.runs.read(workflowId);
-    if (run.status !== 'running') return { batchId: request.params.batchId, ...run };
-    const progress = await deps.runs.client.workflow
-      .getHandle(workflowId)
-      .query<BatchProgress>(BATCH_PROGRESS_QUERY)
-      .catch(() => undefined);
-    return { batchId: request.params.batchId, ...run, progress };
+  app.get<{ Querystring: Omit<RunFilters, 'script'> }>('/v1/batches', async (request) => {
+    const views = await deps.runs.list(batchesQuery(request.query, deps.runs.taskQueue));
+    return {
+      batches: views.map((v) => ({
+        batchId: v.workflowId.slice(BATCH_PREFIX.length),
+        ...summaryOf(v),
+        orders: (v.request?.args as { orders?: unknown[] } | undefined)?.orders?.length,
+      })),
+    };
   });
 
-  refuseOtherMethods(app, '/v1/batches', ['POST']);
+  app.get<BatchIdRoute>('/v1/batches/:batchId', async (request) => {
+    const { batchId } = request.params;
+    const run = await deps.runs.read(batchWorkflowId(batchId));
+    const temporalUrl = temporalUiLink(deps.temporalUiUrl, deps.runs.client.options.namespace, run);
+    const result = run.result as BatchResult | undefined;
+    const progress = result?.orders
+      ? countsOf(result.orders)
+      : await queryProgress(deps, run.workflowId).then((p) => p && runningCounts(p));
+    return { batchId, ...run, progress, temporalUrl };
+  });
+
+  // The per-order report of a batch that ended; a running batch reports its orders when it ends.
+  app.get<BatchIdRoute>('/v1/batches/:batchId/orders', async (request) => {
+    const run = await deps.runs.read(batchWorkflowId(request.params.batchId));
+    return pageOfOrders((run.result as BatchResult | undefined)?.orders ?? [], request.query);
+  });
+
+  refuseOtherMethods(app, '/v1/batches', ['GET', 'POST']);
   refuseOtherMethods(app, '/v1/batches/:batchId', ['GET']);
+  refuseOtherMethods(app, '/v1/batches/:batchId/orders', ['GET']);
+}
+
+function summaryOf({ workflowId, runId, status, startedAt, closedAt }: RunView) {
+  return { workflowId, runId, status, startedAt, closedAt };
+}
+
+async function queryProgress(deps: ApiDeps, workflowId: string): Promise<BatchProgress | undefined> {
+  return deps.runs.client.workflow
+    .getHandle(workflowId)
+    .query<BatchProgress>(BATCH_PROGRESS_QUERY)
+    .catch(() => undefined);
 }

@@ -28,7 +28,7 @@ export function paymentRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const wait = parseWait(request.query.wait, deps.waitMs);
     const spec = paymentSpec(deps.registry, deps.runs.taskQueue, request.body);
     const outcome = await deps.waits.run(wait, reply, (gone) => deps.runs.startOrAttach(spec, wait, gone));
-    return sendRun(reply, outcome, `/v1/runs/${spec.workflowId}`);
+    return sendRun(reply, outcome, `/v1/runs/${spec.workflowId}`, deps.journal);
   });
 
   app.post<Order>('/v1/payments/traditional', { schema: { body: orderSchema } }, async (request) => {

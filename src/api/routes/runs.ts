@@ -7,6 +7,7 @@ import { retentionDays } from '../../runs/retention.js';
 import { scriptRunSpec } from '../../runs/requests.js';
 import { retryRun } from '../../runs/retry.js';
 import { sendRun } from '../respond.js';
+import { temporalUiLink } from '../temporal-link.js';
 import type { ApiDeps } from '../deps.js';
 import { refuseOtherMethods } from '../methods.js';
 import { parseWait } from '../wait.js';
@@ -60,12 +61,11 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       key: key === undefined ? undefined : validateKey(key),
     });
     const outcome = await deps.waits.run(wait, reply, (gone) => deps.runs.startOrAttach(spec, wait, gone));
-    return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(spec.workflowId)}`);
+    return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(spec.workflowId)}`, deps.journal);
   });
 
   app.get<ListRoute>('/v1/runs', async (request) => {
-    const { query, limit } = runsQuery(request.query, deps.runs.taskQueue);
-    return { runs: await deps.runs.list(query, limit) };
+    return { runs: await deps.runs.list(runsQuery(request.query, deps.runs.taskQueue)) };
   });
 
   app.get<IdRoute>('/v1/runs/:id', async (request) => {
@@ -73,8 +73,16 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       deps.runs.read(validateKey(request.params.id, 'id')),
       retentionDays(deps.runs.client),
     ]);
+    const temporalUrl = temporalUiLink(deps.temporalUiUrl, deps.runs.client.options.namespace, run);
     // How long after it closes this run still answers for its key.
-    return { ...run, dedupWindowDays };
+    return { ...run, dedupWindowDays, temporalUrl };
+  });
+
+  // Requests for the key as this API process answered them: Temporal keeps only the run they led to.
+  app.get<IdRoute>('/v1/runs/:id/requests', async (request) => {
+    const id = validateKey(request.params.id, 'id');
+    await deps.runs.describe(id); // only a SuperScript run's key has a journal to show
+    return { workflowId: id, ...deps.journal.of(id) };
   });
 
   app.post<IdRoute>('/v1/runs/:id/cancel', async (request) => {
@@ -96,12 +104,13 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const outcome = await deps.waits.run(wait, reply, (gone) =>
         retryRun(deps.runs, deps.registry, id, who, wait, gone),
       );
-      return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(id)}`);
+      return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(id)}`, deps.journal, 'retry');
     },
   );
 
   refuseOtherMethods(app, '/v1/runs', ['GET', 'POST']);
   refuseOtherMethods(app, '/v1/runs/:id', ['GET']);
+  refuseOtherMethods(app, '/v1/runs/:id/requests', ['GET']);
   refuseOtherMethods(app, '/v1/runs/:id/cancel', ['POST']);
   refuseOtherMethods(app, '/v1/runs/:id/retry', ['POST']);
 }

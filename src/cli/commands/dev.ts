@@ -25,7 +25,7 @@ export async function dev(ctx: Context): Promise<void> {
     await setRetentionDays(admin, DEV_RETENTION_DAYS);
     await admin.connection.close();
     started.push(await serveWorker(ctx, target));
-    const api = await serveApi(ctx, target);
+    const api = await serveApi(ctx, target, server.uiUrl);
     started.push(api);
     apiUrl = api.url;
   } catch (err) {
@@ -38,11 +38,12 @@ export async function dev(ctx: Context): Promise<void> {
   process.stdout.write(
     [
       'SuperScript dev is running',
-      `  API       ${apiUrl}`,
-      `  Temporal  ${server.address} (namespace default, keys kept ${DEV_RETENTION_DAYS} days)`,
-      `  Web UI    ${server.uiUrl ?? '(headless)'}`,
-      `  Data      ${settings.dataDir} (state ${db}, durability ${settings.durability})`,
-      `  Scripts   ${ctx.registry.names().join(', ')} from ${settings.registryFile}`,
+      `  API          ${apiUrl}`,
+      `  Web UI       ${apiUrl}/`,
+      `  Temporal     ${server.address} (namespace default, keys kept ${DEV_RETENTION_DAYS} days)`,
+      `  Temporal UI  ${server.uiUrl ?? '(headless)'}`,
+      `  Data         ${settings.dataDir} (state ${db}, durability ${settings.durability})`,
+      `  Scripts      ${ctx.registry.names().join(', ')} from ${settings.registryFile}`,
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),

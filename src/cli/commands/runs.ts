@@ -58,8 +58,7 @@ export async function status(ctx: Context, workflowId: string, o: OutputOptions)
 
 export async function list(ctx: Context, filters: RunFilters, o: OutputOptions): Promise<number> {
   const { runs } = await connectRuns(ctx.settings.taskQueue);
-  const { query, limit } = runsQuery(filters, ctx.settings.taskQueue);
-  const views = await runs.list(query, limit);
+  const views = await runs.list(runsQuery(filters, ctx.settings.taskQueue));
   if (o.json) process.stdout.write(`${JSON.stringify(views, null, 2)}\n`);
   else
     for (const v of views)
