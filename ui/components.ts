@@ -66,7 +66,10 @@ export function table<T>(
           h(
             'tr',
             { class: rowClass?.(row) },
-            columns.map((c) => h('td', { class: cls(c) }, c.cell(row))),
+            // The label heads the cell where a narrow screen shows each row as a block.
+            columns.map((c) =>
+              h('td', { class: cls(c), 'data-label': c.title }, h('div', { class: 'cell' }, c.cell(row))),
+            ),
           ),
         ),
       ),

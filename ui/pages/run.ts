@@ -88,7 +88,8 @@ function statusNotices(run: RunDetail): HTMLElement[] {
     ];
   }
   if (run.message && run.status !== 'succeeded' && run.status !== 'running') {
-    return [notice('error', `${statusLabel(run.status)}`, run.message)];
+    const tone = run.status === 'cancelled' || run.status === 'terminated' ? 'info' : 'error';
+    return [notice(tone, statusLabel(run.status), run.message)];
   }
   return [];
 }
@@ -179,8 +180,8 @@ function requestsCard(answer: RequestsAnswer | unknown): HTMLElement {
             },
             { title: 'Answer', cell: (e) => badge(`journal-${e.disposition}`, DISPOSITION[e.disposition]) },
             {
-              title: 'Run',
-              cell: (e) => (e.runId ? mono(e.runId.slice(0, 8)) : (e.message ?? '—')),
+              title: 'Run or reason',
+              cell: (e) => (e.runId ? mono(e.runId) : h('span', { class: 'muted' }, e.message ?? '—')),
               wide: true,
             },
             { title: 'Token', cell: (e) => e.token ?? '—', wide: true },

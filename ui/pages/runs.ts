@@ -66,10 +66,13 @@ function runTable(rows: RunView[]): HTMLElement {
       cell: (r) => route(`/runs/${encodeURIComponent(r.workflowId)}`, r.workflowId),
       className: 'key',
     },
-    { title: 'Script', cell: (r) => r.request?.script ?? '—' },
+    { title: 'Script', cell: (r) => r.request?.script ?? '—', className: 'nowrap' },
     {
       title: 'Arguments',
-      cell: (r) => h('span', { class: 'mono muted' }, argsText(r.request?.args)),
+      cell: (r) => {
+        const text = argsText(r.request?.args);
+        return h('span', { class: 'mono muted args-text', title: text }, text);
+      },
       wide: true,
     },
     {
