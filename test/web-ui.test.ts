@@ -282,6 +282,29 @@ test('batches: the list, live progress counts, and the per-order report a page a
   }
 });
 
+test('a running batch: the page follows its progress live, then shows its report', async () => {
+  const liveId = `ui-live-${uid}`;
+  const orders = Array.from({ length: 40 }, (_, i) => ({ orderId: `ui-${uid}-l${i + 1}`, amount: 1 }));
+  // One order at a time, so the batch is still running when the page opens.
+  assert.equal(
+    (await call('POST', '/v1/batches', { batchId: liveId, orders, maxConcurrent: 1 })).status,
+    202,
+  );
+  const { page, context, errors } = await open(`/batches/${liveId}`);
+  try {
+    await page.locator('h1 .badge', { hasText: 'Running' }).waitFor();
+    await page.getByText('Each order is reported here when the batch ends').waitFor();
+    assert.match(await page.locator('.stats').innerText(), /of 40\s+Done[\s\S]*Pending/);
+    await shot(page, 'batch-running', false);
+    await page.locator('h1 .badge', { hasText: 'Finished' }).waitFor({ timeout: 120_000 });
+    assert.match(await page.locator('.stats').innerText(), /40 of 40\s+Done[\s\S]*40\s+Succeeded/);
+    await page.getByText('Orders 1–40').waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('retry of an outcome_unknown run from the UI, confirmed with its risk spelled out; then cancel', async () => {
   const { page, context, errors } = await open(`/runs/${unknownKey}`);
   try {

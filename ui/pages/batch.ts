@@ -24,8 +24,8 @@ export function batchStatus(status: string): string {
 
 export const batchPage: Page = async (root, ctx) => {
   const path = `/v1/batches/${encodeURIComponent(ctx.id!)}`;
-  const head = h('div', {});
-  const orders = h('div', {});
+  const head = h('div', { class: 'stack' });
+  const orders = h('div', { class: 'stack' });
   root.append(head, orders);
   let ended = false;
   const load = async (): Promise<boolean> => {
