@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { freePort } from '../src/devserver/free-port.js';
-import { REGISTRY_FILE, ROOT, alive, eventually, startStack, type Stack } from './support/harness.js';
+import { ROOT, alive, eventually, startStack, type Stack } from './support/harness.js';
 
 let stack: Stack;
 before(async () => {
@@ -28,15 +28,7 @@ function cli(args: string[], env: Record<string, string> = {}, cwd = stack.dataD
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'superscript.js'), ...args], {
       cwd,
-      env: withoutEmpty({
-        ...process.env,
-        TEMPORAL_ADDRESS: stack.address,
-        SUPERSCRIPT_TASK_QUEUE: stack.taskQueue,
-        SUPERSCRIPT_CONFIG: REGISTRY_FILE,
-        SUPERSCRIPT_DATA_DIR: stack.dataDir,
-        SUPERSCRIPT_LOG_LEVEL: 'error',
-        ...env,
-      }),
+      env: withoutEmpty({ ...process.env, ...stack.env, ...env }),
     });
     let stdout = '';
     let stderr = '';

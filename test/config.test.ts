@@ -28,6 +28,11 @@ test('the registry resolves script paths against its own folder', () => {
   assert.equal(registry.get('sleeper').path, path.join(path.dirname(REGISTRY_FILE), 'scripts', 'sleeper.sh'));
   assert.equal(registry.get('sleeper').timeoutSeconds, 30);
   assert.equal(registry.get('exit-with').killGraceSeconds, 5, 'defaults apply');
+  assert.deepEqual(registry.get('unsure-sleeper').verify, {
+    path: path.join(path.dirname(REGISTRY_FILE), 'scripts', 'cannot-tell.sh'),
+    timeoutSeconds: 10,
+  });
+  assert.equal(registry.get('exit-with').verify, undefined);
 });
 
 test('a bad registry names the bad field', () => {
@@ -42,6 +47,10 @@ test('a bad registry names the bad field', () => {
   assert.throws(
     registryFrom({ scripts: { ok: { path: 'x.sh', colour: 'red' } } }),
     (e: Error) => e instanceof ConfigError && /colour/.test(e.message),
+  );
+  assert.throws(
+    registryFrom({ scripts: { ok: { path: 'x.sh', verify: { path: 'v.sh', args: [] } } } }),
+    (e: Error) => e instanceof ConfigError && /scripts\.ok\.verify/.test(e.message),
   );
   assert.throws(
     registryFrom({ scripts: { 'Bad Name': { path: 'x.sh' } } }),

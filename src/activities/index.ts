@@ -4,6 +4,7 @@ import type { Runs } from '../runs/runs.js';
 import { createAttachToRun } from './attach.js';
 import { createRunScript } from './run-script.js';
 import type { RunActivities } from './types.js';
+import { createVerifyScript } from './verify.js';
 
 export function createActivities(
   registry: ScriptRegistry,
@@ -12,6 +13,7 @@ export function createActivities(
 ): Omit<RunActivities, 'runCommand'> {
   return {
     runScript: createRunScript(registry, dataDir),
+    verifyScript: createVerifyScript(registry, dataDir),
     attachToRun: createAttachToRun(runs),
   };
 }

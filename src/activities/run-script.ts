@@ -10,18 +10,29 @@ import type { RunActivityInput } from './types.js';
 
 export function createRunScript(registry: ScriptRegistry, dataDir: string) {
   return async function runScript(input: RunActivityInput): Promise<RunResult> {
-    let launch;
-    try {
-      const spec = registry.get(input.script);
-      launch = scriptProcess(spec, validateArgs(spec, input.args), dataDir);
-    } catch (err) {
-      if (!(err instanceof SuperScriptError)) throw err;
-      throw ApplicationFailure.create({
-        type: RunFailureTypes.notRegistered,
-        message: err.message,
-        nonRetryable: true,
-      });
-    }
-    return executeInActivity(input, launch);
+    return executeInActivity(input, registeredProcess(registry, input, dataDir, scriptProcess));
   };
+}
+
+/**
+ * How a request launches on this worker (the script, or its verify command), checked against the worker's
+ * own registry; anything it does not know fails the run without retrying.
+ */
+export function registeredProcess(
+  registry: ScriptRegistry,
+  input: RunActivityInput,
+  dataDir: string,
+  launch: typeof scriptProcess,
+): ReturnType<typeof scriptProcess> {
+  try {
+    const spec = registry.get(input.script);
+    return launch(spec, validateArgs(spec, input.args), dataDir);
+  } catch (err) {
+    if (!(err instanceof SuperScriptError)) throw err;
+    throw ApplicationFailure.create({
+      type: RunFailureTypes.notRegistered,
+      message: err.message,
+      nonRetryable: true,
+    });
+  }
 }

@@ -1,7 +1,6 @@
 // What the API's routes are built from.
 import type { ScriptRegistry } from '../config/scripts.js';
 import type { Runs } from '../runs/runs.js';
-import type { RequestJournal } from './request-journal.js';
 import type { WaitGate } from './wait.js';
 
 export interface ApiDeps {
@@ -12,8 +11,6 @@ export interface ApiDeps {
   waitMs: number;
   /** Bounds how many requests wait for results at once. */
   waits: WaitGate;
-  /** What this process answered each key's requests. */
-  journal: RequestJournal;
   /** Temporal's Web UI, to link each run to its page there. */
   temporalUiUrl?: string;
 }

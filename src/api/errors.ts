@@ -73,6 +73,8 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody }
 
 export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body } = errorResponse(err);
+  request.server.requestMetrics.failed(request, err, status);
+  request.server.requestJournal.failed(request, err);
   if (status >= 500 && !(err instanceof TooBusyError)) request.log.error({ err }, 'request failed');
   // Every 503 (Temporal unreachable, too many waits) is worth sending again: say when.
   if (status === 503) reply.header('Retry-After', '1');

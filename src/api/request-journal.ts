@@ -2,15 +2,19 @@
 // conflict. Temporal records the one run a key started, not the requests that attached to it or were
 // refused, so the API keeps them, in memory and bounded: the keys used most recently, the latest entries
 // of each. It covers this process since it started, not other API processes.
-import type { KeyConflictError } from '../errors.js';
+import type { FastifyRequest } from 'fastify';
+import { KeyConflictError } from '../errors.js';
+import { tokenNameOf } from './caller.js';
 
 export type Disposition = 'executed' | 'attached' | 'replayed' | 'conflict';
+
+/** The kind of request: an explicit retry, a resolve (verify) of an unknown run, or any start-or-attach. */
+export type RequestAction = 'request' | 'retry' | 'resolve';
 
 export interface JournalEntry {
   at: string;
   disposition: Disposition;
-  /** `retry`: an explicit retry; `request`: any start-or-attach request. */
-  action: 'request' | 'retry';
+  action: RequestAction;
   /** The run the request was answered with (none for a conflict). */
   runId?: string;
   /** The caller's token name, when the API has tokens. */
@@ -27,6 +31,18 @@ export interface KeyJournal {
   dropped: number;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set by buildApi; `sendRun` and `sendError` record through it. */
+    requestJournal: RequestJournal;
+  }
+}
+
+const ACTIONS: Record<string, RequestAction> = {
+  '/v1/runs/:id/retry': 'retry',
+  '/v1/runs/:id/resolve': 'resolve',
+};
+
 export class RequestJournal {
   readonly since = new Date().toISOString();
   private readonly keys = new Map<string, { entries: JournalEntry[]; dropped: number }>();
@@ -36,19 +52,29 @@ export class RequestJournal {
     readonly maxPerKey = 25,
   ) {}
 
-  /** Records how a request was answered (a StartOrAttach). */
-  recordOutcome(
+  /** A request answered with its run (a StartOrAttach). */
+  answered(
+    request: FastifyRequest,
     outcome: { executed: boolean; replayed: boolean; run: { workflowId: string; runId: string } },
-    action: JournalEntry['action'],
-    token?: string,
   ): void {
     const { executed, replayed, run } = outcome;
-    const disposition = executed ? 'executed' : replayed ? 'replayed' : 'attached';
-    this.record(run.workflowId, { disposition, action, runId: run.runId || undefined, token });
+    this.record(run.workflowId, {
+      disposition: executed ? 'executed' : replayed ? 'replayed' : 'attached',
+      action: actionOf(request),
+      runId: run.runId || undefined,
+      token: tokenNameOf(request),
+    });
   }
 
-  recordConflict(err: KeyConflictError, token?: string): void {
-    this.record(err.workflowId, { disposition: 'conflict', action: 'request', token, message: err.message });
+  /** A request answered with an error: a conflict is recorded under its key, anything else is not. */
+  failed(request: FastifyRequest, err: unknown): void {
+    if (!(err instanceof KeyConflictError)) return;
+    this.record(err.workflowId, {
+      disposition: 'conflict',
+      action: actionOf(request),
+      token: tokenNameOf(request),
+      message: err.message,
+    });
   }
 
   of(key: string): KeyJournal {
@@ -56,7 +82,7 @@ export class RequestJournal {
     return { since: this.since, entries: kept?.entries ?? [], dropped: kept?.dropped ?? 0 };
   }
 
-  private record(key: string, entry: Omit<JournalEntry, 'at'>): void {
+  record(key: string, entry: Omit<JournalEntry, 'at'>): void {
     const kept = this.keys.get(key) ?? { entries: [], dropped: 0 };
     // Re-inserted so the map's order is least recently used first.
     this.keys.delete(key);
@@ -68,4 +94,8 @@ export class RequestJournal {
     }
     if (this.keys.size > this.maxKeys) this.keys.delete(this.keys.keys().next().value as string);
   }
+}
+
+function actionOf(request: FastifyRequest): RequestAction {
+  return ACTIONS[request.routeOptions.url ?? ''] ?? 'request';
 }

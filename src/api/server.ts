@@ -1,11 +1,13 @@
 // The HTTP API: JSON in and out. Every route validates its input fully before it starts anything.
 import Fastify, { errorCodes, type FastifyInstance } from 'fastify';
-import { KeyConflictError } from '../errors.js';
+import { Registry } from 'prom-client';
+import { metricsRoute, processRegistry } from '../metrics/exposition.js';
 import { KEY_MAX_LENGTH } from '../runs/keys.js';
-import { tokenNameOf } from './caller.js';
+import { batchGauges } from './batch-gauges.js';
 import type { ApiDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { BODY_LIMIT, DRAIN_LIMIT } from './limits.js';
+import { RequestMetrics } from './request-metrics.js';
 import { batchRoutes } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
 import { paymentRoutes } from './routes/payments.js';
@@ -13,20 +15,26 @@ import { runRoutes } from './routes/runs.js';
 import { RequestJournal } from './request-journal.js';
 import { uiRoutes } from './routes/ui.js';
 import { whoamiRoutes } from './routes/whoami.js';
+import { bindRunLog } from './run-log.js';
 import { MAX_WAIT_MS, WaitGate } from './wait.js';
 
-export interface ApiOptions extends Omit<ApiDeps, 'waits' | 'journal'> {
+export interface ApiOptions extends Omit<ApiDeps, 'waits'> {
   /** Requests that may wait for a result at once; past it, 503. Default: 1000. */
   maxWaits?: number;
   /** pino level; `silent` for tests. Default: info. */
   logLevel?: string;
+  /**
+   * The SDK Runtime's Prometheus exporter of a worker in this process (`superscript dev`), whose series
+   * GET /metrics appends to the API's own. Default: none.
+   */
+  sdkMetricsUrl?: string;
 }
 
 const { FST_ERR_CTP_BODY_TOO_LARGE } = errorCodes;
 
 export function buildApi(options: ApiOptions): FastifyInstance {
-  const { maxWaits = 1000, logLevel = 'info', ...rest } = options;
-  const deps: ApiDeps = { ...rest, waits: new WaitGate(maxWaits), journal: new RequestJournal() };
+  const { maxWaits = 1000, logLevel = 'info', sdkMetricsUrl, ...rest } = options;
+  const deps: ApiDeps = { ...rest, waits: new WaitGate(maxWaits) };
   const app = Fastify({
     logger: { level: logLevel },
     bodyLimit: BODY_LIMIT,
@@ -41,10 +49,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   });
   // JSON only: a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
-  app.setErrorHandler((err, request, reply) => {
-    if (err instanceof KeyConflictError) deps.journal.recordConflict(err, tokenNameOf(request));
-    return sendError(err, request, reply);
-  });
+  app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
   app.addHook('onRequest', async (request) => {
     const length = Number(request.headers['content-length']);
     if (!(length > BODY_LIMIT)) return;
@@ -52,6 +57,16 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     // The same refusal fastify's parser gives a body found too large while reading it.
     throw new FST_ERR_CTP_BODY_TOO_LARGE();
   });
+  // A route about one run names it in its log lines from the start.
+  app.addHook('preHandler', async (request, reply) => {
+    const { id } = request.params as { id?: string };
+    if (id !== undefined) bindRunLog(request, reply, { workflowId: id });
+  });
+  const metrics = new Registry();
+  app.decorate('requestMetrics', new RequestMetrics(metrics, deps.registry));
+  app.decorate('requestJournal', new RequestJournal());
+  batchGauges(metrics, deps.runs);
+  metricsRoute(app, [metrics, processRegistry()], sdkMetricsUrl);
   app.setNotFoundHandler((request, reply) =>
     reply
       .code(404)

@@ -4,11 +4,11 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DURABILITY, type Settings } from '../config/settings.js';
 import { ensureTemporalCli } from '../devserver/temporal-cli.js';
 import { InvalidRequestError, KeyConflictError, SuperScriptError } from '../errors.js';
-import { cancel, list, pay, retry, run, status } from './commands/runs.js';
+import { cancel, list, pay, resolve, retry, run, status } from './commands/runs.js';
 import { dev } from './commands/dev.js';
 import { exec } from './commands/exec.js';
 import { api, worker } from './commands/serve.js';
-import { loadContext, type Context } from './context.js';
+import { loadContext, type Context, type ContextOptions } from './context.js';
 import { EXIT } from './exit-codes.js';
 
 const program = new Command('superscript')
@@ -31,10 +31,11 @@ const waitOption = new Option(
 function action<A extends unknown[]>(
   fn: (ctx: Context, ...args: A) => Promise<number | void>,
   overrides?: (...args: A) => Partial<Settings>,
+  contextOptions?: ContextOptions,
 ) {
   return async (...args: A) => {
     try {
-      const code = await fn(loadContext(overrides?.(...args)), ...args);
+      const code = await fn(await loadContext(overrides?.(...args), contextOptions), ...args);
       // A long-running command returns nothing; a failure it saw may have set the code already.
       if (code !== undefined) process.exitCode = code;
     } catch (err) {
@@ -77,13 +78,26 @@ program
         ...(o.uiPort !== undefined ? { uiPort: o.uiPort } : {}),
         ...(o.durability ? { durability: o.durability } : {}),
       }),
+      // The API's /metrics includes the SDK's series of the worker beside it.
+      { sdkMetrics: () => true },
     ),
   );
 
 program
   .command('worker')
   .description('run a worker against TEMPORAL_ADDRESS (production)')
-  .action(action(worker));
+  .option(
+    '--metrics-port <port>',
+    'serve Prometheus metrics on this port (SUPERSCRIPT_METRICS_PORT)',
+    number('--metrics-port'),
+  )
+  .action(
+    action(
+      (ctx) => worker(ctx),
+      (o: { metricsPort?: number }) => (o.metricsPort !== undefined ? { metricsPort: o.metricsPort } : {}),
+      { sdkMetrics: (settings) => settings.metricsPort !== undefined },
+    ),
+  );
 
 program
   .command('api')
@@ -176,6 +190,19 @@ program
     action((ctx, id: string, o: { reason?: string; by?: string; json?: boolean; wait?: number }) =>
       retry(ctx, id, o),
     ),
+  );
+
+program
+  .command('resolve')
+  .description(
+    "ask the script's verify command whether a run with an unknown outcome did its work, and record the answer",
+  )
+  .argument('<workflowId>')
+  .option('--by <who>', 'recorded in the resolve run (default: cli $USER)')
+  .addOption(jsonOption)
+  .addOption(waitOption)
+  .action(
+    action((ctx, id: string, o: { by?: string; json?: boolean; wait?: number }) => resolve(ctx, id, o)),
   );
 
 program

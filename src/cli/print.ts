@@ -1,7 +1,9 @@
 // How a run is shown at a terminal.
 import type { StartOrAttach } from '../runs/start-or-attach.js';
 import type { RunView } from '../runs/view.js';
-import type { RunResult } from '../workflows/contract.js';
+import type { RunResult, VerifyAnswer } from '../workflows/contract.js';
+
+const ANSWERS: Record<VerifyAnswer, string> = { done: 'done', not_done: 'not done', unknown: 'cannot tell' };
 
 export function printRun(outcome: Partial<StartOrAttach> & { run: RunView }, json: boolean): void {
   if (json) {
@@ -29,6 +31,11 @@ export function printRun(outcome: Partial<StartOrAttach> & { run: RunView }, jso
       lines.push('  stdout:', indent(result.stdout) + (result.stdoutTruncated ? '\n    [truncated]' : ''));
     if (result.stderr)
       lines.push('  stderr:', indent(result.stderr) + (result.stderrTruncated ? '\n    [truncated]' : ''));
+    const v = result.verified;
+    if (v)
+      lines.push(
+        `  verified: verify answered ${ANSWERS[v.answer]} (exit ${v.exitCode ?? '-'}) for run ${v.runId}, asked by ${v.by}, ${v.at}`,
+      );
   } else if (run.result) {
     lines.push(indent(JSON.stringify(run.result, null, 2)));
   }

@@ -5,6 +5,7 @@ import { connectClient, connectWorker, type TemporalTarget } from '../config/tem
 import { DevServer } from '../devserver/dev-server.js';
 import { ConfigError } from '../errors.js';
 import { ensureTemporalCli } from '../devserver/temporal-cli.js';
+import { serveMetrics } from '../metrics/metrics-server.js';
 import { Runs } from '../runs/runs.js';
 import { checkRetention } from '../runs/retention.js';
 import { createWorker } from '../worker/worker.js';
@@ -22,6 +23,7 @@ export async function serveWorker(ctx: Context, target: TemporalTarget): Promise
     registry: ctx.registry,
     dataDir: ctx.settings.dataDir,
     shutdownGraceMs: ctx.settings.shutdownGraceMs,
+    log: ctx.log,
   });
   const running = worker.run();
   running.catch((err: unknown) => {
@@ -56,17 +58,19 @@ export async function serveApi(
     waitMs: ctx.settings.waitMs,
     maxWaits: ctx.settings.maxWaits,
     logLevel: ctx.settings.logLevel,
+    sdkMetricsUrl: ctx.sdkMetricsUrl,
     temporalUiUrl: ctx.settings.temporalUiUrl ?? temporalUiUrl,
   });
   let url: string;
   try {
-    url = await app.listen({ host: ctx.settings.apiHost, port: ctx.settings.apiPort });
+    url = await listening(app.listen({ host: ctx.settings.apiHost, port: ctx.settings.apiPort }), {
+      host: ctx.settings.apiHost,
+      port: ctx.settings.apiPort,
+      how: '--port or SUPERSCRIPT_API_PORT',
+    });
   } catch (err) {
     await client.connection.close();
-    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-    throw new ConfigError(
-      `Port ${ctx.settings.apiPort} on ${ctx.settings.apiHost} is in use; choose another with --port or SUPERSCRIPT_API_PORT.`,
-    );
+    throw err;
   }
   return {
     name: 'api',
@@ -76,6 +80,30 @@ export async function serveApi(
       await client.connection.close();
     },
   };
+}
+
+/** A worker's GET /metrics, when it has a metrics port (`--metrics-port`, SUPERSCRIPT_METRICS_PORT). */
+export async function serveWorkerMetrics(ctx: Context, port: number): Promise<StopStep & { url: string }> {
+  const host = ctx.settings.metricsHost;
+  const server = await listening(serveMetrics(host, port, ctx.sdkMetricsUrl), {
+    host,
+    port,
+    how: '--metrics-port or SUPERSCRIPT_METRICS_PORT',
+  });
+  return { name: 'metrics', url: server.url, stop: server.close };
+}
+
+/** A port already taken is the operator's to fix: say which setting chooses another. */
+async function listening<T>(
+  listen: Promise<T>,
+  where: { host: string; port: number; how: string },
+): Promise<T> {
+  try {
+    return await listen;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    throw new ConfigError(`Port ${where.port} on ${where.host} is in use; choose another with ${where.how}.`);
+  }
 }
 
 export async function serveDevServer(ctx: Context): Promise<StopStep & { server: DevServer }> {

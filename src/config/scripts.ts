@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, InvalidRequestError } from '../errors.js';
+import { ConfigError, InvalidRequestError, RunStateError } from '../errors.js';
 import { EXEC_SCRIPT, type ArgValue, type RunPolicy, type ScriptArgs } from '../workflows/contract.js';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -64,6 +64,17 @@ const ScriptSpecSchema = z
       .object({
         maximumAttempts: z.number().int().min(2).max(100),
         initialIntervalSeconds: z.number().positive().default(1),
+      })
+      .strict()
+      .optional(),
+    /**
+     * A read-only command, run with the script's arguments, that asks the outside world whether a run did
+     * its work: exit 0 done, 1 not done, anything else cannot tell. Used to resolve unknown outcomes.
+     */
+    verify: z
+      .object({
+        path: z.string().min(1),
+        timeoutSeconds: z.number().positive().max(3600).default(30),
       })
       .strict()
       .optional(),
@@ -136,7 +147,12 @@ export function loadRegistry(file: string): ScriptRegistry {
         );
       }
     }
-    return { ...spec, name, path: path.resolve(dir, spec.path) };
+    return {
+      ...spec,
+      name,
+      path: path.resolve(dir, spec.path),
+      verify: spec.verify && { ...spec.verify, path: path.resolve(dir, spec.verify.path) },
+    };
   });
   return new ScriptRegistry(scripts);
 }
@@ -233,6 +249,24 @@ export function runPolicy(spec: ScriptSpec): RunPolicy {
     heartbeatTimeoutMs: spec.heartbeatTimeoutSeconds * 1000,
     maximumAttempts: spec.retry?.maximumAttempts ?? 1,
     initialRetryIntervalMs: (spec.retry?.initialIntervalSeconds ?? 1) * 1000,
+  };
+}
+
+/** The script's verify command; refused when it declares none. */
+export function verifyOf(spec: ScriptSpec): NonNullable<ScriptSpec['verify']> {
+  if (spec.verify) return spec.verify;
+  throw new RunStateError(
+    `Script "${spec.name}" declares no verify command, so SuperScript cannot ask whether a run did its work. Add "verify" to its registry entry, or check by hand and then retry or leave the run.`,
+  );
+}
+
+/** The activity options of a script's verify command: at most once, like the script, with its own timeout. */
+export function verifyPolicy(spec: ScriptSpec): RunPolicy {
+  const verify = verifyOf(spec);
+  return {
+    startToCloseTimeoutMs: backstopTimeoutMs(verify.timeoutSeconds, spec.killGraceSeconds),
+    heartbeatTimeoutMs: spec.heartbeatTimeoutSeconds * 1000,
+    maximumAttempts: 1,
   };
 }
 

@@ -29,6 +29,9 @@ const SettingsSchema = z.object({
   SUPERSCRIPT_MAX_WAITS: z.coerce.number().int().min(1).default(1000),
   SUPERSCRIPT_API_HOST: z.string().min(1).default('127.0.0.1'),
   SUPERSCRIPT_API_PORT: port.default(8080),
+  /** Where `superscript worker` serves /metrics; none unless set. The API serves it on its own port. */
+  SUPERSCRIPT_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  SUPERSCRIPT_METRICS_PORT: port.optional(),
   SUPERSCRIPT_TEMPORAL_PORT: port.default(7233),
   SUPERSCRIPT_UI_PORT: port.default(8233),
   /** Temporal's Web UI, which the API links each run to; `superscript dev` sets its own dev server's. */
@@ -54,6 +57,8 @@ export interface Settings {
   taskQueue: string;
   apiHost: string;
   apiPort: number;
+  metricsHost: string;
+  metricsPort?: number;
   temporalPort: number;
   uiPort: number;
   temporalUiUrl?: string;
@@ -80,6 +85,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     taskQueue: s.SUPERSCRIPT_TASK_QUEUE,
     apiHost: s.SUPERSCRIPT_API_HOST,
     apiPort: s.SUPERSCRIPT_API_PORT,
+    metricsHost: s.SUPERSCRIPT_METRICS_HOST,
+    metricsPort: s.SUPERSCRIPT_METRICS_PORT,
     temporalPort: s.SUPERSCRIPT_TEMPORAL_PORT,
     uiPort: s.SUPERSCRIPT_UI_PORT,
     temporalUiUrl: s.SUPERSCRIPT_TEMPORAL_UI_URL,

@@ -1,7 +1,7 @@
 // The input a run was started with, from the first event of its history: what its memo does not hold,
-// such as who retried it and why.
+// such as who retried or resolved it and why.
 import type { Client } from '@temporalio/client';
-import type { RetryOf, RunExtras } from '../workflows/contract.js';
+import type { RunExtras } from '../workflows/contract.js';
 
 export async function startInput<T>(
   client: Client,
@@ -17,11 +17,12 @@ export async function startInput<T>(
   return payload ? client.options.loadedDataConverter.payloadConverter.fromPayload<T>(payload) : undefined;
 }
 
-/** The explicit retry that started this run, if one did. */
-export async function retryOfRun(
+/** The explicit retry or the resolve that started this run, if one did. */
+export async function startedBy(
   client: Client,
   workflowId: string,
   runId: string,
-): Promise<RetryOf | undefined> {
-  return (await startInput<RunExtras>(client, workflowId, runId))?.retryOf;
+): Promise<{ retryOf?: RunExtras['retryOf']; resolveOf?: RunExtras['resolve'] }> {
+  const input = await startInput<RunExtras>(client, workflowId, runId);
+  return { retryOf: input?.retryOf, resolveOf: input?.resolve };
 }

@@ -3,7 +3,7 @@
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { RunNotFoundError } from '../errors.js';
 import { WorkflowTypes, execTaskQueue } from '../workflows/contract.js';
-import { retryOfRun } from './input.js';
+import { startedBy } from './input.js';
 import type { ListQuery } from './list-query.js';
 import { awaitOutcome } from './outcome.js';
 import { viewOf, type RunView } from './view.js';
@@ -32,15 +32,15 @@ export async function describeRun(src: RunSource, workflowId: string): Promise<W
 
 /**
  * Status, request, times and (when ended) result of the latest run under a workflow ID, and the explicit
- * retry that started it, if one did.
+ * retry or resolve that started it, if one did.
  */
 export async function readRun(src: RunSource, workflowId: string): Promise<RunView> {
   const d = await describeRun(src, workflowId);
-  const [retryOf, ended] = await Promise.all([
-    d.type === WorkflowTypes.orchestrator ? undefined : retryOfRun(src.client, workflowId, d.runId),
+  const [extras, ended] = await Promise.all([
+    d.type === WorkflowTypes.orchestrator ? {} : startedBy(src.client, workflowId, d.runId),
     d.status.name === 'RUNNING' ? undefined : awaitOutcome(src.client, workflowId, d.runId, Infinity),
   ]);
-  const view = { ...viewOf(d), retryOf };
+  const view = { ...viewOf(d), ...extras };
   return ended ? { ...view, status: ended.status, result: ended.result, message: ended.message } : view;
 }
 

@@ -1,26 +1,28 @@
 // Turns what a caller asked for (a script run, a payment, a batch) into exactly one workflow start,
 // validating everything first so bad input starts nothing.
+import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { keyFromTemplate, runPolicy, validateArgs, type ScriptRegistry } from '../config/scripts.js';
-import { InvalidRequestError } from '../errors.js';
+import { InvalidRequestError, RunStateError } from '../errors.js';
 import {
+  EXEC_SCRIPT,
   PAYMENT_SCRIPT,
   WorkflowTypes,
   batchWorkflowId,
   paymentWorkflowId,
+  type CanonicalRequest,
   type OrchestratorInput,
   type RunExtras,
+  type RunPolicy,
   type ScriptArgs,
   type ScriptRunInput,
   type WorkflowInputs,
   type WorkflowType,
 } from '../workflows/contract.js';
 import { validateKey } from './keys.js';
+import { requestOf } from './view.js';
 
-/** What a key stands for; two requests are the same when their canonical forms are equal. */
-export interface CanonicalRequest {
-  script: string;
-  args: ScriptArgs | { orders: OrchestratorInput['orders'] } | { argv: string[] };
-}
+/** What a run's input may carry beside its request: how it came to be started, and a resolve's own policy. */
+export type InputExtras = RunExtras & { policy?: RunPolicy };
 
 /** One workflow start: its type with the input that type takes, under the key's workflow ID. */
 export type StartSpec<T extends WorkflowType = WorkflowType> = {
@@ -43,7 +45,7 @@ export function scriptRunSpec(
   registry: ScriptRegistry,
   taskQueue: string,
   req: { script: unknown; args: unknown; key?: unknown },
-  extras: RunExtras = {},
+  extras: InputExtras = {},
 ): StartSpec<'ScriptRunWorkflow'> {
   if (typeof req.script !== 'string')
     throw new InvalidRequestError('"script" must name a registered script.', 'script');
@@ -64,7 +66,7 @@ export function paymentSpec(
   registry: ScriptRegistry,
   taskQueue: string,
   order: { orderId: unknown; amount: unknown },
-  extras: RunExtras = {},
+  extras: InputExtras = {},
 ): StartSpec<'SinglePaymentCollectionWorkflow'> {
   const spec = registry.get(PAYMENT_SCRIPT);
   const args = validateArgs(spec, { orderId: order.orderId, amount: order.amount });
@@ -144,4 +146,38 @@ export function batchSpec(
     request: { script: PAYMENT_SCRIPT, args: { orders } },
     taskQueue,
   };
+}
+
+/** A script or payment run's start: what a retry or a resolve starts again under the same key. */
+export type RerunSpec = StartSpec<'ScriptRunWorkflow' | 'SinglePaymentCollectionWorkflow'>;
+
+/** The start of the request `previous` recorded, again under its key, with `extras` (a retry or a resolve). */
+export function rerunSpec(
+  registry: ScriptRegistry,
+  taskQueue: string,
+  previous: WorkflowExecutionDescription,
+  extras: InputExtras,
+): RerunSpec {
+  const { workflowId } = previous;
+  const request = requestOf(previous);
+  if (request?.script === EXEC_SCRIPT) {
+    throw new RunStateError(
+      `Run "${workflowId}" is a \`superscript exec\` run: its command runs where exec runs. Retry it there with \`superscript exec --retry --key ${workflowId} -- COMMAND\`.`,
+    );
+  }
+  if (previous.type === WorkflowTypes.payment && request && 'orderId' in request.args) {
+    const { orderId, amount } = request.args;
+    return paymentSpec(registry, taskQueue, { orderId, amount }, extras);
+  }
+  if (previous.type === WorkflowTypes.script && request) {
+    return scriptRunSpec(
+      registry,
+      taskQueue,
+      { script: request.script, args: request.args, key: workflowId },
+      extras,
+    );
+  }
+  throw new RunStateError(
+    `Run "${workflowId}" (${previous.type}) records no SuperScript request to run again; only script and payment runs can be retried.`,
+  );
 }

@@ -5,9 +5,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, bundleWorkflowCode, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
+import { pino, type Logger } from 'pino';
 import { createActivities } from '../activities/index.js';
 import type { ScriptRegistry } from '../config/scripts.js';
 import { Runs } from '../runs/runs.js';
+import { observeActivities } from './activity-observer.js';
+import { zeroOutcomeUnknown } from './zero-counts.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // index.ts when run from source (tests, tsx), index.js when run from the build.
@@ -45,17 +48,21 @@ export interface WorkerParams {
   dataDir: string;
   /** How long a stopping worker lets running scripts finish before cancelling them. */
   shutdownGraceMs: number;
+  /** Where lines about the runs it executes go (each names its run). Default: nowhere. */
+  log?: Logger;
   /** Extra worker options, e.g. concurrency limits. */
   options?: Partial<WorkerOptions>;
 }
 
 export async function createWorker(p: WorkerParams): Promise<Worker> {
+  zeroOutcomeUnknown(p.namespace, p.taskQueue, p.registry.names());
   return Worker.create({
     connection: p.connection,
     namespace: p.namespace,
     taskQueue: p.taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities(p.registry, new Runs(p.client, p.taskQueue), p.dataDir),
+    interceptors: { activity: [observeActivities(p.log ?? pino({ level: 'silent' }), p.registry.names())] },
     shutdownGraceTime: p.shutdownGraceMs,
     // Past the grace, cancelled activities get this long to report before the worker stops regardless.
     shutdownForceTime: p.shutdownGraceMs + 10_000,

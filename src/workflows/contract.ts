@@ -15,7 +15,15 @@ export const RunFailureTypes = {
   timedOut: 'ScriptTimedOut',
   outcomeUnknown: 'OutcomeUnknown',
   notRegistered: 'ScriptNotRegistered',
+  /** A resolve run whose verify command found the work not done: outcome `failed` (the script did not run). */
+  verifiedNotDone: 'VerifiedNotDone',
 } as const;
+
+/** What a key stands for; two requests are the same when their canonical forms are equal. */
+export interface CanonicalRequest {
+  script: string;
+  args: ScriptArgs | { orders: OrchestratorInput['orders'] } | { argv: string[] };
+}
 
 /** Memo field holding the canonical request, compared when a key is used again. */
 export const REQUEST_MEMO = 'superscript.request';
@@ -92,6 +100,11 @@ export interface PaymentInput extends RunExtras {
 export interface RunExtras {
   /** Set on an explicit retry: the run it retries and who asked. */
   retryOf?: RetryOf;
+  /**
+   * Set on a resolve: run only the script's verify command, never the script (then `policy` is the verify
+   * command's). Verify only reads, so a hand-started resolve can make nothing run more often.
+   */
+  resolve?: ResolveOf;
 }
 
 /** Recorded in the input of a run started by an explicit retry, so its history shows who and why. */
@@ -99,6 +112,26 @@ export interface RetryOf {
   runId: string;
   by: string;
   reason?: string;
+}
+
+/** Recorded in the input of a resolve run: the run whose outcome was unknown, and who asked. */
+export interface ResolveOf {
+  runId: string;
+  by: string;
+}
+
+/** What a verify command answered: exit 0 done, 1 not done, anything else (or no exit) cannot tell. */
+export type VerifyAnswer = 'done' | 'not_done' | 'unknown';
+
+/** On the result of a resolve run: which run was verified, by whom, when, and the verify command's answer. */
+export interface Verified {
+  /** The run whose outcome was unknown. */
+  runId: string;
+  by: string;
+  /** When verify answered (or gave up). */
+  at: string;
+  exitCode: number | null;
+  answer: VerifyAnswer;
 }
 
 export interface OrchestratorInput {
@@ -129,6 +162,11 @@ export interface RunResult {
    * be checked against a finished run from its result alone.
    */
   request?: string;
+  /**
+   * Set on the result of a resolve run. Its process fields (exit code, output, times) are then the verify
+   * command's: the script itself did not run in that run.
+   */
+  verified?: Verified;
 }
 
 export type OrderOutcome = 'executed' | 'already_done' | 'conflict';
@@ -205,3 +243,19 @@ export function execTaskQueue(taskQueue: string): string {
 export function batchWorkflowId(batchId: string): string {
   return `batch-${batchId}`;
 }
+
+/**
+ * The metrics the run workflows emit through the SDK Runtime (see run-metrics.ts); the Runtime's exporter
+ * gives the duration histogram its buckets, and each worker starts the outcome_unknown count at 0.
+ */
+export const RunMetrics = {
+  runs: { name: 'superscript_runs_total', help: 'Runs that ended, by script and outcome.' },
+  outcomeUnknown: {
+    name: 'superscript_outcome_unknown_total',
+    help: 'Runs whose script may or may not have done its work.',
+  },
+  duration: { name: 'superscript_run_duration_seconds', help: 'How long scripts ran, from spawn to exit.' },
+} as const;
+
+/** Seconds: from a quick script (a bash spawn takes milliseconds) to the longest timeout people set. */
+export const RUN_DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];

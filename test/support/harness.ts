@@ -6,10 +6,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, type NativeConnection, type Worker } from '@temporalio/worker';
 import { buildApi } from '../../src/api/server.js';
 import { loadRegistry, type ScriptRegistry } from '../../src/config/scripts.js';
 import { connectClient, connectWorker, temporalTarget } from '../../src/config/temporal-connection.js';
+import { installSdkRuntime } from '../../src/metrics/sdk-runtime.js';
 import { Runs } from '../../src/runs/runs.js';
 import { createWorker } from '../../src/worker/worker.js';
 
@@ -19,8 +20,9 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 export const REGISTRY_FILE = path.join(FIXTURES, 'registry.json');
 
-// Worker life-cycle lines are noise in test output; warnings and errors still show.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// Worker life-cycle lines are noise in test output; warnings and errors still show. The SDK's metrics are
+// exported as under `superscript dev`, and the stack's API appends them to its own /metrics.
+export const sdkMetricsUrl = await installSdkRuntime(new DefaultLogger('WARN'), true);
 
 /** The suite's Temporal server, which test/run.ts starts and names in TEMPORAL_ADDRESS. */
 export function temporalAddress(): string {
@@ -41,6 +43,8 @@ export interface Stack {
   dataDir: string;
   address: string;
   api?: { app: FastifyInstance; url: string };
+  /** What a `bin/superscript.js` child process needs in its environment to use this stack. */
+  env: Record<string, string>;
   /** A second worker on the same task queue, e.g. to take over from one that was killed. */
   addWorker(): Promise<() => Promise<void>>;
   /** Lines of the payment ledger in this stack's data folder. */
@@ -97,6 +101,7 @@ export async function startStack(
       dataDir,
       waitMs: 30_000,
       logLevel: 'silent',
+      sdkMetricsUrl,
       temporalUiUrl: opts.temporalUiUrl,
     });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -118,6 +123,13 @@ export async function startStack(
     dataDir,
     address,
     api,
+    env: {
+      TEMPORAL_ADDRESS: address,
+      SUPERSCRIPT_TASK_QUEUE: taskQueue,
+      SUPERSCRIPT_CONFIG: REGISTRY_FILE,
+      SUPERSCRIPT_DATA_DIR: dataDir,
+      SUPERSCRIPT_LOG_LEVEL: 'error',
+    },
     addWorker,
     ledger: () => lines('ledger.log'),
     executions: (tag) => lines(`executions-${tag}.log`),

@@ -12,6 +12,7 @@ import {
   type BatchResult,
 } from '../../workflows/contract.js';
 import { sendRun } from '../respond.js';
+import { bindRunLog } from '../run-log.js';
 import type { ApiDeps } from '../deps.js';
 import { refuseOtherMethods } from '../methods.js';
 import { temporalUiLink } from '../temporal-link.js';
@@ -55,13 +56,13 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
       ...request.body,
       batchId: request.body.batchId ?? randomUUID(),
     });
+    bindRunLog(request, reply, spec);
     const outcome = await deps.waits.run(wait, reply, (gone) => deps.runs.startOrAttach(spec, wait, gone));
     const { batchId } = spec.input;
     return sendRun(
       reply,
       { ...outcome, run: { ...outcome.run, batchId } as typeof outcome.run },
       `/v1/batches/${batchId}`,
-      deps.journal,
     );
   });
 

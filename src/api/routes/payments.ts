@@ -7,6 +7,7 @@ import { scriptProcess } from '../../runner/script-process.js';
 import { paymentSpec } from '../../runs/requests.js';
 import { PAYMENT_SCRIPT } from '../../workflows/contract.js';
 import { sendRun } from '../respond.js';
+import { bindRunLog } from '../run-log.js';
 import type { ApiDeps } from '../deps.js';
 import { refuseOtherMethods } from '../methods.js';
 import { parseWait } from '../wait.js';
@@ -27,8 +28,9 @@ export function paymentRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<Order>('/v1/payments', { schema: { body: orderSchema } }, async (request, reply) => {
     const wait = parseWait(request.query.wait, deps.waitMs);
     const spec = paymentSpec(deps.registry, deps.runs.taskQueue, request.body);
+    bindRunLog(request, reply, spec);
     const outcome = await deps.waits.run(wait, reply, (gone) => deps.runs.startOrAttach(spec, wait, gone));
-    return sendRun(reply, outcome, `/v1/runs/${spec.workflowId}`, deps.journal);
+    return sendRun(reply, outcome, `/v1/runs/${spec.workflowId}`);
   });
 
   app.post<Order>('/v1/payments/traditional', { schema: { body: orderSchema } }, async (request) => {

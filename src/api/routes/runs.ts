@@ -1,12 +1,15 @@
-// The run contract for any registered script: start-or-attach by idempotency key, read, list, cancel, retry.
-import type { FastifyInstance } from 'fastify';
+// The run contract for any registered script: start-or-attach by idempotency key, read, list, cancel, retry,
+// resolve.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { InvalidRequestError } from '../../errors.js';
 import { validateKey } from '../../runs/keys.js';
 import { runsQuery } from '../../runs/list-query.js';
 import { retentionDays } from '../../runs/retention.js';
 import { scriptRunSpec } from '../../runs/requests.js';
+import { resolveRun } from '../../runs/resolve.js';
 import { retryRun } from '../../runs/retry.js';
 import { sendRun } from '../respond.js';
+import { bindRunLog } from '../run-log.js';
 import { temporalUiLink } from '../temporal-link.js';
 import type { ApiDeps } from '../deps.js';
 import { refuseOtherMethods } from '../methods.js';
@@ -19,14 +22,22 @@ const runBodySchema = {
   properties: { script: { type: 'string' }, args: { type: 'object' }, key: { type: 'string' } },
 } as const;
 
+const bySchema = { type: 'string', maxLength: 200 } as const;
+
 const retryBodySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    by: { type: 'string', maxLength: 200 },
+    by: bySchema,
     reason: { type: 'string', maxLength: 1000 },
     runId: { type: 'string', maxLength: 100 },
   },
+} as const;
+
+const resolveBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { by: bySchema },
 } as const;
 
 interface RunRoute {
@@ -60,8 +71,9 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       ...rest,
       key: key === undefined ? undefined : validateKey(key),
     });
+    bindRunLog(request, reply, spec);
     const outcome = await deps.waits.run(wait, reply, (gone) => deps.runs.startOrAttach(spec, wait, gone));
-    return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(spec.workflowId)}`, deps.journal);
+    return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(spec.workflowId)}`);
   });
 
   app.get<ListRoute>('/v1/runs', async (request) => {
@@ -74,15 +86,21 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       retentionDays(deps.runs.client),
     ]);
     const temporalUrl = temporalUiLink(deps.temporalUiUrl, deps.runs.client.options.namespace, run);
+    const script = run.request?.script;
+    // Whether an unknown outcome can be resolved by asking the script's verify command.
+    const verifiable =
+      script !== undefined &&
+      deps.registry.names().includes(script) &&
+      Boolean(deps.registry.get(script).verify);
     // How long after it closes this run still answers for its key.
-    return { ...run, dedupWindowDays, temporalUrl };
+    return { ...run, dedupWindowDays, temporalUrl, verifiable };
   });
 
   // Requests for the key as this API process answered them: Temporal keeps only the run they led to.
   app.get<IdRoute>('/v1/runs/:id/requests', async (request) => {
     const id = validateKey(request.params.id, 'id');
     await deps.runs.describe(id); // only a SuperScript run's key has a journal to show
-    return { workflowId: id, ...deps.journal.of(id) };
+    return { workflowId: id, ...app.requestJournal.of(id) };
   });
 
   app.post<IdRoute>('/v1/runs/:id/cancel', async (request) => {
@@ -97,14 +115,27 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const id = validateKey(request.params.id, 'id');
       const wait = parseWait(request.query.wait, deps.waitMs);
       const who = {
-        by: request.body?.by ?? `api ${request.ip}`,
+        by: requester(request),
         reason: request.body?.reason,
         runId: request.body?.runId,
       };
       const outcome = await deps.waits.run(wait, reply, (gone) =>
         retryRun(deps.runs, deps.registry, id, who, wait, gone),
       );
-      return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(id)}`, deps.journal, 'retry');
+      return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(id)}`);
+    },
+  );
+
+  app.post<IdRoute>(
+    '/v1/runs/:id/resolve',
+    { schema: { body: { ...resolveBodySchema, nullable: true } } },
+    async (request, reply) => {
+      const id = validateKey(request.params.id, 'id');
+      const wait = parseWait(request.query.wait, deps.waitMs);
+      const outcome = await deps.waits.run(wait, reply, (gone) =>
+        resolveRun(deps.runs, deps.registry, id, requester(request), wait, gone),
+      );
+      return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(id)}`);
     },
   );
 
@@ -113,4 +144,10 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
   refuseOtherMethods(app, '/v1/runs/:id/requests', ['GET']);
   refuseOtherMethods(app, '/v1/runs/:id/cancel', ['POST']);
   refuseOtherMethods(app, '/v1/runs/:id/retry', ['POST']);
+  refuseOtherMethods(app, '/v1/runs/:id/resolve', ['POST']);
+}
+
+/** Who asked for a retry or resolve, as recorded in the new run's input. */
+function requester(request: FastifyRequest<IdRoute>): string {
+  return request.body?.by ?? `api ${request.ip}`;
 }

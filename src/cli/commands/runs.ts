@@ -1,10 +1,11 @@
-// Commands for a person at a terminal: pay, run, status, runs, retry, cancel. They use the same
+// Commands for a person at a terminal: pay, run, status, runs, retry, resolve, cancel. They use the same
 // start-or-attach module as the API, straight against Temporal.
 import { argsFromStrings } from '../../config/scripts.js';
 import { InvalidRequestError } from '../../errors.js';
 import { runsQuery, type RunFilters } from '../../runs/list-query.js';
 import { retentionDays } from '../../runs/retention.js';
 import { paymentSpec, scriptRunSpec } from '../../runs/requests.js';
+import { resolveRun } from '../../runs/resolve.js';
 import { retryRun } from '../../runs/retry.js';
 import { PAYMENT_SCRIPT } from '../../workflows/contract.js';
 import type { StartOrAttach } from '../../runs/start-or-attach.js';
@@ -74,8 +75,18 @@ export async function retry(
   o: OutputOptions & { reason?: string; by?: string },
 ): Promise<number> {
   const { runs } = await connectRuns(ctx.settings.taskQueue);
-  const by = o.by ?? `cli ${process.env.USER ?? 'unknown'}`;
-  const outcome = await retryRun(runs, ctx.registry, workflowId, { by, reason: o.reason }, waitMs(o));
+  const who = { by: requester(o), reason: o.reason };
+  const outcome = await retryRun(runs, ctx.registry, workflowId, who, waitMs(o));
+  return finish(outcome, o);
+}
+
+export async function resolve(
+  ctx: Context,
+  workflowId: string,
+  o: OutputOptions & { by?: string },
+): Promise<number> {
+  const { runs } = await connectRuns(ctx.settings.taskQueue);
+  const outcome = await resolveRun(runs, ctx.registry, workflowId, requester(o), waitMs(o));
   return finish(outcome, o);
 }
 
@@ -91,6 +102,11 @@ export async function cancel(ctx: Context, workflowId: string): Promise<number> 
 function finish(outcome: StartOrAttach, o: OutputOptions): number {
   printRun(outcome, Boolean(o.json));
   return exitCodeFor(outcome.run);
+}
+
+/** Who asked for a retry or resolve, as recorded in the new run's input. */
+function requester(o: { by?: string }): string {
+  return o.by ?? `cli ${process.env.USER ?? 'unknown'}`;
 }
 
 function waitMs(o: OutputOptions): number {
