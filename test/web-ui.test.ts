@@ -73,7 +73,7 @@ before(async () => {
   assert.equal(
     (
       await call('POST', '/v1/runs?wait=0', {
-        script: 'sleeper',
+        script: 'unsure-sleeper', // its verify command can never tell
         args: { seconds: 60, tag: unknownTag },
         key: unknownKey,
       })
@@ -305,15 +305,30 @@ test('a running batch: the page follows its progress live, then shows its report
   }
 });
 
-test('retry of an outcome_unknown run from the UI, confirmed with its risk spelled out; then cancel', async () => {
+test('an outcome_unknown run from the UI: verify, then a retry confirmed with its risk spelled out, then cancel', async () => {
   const { page, context, errors } = await open(`/runs/${unknownKey}`);
   try {
     await page.getByText('Needs a decision: the outcome of this run is unknown').waitFor();
-    const before = (await call('GET', `/v1/runs/${unknownKey}`)).body;
+    assert.equal((await call('GET', `/v1/runs/${unknownKey}`)).body.verifiable, true);
+
+    await page.getByRole('button', { name: 'Verify…' }).click();
+    await page.getByRole('dialog').getByText('The script itself does not run.').waitFor();
+    await page.getByRole('dialog').getByRole('button', { name: 'Run verify' }).click();
+    await page.getByText('Started by a resolve: the verify command ran, not the script').waitFor();
+    await page.getByText('verify answered: cannot tell').waitFor({ timeout: 30_000 });
+    await page.locator('h1 .badge', { hasText: 'Outcome unknown' }).waitFor();
+    await page
+      .locator('section', { hasText: 'Verify errors' })
+      .getByText('cannot reach the provider')
+      .waitFor();
+
     await page.getByRole('button', { name: 'Retry…' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByText('The script may already have done its work.').waitFor();
-    assert.match(await dialog.innerText(), /runs the script a second time under the same key/);
+    assert.match(
+      await dialog.innerText(),
+      /If verify cannot tell, the script runs a second time under the same key/,
+    );
     const confirm = dialog.getByRole('button', { name: 'Run it again' });
     assert.equal(await confirm.isDisabled(), true, 'confirming waits for the acknowledgement');
     await dialog.getByLabel('Reason').fill('ledger checked: not charged');
@@ -321,21 +336,21 @@ test('retry of an outcome_unknown run from the UI, confirmed with its risk spell
     await shot(page, 'retry-confirmation', false);
     await confirm.click();
 
-    await page.getByText('Started by an explicit retry').waitFor();
+    await page.getByText('Started by an explicit retry').waitFor({ timeout: 60_000 });
+    const retried = (await call('GET', `/v1/runs/${unknownKey}`)).body as { retryOf: { runId: string } };
     assert.match(
       await page.locator('.notice-info').innerText(),
-      new RegExp(`Retry of run ${String(before.runId)} by api 127\\.0\\.0\\.1: ledger checked: not charged`),
+      new RegExp(`Retry of run ${retried.retryOf.runId} by api 127\\.0\\.0\\.1: ledger checked: not charged`),
     );
-    await page.locator('h1 .badge', { hasText: 'Running' }).waitFor();
     await eventually(
       'the retry to run the script',
       () => (stack.executions(unknownTag).length === 2 ? true : undefined),
       30_000,
     );
-    assert.match(
-      await page.locator('section', { hasText: 'Requests for this key' }).innerText(),
-      /Retry\s+Executed/,
-    );
+    await page.locator('h1 .badge', { hasText: 'Running' }).waitFor();
+    const journal = await page.locator('section', { hasText: 'Requests for this key' }).innerText();
+    assert.match(journal, /Retry\s+Executed/);
+    assert.match(journal, /Resolve\s+Executed/);
 
     await page.getByRole('button', { name: 'Cancel…' }).click();
     await page
@@ -346,7 +361,11 @@ test('retry of an outcome_unknown run from the UI, confirmed with its risk spell
     await page.locator('h1 .badge', { hasText: 'Cancelled' }).waitFor({ timeout: 30_000 });
     await shot(page, 'run-retried-then-cancelled');
     assert.equal((await call('GET', `/v1/runs/${unknownKey}`)).body.status, 'cancelled');
-    assert.equal(stack.executions(unknownTag).length, 2, 'one retry ran the script once');
+    assert.equal(
+      stack.executions(unknownTag).length,
+      2,
+      'verify never ran the script; the retry ran it once',
+    );
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -11,6 +11,8 @@ export type { BatchCounts, Caller, JournalEntry, OrderReport, RunResult, RunStat
 export interface RunDetail extends RunView {
   dedupWindowDays: number;
   temporalUrl?: string;
+  /** Its script declares a verify command, so an unknown outcome can be resolved. */
+  verifiable: boolean;
 }
 
 /** GET /v1/runs/{id}/requests */

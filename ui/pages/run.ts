@@ -42,9 +42,22 @@ function runView(
   const script = run.request?.script;
   const result = run.result as RunResult | undefined;
   const actions: Child[] = [];
+  if (run.status === 'outcome_unknown' && run.verifiable && may(ctx.caller, 'retry', script)) {
+    actions.push(
+      h('button', { type: 'button', class: 'button primary', onclick: () => verify(run, reload) }, 'Verify…'),
+    );
+  }
   if (RETRYABLE.includes(run.status) && script !== EXEC_SCRIPT && may(ctx.caller, 'retry', script)) {
     actions.push(
-      h('button', { type: 'button', class: 'button primary', onclick: () => retry(run, reload) }, 'Retry…'),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: `button ${run.verifiable ? '' : 'primary'}`,
+          onclick: () => retry(run, reload),
+        },
+        'Retry…',
+      ),
     );
   }
   if (run.status === 'running' && may(ctx.caller, 'cancel', script)) {
@@ -68,24 +81,28 @@ function runView(
       actions,
     ),
     ...statusNotices(run),
-    run.retryOf ? retryNotice(run) : null,
+    startedNotice(run, result),
     card('Details', [details(run, result)]),
-    result ? output('Standard output', result.stdout, result.stdoutTruncated) : null,
-    result ? output('Standard error', result.stderr, result.stderrTruncated) : null,
+    // A resolve run ran the verify command, not the script: its output is verify's.
+    result
+      ? output(run.resolveOf ? 'Verify output' : 'Standard output', result.stdout, result.stdoutTruncated)
+      : null,
+    result
+      ? output(run.resolveOf ? 'Verify errors' : 'Standard error', result.stderr, result.stderrTruncated)
+      : null,
     requestsCard(requests),
   ].filter((n): n is HTMLElement => n !== null);
 }
 
 function statusNotices(run: RunDetail): HTMLElement[] {
   if (run.status === 'outcome_unknown') {
-    return [
-      notice(
-        'warning',
-        'Needs a decision: the outcome of this run is unknown',
-        'Its worker stopped while the script ran. The script may have done all, part or none of its work, and SuperScript will not run it again by itself. ',
-        'Check what the script does (for a payment: whether the provider charged the order). Retry only if it did not do its work; otherwise leave the run as it is.',
-      ),
-    ];
+    const why = run.resolveOf
+      ? `${run.message ?? 'Verify could not tell whether the work was done.'} `
+      : 'Its worker stopped while the script ran. The script may have done all, part or none of its work, and SuperScript will not run it again by itself. ';
+    const next = run.verifiable
+      ? "Verify asks the script's own verify command whether the work was done. Or check by hand (for a payment: whether the provider charged the order), then retry only if it was not done, or leave the run as it is."
+      : 'Check what the script does (for a payment: whether the provider charged the order). Retry only if it did not do its work; otherwise leave the run as it is.';
+    return [notice('warning', 'Needs a decision: the outcome of this run is unknown', why, next)];
   }
   if (run.message && run.status !== 'succeeded' && run.status !== 'running') {
     const tone = run.status === 'cancelled' || run.status === 'terminated' ? 'info' : 'error';
@@ -94,16 +111,33 @@ function statusNotices(run: RunDetail): HTMLElement[] {
   return [];
 }
 
-function retryNotice(run: RunDetail): HTMLElement {
-  const r = run.retryOf!;
-  return notice(
-    'info',
-    'Started by an explicit retry',
-    'Retry of run ',
-    mono(r.runId),
-    ` by ${r.by}`,
-    r.reason ? [': ', h('q', {}, r.reason)] : '.',
-  );
+const ANSWERS = { done: 'done', not_done: 'not done', unknown: 'cannot tell' } as const;
+
+/** How this run came to be: an explicit retry (who and why), or a resolve that ran only verify. */
+function startedNotice(run: RunDetail, result: RunResult | undefined): HTMLElement | null {
+  if (run.retryOf) {
+    const r = run.retryOf;
+    return notice(
+      'info',
+      'Started by an explicit retry',
+      'Retry of run ',
+      mono(r.runId),
+      ` by ${r.by}`,
+      r.reason ? [': ', h('q', {}, r.reason)] : '.',
+    );
+  }
+  if (run.resolveOf) {
+    const answer = result?.verified?.answer;
+    return notice(
+      'info',
+      'Started by a resolve: the verify command ran, not the script',
+      'Verifies run ',
+      mono(run.resolveOf.runId),
+      ` for ${run.resolveOf.by}`,
+      answer ? `; verify answered: ${ANSWERS[answer]}.` : '.',
+    );
+  }
+  return null;
 }
 
 function details(run: RunDetail, result: RunResult | undefined): HTMLElement {
@@ -135,7 +169,7 @@ function details(run: RunDetail, result: RunResult | undefined): HTMLElement {
     field('Ended', run.status === 'running' ? 'still running' : time(result?.endedAt ?? run.closedAt)),
     field('Duration', duration(result?.durationMs ?? between(run.startedAt, run.closedAt))),
     field(
-      'Exit code',
+      run.resolveOf ? 'Verify exit code' : 'Exit code',
       result ? (result.exitCode ?? (result.signal ? `killed by ${result.signal}` : '—')) : '—',
     ),
     field('Attempt', result ? String(result.attempt) : '—'),
@@ -156,6 +190,12 @@ function output(title: string, text: string, truncated: boolean): HTMLElement {
   );
 }
 
+const ACTIONS: Record<JournalEntry['action'], string> = {
+  request: 'Start',
+  retry: 'Retry',
+  resolve: 'Resolve',
+};
+
 const DISPOSITION: Record<JournalEntry['disposition'], string> = {
   executed: 'Executed',
   attached: 'Attached',
@@ -175,7 +215,7 @@ function requestsCard(answer: RequestsAnswer | unknown): HTMLElement {
             { title: 'Time', cell: (e) => time(e.at), className: 'nowrap' },
             {
               title: 'Request',
-              cell: (e) => (e.action === 'retry' ? 'Retry' : 'Start'),
+              cell: (e) => ACTIONS[e.action],
               className: 'nowrap',
             },
             { title: 'Answer', cell: (e) => badge(`journal-${e.disposition}`, DISPOSITION[e.disposition]) },
@@ -204,19 +244,7 @@ function retry(run: RunDetail, reload: () => Promise<boolean>): void {
     tone: unknown ? 'danger' : 'primary',
     confirmLabel: unknown ? 'Run it again' : 'Retry',
     body: unknown
-      ? [
-          h(
-            'p',
-            {},
-            h('strong', {}, 'The script may already have done its work.'),
-            ' This run stopped midway with its outcome unknown.',
-          ),
-          h(
-            'p',
-            {},
-            'A retry runs the script a second time under the same key. If the first run had done its work (for a payment: charged the order), it is done twice.',
-          ),
-        ]
+      ? unknownRetryRisk(run)
       : [
           h(
             'p',
@@ -227,11 +255,78 @@ function retry(run: RunDetail, reload: () => Promise<boolean>): void {
     acknowledge: unknown ? 'I have checked that the script did not do its work' : undefined,
     reasonLabel: 'Reason (recorded with the retry)',
     onConfirm: async (reason) => {
-      // Naming this run: if someone retried it meanwhile, the API refuses instead of retrying twice.
-      await post(`/v1/runs/${encodeURIComponent(run.workflowId)}/retry?wait=0`, {
-        runId: run.runId,
-        ...(reason ? { reason } : {}),
-      });
+      try {
+        // Naming this run: if someone retried it meanwhile, the API refuses instead of retrying twice.
+        await post(`/v1/runs/${encodeURIComponent(run.workflowId)}/retry?wait=0`, {
+          runId: run.runId,
+          ...(reason ? { reason } : {}),
+        });
+      } finally {
+        // Also after a refusal: verify may have found the work done, and the key now says so.
+        await reload();
+      }
+    },
+  });
+}
+
+/** What retrying a run with an unknown outcome risks, and what verify (if its script has one) changes. */
+function unknownRetryRisk(run: RunDetail): HTMLElement[] {
+  const risk = h(
+    'p',
+    {},
+    h('strong', {}, 'The script may already have done its work.'),
+    ' This run stopped midway with its outcome unknown.',
+  );
+  if (!run.verifiable) {
+    return [
+      risk,
+      h(
+        'p',
+        {},
+        'A retry runs the script a second time under the same key. If the first run had done its work (for a payment: charged the order), it is done twice.',
+      ),
+    ];
+  }
+  return [
+    risk,
+    h(
+      'p',
+      {},
+      "The retry first runs the script's verify command. If verify finds the work done, the retry is refused and nothing runs. If verify cannot tell, the script runs a second time under the same key, and work it had done is done twice.",
+    ),
+  ];
+}
+
+function verify(run: RunDetail, reload: () => Promise<boolean>): void {
+  confirmAction({
+    title: `Verify ${run.workflowId}?`,
+    confirmLabel: 'Run verify',
+    body: [
+      h(
+        'p',
+        {},
+        "Runs the script's verify command, which only reads, to ask whether this run did its work. The script itself does not run.",
+      ),
+      h(
+        'ul',
+        {},
+        h(
+          'li',
+          {},
+          h('strong', {}, 'Done:'),
+          ' the key answers succeeded from then on and is never run again.',
+        ),
+        h(
+          'li',
+          {},
+          h('strong', {}, 'Not done:'),
+          ' the run counts as failed, and a retry may run the script.',
+        ),
+        h('li', {}, h('strong', {}, 'Cannot tell:'), ' the outcome stays unknown.'),
+      ),
+    ],
+    onConfirm: async () => {
+      await post(`/v1/runs/${encodeURIComponent(run.workflowId)}/resolve?wait=0`);
       await reload();
     },
   });
