@@ -231,10 +231,14 @@ test('dev starts server, worker and API, prints its URLs, and stops cleanly on C
       () => (out.includes('Press Ctrl-C to stop.') ? true : undefined),
       60_000,
     );
-    assert.match(out, new RegExp(`API       http://127.0.0.1:${port}`));
-    assert.match(out, new RegExp(`Web UI    http://127.0.0.1:${uiPort}`));
+    assert.match(out, new RegExp(`API          http://127.0.0.1:${port}`));
+    assert.match(out, new RegExp(`Web UI       http://127.0.0.1:${port}/`));
+    assert.match(out, new RegExp(`Temporal UI  http://127.0.0.1:${uiPort}`));
     const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
     assert.equal(ui.status, 200, 'the Temporal Web UI is on');
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    assert.equal(page.status, 200, 'the web UI is served with no extra command');
+    assert.match(await page.text(), /<title>SuperScript<\/title>/);
     const res = await fetch(`http://127.0.0.1:${port}/v1/payments`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -244,6 +248,15 @@ test('dev starts server, worker and API, prints its URLs, and stops cleanly on C
     assert.equal(
       readFileSync(path.join(dataDir, 'ledger.log'), 'utf8').split('\n').filter(Boolean).length,
       1,
+    );
+    const run = (await (await fetch(`http://127.0.0.1:${port}/v1/runs/payment-dev-1`)).json()) as {
+      runId: string;
+      temporalUrl?: string;
+    };
+    assert.equal(
+      run.temporalUrl,
+      `http://127.0.0.1:${uiPort}/namespaces/default/workflows/payment-dev-1/${run.runId}/history`,
+      'runs link to the Temporal UI of the dev server',
     );
     const serverPid = Number(
       (await import('node:child_process'))

@@ -19,7 +19,8 @@ import {
 
 /**
  * What a route needs:
- * - `'public'`: nothing (health, 405 answers);
+ * - `'public'`: nothing (health, 405 answers, the web page's files);
+ * - `'authenticated'`: a valid token, whatever its scopes (who am I);
  * - `'list'`: `read`, or a `run:` scope (the listing is then narrowed to those scripts);
  * - `{ start }`: `run:<script>` for the script the request would start;
  * - `{ act, workflowId }`: the action on the existing run under that workflow ID, checked against the
@@ -27,6 +28,7 @@ import {
  */
 export type RouteAuth =
   | 'public'
+  | 'authenticated'
   | 'list'
   | { start: (request: FastifyRequest) => string }
   | { act: RunAction; workflowId: (request: FastifyRequest) => string };
@@ -93,6 +95,7 @@ function authenticate(tokens: TokenStore, header: string | undefined): Principal
 
 async function authorize(request: FastifyRequest, auth: Exclude<RouteAuth, 'public'>, opts: AuthOptions) {
   const p = request.principal;
+  if (auth === 'authenticated') return;
   if (auth === 'list') {
     if (!mayEverAct(p, 'read')) throw forbidden(p, 'list runs', neededFor('list'));
     return;

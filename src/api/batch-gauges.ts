@@ -7,7 +7,7 @@
 // hold only the batches running now: a batch that ended is not listed, so it leaves them (bounded
 // cardinality, and nothing to clean up).
 import { Gauge, type Registry } from 'prom-client';
-import { runningBatchesQuery } from '../runs/list-query.js';
+import { batchesQuery } from '../runs/list-query.js';
 import type { Runs } from '../runs/runs.js';
 import { batchWorkflowId, type BatchProgress } from '../workflows/contract.js';
 
@@ -26,7 +26,9 @@ export function batchGauges(registry: Registry, runs: Runs): void {
     async collect() {
       // With Temporal unreachable, the scrape still answers (with no batch gauges): /healthz and the
       // requests' `error` disposition say what is wrong.
-      const batches = await runs.list(runningBatchesQuery(runs.taskQueue), MAX_BATCH_GAUGES).catch(() => []);
+      const batches = await runs
+        .list(batchesQuery({ status: 'running', limit: String(MAX_BATCH_GAUGES) }, runs.taskQueue))
+        .catch(() => []);
       const progress = await Promise.all(batches.map((b) => progressOf(runs, b.workflowId)));
       this.reset();
       batches.forEach(({ workflowId }, i) => {

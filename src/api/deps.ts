@@ -16,4 +16,6 @@ export interface ApiDeps {
   traditionalRoute?: boolean;
   /** How batches are cut into parts; tests make it small. Default: DEFAULT_BATCH_SHAPE. */
   batchShape?: BatchShape;
+  /** Temporal's Web UI, to link each run to its page there. */
+  temporalUiUrl?: string;
 }

@@ -108,6 +108,7 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
     request.routeOptions.bodyLimit,
   );
   request.server.requestMetrics.failed(request, err, status);
+  request.server.requestJournal.failed(request, err);
   if (status >= 500 && !(err instanceof TooBusyError)) request.log.error({ err }, 'request failed');
   // Every 503 (Temporal unreachable, too many waits) is worth sending again: say when.
   if (status === 503) reply.header('Retry-After', '1');

@@ -16,6 +16,9 @@ import { batchRoutes } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
 import { paymentRoutes } from './routes/payments.js';
 import { runRoutes } from './routes/runs.js';
+import { RequestJournal } from './request-journal.js';
+import { uiRoutes } from './routes/ui.js';
+import { whoamiRoutes } from './routes/whoami.js';
 import { bindRunLog } from './run-log.js';
 import { MAX_WAIT_MS, WaitGate } from './wait.js';
 
@@ -81,6 +84,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   });
   const metrics = new Registry();
   app.decorate('requestMetrics', new RequestMetrics(metrics, deps.registry));
+  app.decorate('requestJournal', new RequestJournal());
   batchGauges(metrics, deps.runs);
   metricsRoute(app, [metrics, processRegistry()], sdkMetricsUrl);
   app.setNotFoundHandler((request, reply) =>
@@ -92,5 +96,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   paymentRoutes(app, deps);
   runRoutes(app, deps);
   batchRoutes(app, deps);
+  whoamiRoutes(app);
+  uiRoutes(app);
   return app;
 }

@@ -48,6 +48,8 @@ export async function serveWorker(ctx: Context, target: TemporalTarget): Promise
 /** How the API is reached (apiAccess, decided before anything connects), and whether dev routes exist. */
 export interface ServeApiOptions extends ApiAccess {
   traditionalRoute?: boolean;
+  /** Temporal's Web UI when SUPERSCRIPT_TEMPORAL_UI_URL does not name one (the dev server's own). */
+  temporalUiUrl?: string;
 }
 
 export async function serveApi(
@@ -71,6 +73,7 @@ export async function serveApi(
     logLevel: ctx.settings.logLevel,
     sdkMetricsUrl: ctx.sdkMetricsUrl,
     ...options,
+    temporalUiUrl: ctx.settings.temporalUiUrl ?? options.temporalUiUrl,
   });
   let url: string;
   try {

@@ -40,6 +40,8 @@ const SettingsSchema = z.object({
   SUPERSCRIPT_TOKEN: z.string().min(1).optional(),
   SUPERSCRIPT_TEMPORAL_PORT: port.default(7233),
   SUPERSCRIPT_UI_PORT: port.default(8233),
+  /** Temporal's Web UI, which the API links each run to; `superscript dev` sets its own dev server's. */
+  SUPERSCRIPT_TEMPORAL_UI_URL: z.url({ protocol: /^https?$/ }).optional(),
   SUPERSCRIPT_DURABILITY: z.enum(DURABILITY).default('full'),
   /** Extra `temporal server start-dev` arguments, space-separated, e.g. more --dynamic-config-value. */
   SUPERSCRIPT_DEV_SERVER_ARGS: z.string().default(''),
@@ -68,6 +70,7 @@ export interface Settings {
   token?: string;
   temporalPort: number;
   uiPort: number;
+  temporalUiUrl?: string;
   durability: Durability;
   devServerArgs: string[];
   shutdownGraceMs: number;
@@ -98,6 +101,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     token: s.SUPERSCRIPT_TOKEN,
     temporalPort: s.SUPERSCRIPT_TEMPORAL_PORT,
     uiPort: s.SUPERSCRIPT_UI_PORT,
+    temporalUiUrl: s.SUPERSCRIPT_TEMPORAL_UI_URL,
     durability: s.SUPERSCRIPT_DURABILITY,
     devServerArgs: s.SUPERSCRIPT_DEV_SERVER_ARGS.split(/\s+/).filter(Boolean),
     shutdownGraceMs: s.SUPERSCRIPT_SHUTDOWN_GRACE_SECONDS * 1000,

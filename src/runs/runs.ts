@@ -4,6 +4,7 @@ import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import type { CancelBatch } from '../workflows/contract.js';
 import { cancelBatch, listBatchOrders, readBatch, type BatchView, type OrdersPage } from './batches.js';
 import { cancelRun } from './cancel.js';
+import type { ListQuery } from './list-query.js';
 import { awaitOutcome } from './outcome.js';
 import { describeRun, listRuns, readRun, type RunSource } from './read.js';
 import type { BatchPlan, StartSpec } from './requests.js';
@@ -46,8 +47,8 @@ export class Runs implements RunSource {
     return readRun(this, workflowId);
   }
 
-  list(query: string, limit: number): Promise<RunView[]> {
-    return listRuns(this, query, limit);
+  list(query: ListQuery): Promise<RunView[]> {
+    return listRuns(this, query);
   }
 
   cancel(workflowId: string): Promise<RunView> {

@@ -75,6 +75,8 @@ export interface StackOptions {
   registryFile?: string;
   /** How the API cuts batches into parts. */
   batchShape?: BatchShape;
+  /** Temporal's Web UI, for the links the API gives. */
+  temporalUiUrl?: string;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -127,6 +129,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       localHostOnly: true,
       traditionalRoute,
       batchShape: opts.batchShape,
+      temporalUiUrl: opts.temporalUiUrl,
     });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     api = { app, url };

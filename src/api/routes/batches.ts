@@ -4,11 +4,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { batchPlan, validateBatchId } from '../../runs/requests.js';
 import { PAYMENT_SCRIPT, batchWorkflowId } from '../../workflows/contract.js';
 import type { RunAction } from '../scopes.js';
+import { batchesQuery, type RunFilters } from '../../runs/list-query.js';
 import { sendRun } from '../respond.js';
 import { bindRunLog } from '../run-log.js';
 import type { ApiDeps } from '../deps.js';
 import { BATCH_BODY_LIMIT } from '../limits.js';
 import { refuseOtherMethods } from '../methods.js';
+import { temporalUiLink } from '../temporal-link.js';
 import { parseWait } from '../wait.js';
 
 const batchSchema = {
@@ -56,6 +58,8 @@ interface BatchIdRoute {
   Body?: { killRunning?: boolean };
 }
 
+const BATCH_PREFIX = batchWorkflowId('');
+
 export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<BatchRoute>(
     '/v1/batches',
@@ -88,9 +92,31 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  app.get<BatchIdRoute>('/v1/batches/:batchId', { config: onBatch('read') }, async (request) =>
-    deps.runs.readBatch(validateBatchId(request.params.batchId)),
+  // Batches listed like runs (visibility), newest first: `read`, or a `run:` scope (batches run the payment script).
+  app.get<{ Querystring: Omit<RunFilters, 'script'> }>(
+    '/v1/batches',
+    { config: { auth: 'list' } },
+    async (request) => {
+      const views = await deps.runs.list(batchesQuery(request.query, deps.runs.taskQueue));
+      return {
+        batches: views.map(({ workflowId, runId, status, startedAt, closedAt, request: req }) => ({
+          batchId: workflowId.slice(BATCH_PREFIX.length),
+          workflowId,
+          runId,
+          status,
+          startedAt,
+          closedAt,
+          orders: (req?.args as { orders?: number } | undefined)?.orders,
+        })),
+      };
+    },
   );
+
+  app.get<BatchIdRoute>('/v1/batches/:batchId', { config: onBatch('read') }, async (request) => {
+    const batch = await deps.runs.readBatch(validateBatchId(request.params.batchId));
+    const temporalUrl = temporalUiLink(deps.temporalUiUrl, deps.runs.client.options.namespace, batch);
+    return { ...batch, temporalUrl };
+  });
 
   app.get<BatchIdRoute>('/v1/batches/:batchId/orders', { config: onBatch('read') }, async (request) =>
     deps.runs.batchOrders(validateBatchId(request.params.batchId), request.query),
@@ -107,7 +133,7 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  refuseOtherMethods(app, '/v1/batches', ['POST']);
+  refuseOtherMethods(app, '/v1/batches', ['GET', 'POST']);
   refuseOtherMethods(app, '/v1/batches/:batchId', ['GET']);
   refuseOtherMethods(app, '/v1/batches/:batchId/orders', ['GET']);
   refuseOtherMethods(app, '/v1/batches/:batchId/cancel', ['POST']);

@@ -11,6 +11,7 @@ import { retryRun } from '../../runs/retry.js';
 import { runIdParam } from '../auth.js';
 import { sendRun } from '../respond.js';
 import { bindRunLog } from '../run-log.js';
+import { temporalUiLink } from '../temporal-link.js';
 import type { ApiDeps } from '../deps.js';
 import { refuseOtherMethods } from '../methods.js';
 import { listableScripts, type RunAction } from '../scopes.js';
@@ -77,9 +78,8 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.get<ListRoute>('/v1/runs', { config: { auth: 'list' } }, async (request) => {
-    const filters = request.query;
-    const { query, limit } = runsQuery(filters, deps.runs.taskQueue, listableScripts(request.principal));
-    return { runs: await deps.runs.list(query, limit) };
+    const q = runsQuery(request.query, deps.runs.taskQueue, listableScripts(request.principal));
+    return { runs: await deps.runs.list(q) };
   });
 
   app.get<IdRoute>('/v1/runs/:id', { config: acts('read') }, async (request) => {
@@ -87,8 +87,22 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       deps.runs.read(validateKey(request.params.id, 'id')),
       retentionDays(deps.runs.client),
     ]);
+    const temporalUrl = temporalUiLink(deps.temporalUiUrl, deps.runs.client.options.namespace, run);
+    const script = run.request?.script;
+    // Whether an unknown outcome can be resolved by asking the script's verify command.
+    const verifiable =
+      script !== undefined &&
+      deps.registry.names().includes(script) &&
+      Boolean(deps.registry.get(script).verify);
     // How long after it closes this run still answers for its key.
-    return { ...run, dedupWindowDays };
+    return { ...run, dedupWindowDays, temporalUrl, verifiable };
+  });
+
+  // Requests for the key as this API process answered them: Temporal keeps only the run they led to.
+  app.get<IdRoute>('/v1/runs/:id/requests', { config: acts('read') }, async (request) => {
+    const id = validateKey(request.params.id, 'id');
+    await deps.runs.describe(id); // only a SuperScript run's key has a journal to show
+    return { workflowId: id, ...app.requestJournal.of(id) };
   });
 
   app.post<IdRoute>('/v1/runs/:id/cancel', { config: acts('cancel') }, async (request) => {
@@ -131,6 +145,7 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   refuseOtherMethods(app, '/v1/runs', ['GET', 'POST']);
   refuseOtherMethods(app, '/v1/runs/:id', ['GET']);
+  refuseOtherMethods(app, '/v1/runs/:id/requests', ['GET']);
   refuseOtherMethods(app, '/v1/runs/:id/cancel', ['POST']);
   refuseOtherMethods(app, '/v1/runs/:id/retry', ['POST']);
   refuseOtherMethods(app, '/v1/runs/:id/resolve', ['POST']);

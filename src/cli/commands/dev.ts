@@ -29,7 +29,11 @@ export async function dev(ctx: Context): Promise<void> {
     await admin.connection.close();
     started.push(await serveWorker(ctx, target));
     // The demonstration route (no idempotency) exists here only, never in `superscript api`.
-    const api = await serveApi(ctx, target, { ...access, traditionalRoute: true });
+    const api = await serveApi(ctx, target, {
+      ...access,
+      traditionalRoute: true,
+      temporalUiUrl: server.uiUrl,
+    });
     started.push(api);
     apiUrl = api.url;
   } catch (err) {
@@ -42,11 +46,12 @@ export async function dev(ctx: Context): Promise<void> {
   process.stdout.write(
     [
       'SuperScript dev is running',
-      `  API       ${apiUrl}`,
-      `  Temporal  ${server.address} (namespace default, keys kept ${DEV_RETENTION_DAYS} days)`,
-      `  Web UI    ${server.uiUrl ?? '(headless)'}`,
-      `  Data      ${settings.dataDir} (state ${db}, durability ${settings.durability})`,
-      `  Scripts   ${ctx.registry.names().join(', ')} from ${settings.registryFile}`,
+      `  API          ${apiUrl}`,
+      `  Web UI       ${apiUrl}/`,
+      `  Temporal     ${server.address} (namespace default, keys kept ${DEV_RETENTION_DAYS} days)`,
+      `  Temporal UI  ${server.uiUrl ?? '(headless)'}`,
+      `  Data         ${settings.dataDir} (state ${db}, durability ${settings.durability})`,
+      `  Scripts      ${ctx.registry.names().join(', ')} from ${settings.registryFile}`,
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),
