@@ -10,7 +10,6 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { NativeConnection } from '@temporalio/worker';
 import { connectWorker, temporalTarget } from '../src/config/temporal-connection.js';
-import { freePort } from '../src/devserver/free-port.js';
 import { serveMetrics } from '../src/metrics/metrics-server.js';
 import { paymentSpec } from '../src/runs/requests.js';
 import { Runs } from '../src/runs/runs.js';
@@ -284,11 +283,10 @@ test('a running batch has order gauges; they go when it ends', async () => {
 });
 
 test('superscript worker --metrics-port serves its runs and the SDK series; its log lines name each run', async () => {
-  const port = await freePort();
   const taskQueue = `metrics-cli-${process.pid}-${Date.now()}`;
   const child = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin', 'superscript.js'), 'worker', '--metrics-port', String(port)],
+    [path.join(ROOT, 'bin', 'superscript.js'), 'worker', '--metrics-port', '0'],
     {
       env: {
         ...process.env,
@@ -304,10 +302,10 @@ test('superscript worker --metrics-port serves its runs and the SDK series; its 
   child.stderr.on('data', (c: Buffer) => (stderr += c));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   try {
-    const url = `http://127.0.0.1:${port}/metrics`;
-    await eventually(
+    // Port 0: the worker binds a free port and names it, so no other test can take it in between.
+    const url = await eventually(
       'the worker to serve metrics',
-      () => (/metrics served/.test(stderr) ? true : undefined),
+      () => /"url":"([^"]+)"[^\n]*"msg":"metrics served"/.exec(stderr)?.[1],
       30_000,
     );
     const runs = new Runs(stack.client, taskQueue);

@@ -96,7 +96,7 @@ program
   .description('run a worker against TEMPORAL_ADDRESS (production)')
   .option(
     '--metrics-port <port>',
-    'serve Prometheus metrics on this port (SUPERSCRIPT_METRICS_PORT)',
+    'serve Prometheus metrics on this port (SUPERSCRIPT_METRICS_PORT); 0 picks a free one, named in the log',
     number('--metrics-port'),
   )
   .action(

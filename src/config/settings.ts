@@ -31,7 +31,7 @@ const SettingsSchema = z.object({
   SUPERSCRIPT_API_PORT: port.default(8080),
   /** Where `superscript worker` serves /metrics; none unless set. The API serves it on its own port. */
   SUPERSCRIPT_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
-  SUPERSCRIPT_METRICS_PORT: port.optional(),
+  SUPERSCRIPT_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   /** The API's bearer tokens (hashes); without it the API is open, which it may only be on loopback. */
   SUPERSCRIPT_TOKENS_FILE: z.string().min(1).optional(),
   /** Where the CLI's client commands reach the API; default from the API host and port. */
