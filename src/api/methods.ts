@@ -7,6 +7,8 @@ export function refuseOtherMethods(app: FastifyInstance, url: string, allowed: s
     method: all.filter((m) => !allowed.includes(m)),
     url,
     config: { auth: 'public' },
+    // Not part of the API's contract: it says which methods there are.
+    schema: { hide: true },
     handler: (_request, reply) =>
       reply
         .code(405)

@@ -11,6 +11,7 @@ import type { ApiDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { requireJsonPosts, requireLocalHost } from './guards.js';
 import { BODY_LIMIT, DRAIN_LIMIT } from './limits.js';
+import { installOpenApi } from './openapi.js';
 import { RequestMetrics } from './request-metrics.js';
 import { batchRoutes } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
@@ -60,6 +61,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
     body === '' ? done(null, undefined) : parseJson(request, body as string, done),
   );
+  // Answers are sent as the handlers return them: response schemas document them (GET /openapi.json, checked
+  // by test/openapi.test.ts) and never strip or coerce a field.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
   app.addHook('onRequest', async (request) => {
     const length = Number(request.headers['content-length']);
@@ -82,15 +86,17 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   const metrics = new Registry();
   app.decorate('requestMetrics', new RequestMetrics(metrics, deps.registry));
   batchGauges(metrics, deps.runs);
-  metricsRoute(app, [metrics, processRegistry()], sdkMetricsUrl);
   app.setNotFoundHandler((request, reply) =>
     reply
       .code(404)
       .send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}.` }),
   );
-  healthRoutes(app, deps);
-  paymentRoutes(app, deps);
-  runRoutes(app, deps);
-  batchRoutes(app, deps);
+  installOpenApi(app, (api) => {
+    healthRoutes(api, deps);
+    metricsRoute(api, [metrics, processRegistry()], sdkMetricsUrl);
+    paymentRoutes(api, deps);
+    runRoutes(api, deps);
+    batchRoutes(api, deps);
+  });
   return app;
 }

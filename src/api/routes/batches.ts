@@ -9,6 +9,8 @@ import { bindRunLog } from '../run-log.js';
 import type { ApiDeps } from '../deps.js';
 import { BATCH_BODY_LIMIT } from '../limits.js';
 import { refuseOtherMethods } from '../methods.js';
+import { errors } from '../openapi.js';
+import { idParam, runAnswers, waitQuery } from '../schemas.js';
 import { parseWait } from '../wait.js';
 
 const batchSchema = {
@@ -37,6 +39,58 @@ const cancelSchema = {
   properties: { killRunning: { type: 'boolean' } },
 } as const;
 
+const batchView = {
+  type: 'object',
+  required: ['batchId', 'workflowId', 'runId', 'status'],
+  additionalProperties: true,
+  properties: {
+    batchId: { type: 'string' },
+    workflowId: { type: 'string' },
+    runId: { type: 'string' },
+    status: {
+      type: 'string',
+      description: 'running, succeeded, cancelled, or how it failed (cancelling just after a cancel).',
+    },
+    progress: {
+      type: 'object',
+      description:
+        'Counts of orders: total, done, succeeded, failed, unknown, alreadyDone, conflict, pending.',
+      additionalProperties: { type: 'integer' },
+    },
+  },
+} as const;
+
+const ordersQuery = {
+  type: 'object',
+  properties: {
+    cursor: { type: 'string', description: 'The nextCursor of the page before.' },
+    status: { type: 'string', description: 'succeeded, failed, unknown, already_done, conflict or pending.' },
+    limit: { type: 'string', description: '1 to 1000 (default 100).' },
+  },
+} as const;
+
+const ordersPage = {
+  type: 'object',
+  required: ['orders'],
+  properties: {
+    orders: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['orderId', 'amount', 'workflowId', 'status'],
+        additionalProperties: true,
+        properties: {
+          orderId: { type: 'string' },
+          amount: { type: 'number' },
+          workflowId: { type: 'string' },
+          status: { type: 'string' },
+        },
+      },
+    },
+    nextCursor: { type: 'string', description: 'Absent on the last page.' },
+  },
+} as const;
+
 /** A batch is a run of the payment script: reading and cancelling it take the scopes a payment's would. */
 const onBatch = (act: RunAction) => ({
   auth: {
@@ -60,7 +114,12 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<BatchRoute>(
     '/v1/batches',
     {
-      schema: { body: batchSchema },
+      schema: {
+        summary: 'Start or attach to a batch of payments',
+        body: batchSchema,
+        querystring: waitQuery,
+        response: { ...runAnswers, ...errors(422, 503) },
+      },
       bodyLimit: BATCH_BODY_LIMIT,
       config: { auth: { start: () => PAYMENT_SCRIPT } },
     },
@@ -88,17 +147,38 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  app.get<BatchIdRoute>('/v1/batches/:batchId', { config: onBatch('read') }, async (request) =>
+  const read = {
+    summary: "A batch's progress",
+    params: idParam('batchId'),
+    response: { 200: batchView, ...errors(400, 404, 503) },
+  };
+  app.get<BatchIdRoute>('/v1/batches/:batchId', { schema: read, config: onBatch('read') }, async (request) =>
     deps.runs.readBatch(validateBatchId(request.params.batchId)),
   );
 
-  app.get<BatchIdRoute>('/v1/batches/:batchId/orders', { config: onBatch('read') }, async (request) =>
-    deps.runs.batchOrders(validateBatchId(request.params.batchId), request.query),
+  const orders = {
+    summary: "A page of a batch's orders",
+    params: idParam('batchId'),
+    querystring: ordersQuery,
+    response: { 200: ordersPage, ...errors(400, 404, 503) },
+  };
+  app.get<BatchIdRoute>(
+    '/v1/batches/:batchId/orders',
+    { schema: orders, config: onBatch('read') },
+    async (request) => deps.runs.batchOrders(validateBatchId(request.params.batchId), request.query),
   );
 
   app.post<BatchIdRoute>(
     '/v1/batches/:batchId/cancel',
-    { schema: { body: cancelSchema }, config: onBatch('cancel') },
+    {
+      schema: {
+        summary: 'Stop a batch from starting orders',
+        params: idParam('batchId'),
+        body: cancelSchema,
+        response: { 200: batchView, ...errors(404, 409, 503) },
+      },
+      config: onBatch('cancel'),
+    },
     async (request) => {
       const batch = await deps.runs.cancelBatch(validateBatchId(request.params.batchId), {
         killRunning: request.body?.killRunning ?? false,
