@@ -73,11 +73,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     throw new FST_ERR_CTP_BODY_TOO_LARGE();
   });
   if (localHostOnly) requireLocalHost(app);
-  requireJsonPosts(app);
+  // Who is asking comes before what was sent: a request without a valid token gets 401, whatever its type.
   installAuth(app, {
     tokens,
     scriptOf: async (workflowId) => requestOf(await deps.runs.describe(workflowId))?.script,
   });
+  requireJsonPosts(app);
   // A route about one run names it in its log lines from the start.
   app.addHook('preHandler', async (request, reply) => {
     const { id } = request.params as { id?: string };
