@@ -4,6 +4,7 @@
 // the tokens') are added here from what the route is (its method, its config.auth), not by each route.
 import swagger from '@fastify/swagger';
 import type { FastifyInstance, RouteOptions } from 'fastify';
+import { refuseOtherMethods } from './methods.js';
 
 /** The one error shape, {error, message, field?}. */
 export const errorSchema = {
@@ -97,5 +98,6 @@ export function installOpenApi(app: FastifyInstance, routes: (api: FastifyInstan
       },
       async (request) => request.server.swagger(),
     );
+    refuseOtherMethods(api, '/openapi.json', ['GET']);
   });
 }

@@ -11,6 +11,7 @@ import type { ApiDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { requireJsonPosts, requireLocalHost } from './guards.js';
 import { BODY_LIMIT, DRAIN_LIMIT } from './limits.js';
+import { refuseOtherMethods } from './methods.js';
 import { installOpenApi } from './openapi.js';
 import { RequestMetrics } from './request-metrics.js';
 import { batchRoutes } from './routes/batches.js';
@@ -95,6 +96,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   installOpenApi(app, (api) => {
     healthRoutes(api, deps);
     metricsRoute(api, [metrics, processRegistry()], sdkMetricsUrl);
+    refuseOtherMethods(api, '/metrics', ['GET']);
     paymentRoutes(api, deps);
     runRoutes(api, deps);
     batchRoutes(api, deps);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
+import { refuseOtherMethods } from '../methods.js';
 
 export function healthRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const health = {
@@ -27,4 +28,5 @@ export function healthRoutes(app: FastifyInstance, deps: ApiDeps): void {
       return reply.code(503).send({ ok: false, temporal: 'unreachable', message: (err as Error).message });
     }
   });
+  refuseOtherMethods(app, '/healthz', ['GET']);
 }
