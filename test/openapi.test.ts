@@ -163,7 +163,8 @@ test('schemathesis finds every answer as documented and no 5xx', { timeout: 600_
       '--request-timeout',
       '60',
     ],
-    { env: { ...process.env, NO_COLOR: '1' } },
+    // In the venv's folder: schemathesis keeps its cache (.schemathesis) in its working directory.
+    { cwd: VENV, env: { ...process.env, NO_COLOR: '1' } },
   );
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
