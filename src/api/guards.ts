@@ -11,7 +11,8 @@ const LOCAL_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/i;
 /** Every POST, bodyless ones included, must say Content-Type: application/json (else 415). */
 export function requireJsonPosts(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
-    if (request.method !== 'POST') return;
+    // A POST to a path that takes none is answered 405, whatever its type: nothing there reads a body.
+    if (request.method !== 'POST' || request.routeOptions.config.refusesMethod) return;
     const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
     if (mediaType !== 'application/json') throw new FST_ERR_CTP_INVALID_MEDIA_TYPE(mediaType ?? 'none');
   });

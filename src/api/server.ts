@@ -11,6 +11,8 @@ import type { ApiDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { requireJsonPosts, requireLocalHost } from './guards.js';
 import { BODY_LIMIT, DRAIN_LIMIT } from './limits.js';
+import { refuseOtherMethods } from './methods.js';
+import { installOpenApi } from './openapi.js';
 import { RequestMetrics } from './request-metrics.js';
 import { batchRoutes } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
@@ -63,6 +65,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
     body === '' ? done(null, undefined) : parseJson(request, body as string, done),
   );
+  // Answers are sent as the handlers return them: response schemas document them (GET /openapi.json, checked
+  // by test/openapi.test.ts) and never strip or coerce a field.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
   app.addHook('onRequest', async (request) => {
     const length = Number(request.headers['content-length']);
@@ -72,11 +77,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     throw new FST_ERR_CTP_BODY_TOO_LARGE();
   });
   if (localHostOnly) requireLocalHost(app);
-  requireJsonPosts(app);
+  // Who is asking comes before what was sent: a request without a valid token gets 401, whatever its type.
   installAuth(app, {
     tokens,
     scriptOf: async (workflowId) => requestOf(await deps.runs.describe(workflowId))?.script,
   });
+  requireJsonPosts(app);
   // A route about one run names it in its log lines from the start.
   app.addHook('preHandler', async (request, reply) => {
     const { id } = request.params as { id?: string };
@@ -86,17 +92,20 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.decorate('requestMetrics', new RequestMetrics(metrics, deps.registry));
   app.decorate('requestJournal', new RequestJournal());
   batchGauges(metrics, deps.runs);
-  metricsRoute(app, [metrics, processRegistry()], sdkMetricsUrl);
   app.setNotFoundHandler((request, reply) =>
     reply
       .code(404)
       .send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}.` }),
   );
-  healthRoutes(app, deps);
-  paymentRoutes(app, deps);
-  runRoutes(app, deps);
-  batchRoutes(app, deps);
-  whoamiRoutes(app);
-  uiRoutes(app);
+  installOpenApi(app, (api) => {
+    healthRoutes(api, deps);
+    metricsRoute(api, [metrics, processRegistry()], sdkMetricsUrl);
+    refuseOtherMethods(api, '/metrics', ['GET']);
+    paymentRoutes(api, deps);
+    runRoutes(api, deps);
+    batchRoutes(api, deps);
+    whoamiRoutes(api);
+    uiRoutes(api);
+  });
   return app;
 }

@@ -19,7 +19,16 @@ export function processRegistry(): Registry {
 export function metricsRoute(app: FastifyInstance, registries: Registry[], sdkMetricsUrl?: string): void {
   // Scrapes come every few seconds: their request lines would drown the ones about runs.
   // Like listing runs: `read`, or a `run:` scope, when the API has tokens.
-  app.get('/metrics', { logLevel: 'warn', config: { auth: 'list' } }, async (_request, reply) => {
+  const schema = {
+    summary: 'Prometheus metrics',
+    response: {
+      200: {
+        description: 'The Prometheus text format.',
+        content: { 'text/plain': { schema: { type: 'string' } } },
+      },
+    },
+  };
+  app.get('/metrics', { logLevel: 'warn', schema, config: { auth: 'list' } }, async (_request, reply) => {
     const own = await Promise.all(registries.map((r) => r.metrics()));
     const sdk = sdkMetricsUrl === undefined ? [] : [await sdkMetrics(sdkMetricsUrl)];
     return reply.type(register.contentType).send([...own, ...sdk].join('\n'));

@@ -10,6 +10,8 @@ import { bindRunLog } from '../run-log.js';
 import type { ApiDeps } from '../deps.js';
 import { BATCH_BODY_LIMIT } from '../limits.js';
 import { refuseOtherMethods } from '../methods.js';
+import { errors } from '../openapi.js';
+import { idParam, runAnswers, waitQuery } from '../schemas.js';
 import { temporalUiLink } from '../temporal-link.js';
 import { parseWait } from '../wait.js';
 
@@ -39,6 +41,94 @@ const cancelSchema = {
   properties: { killRunning: { type: 'boolean' } },
 } as const;
 
+const batchView = {
+  type: 'object',
+  required: ['batchId', 'workflowId', 'runId', 'status'],
+  additionalProperties: true,
+  properties: {
+    batchId: { type: 'string' },
+    workflowId: { type: 'string' },
+    runId: { type: 'string' },
+    status: {
+      type: 'string',
+      description: 'running, succeeded, cancelled, or how it failed (cancelling just after a cancel).',
+    },
+    progress: {
+      type: 'object',
+      description:
+        'Counts of orders: total, done, succeeded, failed, unknown, alreadyDone, conflict, pending.',
+      additionalProperties: { type: 'integer' },
+    },
+  },
+} as const;
+
+const batchListQuery = {
+  type: 'object',
+  properties: {
+    status: {
+      type: 'string',
+      description: "Temporal's status: running, succeeded, failed, cancelled, terminated.",
+    },
+    since: { type: 'string', description: 'An ISO 8601 time.' },
+    until: { type: 'string', description: 'An ISO 8601 time.' },
+    limit: { type: 'string', description: 'How many batches, newest first.' },
+  },
+} as const;
+
+const batchList = {
+  type: 'object',
+  required: ['batches'],
+  properties: {
+    batches: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['batchId', 'workflowId', 'runId', 'status'],
+        properties: {
+          batchId: { type: 'string' },
+          workflowId: { type: 'string' },
+          runId: { type: 'string' },
+          status: { type: 'string' },
+          startedAt: { type: 'string' },
+          closedAt: { type: 'string' },
+          orders: { type: 'integer', description: 'How many orders the batch was started with.' },
+        },
+      },
+    },
+  },
+} as const;
+
+const ordersQuery = {
+  type: 'object',
+  properties: {
+    cursor: { type: 'string', description: 'The nextCursor of the page before.' },
+    status: { type: 'string', description: 'succeeded, failed, unknown, already_done, conflict or pending.' },
+    limit: { type: 'string', description: '1 to 1000 (default 100).' },
+  },
+} as const;
+
+const ordersPage = {
+  type: 'object',
+  required: ['orders'],
+  properties: {
+    orders: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['orderId', 'amount', 'workflowId', 'status'],
+        additionalProperties: true,
+        properties: {
+          orderId: { type: 'string' },
+          amount: { type: 'number' },
+          workflowId: { type: 'string' },
+          status: { type: 'string' },
+        },
+      },
+    },
+    nextCursor: { type: 'string', description: 'Absent on the last page.' },
+  },
+} as const;
+
 /** A batch is a run of the payment script: reading and cancelling it take the scopes a payment's would. */
 const onBatch = (act: RunAction) => ({
   auth: {
@@ -64,7 +154,12 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<BatchRoute>(
     '/v1/batches',
     {
-      schema: { body: batchSchema },
+      schema: {
+        summary: 'Start or attach to a batch of payments',
+        body: batchSchema,
+        querystring: waitQuery,
+        response: { ...runAnswers, ...errors(422, 503) },
+      },
       bodyLimit: BATCH_BODY_LIMIT,
       config: { auth: { start: () => PAYMENT_SCRIPT } },
     },
@@ -92,10 +187,15 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
+  const list = {
+    summary: 'List batches, newest first',
+    querystring: batchListQuery,
+    response: { 200: batchList, ...errors(400, 503) },
+  };
   // Batches listed like runs (visibility), newest first: `read`, or a `run:` scope (batches run the payment script).
   app.get<{ Querystring: Omit<RunFilters, 'script'> }>(
     '/v1/batches',
-    { config: { auth: 'list' } },
+    { schema: list, config: { auth: 'list' } },
     async (request) => {
       const views = await deps.runs.list(batchesQuery(request.query, deps.runs.taskQueue));
       return {
@@ -112,19 +212,44 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  app.get<BatchIdRoute>('/v1/batches/:batchId', { config: onBatch('read') }, async (request) => {
-    const batch = await deps.runs.readBatch(validateBatchId(request.params.batchId));
-    const temporalUrl = temporalUiLink(deps.temporalUiUrl, deps.runs.client.options.namespace, batch);
-    return { ...batch, temporalUrl };
-  });
+  const read = {
+    summary: "A batch's progress",
+    params: idParam('batchId'),
+    response: { 200: batchView, ...errors(400, 404, 503) },
+  };
+  app.get<BatchIdRoute>(
+    '/v1/batches/:batchId',
+    { schema: read, config: onBatch('read') },
+    async (request) => {
+      const batch = await deps.runs.readBatch(validateBatchId(request.params.batchId));
+      const temporalUrl = temporalUiLink(deps.temporalUiUrl, deps.runs.client.options.namespace, batch);
+      return { ...batch, temporalUrl };
+    },
+  );
 
-  app.get<BatchIdRoute>('/v1/batches/:batchId/orders', { config: onBatch('read') }, async (request) =>
-    deps.runs.batchOrders(validateBatchId(request.params.batchId), request.query),
+  const orders = {
+    summary: "A page of a batch's orders",
+    params: idParam('batchId'),
+    querystring: ordersQuery,
+    response: { 200: ordersPage, ...errors(400, 404, 503) },
+  };
+  app.get<BatchIdRoute>(
+    '/v1/batches/:batchId/orders',
+    { schema: orders, config: onBatch('read') },
+    async (request) => deps.runs.batchOrders(validateBatchId(request.params.batchId), request.query),
   );
 
   app.post<BatchIdRoute>(
     '/v1/batches/:batchId/cancel',
-    { schema: { body: cancelSchema }, config: onBatch('cancel') },
+    {
+      schema: {
+        summary: 'Stop a batch from starting orders',
+        params: idParam('batchId'),
+        body: cancelSchema,
+        response: { 200: batchView, ...errors(404, 409, 503) },
+      },
+      config: onBatch('cancel'),
+    },
     async (request) => {
       const batch = await deps.runs.cancelBatch(validateBatchId(request.params.batchId), {
         killRunning: request.body?.killRunning ?? false,

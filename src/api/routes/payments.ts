@@ -11,6 +11,8 @@ import { sendRun } from '../respond.js';
 import { bindRunLog } from '../run-log.js';
 import type { ApiDeps } from '../deps.js';
 import { refuseOtherMethods } from '../methods.js';
+import { errors } from '../openapi.js';
+import { runAnswers, waitQuery } from '../schemas.js';
 import { parseWait } from '../wait.js';
 
 const orderSchema = {
@@ -25,7 +27,30 @@ interface Order {
   Querystring: { wait?: string };
 }
 
-const payment = { schema: { body: orderSchema }, config: { auth: { start: () => PAYMENT_SCRIPT } } };
+const auth = { auth: { start: () => PAYMENT_SCRIPT } };
+const payment = {
+  schema: {
+    summary: 'Collect a payment once per order',
+    body: orderSchema,
+    querystring: waitQuery,
+    response: { ...runAnswers, ...errors(422, 503) },
+  },
+  config: auth,
+};
+const traditional = {
+  schema: {
+    summary: 'The payment script run directly, without idempotency (superscript dev only)',
+    body: orderSchema,
+    response: {
+      200: {
+        type: 'object',
+        required: ['idempotent', 'result'],
+        properties: { idempotent: { const: false }, result: { type: 'object', additionalProperties: true } },
+      },
+    },
+  },
+  config: auth,
+};
 
 export function paymentRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<Order>('/v1/payments', payment, async (request, reply) => {
@@ -37,7 +62,7 @@ export function paymentRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   if (deps.traditionalRoute) {
-    app.post<Order>('/v1/payments/traditional', payment, async (request) => {
+    app.post<Order>('/v1/payments/traditional', traditional, async (request) => {
       const spec = deps.registry.get(PAYMENT_SCRIPT);
       const args = validateArgs(spec, request.body);
       const outcome = await runProcess(scriptProcess(spec, args, deps.dataDir));

@@ -14,6 +14,8 @@ import { bindRunLog } from '../run-log.js';
 import { temporalUiLink } from '../temporal-link.js';
 import type { ApiDeps } from '../deps.js';
 import { refuseOtherMethods } from '../methods.js';
+import { errors } from '../openapi.js';
+import { idParam, journalSchema, runAnswers, runSchema, waitQuery } from '../schemas.js';
 import { listableScripts, type RunAction } from '../scopes.js';
 import { parseWait } from '../wait.js';
 
@@ -53,7 +55,21 @@ interface ListRoute {
 
 export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const startRun = {
-    schema: { body: runBodySchema },
+    schema: {
+      summary: 'Start or attach to the run for a key',
+      body: runBodySchema,
+      querystring: waitQuery,
+      headers: {
+        type: 'object',
+        properties: {
+          'idempotency-key': {
+            type: 'string',
+            description: 'The key; or "key" in the body (not both, unless equal).',
+          },
+        },
+      },
+      response: { ...runAnswers, ...errors(422, 503) },
+    },
     config: { auth: { start: (r: FastifyRequest) => (r.body as RunRoute['Body']).script } },
   };
   app.post<RunRoute>('/v1/runs', startRun, async (request, reply) => {
@@ -77,12 +93,65 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(spec.workflowId)}`);
   });
 
-  app.get<ListRoute>('/v1/runs', { config: { auth: 'list' } }, async (request) => {
+  const listQuery = {
+    type: 'object',
+    properties: {
+      status: {
+        type: 'string',
+        description: "Temporal's status: running, succeeded, failed, cancelled, terminated.",
+      },
+      script: { type: 'string' },
+      since: { type: 'string', description: 'An ISO 8601 time.' },
+      until: { type: 'string', description: 'An ISO 8601 time.' },
+      limit: { type: 'string', description: 'How many runs, newest first.' },
+    },
+  } as const;
+  const listAnswer = {
+    type: 'object',
+    required: ['runs'],
+    properties: { runs: { type: 'array', items: runSchema } },
+  };
+  const list = {
+    schema: {
+      summary: 'List runs',
+      querystring: listQuery,
+      response: { 200: listAnswer, ...errors(400, 503) },
+    },
+    config: { auth: 'list' as const },
+  };
+  app.get<ListRoute>('/v1/runs', list, async (request) => {
     const q = runsQuery(request.query, deps.runs.taskQueue, listableScripts(request.principal));
     return { runs: await deps.runs.list(q) };
   });
 
-  app.get<IdRoute>('/v1/runs/:id', { config: acts('read') }, async (request) => {
+  const read = {
+    summary: 'One run',
+    params: idParam('id'),
+    response: {
+      200: {
+        ...runSchema,
+        properties: {
+          ...runSchema.properties,
+          dedupWindowDays: {
+            type: 'number',
+            description: 'How long after it closes the run answers for its key.',
+          },
+          temporalUrl: {
+            type: 'string',
+            description:
+              "The workflow in Temporal's Web UI, when SUPERSCRIPT_TEMPORAL_UI_URL (or dev) names it.",
+          },
+          verifiable: {
+            type: 'boolean',
+            description:
+              'The script has a verify command: an unknown outcome can be resolved (POST .../resolve).',
+          },
+        },
+      },
+      ...errors(400, 404, 503),
+    },
+  };
+  app.get<IdRoute>('/v1/runs/:id', { schema: read, config: acts('read') }, async (request) => {
     const [run, dedupWindowDays] = await Promise.all([
       deps.runs.read(validateKey(request.params.id, 'id')),
       retentionDays(deps.runs.client),
@@ -99,20 +168,39 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   // Requests for the key as this API process answered them: Temporal keeps only the run they led to.
-  app.get<IdRoute>('/v1/runs/:id/requests', { config: acts('read') }, async (request) => {
+  const requests = {
+    summary: "The requests this API process answered for a run's key",
+    params: idParam('id'),
+    response: { 200: journalSchema, ...errors(400, 404, 503) },
+  };
+  app.get<IdRoute>('/v1/runs/:id/requests', { schema: requests, config: acts('read') }, async (request) => {
     const id = validateKey(request.params.id, 'id');
     await deps.runs.describe(id); // only a SuperScript run's key has a journal to show
     return { workflowId: id, ...app.requestJournal.of(id) };
   });
 
-  app.post<IdRoute>('/v1/runs/:id/cancel', { config: acts('cancel') }, async (request) => {
+  const cancel = {
+    summary: "End a run's script",
+    params: idParam('id'),
+    response: { 200: runSchema, ...errors(404, 409, 503) },
+  };
+  app.post<IdRoute>('/v1/runs/:id/cancel', { schema: cancel, config: acts('cancel') }, async (request) => {
     const run = await deps.runs.cancel(validateKey(request.params.id, 'id'));
     return { ...run, status: 'cancelling' };
   });
 
   app.post<IdRoute>(
     '/v1/runs/:id/retry',
-    { schema: { body: { ...retryBodySchema, nullable: true } }, config: acts('retry') },
+    {
+      schema: {
+        summary: 'Retry a run explicitly',
+        params: idParam('id'),
+        querystring: waitQuery,
+        body: { ...retryBodySchema, nullable: true },
+        response: { ...runAnswers, ...errors(404, 409, 503) },
+      },
+      config: acts('retry'),
+    },
     async (request, reply) => {
       const id = validateKey(request.params.id, 'id');
       const wait = parseWait(request.query.wait, deps.waitMs);
@@ -132,7 +220,16 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<IdRoute>(
     '/v1/runs/:id/resolve',
     // Resolving is deciding what a retry may do next: the same scope. Who asked is the token.
-    { schema: { body: { ...noFieldsSchema, nullable: true } }, config: acts('retry') },
+    {
+      schema: {
+        summary: 'Resolve an unknown outcome with verify',
+        params: idParam('id'),
+        querystring: waitQuery,
+        body: { ...noFieldsSchema, nullable: true },
+        response: { ...runAnswers, ...errors(404, 409, 503) },
+      },
+      config: acts('retry'),
+    },
     async (request, reply) => {
       const id = validateKey(request.params.id, 'id');
       const wait = parseWait(request.query.wait, deps.waitMs);

@@ -43,7 +43,8 @@ export function uiRoutes(app: FastifyInstance): void {
       .send(file.body);
   };
   // The page and its assets hold no data: it asks the API (with the token it is given) for everything.
-  const open = { config: { auth: 'public' as const } };
+  // Pages, not API: kept out of the OpenAPI document.
+  const open = { config: { auth: 'public' as const }, schema: { hide: true } };
   app.get('/', open, (_request, reply) => send(reply, 'index.html'));
   app.get<{ Params: { file: string } }>('/ui/:file', open, (request, reply) =>
     send(reply, request.params.file),
