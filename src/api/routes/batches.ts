@@ -1,7 +1,7 @@
-// Batches of any size: start (or attach to) one, read its progress, page through its orders, cancel it.
+// Batches of any size: plan one, start (or attach to) one, read its progress, page through its orders, cancel it.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { batchPlan, validateBatchId } from '../../runs/requests.js';
+import { batchPlan, validBatchOrders, validateBatchId } from '../../runs/requests.js';
 import { PAYMENT_SCRIPT, batchWorkflowId } from '../../workflows/contract.js';
 import type { RunAction } from '../scopes.js';
 import { sendRun } from '../respond.js';
@@ -88,6 +88,20 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
+  // What the batch would do, order by order, before anything is charged; it starts nothing.
+  app.post<BatchRoute>(
+    '/v1/batches/plan',
+    {
+      schema: { body: batchSchema },
+      bodyLimit: BATCH_BODY_LIMIT,
+      config: { auth: { start: () => PAYMENT_SCRIPT } },
+    },
+    async (request) => {
+      if (request.body.batchId !== undefined) validateBatchId(request.body.batchId);
+      return deps.runs.planBatch(deps.registry, validBatchOrders(deps.registry, request.body.orders));
+    },
+  );
+
   app.get<BatchIdRoute>('/v1/batches/:batchId', { config: onBatch('read') }, async (request) =>
     deps.runs.readBatch(validateBatchId(request.params.batchId)),
   );
@@ -107,6 +121,7 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
+  // Not /v1/batches/plan: other methods there belong to the batch whose ID is "plan".
   refuseOtherMethods(app, '/v1/batches', ['POST']);
   refuseOtherMethods(app, '/v1/batches/:batchId', ['GET']);
   refuseOtherMethods(app, '/v1/batches/:batchId/orders', ['GET']);
