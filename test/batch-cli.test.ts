@@ -36,7 +36,7 @@ test('a CSV file: every order charged once, progress as JSON lines; the same fil
   const csv = file('orders.csv', `orderId,amount\n${orders.map((o, i) => `${o},${i + 1}.50`).join('\n')}\n`);
   const first = await cli(['batch', csv]);
   assert.equal(first.code, 0, first.stderr);
-  assert.match(first.stdout, /batch orders-[0-9a-f]{32}  succeeded \(started by this command\)/);
+  assert.match(first.stdout, /batch orders-[0-9a-f]{32} {2}succeeded \(started by this command\)/);
   assert.match(
     first.stdout,
     /5 orders: succeeded 5, failed 0, unknown 0, already done 0, conflict 0, pending 0/,
