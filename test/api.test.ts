@@ -231,6 +231,8 @@ test('bad input gets a 4xx naming the problem and starts nothing', async () => {
       /appears twice/,
     ],
     ['POST', '/v1/batches', { batchId: '../x', orders: [{ orderId, amount: 1 }] }, 400, /batchId/],
+    ['POST', '/v1/batches', { batchId: 'plan', orders: [{ orderId, amount: 1 }] }, 400, /"plan" is reserved/],
+    ['GET', '/v1/batches/plan', undefined, 405, /accepts POST/],
     ['POST', '/v1/payments?wait=forever', { orderId, amount: 5 }, 400, /wait/],
     ['GET', '/v1/nothing', undefined, 404, /No route/],
   ];

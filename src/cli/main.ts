@@ -4,6 +4,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DURABILITY, type Settings } from '../config/settings.js';
 import { ensureTemporalCli } from '../devserver/temporal-cli.js';
 import { InvalidRequestError, KeyConflictError, SuperScriptError } from '../errors.js';
+import { ORDER_STATUSES } from '../workflows/contract.js';
+import { batch, batchCancel, batchOrders, type BatchOptions } from './commands/batches.js';
 import { cancel, list, pay, resolve, retry, run, status } from './commands/runs.js';
 import { dev } from './commands/dev.js';
 import { exec } from './commands/exec.js';
@@ -216,6 +218,39 @@ program
   .description("cancel a running run: its script's whole process group is ended")
   .argument('<workflowId>')
   .action(action((ctx, id: string) => cancel(ctx, id)));
+
+program
+  .command('batch')
+  .description(
+    'charge a file of orders (CSV with a header orderId,amount, JSON lines or a JSON array) as one batch, and follow it to its end',
+  )
+  .argument('[file]')
+  .option('--batch-id <id>', 'the batch ID (default: one derived from the orders, so the same file attaches)')
+  .option(
+    '--max-concurrent <n>',
+    'orders in flight at once (1 to 1000; default 50)',
+    number('--max-concurrent'),
+  )
+  .option('--plan', 'show which orders are new, already done, in flight or in conflict; start nothing')
+  .option('--attach <batchId>', 'follow an existing batch to its end instead of starting one')
+  .option('--json', 'print the batch (or the plan) as JSON')
+  .addOption(waitOption)
+  .action(action((ctx, file: string | undefined, o: BatchOptions) => batch(ctx, file, o)));
+
+program
+  .command('batch-orders')
+  .description('every order of a batch with its status, one line each (all pages)')
+  .argument('<batchId>')
+  .addOption(new Option('--status <status>').choices(ORDER_STATUSES))
+  .option('--json', 'one JSON line per order')
+  .action(action((ctx, id: string, o: { status?: string; json?: boolean }) => batchOrders(ctx, id, o)));
+
+program
+  .command('batch-cancel')
+  .description('stop a batch from starting orders')
+  .argument('<batchId>')
+  .option('--kill-running', 'also cancel the runs it started that are still running')
+  .action(action((ctx, id: string, o: { killRunning?: boolean }) => batchCancel(ctx, id, o)));
 
 const token = program
   .command('token')

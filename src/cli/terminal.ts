@@ -20,8 +20,8 @@ export function forTerminal(stream: { isTTY?: boolean }, text: string): string {
  * JSON with DEL and the C1 controls as \u escapes too (JSON.stringify escapes only C0); the same JSON
  * to any parser, so it needs no terminal check.
  */
-export function terminalSafeJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(
+export function terminalSafeJson(value: unknown, indent = 2): string {
+  return JSON.stringify(value, null, indent).replace(
     /[\u007f-\u009f]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );

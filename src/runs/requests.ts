@@ -115,10 +115,7 @@ export function batchPlan(
   shape: BatchShape = DEFAULT_BATCH_SHAPE,
 ): BatchPlan {
   const batchId = validateBatchId(batch.batchId);
-  if (!Array.isArray(batch.orders) || batch.orders.length === 0) {
-    throw new InvalidRequestError('"orders" must be a non-empty array of {orderId, amount}.', 'orders');
-  }
-  const orders = validOrders(registry, batch.orders);
+  const orders = validBatchOrders(registry, batch.orders);
   const maxConcurrent = batch.maxConcurrent;
   if (
     maxConcurrent !== undefined &&
@@ -164,11 +161,17 @@ export function validateBatchId(batchId: unknown): string {
       'batchId',
     );
   }
+  // /v1/batches/plan is the plan route, so no batch may be named plan.
+  if (batchId === 'plan')
+    throw new InvalidRequestError('"plan" is reserved; choose another batchId.', 'batchId');
   return batchId;
 }
 
 /** Every order checked as a payment request, with the index of the first bad one. */
-function validOrders(registry: ScriptRegistry, given: unknown[]): BatchOrder[] {
+export function validBatchOrders(registry: ScriptRegistry, given: unknown): BatchOrder[] {
+  if (!Array.isArray(given) || given.length === 0) {
+    throw new InvalidRequestError('"orders" must be a non-empty array of {orderId, amount}.', 'orders');
+  }
   const spec = registry.get(PAYMENT_SCRIPT);
   const seen = new Set<string>();
   return given.map((order: unknown, i) => {

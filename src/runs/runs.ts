@@ -1,11 +1,13 @@
 // The runs of one SuperScript installation (its Temporal client and task queue) and what callers do with
 // them. Each job lives in its own module; this class only binds them to the installation.
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
-import type { CancelBatch } from '../workflows/contract.js';
+import type { ScriptRegistry } from '../config/scripts.js';
+import type { BatchOrder, CancelBatch } from '../workflows/contract.js';
 import { cancelBatch, listBatchOrders, readBatch, type BatchView, type OrdersPage } from './batches.js';
 import { cancelRun } from './cancel.js';
 import type { ListQuery } from './list-query.js';
 import { awaitOutcome } from './outcome.js';
+import { planBatch, type BatchPlanReport } from './plan-batch.js';
 import { describeRun, listRuns, readRun, type RunSource } from './read.js';
 import type { BatchPlan, StartSpec } from './requests.js';
 import { startBatch } from './start-batch.js';
@@ -70,5 +72,10 @@ export class Runs implements RunSource {
 
   cancelBatch(batchId: string, req: CancelBatch): Promise<BatchView> {
     return cancelBatch(this, batchId, req);
+  }
+
+  /** See {@link planBatch}. */
+  planBatch(registry: ScriptRegistry, orders: readonly BatchOrder[]): Promise<BatchPlanReport> {
+    return planBatch(this, registry, orders);
   }
 }

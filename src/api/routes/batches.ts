@@ -1,7 +1,7 @@
-// Batches of any size: start (or attach to) one, read its progress, page through its orders, cancel it.
+// Batches of any size: plan one, start (or attach to) one, read its progress, page through its orders, cancel it.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { batchPlan, validateBatchId } from '../../runs/requests.js';
+import { batchPlan, validBatchOrders, validateBatchId } from '../../runs/requests.js';
 import { PAYMENT_SCRIPT, batchWorkflowId } from '../../workflows/contract.js';
 import type { RunAction } from '../scopes.js';
 import { batchesQuery, type RunFilters } from '../../runs/list-query.js';
@@ -92,6 +92,43 @@ const batchList = {
           startedAt: { type: 'string' },
           closedAt: { type: 'string' },
           orders: { type: 'integer', description: 'How many orders the batch was started with.' },
+        },
+      },
+    },
+  },
+} as const;
+
+const batchPlanSchema = {
+  type: 'object',
+  required: ['total', 'counts', 'orders'],
+  properties: {
+    total: { type: 'integer' },
+    counts: {
+      type: 'object',
+      required: ['new', 'alreadyDone', 'inFlight', 'conflict'],
+      properties: {
+        new: { type: 'integer' },
+        alreadyDone: { type: 'integer' },
+        inFlight: { type: 'integer' },
+        conflict: { type: 'integer' },
+      },
+    },
+    orders: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['orderId', 'amount', 'workflowId', 'status'],
+        properties: {
+          orderId: { type: 'string' },
+          amount: { type: 'number' },
+          workflowId: { type: 'string' },
+          status: { type: 'string', enum: ['new', 'already_done', 'in_flight', 'conflict'] },
+          outcome: {
+            type: 'string',
+            description: 'How its run ended (already_done), or running (in_flight).',
+          },
+          runId: { type: 'string' },
+          message: { type: 'string', description: 'What the key holds instead (conflict).' },
         },
       },
     },
@@ -212,6 +249,25 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
+  const plan = {
+    summary: 'What a batch would do, order by order; starts nothing',
+    body: batchSchema,
+    response: { 200: batchPlanSchema, ...errors(503) },
+  };
+  // What the batch would do, order by order, before anything is charged; it starts nothing.
+  app.post<BatchRoute>(
+    '/v1/batches/plan',
+    {
+      schema: plan,
+      bodyLimit: BATCH_BODY_LIMIT,
+      config: { auth: { start: () => PAYMENT_SCRIPT } },
+    },
+    async (request) => {
+      if (request.body.batchId !== undefined) validateBatchId(request.body.batchId);
+      return deps.runs.planBatch(deps.registry, validBatchOrders(deps.registry, request.body.orders));
+    },
+  );
+
   const read = {
     summary: "A batch's progress",
     params: idParam('batchId'),
@@ -259,6 +315,7 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
   );
 
   refuseOtherMethods(app, '/v1/batches', ['GET', 'POST']);
+  refuseOtherMethods(app, '/v1/batches/plan', ['POST']); // "plan" is no batch ID (validateBatchId)
   refuseOtherMethods(app, '/v1/batches/:batchId', ['GET']);
   refuseOtherMethods(app, '/v1/batches/:batchId/orders', ['GET']);
   refuseOtherMethods(app, '/v1/batches/:batchId/cancel', ['POST']);
