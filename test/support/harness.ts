@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
 import { buildApi } from '../../src/api/server.js';
 import { loadRegistry, type ScriptRegistry } from '../../src/config/scripts.js';
@@ -52,19 +52,27 @@ export interface Stack {
 
 let queueCounter = 0;
 
-export async function startStack(opts: { api?: boolean; worker?: boolean } = {}): Promise<Stack> {
+export interface StackOptions {
+  api?: boolean;
+  worker?: boolean;
+  /** Start runs as `superscript dev` does: eagerly, through the first worker's connection. */
+  eager?: boolean;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const address = temporalAddress();
   const target = temporalTarget(address);
   const client = await connectClient(target);
   const registry = loadRegistry(REGISTRY_FILE);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'superscript-test-'));
   const taskQueue = `test-${process.pid}-${++queueCounter}-${Date.now()}`;
-  const runs = new Runs(client, taskQueue);
   process.env.PAYMENT_DELAY_SECONDS ??= '0.05';
   const stops: (() => Promise<void>)[] = [];
+  let firstConnection: NativeConnection | undefined;
 
   const addWorker = async (): Promise<() => Promise<void>> => {
     const connection: NativeConnection = await connectWorker(target);
+    firstConnection ??= connection;
     const worker: Worker = await createWorker({
       connection,
       client,
@@ -85,7 +93,12 @@ export async function startStack(opts: { api?: boolean; worker?: boolean } = {})
     stops.push(stop);
     return stop;
   };
-  if (opts.worker !== false) await addWorker();
+  if (opts.worker !== false || opts.eager) await addWorker();
+  const eagerStarter =
+    opts.eager && firstConnection
+      ? new Client({ connection: firstConnection, namespace: target.namespace })
+      : undefined;
+  const runs = new Runs(client, taskQueue, { eagerStarter });
 
   let api: Stack['api'];
   if (opts.api) {

@@ -24,8 +24,9 @@ export async function dev(ctx: Context): Promise<void> {
     const admin = await connectClient(target);
     await setRetentionDays(admin, DEV_RETENTION_DAYS);
     await admin.connection.close();
-    started.push(await serveWorker(ctx, target));
-    const api = await serveApi(ctx, target);
+    const worker = await serveWorker(ctx, target);
+    started.push(worker);
+    const api = await serveApi(ctx, target, worker.connection);
     started.push(api);
     apiUrl = api.url;
   } catch (err) {
