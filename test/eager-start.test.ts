@@ -65,7 +65,7 @@ test('without a local worker sharing the connection, runs start the ordinary way
   assert.equal(await startedEagerly(plain, r.run.workflowId), false);
 });
 
-test('a starter whose worker polls another queue does not take the task: the queue’s own worker does', async () => {
+test('a starter whose worker polls another queue does not take the task: the worker on the run queue does', async () => {
   // The starter's connection hosts a worker, but for a different queue: the SDK asks for no eager start.
   const target = temporalTarget(plain.address);
   const connection = await connectWorker(target);
