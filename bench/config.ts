@@ -23,7 +23,7 @@ export interface BenchConfig {
   concurrencies: number[];
   stormRequests: number;
   stormKeys: number;
-  /** Orders per batch (scenario 5). The API on main takes at most 1,000 per batch. */
+  /** Orders per batch (scenario 5). */
   batchOrders: number;
   /** Batches per path (scenario 5), SuperScript and the raw fan-out taking turns (ABBA...). */
   batchRounds: number;

@@ -92,7 +92,7 @@ export async function startStack(p: StackParams): Promise<Stack> {
   });
   const running = worker.run();
   cleanup.add('SuperScript worker', async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
+    worker.shutdown();
     await running;
   });
   // As `superscript dev` builds it: starts go through the worker's connection, with eager workflow start.

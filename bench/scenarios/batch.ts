@@ -50,11 +50,11 @@ async function submitBatch(api: string, batchId: string, orders: Order[], maxCon
 
 /** The batch's final state as the API reports it; throws unless every order succeeded. */
 async function checkBatch(api: string, batchId: string, orders: number): Promise<void> {
-  const res = await requestJson<{ status?: string; result?: { succeeded?: number } }>(
+  const res = await requestJson<{ status?: string; progress?: { succeeded?: number } }>(
     'GET',
     `${api}/v1/batches/${batchId}`,
   );
-  const succeeded = res.body.result?.succeeded;
+  const succeeded = res.body.progress?.succeeded;
   if (res.status !== 200 || res.body.status !== 'succeeded' || succeeded !== orders) {
     throw new Error(
       `GET /v1/batches/${batchId}: HTTP ${res.status}, ${JSON.stringify(res.body).slice(0, 300)}`,

@@ -6,6 +6,7 @@ export function refuseOtherMethods(app: FastifyInstance, url: string, allowed: s
   app.route({
     method: all.filter((m) => !allowed.includes(m)),
     url,
+    config: { auth: 'public' },
     handler: (_request, reply) =>
       reply
         .code(405)

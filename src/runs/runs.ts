@@ -1,10 +1,14 @@
 // The runs of one SuperScript installation (its Temporal client and task queue) and what callers do with
 // them. Each job lives in its own module; this class only binds them to the installation.
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import type { CancelBatch } from '../workflows/contract.js';
+import { cancelBatch, listBatchOrders, readBatch, type BatchView, type OrdersPage } from './batches.js';
 import { cancelRun } from './cancel.js';
+import type { ListQuery } from './list-query.js';
 import { awaitOutcome } from './outcome.js';
 import { describeRun, listRuns, readRun, type RunSource } from './read.js';
-import type { StartSpec } from './requests.js';
+import type { BatchPlan, StartSpec } from './requests.js';
+import { startBatch } from './start-batch.js';
 import { startOrAttach, startRun, type ExplicitStart, type StartOrAttach } from './start-or-attach.js';
 import type { RunView } from './view.js';
 
@@ -57,11 +61,28 @@ export class Runs implements RunSource {
     return readRun(this, workflowId);
   }
 
-  list(query: string, limit: number): Promise<RunView[]> {
-    return listRuns(this, query, limit);
+  list(query: ListQuery): Promise<RunView[]> {
+    return listRuns(this, query);
   }
 
   cancel(workflowId: string): Promise<RunView> {
     return cancelRun(this, workflowId);
+  }
+
+  /** See {@link startBatch}. */
+  startBatch(plan: BatchPlan, waitMs: number, signal?: AbortSignal): Promise<StartOrAttach> {
+    return startBatch(this, plan, waitMs, signal);
+  }
+
+  readBatch(batchId: string): Promise<BatchView> {
+    return readBatch(this, batchId);
+  }
+
+  batchOrders(batchId: string, q: { cursor?: string; status?: string; limit?: string }): Promise<OrdersPage> {
+    return listBatchOrders(this, batchId, q);
+  }
+
+  cancelBatch(batchId: string, req: CancelBatch): Promise<BatchView> {
+    return cancelBatch(this, batchId, req);
   }
 }

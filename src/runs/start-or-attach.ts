@@ -176,19 +176,23 @@ export async function startRun(src: RunSource, spec: StartSpec, explicit?: Expli
   }
   const existing = await describeHolder(src, spec.workflowId);
   assertSameRequest(spec, existing);
-  return { executed: false, replayed: existing.status.name !== 'RUNNING', runId: existing.runId };
+  // A starter that names itself started this run on an earlier try of the same call (see StartSpec.starter).
+  const executed = spec.starter !== undefined && existing.memo?.[STARTER_MEMO] === spec.starter;
+  return { executed, replayed: !executed && existing.status.name !== 'RUNNING', runId: existing.runId };
 }
 
 /** The new run's ID, or undefined when the key already has a run. */
 async function tryStart(src: RunSource, spec: StartSpec): Promise<string | undefined> {
   // Eager only where a worker of this process polls the queue (the SDK's core also checks it has a free slot).
   const eager = spec.taskQueue === src.taskQueue ? src.eagerStarter : undefined;
+  const identity = runIdentity(spec.request);
   try {
     const handle = await (eager ?? src.client).workflow.start(spec.workflowType, {
       workflowId: spec.workflowId,
       taskQueue: spec.taskQueue,
       args: [spec.input],
-      ...runIdentity(spec.request),
+      ...identity,
+      memo: spec.starter ? { ...identity.memo, [STARTER_MEMO]: spec.starter } : identity.memo,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       requestEagerStart: eager !== undefined,

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 
 export function healthRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get('/healthz', async (_request, reply) => {
+  app.get('/healthz', { config: { auth: 'public' } }, async (_request, reply) => {
     try {
       await deps.runs.client.connection.withDeadline(Date.now() + 2000, () =>
         deps.runs.client.connection.workflowService.getSystemInfo({}),
