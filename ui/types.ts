@@ -1,9 +1,12 @@
 // What the API answers, as the UI reads it: the API's own types, plus what its routes add to them.
 import type { Caller } from '../src/api/caller.js';
 import type { JournalEntry, KeyJournal } from '../src/api/request-journal.js';
-import type { BatchCounts } from '../src/runs/batch-report.js';
+
 import type { RunStatus, RunView } from '../src/runs/view.js';
-import type { OrderReport, RunResult } from '../src/workflows/contract.js';
+import type { BatchProgress, OrderReport, RunResult } from '../src/workflows/contract.js';
+
+/** A batch's counts, as GET /v1/batches/{id} answers them in `progress`. */
+type BatchCounts = BatchProgress;
 
 export type { BatchCounts, Caller, JournalEntry, OrderReport, RunResult, RunStatus, RunView };
 

@@ -1,9 +1,13 @@
-// R5: hostile input. Every case gets a 4xx with a JSON {error, message} that says what is wrong, and none
-// of them starts a workflow or runs a script (counted through visibility and the ledger).
+// R5: hostile input. Every HTTP case (malformed requests, then the authorization cases of the API's tokens
+// file) gets a 4xx with a JSON {error, message} that says what is wrong, and none of them starts a workflow
+// or runs a script (counted through visibility and the ledger). Then hostile workflow inputs go straight to
+// Temporal, and the worker runs each script at most as often as its registry allows.
 import { httpRequest, type HttpRequest } from '../http.js';
 import { eventually, sleep } from '../../test/support/poll.js';
 import { runScenario, runTag, type ScenarioContext, type ScenarioResult } from '../scenario.js';
 import { FIXTURE_REGISTRY, Stack } from '../stack.js';
+import { authorizationCases, issueTokens, revokeWhileRunning, withToken } from './r5-authorization.js';
+import { hostileStarts } from './r5-workflow-inputs.js';
 
 export interface HostileCase {
   name: string;
@@ -519,7 +523,7 @@ export function hostileInput(
 ): Promise<ScenarioResult> {
   return runScenario(
     'R5',
-    'hostile input over HTTP: 4xx, a clear message, nothing started',
+    'hostile input over HTTP and straight to Temporal: 4xx and nothing started; the registry rules',
     async (inv, figures) => {
       const stack = await Stack.open({
         address: ctx.address,
@@ -531,9 +535,14 @@ export function hostileInput(
       try {
         // A worker too: were a hostile request wrongly accepted, its script would run and show in the ledger.
         await stack.startWorker();
-        const api = await stack.startApi();
+        const tokens = issueTokens(stack.dataDir);
+        const api = await stack.startApi({ SUPERSCRIPT_TOKENS_FILE: tokens.file });
+        revokeWhileRunning(tokens);
         const t = runTag();
-        const cases = hostileCases(t);
+        // The malformed requests carry an admin token, so they are refused for what they are.
+        const malformed = hostileCases(t).map((c) => ({ ...c, request: withToken(c.request, tokens.admin) }));
+        const authorization = authorizationCases(t, tokens);
+        const cases = [...malformed, ...authorization];
         const namespaceQuery = `WorkflowType IN ('ScriptRunWorkflow', 'SinglePaymentCollectionWorkflow', 'OrchestratorWorkflow')`;
         const queueBefore = await stack.countWorkflows();
         const namespaceBefore = (await stack.client.workflow.count(namespaceQuery)).count;
@@ -578,12 +587,18 @@ export function hostileInput(
         const ledgerLines = stack.ledger().length;
 
         // The canary proves the count can see a start on this queue: one valid request must count as one.
-        const canary = await httpRequest(api.url, {
-          method: 'POST',
-          path: '/v1/runs',
-          headers: { 'idempotency-key': `r5-${t}-canary` },
-          body: { script: 'exit-with', args: { code: 0 } },
-        });
+        const canary = await httpRequest(
+          api.url,
+          withToken(
+            {
+              method: 'POST',
+              path: '/v1/runs',
+              headers: { 'idempotency-key': `r5-${t}-canary` },
+              body: { script: 'exit-with', args: { code: 0 } },
+            },
+            tokens.runExit,
+          ),
+        );
         let canaryCounted = false;
         await eventually(
           'the canary run in visibility',
@@ -597,6 +612,7 @@ export function hostileInput(
 
         Object.assign(figures, {
           cases: cases.length,
+          authorizationCases: authorization.length,
           answered4xx: fourXX,
           clearMessages: clear,
           statuses: JSON.stringify(statuses),
@@ -622,6 +638,7 @@ export function hostileInput(
           canary.status === 200 && canaryCounted,
           `the canary run was not counted (status ${canary.status})`,
         );
+        await hostileStarts(stack, t, inv, figures);
       } finally {
         await stack.stop();
       }

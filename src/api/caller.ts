@@ -1,6 +1,7 @@
 // Who is calling, as the UI and the request journal see it: the token's name and scopes (auth.ts), or the
 // open API's local operator when there is no tokens file.
 import type { FastifyRequest } from 'fastify';
+import type {} from './auth.js'; // the request's `principal`
 import { OPEN_PRINCIPAL } from './scopes.js';
 
 export interface Caller {

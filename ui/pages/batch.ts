@@ -142,7 +142,8 @@ async function ordersCard(path: string, ctx: PageContext): Promise<HTMLElement> 
   );
   const here = `/batches/${encodeURIComponent(ctx.id!)}`;
   select.addEventListener('change', () => (location.hash = href(here, { status: select.value })));
-  const first = Number(cursor || 0);
+  // The API's cursor is opaque: the page's place in the list travels beside it, for the label only.
+  const first = Number(ctx.params.get('from') ?? 0);
   const pager = h(
     'div',
     { class: 'pager' },
@@ -151,18 +152,16 @@ async function ordersCard(path: string, ctx: PageContext): Promise<HTMLElement> 
       { class: 'muted' },
       page.orders.length > 0 ? `Orders ${first + 1}–${first + page.orders.length}` : '',
     ),
-    first > 0
+    first > 0 ? h('a', { class: 'button small', href: href(here, { status }) }, 'First page') : null,
+    page.nextCursor
       ? h(
           'a',
           {
             class: 'button small',
-            href: href(here, { status, cursor: String(Math.max(0, first - PAGE_SIZE)) }),
+            href: href(here, { status, cursor: page.nextCursor, from: String(first + page.orders.length) }),
           },
-          'Previous',
+          'Next',
         )
-      : null,
-    page.nextCursor
-      ? h('a', { class: 'button small', href: href(here, { status, cursor: page.nextCursor }) }, 'Next')
       : null,
   );
   return card(
