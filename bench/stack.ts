@@ -3,6 +3,7 @@
 // process, registered with the cleanup.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import { buildApi } from '../src/api/server.js';
 import type { ScriptRegistry } from '../src/config/scripts.js';
 import { connectClient, connectWorker, temporalTarget } from '../src/config/temporal-connection.js';
@@ -21,7 +22,12 @@ const RAW_QUEUE = 'bench-raw';
 export interface Stack {
   persistence: Persistence;
   tunedAddress: string;
+  /** SuperScript's client on the tuned server. */
+  client: Client;
   runs: Runs;
+  /** Baseline (a)'s client and its worker's data folder, for the batch fan-out (scenario 5). */
+  raw: RawClient;
+  rawDataDir: string;
   module: PaymentPath;
   http: PaymentPath;
   rawTuned: PaymentPath;
@@ -89,7 +95,10 @@ export async function startStack(p: StackParams): Promise<Stack> {
     worker.shutdown();
     await running;
   });
-  const runs = new Runs(client, SS_QUEUE);
+  // As `superscript dev` builds it: starts go through the worker's connection, with eager workflow start.
+  const runs = new Runs(client, SS_QUEUE, {
+    eagerStarter: new Client({ connection, namespace: target.namespace }),
+  });
   const app = buildApi({
     runs,
     registry,
@@ -112,7 +121,10 @@ export async function startStack(p: StackParams): Promise<Stack> {
   return {
     persistence: p.persistence,
     tunedAddress: tuned.address,
+    client,
     runs,
+    raw: rawTuned,
+    rawDataDir: rawTunedDir,
     module: moduleRequests(runs, registry, SS_QUEUE, ssDir),
     http: httpRequests(url, ssDir),
     rawTuned: rawRequests(rawTuned, 'rawa', 'raw SDK, tuned server', rawTunedDir),

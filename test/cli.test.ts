@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../src/devserver/free-port.js';
 import { runCli, type Ran } from './support/cli.js';
 import { ROOT, alive, eventually, startStack, type Stack } from './support/harness.js';
@@ -192,7 +193,7 @@ test('concurrent exec with one key runs the command once; every caller gets its 
   assert.equal(readFileSync(file, 'utf8'), 'ran\n');
 });
 
-test('dev starts server, worker and API, prints its URLs, and stops cleanly on Ctrl-C', async () => {
+test('dev starts server, worker and API (starting runs eagerly), prints its URLs, and stops cleanly on Ctrl-C', async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'superscript-dev-'));
   const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
   const child = spawn(
@@ -239,12 +240,32 @@ test('dev starts server, worker and API, prints its URLs, and stops cleanly on C
     const page = await fetch(`http://127.0.0.1:${port}/`);
     assert.equal(page.status, 200, 'the web UI is served with no extra command');
     assert.match(await page.text(), /<title>SuperScript<\/title>/);
-    const res = await fetch(`http://127.0.0.1:${port}/v1/payments`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ orderId: 'dev-1', amount: 1 }),
-    });
+    const pay = () =>
+      fetch(`http://127.0.0.1:${port}/v1/payments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ orderId: 'dev-1', amount: 1 }),
+      });
+    const res = await pay();
     assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { executed: boolean }).executed, true);
+    // API and worker share a process: the run started eagerly, its first task handed straight to the worker.
+    const temporal = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+    try {
+      const history = await new Client({ connection: temporal }).workflow
+        .getHandle('payment-dev-1')
+        .fetchHistory();
+      assert.equal(
+        history.events?.[0]?.workflowExecutionStartedEventAttributes?.eagerExecutionAccepted,
+        true,
+      );
+    } finally {
+      await temporal.close();
+    }
+    const again = await pay();
+    assert.equal(again.status, 200);
+    const replay = (await again.json()) as { executed: boolean; replayed: boolean };
+    assert.deepEqual([replay.executed, replay.replayed], [false, true], 'a duplicate replays the run');
     assert.equal(
       readFileSync(path.join(dataDir, 'ledger.log'), 'utf8').split('\n').filter(Boolean).length,
       1,

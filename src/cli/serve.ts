@@ -1,5 +1,7 @@
 // The long-running parts, each returning how to stop it: a worker, the HTTP API, the embedded server.
 import path from 'node:path';
+import { Client } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
 import type { ApiAccess } from '../api/access.js';
 import { buildApi } from '../api/server.js';
 import { connectClient, connectWorker, type TemporalTarget } from '../config/temporal-connection.js';
@@ -13,7 +15,10 @@ import { createWorker } from '../worker/worker.js';
 import type { Context } from './context.js';
 import type { StopStep } from './shutdown.js';
 
-export async function serveWorker(ctx: Context, target: TemporalTarget): Promise<StopStep> {
+export async function serveWorker(
+  ctx: Context,
+  target: TemporalTarget,
+): Promise<StopStep & { connection: NativeConnection }> {
   const [connection, client] = await Promise.all([connectWorker(target), connectClient(target)]);
   await checkRetention(client, ctx.settings.minRetentionDays, ctx.log);
   const worker = await createWorker({
@@ -36,6 +41,7 @@ export async function serveWorker(ctx: Context, target: TemporalTarget): Promise
   ctx.log.info({ taskQueue: ctx.settings.taskQueue, scripts: ctx.registry.names() }, 'worker running');
   return {
     name: 'worker',
+    connection,
     stop: async () => {
       worker.shutdown();
       await running;
@@ -50,12 +56,17 @@ export interface ServeApiOptions extends ApiAccess {
   traditionalRoute?: boolean;
   /** Temporal's Web UI when SUPERSCRIPT_TEMPORAL_UI_URL does not name one (the dev server's own). */
   temporalUiUrl?: string;
+  /**
+   * The connection of a worker in this process on the same task queue (`dev`): runs are then started with
+   * eager workflow start through it (see RunsOptions). Stop the API before that worker.
+   */
+  localWorker?: NativeConnection;
 }
 
 export async function serveApi(
   ctx: Context,
   target: TemporalTarget,
-  options: ServeApiOptions,
+  { localWorker, ...options }: ServeApiOptions,
 ): Promise<StopStep & { url: string }> {
   if (!options.tokens) {
     ctx.log.warn(
@@ -64,8 +75,9 @@ export async function serveApi(
     );
   }
   const client = await connectClient(target);
+  const eagerStarter = localWorker && new Client({ connection: localWorker, namespace: target.namespace });
   const app = buildApi({
-    runs: new Runs(client, ctx.settings.taskQueue),
+    runs: new Runs(client, ctx.settings.taskQueue, { eagerStarter }),
     registry: ctx.registry,
     dataDir: ctx.settings.dataDir,
     waitMs: ctx.settings.waitMs,

@@ -12,21 +12,34 @@ import { viewOf, type RunView } from './view.js';
 export interface RunSource {
   readonly client: Client;
   readonly taskQueue: string;
+  /** See RunsOptions.eagerStarter. */
+  readonly eagerStarter?: Client;
 }
 
 const OWN_TYPES: readonly string[] = Object.values(WorkflowTypes);
 
-/** The latest run under a workflow ID, if it is one of ours; RunNotFoundError otherwise. */
-export async function describeRun(src: RunSource, workflowId: string): Promise<WorkflowExecutionDescription> {
-  let d: WorkflowExecutionDescription;
+/** The latest run under a workflow ID, whoever started it; undefined when the ID has none. */
+export async function describeAny(
+  client: Client,
+  workflowId: string,
+): Promise<WorkflowExecutionDescription | undefined> {
   try {
-    d = await src.client.workflow.getHandle(workflowId).describe();
+    return await client.workflow.getHandle(workflowId).describe();
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new RunNotFoundError(workflowId);
+    if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
-  const queues = [src.taskQueue, execTaskQueue(src.taskQueue)];
-  if (!OWN_TYPES.includes(d.type) || !queues.includes(d.taskQueue)) throw new RunNotFoundError(workflowId);
+}
+
+/** Whether a run is one of ours: one of SuperScript's workflow types on its task queues. */
+export function isOwnRun(src: RunSource, d: WorkflowExecutionDescription): boolean {
+  return OWN_TYPES.includes(d.type) && [src.taskQueue, execTaskQueue(src.taskQueue)].includes(d.taskQueue);
+}
+
+/** The latest run under a workflow ID, if it is one of ours; RunNotFoundError otherwise. */
+export async function describeRun(src: RunSource, workflowId: string): Promise<WorkflowExecutionDescription> {
+  const d = await describeAny(src.client, workflowId);
+  if (!d || !isOwnRun(src, d)) throw new RunNotFoundError(workflowId);
   return d;
 }
 

@@ -14,12 +14,26 @@ import { startBatch } from './start-batch.js';
 import { startOrAttach, startRun, type ExplicitStart, type StartOrAttach } from './start-or-attach.js';
 import type { RunView } from './view.js';
 
+export interface RunsOptions {
+  /**
+   * A client on the NativeConnection of a worker in this process that polls `taskQueue` (`superscript dev`).
+   * Starts on that queue then ask for eager workflow start: the run's first workflow task comes back with the
+   * start's answer and goes straight to that worker, instead of through the server's task dispatch.
+   */
+  eagerStarter?: Client;
+}
+
 export class Runs implements RunSource {
+  readonly eagerStarter: Client | undefined;
+
   constructor(
     readonly client: Client,
     /** The installation's task queue; its runs (and `exec` runs beside it) are the only ones it sees. */
     readonly taskQueue: string,
-  ) {}
+    options: RunsOptions = {},
+  ) {
+    this.eagerStarter = options.eagerStarter;
+  }
 
   /** See {@link startOrAttach}. */
   startOrAttach(spec: StartSpec, waitMs: number, signal?: AbortSignal): Promise<StartOrAttach> {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { DefaultLogger, type NativeConnection } from '@temporalio/worker';
 import { buildApi } from '../../src/api/server.js';
 import { loadRegistry, type ScriptRegistry } from '../../src/config/scripts.js';
@@ -77,6 +77,8 @@ export interface StackOptions {
   batchShape?: BatchShape;
   /** Temporal's Web UI, for the links the API gives. */
   temporalUiUrl?: string;
+  /** Start runs as `superscript dev` does: eagerly, through the first worker's connection. */
+  eager?: boolean;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -86,12 +88,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const registry = loadRegistry(opts.registryFile ?? REGISTRY_FILE);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'superscript-test-'));
   const taskQueue = `test-${process.pid}-${++queueCounter}-${Date.now()}`;
-  const runs = new Runs(client, taskQueue);
   process.env.PAYMENT_DELAY_SECONDS ??= '0.05';
   const stops: (() => Promise<void>)[] = [];
+  let firstConnection: NativeConnection | undefined;
 
   const addWorker = async (): Promise<() => Promise<void>> => {
     const connection: NativeConnection = await connectWorker(target);
+    firstConnection ??= connection;
     const worker: SuperScriptWorker = await createWorker({
       connection,
       client,
@@ -112,7 +115,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     stops.push(stop);
     return stop;
   };
-  if (opts.worker !== false) await addWorker();
+  if (opts.worker !== false || opts.eager) await addWorker();
+  const eagerStarter =
+    opts.eager && firstConnection
+      ? new Client({ connection: firstConnection, namespace: target.namespace })
+      : undefined;
+  const runs = new Runs(client, taskQueue, { eagerStarter });
 
   let api: Stack['api'];
   if (opts.api) {

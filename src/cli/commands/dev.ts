@@ -27,12 +27,14 @@ export async function dev(ctx: Context): Promise<void> {
     const admin = await connectClient(target);
     await setRetentionDays(admin, DEV_RETENTION_DAYS);
     await admin.connection.close();
-    started.push(await serveWorker(ctx, target));
+    const worker = await serveWorker(ctx, target);
+    started.push(worker);
     // The demonstration route (no idempotency) exists here only, never in `superscript api`.
     const api = await serveApi(ctx, target, {
       ...access,
       traditionalRoute: true,
       temporalUiUrl: server.uiUrl,
+      localWorker: worker.connection,
     });
     started.push(api);
     apiUrl = api.url;
