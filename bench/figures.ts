@@ -16,16 +16,25 @@ export interface Figure {
   persistence: Persistence | null;
   /** Which baseline `baseline` is; null when there is none. */
   against: string | null;
+  /** Measured in rounds: the median of the per-round values (and `ratio` the median per-round ratio). */
   superscript: number;
   baseline: number | null;
   ratio: number | null;
+  /**
+   * Over rounds: how many, and the lowest and highest per-round value of what the target applies to (the
+   * ratio when there is a baseline, else the value). Null for a figure taken once.
+   */
+  spread: { rounds: number; min: number; max: number } | null;
   target: string | null;
   met: boolean | null;
+  /** Whether every round is on the same side of the target as the median; null without target or rounds. */
+  conclusive: boolean | null;
 }
 
 export const AGAINST = {
   tuned: 'raw SDK, tuned server (a)',
   stock: 'raw SDK, stock server (b)',
+  fanOut: 'raw SDK fan-out, a child workflow per order, tuned server (a)',
   floor: 'bash -c true via child_process, no output',
 } as const;
 
@@ -35,17 +44,35 @@ export interface FigureInput {
   unit: string;
   persistence: Persistence | null;
   against?: string;
-  superscript: number;
-  baseline?: number;
   target?: Target;
 }
 
-export function figure(f: FigureInput): Figure {
-  const ratio = f.baseline !== undefined && f.baseline > 0 ? f.superscript / f.baseline : null;
+/** A figure taken once. */
+export function figure(f: FigureInput & { superscript: number; baseline?: number }): Figure {
+  const { superscript, baseline, ...rest } = f;
+  return roundsFigure({
+    ...rest,
+    superscript: [superscript],
+    ...(baseline === undefined ? {} : { baseline: [baseline] }),
+  });
+}
+
+/**
+ * A figure taken in rounds: `superscript[i]` and `baseline[i]` were measured side by side in round i. The
+ * ratio is the median of the per-round ratios, so drift between rounds cancels out.
+ */
+export function roundsFigure(f: FigureInput & { superscript: number[]; baseline?: number[] }): Figure {
+  const base = f.baseline;
+  const ratios = base?.every((b) => b > 0) ? f.superscript.map((s, i) => s / base[i]!) : undefined;
+  const ratio = ratios ? median(ratios) : null;
+  const perRound = f.target?.on === 'value' || !ratios ? f.superscript : ratios;
+  const rounds = f.superscript.length;
   let met: boolean | null = null;
+  let conclusive: boolean | null = null;
   if (f.target) {
-    const subject = f.target.on === 'ratio' ? ratio : f.superscript;
+    const subject = f.target.on === 'ratio' ? ratio : median(f.superscript);
     met = subject === null ? false : holds(subject, f.target);
+    if (rounds > 1 && subject !== null) conclusive = perRound.every((x) => holds(x, f.target!) === met);
   }
   return {
     scenario: f.scenario,
@@ -53,12 +80,23 @@ export function figure(f: FigureInput): Figure {
     unit: f.unit,
     persistence: f.persistence,
     against: f.against ?? null,
-    superscript: round(f.superscript),
-    baseline: f.baseline === undefined ? null : round(f.baseline),
+    superscript: round(median(f.superscript)),
+    baseline: base === undefined ? null : round(median(base)),
     ratio: ratio === null ? null : round(ratio),
+    spread:
+      rounds > 1 ? { rounds, min: round(Math.min(...perRound)), max: round(Math.max(...perRound)) } : null,
     target: f.target ? describeTarget(f.target, f.unit) : null,
     met,
+    conclusive,
   };
+}
+
+/** The median (the mean of the middle two for an even count). */
+export function median(xs: number[]): number {
+  if (xs.length === 0) throw new Error('median of no values');
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /** Three decimals keep latest.json readable; targets are checked on the unrounded values. */

@@ -5,6 +5,7 @@ import type { ScriptRegistry } from '../src/config/scripts.js';
 import { paymentSpec } from '../src/runs/requests.js';
 import type { Runs } from '../src/runs/runs.js';
 import type { RawClient } from './baseline/worker.js';
+import { requestJson } from './http-client.js';
 
 const AMOUNT = 10;
 
@@ -51,12 +52,12 @@ export function moduleRequests(
 
 export function httpRequests(baseUrl: string, dataDir: string): PaymentPath {
   const call = async (orderId: string, expect: { executed?: boolean }) => {
-    const res = await fetch(`${baseUrl}/v1/payments`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ orderId, amount: AMOUNT }),
-    });
-    const body = (await res.json()) as { status?: string; executed?: boolean; message?: string };
+    const res = await requestJson<{ status?: string; executed?: boolean; message?: string }>(
+      'POST',
+      `${baseUrl}/v1/payments`,
+      { orderId, amount: AMOUNT },
+    );
+    const { body } = res;
     if (
       res.status !== 200 ||
       body.status !== 'succeeded' ||

@@ -16,8 +16,9 @@ export interface Machine {
   os: string;
   temporalCli: string;
   temporalServer: string | null;
-  /** 1, 5 and 15 minute load averages when the bench started: a busy machine skews every figure. */
+  /** 1, 5 and 15 minute load averages when the bench started and ended: a busy machine skews every figure. */
   loadAverageAtStart: number[];
+  loadAverageAtEnd?: number[];
 }
 
 export async function describeMachine(cliPath: string): Promise<Machine> {
@@ -31,8 +32,12 @@ export async function describeMachine(cliPath: string): Promise<Machine> {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     temporalCli,
     temporalServer: /Server (\S+?)[,)]/.exec(temporalCli)?.[1] ?? null,
-    loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    loadAverageAtStart: loadAverage(),
   };
+}
+
+export function loadAverage(): number[] {
+  return os.loadavg().map((l) => Math.round(l * 100) / 100);
 }
 
 export interface Report {
@@ -44,7 +49,18 @@ export interface Report {
   errors: { scenario: string; persistence: string | null; message: string }[];
 }
 
-const HEADERS = ['Persistence', 'Metric', 'SuperScript', 'Baseline', 'Against', 'Ratio', 'Target', 'Result'];
+const HEADERS = [
+  'Persistence',
+  'Metric',
+  'SuperScript',
+  'Baseline',
+  'Against',
+  'Ratio',
+  'Spread over rounds',
+  'Target',
+  'Result',
+];
+const RESULT = HEADERS.indexOf('Result');
 
 function cells(f: Figure): string[] {
   return [
@@ -54,9 +70,20 @@ function cells(f: Figure): string[] {
     f.baseline === null ? '-' : value(f.baseline, f.unit),
     f.against ?? '-',
     f.ratio === null ? '-' : `${f.ratio.toFixed(2)}x`,
+    spread(f),
     f.target ?? '-',
-    f.met === null ? '' : f.met ? 'met' : 'MISSED',
+    f.met === null
+      ? ''
+      : `${f.met ? 'met' : 'MISSED'}${f.conclusive === false ? ' (not in every round)' : ''}`,
   ];
+}
+
+/** min-max of the per-round values the target applies to (ratios when there is a baseline). */
+function spread(f: Figure): string {
+  if (!f.spread) return '-';
+  const { min, max, rounds } = f.spread;
+  const show = (x: number) => (f.ratio === null ? value(x, f.unit) : `${x.toFixed(2)}x`);
+  return `${show(min)} to ${show(max)} (${rounds})`;
 }
 
 function value(x: number, unit: string): string {
@@ -93,6 +120,7 @@ export function markdown(r: Report): string {
   const out = [
     `Measured ${r.generatedAt} on ${m.cores} cores (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}, ` +
       `${m.temporalCli}, load average ${m.loadAverageAtStart.join(' / ')} at the start` +
+      `${m.loadAverageAtEnd ? ` and ${m.loadAverageAtEnd.join(' / ')} at the end` : ''}` +
       `${r.config.quick ? ' — **quick run (BENCH_QUICK=1): small samples, for checking the bench, not for quoting**' : ''}.`,
     '',
     `| Scenario | ${HEADERS.join(' | ')} |`,
@@ -100,7 +128,7 @@ export function markdown(r: Report): string {
   ];
   for (const [scenario, figures] of byScenario(r.figures)) {
     for (const f of figures) {
-      const row = cells(f).map((c, i) => (i === 7 && c === 'MISSED' ? '**MISSED**' : c));
+      const row = cells(f).map((c, i) => (i === RESULT && c.startsWith('MISSED') ? `**${c}**` : c));
       out.push(`| ${[scenario, ...row].map(escape).join(' | ')} |`);
     }
   }
@@ -113,13 +141,23 @@ const NOTES = [
     'throughput. Baseline (a) is a hand-written one-activity workflow spawning the same script with ' +
     '`child_process`, on the same tuned dev server; (b) is the same on a stock `temporal server start-dev`. ' +
     '`file` is the embedded default (SQLite, WAL, synchronous=full; the stock server gets plain ' +
-    '`--db-filename`); `memory` is no file. Latencies are of back-to-back sequential requests; p99 is ' +
-    'reported but not held to a target. Throughput is runs ÷ wall time for a fixed number of runs. ' +
-    "Worker RSS is a separate worker process's (run under tsx), read from /proc (VmHWM, reset once the " +
-    'worker is ready). `cluster` is a real cluster: the full Temporal Server on PostgreSQL (persistence and ' +
-    'visibility), measured by `npm run bench -- --cluster`, which runs no (b) and holds no figure to a ' +
-    "target; there (a) runs on the same cluster, and scenario 8 sets SuperScript's cluster figures beside " +
-    "the embedded default's from the same run.",
+    '`--db-filename`); `memory` is no file. SuperScript runs as `superscript dev` composes it: worker and ' +
+    'API in one process, runs started with eager workflow start. HTTP requests go through node:http over ' +
+    'kept-alive connections.',
+  'Latency and throughput figures are measured in rounds, the paths taking turns within each round: a ' +
+    'value is the median of its per-round values, a ratio the median of the per-round ratios, and the ' +
+    'spread is the lowest and highest per-round value (ratio) with the number of rounds. "not in every ' +
+    'round" marks a target whose verdict some round contradicts. Latencies are of back-to-back sequential ' +
+    'requests; p99 is reported but not held to a target. A duplicate is held against (a) sending ' +
+    '`describe()` and `result()` at once. Throughput is runs ÷ wall time for a fixed number of runs.',
+  'Batches go in through `POST /v1/batches` to a separate `superscript worker` process (from the build); ' +
+    "its RSS is read from /proc (VmHWM over the process's life, cross-checked by sampling). The raw " +
+    'fan-out is a hand-written workflow starting one child workflow per order with the same number in ' +
+    "flight, continuing as new when the server suggests it, on (a)'s worker.",
+  '`cluster` is a real cluster: the full Temporal Server on PostgreSQL (persistence and visibility), ' +
+    'measured by `npm run bench -- --cluster`, which runs no (b) and holds no figure to a target; there (a) ' +
+    "runs on the same cluster, and scenario 8 sets SuperScript's cluster figures beside the embedded " +
+    "default's from the same run.",
 ];
 
 /** The count of targets met, then one line per miss and per error; `bullet` makes them a Markdown list. */
@@ -137,7 +175,7 @@ function summary(r: Report, bullet = ''): string {
   return lines.join('\n');
 }
 
-/** Writes <name>.json and <name>.md, formatted as `prettier --check bench` (in `npm run lint`) expects. */
+/** Writes `name`.json and `name`.md, formatted as `prettier --check bench` (in `npm run lint`) expects. */
 export async function writeReport(dir: string, name: string, r: Report): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const write = async (name: string, text: string, parser: string) => {

@@ -4,6 +4,7 @@
 // this process, registered with the cleanup.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import { buildApi } from '../src/api/server.js';
 import type { ScriptRegistry } from '../src/config/scripts.js';
 import { connectClient, connectWorker, temporalTarget } from '../src/config/temporal-connection.js';
@@ -24,7 +25,12 @@ export interface Stack {
   persistence: Persistence;
   tunedAddress: string;
   namespace: string;
+  /** SuperScript's client on the tuned server. */
+  client: Client;
   runs: Runs;
+  /** Baseline (a)'s client and its worker's data folder, for the batch fan-out (scenario 5). */
+  raw: RawClient;
+  rawDataDir: string;
   module: PaymentPath;
   http: PaymentPath;
   rawTuned: PaymentPath;
@@ -70,10 +76,13 @@ export async function startStack(p: StackParams): Promise<Stack> {
   });
   const running = worker.run();
   cleanup.add('SuperScript worker', async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
+    worker.shutdown();
     await running;
   });
-  const runs = new Runs(client, SS_QUEUE);
+  // As `superscript dev` builds it: starts go through the worker's connection, with eager workflow start.
+  const runs = new Runs(client, SS_QUEUE, {
+    eagerStarter: new Client({ connection, namespace: target.namespace }),
+  });
   const app = buildApi({
     runs,
     registry,
@@ -101,7 +110,10 @@ export async function startStack(p: StackParams): Promise<Stack> {
     persistence: p.persistence,
     tunedAddress: tuned.address,
     namespace: tuned.namespace,
+    client,
     runs,
+    raw: rawTuned,
+    rawDataDir: rawTunedDir,
     module: moduleRequests(runs, registry, SS_QUEUE, ssDir),
     http: httpRequests(url, ssDir),
     rawTuned: rawRequests(rawTuned, 'rawa', 'raw SDK, tuned server', rawTunedDir),

@@ -31,34 +31,42 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
 const SETTLE = 2;
 
 /**
- * `runs` sequential, back-to-back calls per path, measured in ms. They run in up to four blocks per path,
- * the paths taking turns, so drift on a shared machine (and a growing server database) hits all alike.
+ * `runs` sequential, back-to-back calls per path, measured in ms, in `rounds` rounds: within a round the
+ * paths take turns (their order rotating each round), so drift on a shared machine (and a growing server
+ * database) hits all alike and each round compares the paths side by side. Samples come back per round.
  * `call` gets a per-path sequence number, unique across measured and discarded calls.
  */
-export async function sequentialBlocks<P>(
+export async function sequentialRounds<P>(
   paths: readonly P[],
   runs: number,
+  rounds: number,
   call: (path: P, seq: number) => Promise<unknown>,
-): Promise<Map<P, number[]>> {
-  const blocks = Math.max(1, Math.min(4, Math.ceil(runs / 25)));
-  const samples = new Map(paths.map((p) => [p, [] as number[]]));
+): Promise<Map<P, number[][]>> {
+  const samples = new Map(paths.map((p) => [p, [] as number[][]]));
   const seqs = new Map(paths.map((p) => [p, 0]));
   const next = (p: P): number => {
     const seq = seqs.get(p)!;
     seqs.set(p, seq + 1);
     return seq;
   };
-  for (let b = 0; b < blocks; b++) {
-    const size = Math.floor((runs * (b + 1)) / blocks) - Math.floor((runs * b) / blocks);
-    for (const p of paths.map((_, i) => paths[(i + b) % paths.length]!)) {
+  for (let r = 0; r < rounds; r++) {
+    const size = Math.floor((runs * (r + 1)) / rounds) - Math.floor((runs * r) / rounds);
+    for (const p of paths.map((_, i) => paths[(i + r) % paths.length]!)) {
       for (let i = 0; i < SETTLE; i++) await call(p, next(p));
+      const round: number[] = [];
       for (let i = 0; i < size; i++) {
         const seq = next(p);
-        samples.get(p)!.push(await timed(() => call(p, seq)));
+        round.push(await timed(() => call(p, seq)));
       }
+      samples.get(p)!.push(round);
     }
   }
   return samples;
+}
+
+/** The `p` percentile of each round's samples. */
+export function perRound(rounds: number[][], p: number): number[] {
+  return rounds.map((samples) => percentile(samples, p));
 }
 
 /**

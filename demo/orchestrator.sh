@@ -38,27 +38,33 @@ batch_orders() {
   printf '%s]\n' "$out"
 }
 
-# send_batch BATCH_ID: posts the batch of all four orders, waits for it, prints each order's report, and
-# sets batch_json to the batch's result ('' if it did not end).
+# send_batch BATCH_ID: posts the batch of all four orders, waits for it, prints its progress and each
+# order's report (from GET /v1/batches/ID/orders: four orders fit one page), and sets batch_json to its
+# progress and orders_json to its orders ('' if it did not end).
 send_batch() {
   local body status json
   body="{\"batchId\":\"$1\",\"orders\":$(batch_orders 0 1 2 3)}"
   say "  -> POST $SUPERSCRIPT_API_URL/v1/batches?wait=120s $body"
   read -r status json < <(http 1 POST "$SUPERSCRIPT_API_URL/v1/batches?wait=120s" "$body")
   batch_json=''
+  orders_json=''
   if [[ $status != 200 ]]; then
     say "  <- HTTP $status $json"
     return 0
   fi
-  batch_json=$(jfmt "$json" 'r.result')
+  batch_json=$(jfmt "$json" 'r.result.progress')
   say "  <- HTTP $status $(jfmt "$json" '`batch ${r.batchId}: status=${r.status}`')" \
-    "$(jfmt "$batch_json" '`total=${r.total} executed=${r.executed} alreadyDone=${r.alreadyDone} succeeded=${r.succeeded} failed=${r.failed}`')"
-  jfmt "$batch_json" 'r.orders.map((o) => `       ${o.orderId}: ${o.disposition.padEnd(12)} outcome=${o.outcome} runId=${o.runId}`).join("\n")'
+    "$(jfmt "$batch_json" '`total=${r.total} succeeded=${r.succeeded} alreadyDone=${r.alreadyDone} failed=${r.failed} conflict=${r.conflict}`')"
+  say "  -> GET $SUPERSCRIPT_API_URL/v1/batches/$1/orders"
+  read -r status orders_json < <(http 1 GET "$SUPERSCRIPT_API_URL/v1/batches/$1/orders")
+  orders_json=$(jfmt "$orders_json" 'r.orders')
+  jfmt "$orders_json" 'r.map((o) => `       ${o.orderId}: ${o.disposition.padEnd(12)} outcome=${o.outcome} runId=${o.runId}`).join("\n")'
 }
 
 step "Step 2: a batch of all four orders, ${orders[*]}:"
 send_batch "$id-1"
 batch1=$batch_json
+orders1=$orders_json
 note '  executed: the batch ran the payment. already_done: it had run before (step 1); the batch reports'
 note '  that run (same runId) instead of charging again.'
 
@@ -76,18 +82,18 @@ for i in 0 1; do
   check "step 1 charged ${orders[i]}" set "${first_run[${orders[i]}]:+set}"
 done
 if [[ -n $batch1 ]]; then
-  check 'batch 1 executed the two new orders' 2 "$(jfmt "$batch1" 'r.executed')"
+  check 'batch 1 executed the two new orders' 2 "$(jfmt "$batch1" 'r.succeeded')"
   check 'batch 1 found the two charged in step 1 already done' 2 "$(jfmt "$batch1" 'r.alreadyDone')"
-  check 'batch 1: all four succeeded' 4 "$(jfmt "$batch1" 'r.succeeded')"
+  check 'batch 1: all four done' 4 "$(jfmt "$batch1" 'r.done')"
   for i in 0 1; do
     check "batch 1 reported step 1's run for ${orders[i]}" "${first_run[${orders[i]}]:-}" \
-      "$(jfmt "$batch1" "r.orders.find((o) => o.orderId === '${orders[i]}')?.runId ?? ''")"
+      "$(jfmt "$orders1" "r.find((o) => o.orderId === '${orders[i]}')?.runId ?? ''")"
   done
 else
   check 'batch 1 ended' ended 'no result'
 fi
 if [[ -n $batch2 ]]; then
-  check 'batch 2 executed nothing' 0 "$(jfmt "$batch2" 'r.executed')"
+  check 'batch 2 executed nothing' 0 "$(jfmt "$batch2" 'r.succeeded')"
   check 'batch 2 found all four already done' 4 "$(jfmt "$batch2" 'r.alreadyDone')"
 else
   check 'batch 2 ended' ended 'no result'

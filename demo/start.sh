@@ -60,5 +60,5 @@ done
 
 say "Ready after $((SECONDS - started)) s:"
 # The banner `superscript dev` printed (its other lines are JSON logs).
-sed -n '/^SuperScript dev is running/,/^Press Ctrl-C/p' "$DEV_LOG" | tail -n 7 | sed '/^Press Ctrl-C/d; s/^/    /'
+sed -n '/^SuperScript dev is running/,/^Press Ctrl-C/p' "$DEV_LOG" | tail -n 8 | sed '/^Press Ctrl-C/d; s/^/    /'
 note "Log: $DEV_LOG. Stop with demo/stop.sh."

@@ -73,3 +73,34 @@ export class ClusterError extends SuperScriptError {
 export class TemporalUnavailableError extends SuperScriptError {
   override name = 'TemporalUnavailableError';
 }
+
+/** The request carries no token, a malformed Authorization header, or a token that is unknown or revoked. */
+export class UnauthenticatedError extends SuperScriptError {
+  override name = 'UnauthenticatedError';
+}
+
+/** The token is valid but lacks the scope the request needs. Nothing was started, cancelled or retried. */
+export class ForbiddenError extends SuperScriptError {
+  override name = 'ForbiddenError';
+}
+
+/** A loopback API was addressed under another host name (DNS rebinding). */
+export class WrongHostError extends SuperScriptError {
+  override name = 'WrongHostError';
+}
+
+/** The CLI could not reach the SuperScript API. Nothing was sent. */
+export class ApiUnreachableError extends SuperScriptError {
+  override name = 'ApiUnreachableError';
+}
+
+/** The API refused a CLI request; the message is the API's own. */
+export class ApiRefusedError extends SuperScriptError {
+  override name = 'ApiRefusedError';
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}

@@ -2,8 +2,8 @@
 // and the promise that bad input gets a clear 4xx and starts nothing.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { BatchResult, RunResult } from '../src/workflows/contract.js';
-import { startStack, type Stack } from './support/harness.js';
+import type { RunResult } from '../src/workflows/contract.js';
+import { eventually, startStack, type Stack } from './support/harness.js';
 
 let stack: Stack;
 before(async () => {
@@ -81,12 +81,107 @@ test('a batch over HTTP: 202 with a Location, then its result under GET /v1/batc
   }
   assert.equal(view!.status, 200);
   assert.equal(view!.body.status, 'succeeded');
-  const result = view!.body.result as BatchResult;
-  assert.deepEqual([result.executed, result.alreadyDone], [1, 1]);
+  assert.deepEqual(view!.body.progress, {
+    total: 2,
+    done: 2,
+    pending: 0,
+    succeeded: 1,
+    failed: 0,
+    unknown: 0,
+    alreadyDone: 1,
+    conflict: 0,
+  });
   const again = await call('POST', '/v1/batches?wait=10s', { batchId, orders });
   assert.equal(again.status, 200, 'the same batch ID attaches to the finished batch');
   assert.equal(again.body.replayed, true);
   assert.equal(charges(charged), 1);
+
+  const first = await call('GET', `/v1/batches/${batchId}/orders?limit=1`);
+  assert.ok(first.body.nextCursor, 'an opaque cursor to the next page');
+  const second = await call(
+    'GET',
+    `/v1/batches/${batchId}/orders?limit=1&cursor=${encodeURIComponent(first.body.nextCursor)}`,
+  );
+  assert.equal(second.body.nextCursor, undefined);
+  assert.deepEqual(
+    [...first.body.orders, ...second.body.orders].map((o: { orderId: string }) => o.orderId),
+    orders.map((o) => o.orderId),
+  );
+  assert.deepEqual((await call('GET', `/v1/batches/${batchId}/orders?status=conflict`)).body.orders, []);
+  assert.equal((await call('GET', `/v1/batches/${batchId}/orders?cursor=x`)).status, 400);
+  assert.equal((await call('GET', `/v1/batches/${batchId}/orders?status=sideways`)).status, 400);
+  const listed = await eventually(
+    'the batch in the list of batches',
+    async () =>
+      (await call('GET', '/v1/batches?status=succeeded&limit=1000')).body.batches.find(
+        (b: { batchId: string }) => b.batchId === batchId,
+      ),
+    15_000,
+  );
+  assert.equal(listed.orders, 2);
+  assert.equal(listed.workflowId, `batch-${batchId}`);
+  assert.equal((await call('GET', '/v1/batches?status=sideways')).status, 400);
+});
+
+test('GET /v1/whoami: without tokens the API is open, and says so', async () => {
+  const res = await call('GET', '/v1/whoami');
+  assert.equal(res.status, 200);
+  assert.deepEqual(res.body, { name: 'local (open API)', scopes: ['admin'], open: true });
+});
+
+test('GET /v1/runs/:id/requests: how this API answered each request for the key', async () => {
+  const key = `journal-${uid()}`;
+  const args = { seconds: 3, tag: `journal-${uid()}`.toLowerCase() };
+  const both = await Promise.all(
+    [1, 2].map(() => call('POST', '/v1/runs', { script: 'sleeper', args, key })),
+  );
+  assert.equal((await call('POST', '/v1/runs', { script: 'sleeper', args, key })).body.replayed, true);
+  const other = await call('POST', '/v1/runs', { script: 'sleeper', args: { ...args, seconds: 4 }, key });
+  assert.equal(other.status, 422);
+  const res = await call('GET', `/v1/runs/${key}/requests`);
+  assert.equal(res.status, 200);
+  const entries = res.body.entries as { disposition: string; action: string; runId?: string }[];
+  assert.deepEqual(
+    entries
+      .slice(0, 2)
+      .map((e) => e.disposition)
+      .sort(),
+    ['attached', 'executed'],
+  );
+  assert.deepEqual(
+    entries.slice(2).map((e) => e.disposition),
+    ['replayed', 'conflict'],
+  );
+  assert.ok(entries.every((e) => e.action === 'request'));
+  assert.equal(entries[0]?.runId, both[0]!.body.runId);
+  assert.equal(res.body.dropped, 0);
+  assert.ok(Date.parse(res.body.since) <= Date.parse((entries[0] as unknown as { at: string }).at));
+  assert.equal((await call('GET', `/v1/runs/journal-none-${uid()}/requests`)).status, 404);
+});
+
+test('GET /v1/runs tells failed, timed-out and unknown runs apart, though Temporal lists them all as failed', async () => {
+  const timedOut = `list-timeout-${uid()}`;
+  const failed = `list-failed-${uid()}`;
+  const tag = `list-${uid()}`.toLowerCase();
+  await call('POST', '/v1/runs', { script: 'short-sleeper', args: { seconds: 5, tag }, key: timedOut });
+  await call('POST', '/v1/runs', { script: 'exit-with', args: { code: 4 }, key: failed });
+  const list = async (query: string) =>
+    (await call('GET', `/v1/runs?${query}&limit=1000`)).body.runs as { workflowId: string; status: string }[];
+  const timedOutRuns = await eventually(
+    'the timed-out run in the listing',
+    async () => {
+      const runs = await list('status=timed_out');
+      return runs.some((r) => r.workflowId === timedOut) ? runs : undefined;
+    },
+    15_000,
+  );
+  assert.ok(timedOutRuns.every((r) => r.status === 'timed_out'));
+  const failedRuns = await list('status=failed');
+  assert.ok(failedRuns.some((r) => r.workflowId === failed));
+  assert.ok(failedRuns.every((r) => r.status === 'failed'));
+  const all = await list('');
+  assert.equal(all.find((r) => r.workflowId === timedOut)?.status, 'timed_out');
+  assert.equal(all.find((r) => r.workflowId === failed)?.status, 'failed');
 });
 
 test('a batch without an ID gets one', async () => {
@@ -136,6 +231,8 @@ test('bad input gets a 4xx naming the problem and starts nothing', async () => {
       /appears twice/,
     ],
     ['POST', '/v1/batches', { batchId: '../x', orders: [{ orderId, amount: 1 }] }, 400, /batchId/],
+    ['POST', '/v1/batches', { batchId: 'plan', orders: [{ orderId, amount: 1 }] }, 400, /"plan" is reserved/],
+    ['GET', '/v1/batches/plan', undefined, 405, /accepts POST/],
     ['POST', '/v1/payments?wait=forever', { orderId, amount: 5 }, 400, /wait/],
     ['GET', '/v1/nothing', undefined, 404, /No route/],
   ];

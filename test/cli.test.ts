@@ -6,48 +6,23 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../src/devserver/free-port.js';
-import { REGISTRY_FILE, ROOT, alive, eventually, startStack, type Stack } from './support/harness.js';
+import { runCli, type Ran } from './support/cli.js';
+import { ROOT, alive, eventually, startStack, type Stack } from './support/harness.js';
 
 let stack: Stack;
 before(async () => {
-  stack = await startStack();
+  // The client commands (pay, run, status, runs, retry, cancel) are clients of this API.
+  stack = await startStack({ api: true });
 });
 after(() => stack.stop());
 
 const uid = () => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI; an env value of '' unsets that variable. */
+/** Runs the CLI against this file's stack; an env value of '' unsets that variable. */
 function cli(args: string[], env: Record<string, string> = {}, cwd = stack.dataDir): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'superscript.js'), ...args], {
-      cwd,
-      env: withoutEmpty({
-        ...process.env,
-        TEMPORAL_ADDRESS: stack.address,
-        SUPERSCRIPT_TASK_QUEUE: stack.taskQueue,
-        SUPERSCRIPT_CONFIG: REGISTRY_FILE,
-        SUPERSCRIPT_DATA_DIR: stack.dataDir,
-        SUPERSCRIPT_LOG_LEVEL: 'error',
-        ...env,
-      }),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c));
-    child.stderr.on('data', (c: Buffer) => (stderr += c));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function withoutEmpty(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  return runCli(args, { ...stack.env, ...env }, cwd);
 }
 
 test('pay charges once, and says so; status shows the run and the dedup window', async () => {
@@ -84,6 +59,65 @@ test('run exits with the script exit code', async () => {
   const res = await cli(['run', 'exit-with', 'code=4', '--key', `clirun-${uid()}`, '--json']);
   assert.equal(res.code, 4);
   assert.equal(JSON.parse(res.stdout).result.stderr, 'err: exiting with 4\n');
+});
+
+test('retry, cancel, status and runs go through the API; a retry records who asked, not a claim', async () => {
+  const key = `cliretry-${uid()}`;
+  const failed = await cli(['run', 'exit-with', 'code=3', '--key', key, '--json']);
+  assert.equal(failed.code, 3, failed.stderr);
+  const retried = await cli(['retry', key, '--reason', 'card updated', '--json']);
+  assert.equal(retried.code, 3, retried.stderr);
+  const run = JSON.parse(retried.stdout);
+  assert.equal(run.executed, true);
+  const history = await stack.client.workflow.getHandle(key, run.runId).fetchHistory();
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  const input = JSON.parse(Buffer.from(started?.input?.payloads?.[0]?.data ?? []).toString());
+  assert.deepEqual(input.retryOf, {
+    runId: JSON.parse(failed.stdout).runId,
+    by: 'local (open API)',
+    reason: 'card updated',
+  });
+  const ended = await cli(['cancel', key]);
+  assert.equal(ended.code, 125);
+  assert.match(ended.stderr, /has already ended/);
+  const listed = await eventually(
+    'the run in the listing',
+    async () => {
+      const res = await cli(['runs', '--script', 'exit-with', '--json']);
+      const runs = JSON.parse(res.stdout) as { workflowId: string }[];
+      return runs.some((r) => r.workflowId === key) ? runs : undefined;
+    },
+    15_000,
+  );
+  assert.ok(listed.length > 0);
+});
+
+test('cancel of a running run, with --wait 0 answering at once', async () => {
+  const key = `clicancel-${uid()}`;
+  const tag = `c${uid()}`.toLowerCase();
+  const started = await cli(['run', 'sleeper', 'seconds=20', `tag=${tag}`, '--key', key, '--wait', '0']);
+  assert.equal(started.code, 123, started.stderr);
+  assert.match(started.stdout, new RegExp(`${key}  running \\(executed by this request\\)`));
+  const cancelled = await cli(['cancel', key]);
+  assert.equal(cancelled.code, 0, cancelled.stderr);
+  assert.match(cancelled.stdout, /cancellation requested/);
+  const status = await eventually(
+    'the run to end cancelled',
+    async () => {
+      const res = await cli(['status', key]);
+      return res.code === 122 ? res : undefined;
+    },
+    15_000,
+  );
+  assert.match(status.stdout, new RegExp(`${key}  cancelled`));
+});
+
+test('an API that does not answer: exit 125, saying how to start one', async () => {
+  const res = await cli(['status', 'anything'], {
+    SUPERSCRIPT_API_URL: `http://127.0.0.1:${await freePort()}`,
+  });
+  assert.equal(res.code, 125);
+  assert.match(res.stderr, /Cannot reach the SuperScript API at .*superscript dev.*SUPERSCRIPT_API_URL/);
 });
 
 test('exec runs a command once per key and replays its output and exit code', async () => {
@@ -159,7 +193,7 @@ test('concurrent exec with one key runs the command once; every caller gets its 
   assert.equal(readFileSync(file, 'utf8'), 'ran\n');
 });
 
-test('dev starts server, worker and API, prints its URLs, and stops cleanly on Ctrl-C', async () => {
+test('dev starts server, worker and API (starting runs eagerly), prints its URLs, and stops cleanly on Ctrl-C', async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'superscript-dev-'));
   const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
   const child = spawn(
@@ -198,19 +232,52 @@ test('dev starts server, worker and API, prints its URLs, and stops cleanly on C
       () => (out.includes('Press Ctrl-C to stop.') ? true : undefined),
       60_000,
     );
-    assert.match(out, new RegExp(`API       http://127.0.0.1:${port}`));
-    assert.match(out, new RegExp(`Web UI    http://127.0.0.1:${uiPort}`));
+    assert.match(out, new RegExp(`API          http://127.0.0.1:${port}`));
+    assert.match(out, new RegExp(`Web UI       http://127.0.0.1:${port}/`));
+    assert.match(out, new RegExp(`Temporal UI  http://127.0.0.1:${uiPort}`));
     const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
     assert.equal(ui.status, 200, 'the Temporal Web UI is on');
-    const res = await fetch(`http://127.0.0.1:${port}/v1/payments`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ orderId: 'dev-1', amount: 1 }),
-    });
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    assert.equal(page.status, 200, 'the web UI is served with no extra command');
+    assert.match(await page.text(), /<title>SuperScript<\/title>/);
+    const pay = () =>
+      fetch(`http://127.0.0.1:${port}/v1/payments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ orderId: 'dev-1', amount: 1 }),
+      });
+    const res = await pay();
     assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { executed: boolean }).executed, true);
+    // API and worker share a process: the run started eagerly, its first task handed straight to the worker.
+    const temporal = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+    try {
+      const history = await new Client({ connection: temporal }).workflow
+        .getHandle('payment-dev-1')
+        .fetchHistory();
+      assert.equal(
+        history.events?.[0]?.workflowExecutionStartedEventAttributes?.eagerExecutionAccepted,
+        true,
+      );
+    } finally {
+      await temporal.close();
+    }
+    const again = await pay();
+    assert.equal(again.status, 200);
+    const replay = (await again.json()) as { executed: boolean; replayed: boolean };
+    assert.deepEqual([replay.executed, replay.replayed], [false, true], 'a duplicate replays the run');
     assert.equal(
       readFileSync(path.join(dataDir, 'ledger.log'), 'utf8').split('\n').filter(Boolean).length,
       1,
+    );
+    const run = (await (await fetch(`http://127.0.0.1:${port}/v1/runs/payment-dev-1`)).json()) as {
+      runId: string;
+      temporalUrl?: string;
+    };
+    assert.equal(
+      run.temporalUrl,
+      `http://127.0.0.1:${uiPort}/namespaces/default/workflows/payment-dev-1/${run.runId}/history`,
+      'runs link to the Temporal UI of the dev server',
     );
     const serverPid = Number(
       (await import('node:child_process'))

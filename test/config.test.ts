@@ -1,6 +1,6 @@
 // The script registry, argument validation, keys and settings: pure functions, no server.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -8,13 +8,18 @@ import {
   argsFromStrings,
   keyFromTemplate,
   loadRegistry,
+  requestKey,
   scriptArgv,
   validateArgs,
 } from '../src/config/scripts.js';
 import { loadSettings } from '../src/config/settings.js';
-import { ConfigError, InvalidRequestError } from '../src/errors.js';
+import { ensureTemporalCli } from '../src/devserver/temporal-cli.js';
+import { ConfigError, InvalidRequestError, MissingToolError } from '../src/errors.js';
 import { validateKey } from '../src/runs/keys.js';
 import { REGISTRY_FILE } from './support/harness.js';
+
+/** A registry of one script `s` taking these arguments. */
+const withArgs = (args: unknown[]) => registryFrom({ scripts: { s: { path: 'x.sh', args } } });
 
 function registryFrom(json: unknown) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'superscript-config-'));
@@ -28,6 +33,11 @@ test('the registry resolves script paths against its own folder', () => {
   assert.equal(registry.get('sleeper').path, path.join(path.dirname(REGISTRY_FILE), 'scripts', 'sleeper.sh'));
   assert.equal(registry.get('sleeper').timeoutSeconds, 30);
   assert.equal(registry.get('exit-with').killGraceSeconds, 5, 'defaults apply');
+  assert.deepEqual(registry.get('unsure-sleeper').verify, {
+    path: path.join(path.dirname(REGISTRY_FILE), 'scripts', 'cannot-tell.sh'),
+    timeoutSeconds: 10,
+  });
+  assert.equal(registry.get('exit-with').verify, undefined);
 });
 
 test('a bad registry names the bad field', () => {
@@ -42,6 +52,10 @@ test('a bad registry names the bad field', () => {
   assert.throws(
     registryFrom({ scripts: { ok: { path: 'x.sh', colour: 'red' } } }),
     (e: Error) => e instanceof ConfigError && /colour/.test(e.message),
+  );
+  assert.throws(
+    registryFrom({ scripts: { ok: { path: 'x.sh', verify: { path: 'v.sh', args: [] } } } }),
+    (e: Error) => e instanceof ConfigError && /scripts\.ok\.verify/.test(e.message),
   );
   assert.throws(
     registryFrom({ scripts: { 'Bad Name': { path: 'x.sh' } } }),
@@ -77,6 +91,49 @@ test('arguments are checked against the schema and come back in declared order',
   assert.throws(() => validateArgs(tagged, { tag: 'a\nb' }), /control characters/);
 });
 
+test('a string argument starting with "-" is refused unless its registry entry allows it', () => {
+  const spec = withArgs([
+    { name: 'plain', type: 'string' },
+    { name: 'flag', type: 'string', allowLeadingDash: true },
+  ])().get('s');
+  assert.equal(spec.args[0]?.type === 'string' && spec.args[0].allowLeadingDash, false, 'the default');
+  assert.throws(
+    () => validateArgs(spec, { plain: '--delete-all', flag: 'x' }),
+    (e: Error) =>
+      e instanceof InvalidRequestError &&
+      e.field === 'args.plain' &&
+      /must not start with "-", which the script could take for an option/.test(e.message),
+  );
+  assert.throws(() => validateArgs(spec, { plain: '-', flag: 'x' }), /must not start with "-"/);
+  assert.deepEqual(validateArgs(spec, { plain: 'a-b', flag: '--verbose' }), {
+    plain: 'a-b',
+    flag: '--verbose',
+  });
+  assert.throws(
+    withArgs([{ name: 'a', type: 'string', allowLeadingDash: 'yes' }]),
+    (e: Error) => e instanceof ConfigError && /allowLeadingDash/.test(e.message),
+  );
+});
+
+test('a registry pattern must match the whole value', () => {
+  const spec = withArgs([
+    { name: 'word', type: 'string', pattern: '[a-z]+' },
+    { name: 'either', type: 'string', pattern: 'ab|cd' },
+  ])().get('s');
+  assert.deepEqual(validateArgs(spec, { word: 'abc', either: 'cd' }), { word: 'abc', either: 'cd' });
+  for (const [word, either] of [
+    ['x;rm', 'ab'],
+    ['ABC', 'ab'],
+    ['abc', 'abd'],
+    ['abc', 'xcd'],
+  ]) {
+    assert.throws(() => validateArgs(spec, { word, either }), /must match/, `${word} ${either}`);
+  }
+  // Patterns already anchored keep working.
+  const payment = loadRegistry(REGISTRY_FILE).get('collect-payment');
+  assert.deepEqual(validateArgs(payment, { orderId: 'A-1', amount: 5 }), { orderId: 'A-1', amount: 5 });
+});
+
 test('command-line strings become typed arguments', () => {
   const spec = loadRegistry(REGISTRY_FILE).get('collect-payment');
   assert.deepEqual(argsFromStrings(spec, { orderId: 'A1', amount: '12.5' }), { orderId: 'A1', amount: 12.5 });
@@ -90,6 +147,15 @@ test('a script can form its key from its arguments', () => {
     keyFromTemplate(loadRegistry(REGISTRY_FILE).get('sleeper'), { seconds: 1, tag: 'x' }),
     undefined,
   );
+  // With a template, the template's key is the key: the same one may be named, another is refused.
+  assert.equal(requestKey(spec, { tag: 'blue' }, undefined), 'env-blue');
+  assert.equal(requestKey(spec, { tag: 'blue' }, 'env-blue'), 'env-blue');
+  assert.throws(
+    () => requestKey(spec, { tag: 'blue' }, 'env-red'),
+    (e: Error) =>
+      e instanceof InvalidRequestError && e.field === 'key' && /"env-blue", not "env-red"/.test(e.message),
+  );
+  assert.equal(requestKey(loadRegistry(REGISTRY_FILE).get('sleeper'), { seconds: 1, tag: 'x' }, 'k'), 'k');
 });
 
 test('keys have a length limit and a character set', () => {
@@ -114,4 +180,42 @@ test('settings come from the environment with defaults, and bad values are named
   assert.deepEqual(loadSettings({ SUPERSCRIPT_DEV_SERVER_ARGS: ' --a  b ' }).devServerArgs, ['--a', 'b']);
   assert.throws(() => loadSettings({ SUPERSCRIPT_API_PORT: 'http' }), /SUPERSCRIPT_API_PORT/);
   assert.throws(() => loadSettings({ SUPERSCRIPT_DURABILITY: 'maybe' }), /SUPERSCRIPT_DURABILITY/);
+});
+
+test('a Temporal CLI too old for the dev server is refused with what was found and what to do', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'superscript-cli-'));
+  const fake = (version: string) => {
+    const file = path.join(dir, version, 'temporal');
+    mkdirSync(path.dirname(file));
+    writeFileSync(file, `#!/bin/sh\necho "temporal version ${version} (server 1.20.0) (ui 2.10.0)"\n`);
+    chmodSync(file, 0o755);
+    return file;
+  };
+  const old = fake('0.10.5');
+  await assert.rejects(
+    ensureTemporalCli({ explicitPath: old }),
+    (e: Error) =>
+      e instanceof MissingToolError &&
+      e.message.includes(`TEMPORAL_CLI_PATH is ${old}, which reports version 0.10.5`) &&
+      /needs Temporal CLI 0\.13\.1 or newer/.test(e.message) &&
+      /unset it/.test(e.message),
+  );
+  const justBefore = fake('0.13.0');
+  const savedPath = process.env.PATH;
+  process.env.PATH = `${path.dirname(justBefore)}${path.delimiter}${savedPath}`;
+  try {
+    await assert.rejects(
+      ensureTemporalCli(),
+      (e: Error) =>
+        e instanceof MissingToolError &&
+        e.message.includes(`The \`temporal\` on PATH is ${justBefore}, which reports version 0.13.0`) &&
+        /take it off PATH/.test(e.message),
+    );
+  } finally {
+    process.env.PATH = savedPath;
+  }
+  for (const ok of ['0.13.1', '1.5.1', '1.10.0']) {
+    const cli = fake(ok);
+    assert.equal(await ensureTemporalCli({ explicitPath: cli }), cli);
+  }
 });

@@ -202,8 +202,8 @@ test('demo scripts', { timeout: 20 * 60_000 }, async (t) => {
       const counts = countByOrder(added);
       assert.equal(counts.size, 4, `four orders: ${[...counts.keys()].join(', ')}`);
       for (const [order, count] of counts) assert.equal(count, 1, `${order} charged ${count} times`);
-      assert.match(result.stdout, /executed=2 alreadyDone=2/);
-      assert.match(result.stdout, /executed=0 alreadyDone=4/);
+      assert.match(result.stdout, /succeeded=2 alreadyDone=2/);
+      assert.match(result.stdout, /succeeded=0 alreadyDone=4/);
     },
   );
 

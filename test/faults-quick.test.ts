@@ -1,5 +1,6 @@
-// The quick fault subset for `npm test`: R1 scaled down and R5 in full, using the scenario functions of
-// `npm run faults` against the server test/run.ts provides (workers and API are children, from source).
+// The quick fault subset for `npm test`: R1 scaled down and R5 in full (its authorization cases and its
+// hand-started workflows too), using the scenario functions of `npm run faults` against the server
+// test/run.ts provides (workers and API are children, from source).
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { ScenarioContext, ScenarioResult } from '../faults/scenario.js';
@@ -44,12 +45,29 @@ test(
   },
 );
 
-test('R5: hostile input gets a clear 4xx and starts nothing', { timeout: 180_000 }, async () => {
-  // Other test files share the server's namespace, so only this scenario's task queue is counted.
-  const result = await hostileInput(await context(), { namespaceExclusive: false });
-  assert.equal(result.held, true, explain(result));
-  assert.ok((result.figures.cases as number) >= 40);
-  assert.equal(result.figures.answered4xx, result.figures.cases);
-  assert.equal(result.figures.workflowsStartedOnQueue, 0);
-  assert.equal(result.figures.ledgerLines, 0);
-});
+test(
+  'R5: hostile input gets a clear 4xx and starts nothing; hand-started workflows run only what the registry allows',
+  { timeout: 180_000 },
+  async () => {
+    // Other test files share the server's namespace, so only this scenario's task queue is counted.
+    const result = await hostileInput(await context(), { namespaceExclusive: false });
+    assert.equal(result.held, true, explain(result));
+    assert.ok((result.figures.cases as number) >= 40);
+    assert.equal(result.figures.answered4xx, result.figures.cases);
+    assert.equal(result.figures.workflowsStartedOnQueue, 0);
+    assert.equal(result.figures.ledgerLines, 0);
+    // The authorization cases: every route without a token, bad and revoked tokens, missing scopes, Host.
+    assert.ok((result.figures.authorizationCases as number) >= 25);
+    const statuses = JSON.parse(result.figures.statuses as string) as Record<string, number>;
+    for (const status of ['401', '403', '415', '421']) assert.ok(statuses[status]! > 0, `no ${status} case`);
+    // Workflows started straight on Temporal: each ends as expected, and only the failing script ran, once.
+    assert.equal(result.figures.startsEndedAsExpected, result.figures.startCases);
+    const executions = JSON.parse(result.figures.startExecutions as string) as Record<string, number>;
+    assert.equal(executions['failing script, policy.maximumAttempts 5'], 1);
+    assert.equal(
+      Object.values(executions).reduce((a, b) => a + b, 0),
+      1,
+    );
+    assert.equal(result.figures.startLedgerLines, 0);
+  },
+);

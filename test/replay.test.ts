@@ -7,8 +7,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
-import { batchSpec, paymentSpec, scriptRunSpec } from '../src/runs/requests.js';
-import type { StartSpec } from '../src/runs/requests.js';
+import { batchPlan, paymentSpec, scriptRunSpec } from '../src/runs/requests.js';
+import type { BatchPlan, StartSpec } from '../src/runs/requests.js';
 import { workflowBundle } from '../src/worker/worker.js';
 import { FIXTURES, startStack, type Stack } from './support/harness.js';
 
@@ -26,8 +26,25 @@ async function historyOf(spec: StartSpec) {
   return stack.client.workflow.getHandle(spec.workflowId).fetchHistory();
 }
 
+/** The histories of a batch's coordinator (its last run) and of its first part. */
+async function batchHistories(plan: BatchPlan) {
+  await stack.runs.startBatch(plan, Infinity);
+  const history = (id: string) => stack.client.workflow.getHandle(id).fetchHistory();
+  return [await history(plan.coordinator.workflowId), await history(plan.parts[0]!.workflowId)] as const;
+}
+
 test('fresh histories of every workflow and outcome replay without nondeterminism', async () => {
   const charged = `rp-${uid()}`;
+  const [coordinator, part] = await batchHistories(
+    batchPlan(stack.registry, stack.taskQueue, {
+      batchId: `rp-${uid()}`,
+      orders: [
+        { orderId: charged, amount: 1 },
+        { orderId: `rp-n-${uid()}`, amount: 1 },
+        { orderId: `rp-m-${uid()}`, amount: 2 },
+      ],
+    }),
+  );
   const histories = {
     'payment-succeeded': await historyOf(
       paymentSpec(stack.registry, stack.taskQueue, { orderId: charged, amount: 1 }),
@@ -39,16 +56,14 @@ test('fresh histories of every workflow and outcome replay without nondeterminis
         key: `rp-f-${uid()}`,
       }),
     ),
-    'batch-mixed': await historyOf(
-      batchSpec(stack.registry, stack.taskQueue, {
-        batchId: `rp-${uid()}`,
-        orders: [
-          { orderId: charged, amount: 1 },
-          { orderId: `rp-n-${uid()}`, amount: 1 },
-          { orderId: `rp-m-${uid()}`, amount: 2 },
-        ],
+    'script-capped': await historyOf(
+      scriptRunSpec(stack.registry, stack.taskQueue, {
+        script: 'capped',
+        args: { group: `rp-${uid()}`.toLowerCase(), n: 1, seconds: 0 },
       }),
     ),
+    'batch-coordinator': coordinator,
+    'batch-part': part,
   };
   for (const [name, history] of Object.entries(histories)) {
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, name);
@@ -58,7 +73,7 @@ test('fresh histories of every workflow and outcome replay without nondeterminis
 
 test('stored histories from earlier versions still replay', async () => {
   const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
-  assert.ok(files.length >= 3, 'the recorded histories are present');
+  assert.ok(files.length >= 5, 'the recorded histories are present');
   for (const file of files) {
     const history = JSON.parse(readFileSync(path.join(DIR, file), 'utf8'));
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { buildApi } from '../src/api/server.js';
-import { batchSpec, scriptRunSpec } from '../src/runs/requests.js';
+import { batchPlan, scriptRunSpec } from '../src/runs/requests.js';
 import { retryRequestId } from '../src/runs/retry.js';
-import { WorkflowTypes, type BatchResult } from '../src/workflows/contract.js';
+import { WorkflowTypes } from '../src/workflows/contract.js';
 import { eventually, startStack, type Stack } from './support/harness.js';
 
 let stack: Stack;
@@ -107,11 +107,11 @@ test('a terminated run reads "terminated" alone, to the batch that started it, a
     assert.equal(started.status, 202);
     await stack.client.workflow.getHandle(`payment-${alone}`).terminate('operator ended it');
 
-    const batch = batchSpec(stack.registry, stack.taskQueue, {
+    const batch = batchPlan(stack.registry, stack.taskQueue, {
       batchId: `term-${uid()}`,
       orders: [{ orderId: inBatch, amount: 1 }],
     });
-    await stack.runs.start(batch);
+    await stack.runs.startBatch(batch, 0);
     const child = stack.client.workflow.getHandle(`payment-${inBatch}`);
     await eventually(
       'the child to start',
@@ -123,9 +123,11 @@ test('a terminated run reads "terminated" alone, to the batch that started it, a
       10_000,
     );
     await child.terminate('operator ended it');
-    const first = (await stack.runs.outcome(batch.workflowId, undefined, 30_000)).result as BatchResult;
-    assert.equal(first.orders[0]?.outcome, 'terminated');
-    assert.equal(first.orders[0]?.disposition, 'executed');
+    await stack.runs.outcome(batch.coordinator.workflowId, undefined, 30_000);
+    const [first] = (await stack.runs.batchOrders(batch.batchId, {})).orders;
+    assert.equal(first?.outcome, 'terminated');
+    assert.equal(first?.disposition, 'executed');
+    assert.equal(first?.status, 'unknown');
   } finally {
     process.env.PAYMENT_DELAY_SECONDS = slow;
   }
@@ -136,14 +138,14 @@ test('a terminated run reads "terminated" alone, to the batch that started it, a
   const read = await api('GET', `/v1/runs/payment-${alone}`);
   assert.equal(read.body.status, 'terminated');
   // A later batch and a standalone request for the batch's order read the same word.
-  const later = batchSpec(stack.registry, stack.taskQueue, {
+  const later = batchPlan(stack.registry, stack.taskQueue, {
     batchId: `term-later-${uid()}`,
     orders: [{ orderId: inBatch, amount: 1 }],
   });
-  await stack.runs.start(later);
-  const second = (await stack.runs.outcome(later.workflowId, undefined, 30_000)).result as BatchResult;
-  assert.equal(second.orders[0]?.outcome, 'terminated');
-  assert.equal(second.orders[0]?.disposition, 'already_done');
+  await stack.runs.startBatch(later, 30_000);
+  const [second] = (await stack.runs.batchOrders(later.batchId, {})).orders;
+  assert.equal(second?.outcome, 'terminated');
+  assert.equal(second?.disposition, 'already_done');
   const request = await api('POST', '/v1/payments', { orderId: inBatch, amount: 1 });
   assert.equal(request.body.status, 'terminated');
 });
@@ -230,4 +232,22 @@ test('a key of the longest allowed length works on every route', async () => {
   assert.equal((await api('POST', `/v1/runs/${key}/cancel`, {})).status, 409, 'ended: nothing to cancel');
   assert.equal((await api('POST', `/v1/runs/${key}/retry`, {})).status, 409, 'succeeded: never rerun');
   assert.equal((await api('GET', `/v1/runs/${key}x`)).status, 400, 'one over is a clear 400');
+});
+
+test('the payment script through POST /v1/runs runs under its order key, so it never charges an order twice', async () => {
+  const orderId = `via-runs-${uid()}`;
+  const paid = await api('POST', '/v1/payments', { orderId, amount: 3 });
+  assert.equal(paid.body.executed, true);
+  const again = await api('POST', '/v1/runs', { script: 'collect-payment', args: { orderId, amount: 3 } });
+  assert.equal(again.status, 200);
+  assert.equal(again.body.executed, false, 'the same key as the payment: replayed, not charged');
+  assert.equal(again.body.workflowId, `payment-${orderId}`);
+  const otherKey = await api('POST', '/v1/runs', {
+    script: 'collect-payment',
+    args: { orderId, amount: 3 },
+    key: `another-${orderId}`,
+  });
+  assert.equal(otherKey.status, 400);
+  assert.match(otherKey.body.message, /payment-/);
+  assert.equal(stack.ledger().filter((l) => l.includes(` ${orderId} `)).length, 1);
 });

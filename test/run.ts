@@ -7,13 +7,16 @@ import { DevServer } from '../src/devserver/dev-server.js';
 import { freePort } from '../src/devserver/free-port.js';
 import { ensureTemporalCli } from '../src/devserver/temporal-cli.js';
 import { ROOT } from './support/harness.js';
+import { CHROMIUM, ensureSystemPrograms } from './support/system-packages.js';
 
-const cliPath = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
-const server = await DevServer.start({ cliPath, port: await freePort(), durability: 'memory' });
 const only = process.argv.slice(2);
 const files = readdirSync(path.join(ROOT, 'test'))
   .filter((f) => f.endsWith('.test.ts') && (only.length === 0 || only.some((o) => f.includes(o))))
   .map((f) => path.join('test', f));
+if (files.includes(path.join('test', 'web-ui.test.ts'))) ensureSystemPrograms([CHROMIUM]);
+
+const cliPath = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
+const server = await DevServer.start({ cliPath, port: await freePort(), durability: 'memory' });
 
 console.log(
   `Temporal dev server ${server.address} (${cliPath}); Node ${process.version}; ${files.length} test files`,

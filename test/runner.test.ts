@@ -1,7 +1,7 @@
 // The script runner: argv, capture, caps, timeouts, cancellation and the reaper. Real processes, no server.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -38,9 +38,58 @@ test('output beyond the cap is cut and flagged', async () => {
   assert.equal(out.stderrTruncated, false);
 });
 
+/** Bytes a string takes once stored: JSON-encoded, as in a Temporal payload, without the quotes. */
+const storedBytes = (text: string) => Buffer.byteLength(JSON.stringify(text)) - 2;
+
+test('the cap counts output as stored: control bytes, invalid UTF-8 and escapes cost what they take in JSON', async () => {
+  const print = (bytes: string) => base({ args: ['-c', `printf '${bytes}'`], maxOutputBytes: 100 });
+  // \x01 is stored as \u0001: 6 bytes each, so 16 fit in 100.
+  const control = await runProcess(print('\\001'.repeat(50)));
+  assert.equal(control.stdout, '\u0001'.repeat(16));
+  assert.equal(control.stdoutTruncated, true);
+  // An invalid byte is stored as U+FFFD, 3 bytes.
+  const invalid = await runProcess(print('\\377'.repeat(50)));
+  assert.equal(invalid.stdout, '\ufffd'.repeat(33));
+  assert.equal(invalid.stdoutTruncated, true);
+  // Quotes and backslashes take 2; newline and tab too.
+  const escaped = await runProcess(print('"\\\\\\n\\t'.repeat(20)));
+  assert.equal(escaped.stdout, `${'"\\\n\t'.repeat(12)}"\\`);
+  assert.equal(escaped.stdoutTruncated, true);
+  for (const out of [control, invalid, escaped]) assert.ok(storedBytes(out.stdout) <= 100);
+  // What fits is kept whole and not flagged.
+  const fits = await runProcess(print('\\001'.repeat(16)));
+  assert.equal(fits.stdout, '\u0001'.repeat(16));
+  assert.equal(fits.stdoutTruncated, false);
+});
+
+test('output cut at the cap keeps whole characters', async () => {
+  // 'é' is 2 bytes: a raw cut after 101 bytes would split one; 50 fit in 100 stored bytes.
+  const out = await runProcess(
+    base({ args: ['-c', 'for i in $(seq 60); do printf "é"; done'], maxOutputBytes: 101 }),
+  );
+  assert.equal(out.stdout, 'é'.repeat(50));
+  assert.equal(out.stdoutTruncated, true);
+  // A stream that really ends mid-character keeps the replacement for it.
+  const ended = await runProcess(base({ args: ['-c', "printf 'a\\303'"] }));
+  assert.equal(ended.stdout, 'a\ufffd');
+  assert.equal(ended.stdoutTruncated, false);
+});
+
 test('the environment is exactly what was given', async () => {
   const out = await runProcess(base({ command: 'env', args: [], env: { ONLY: 'this' } }));
   assert.equal(out.stdout, 'ONLY=this\n');
+});
+
+test('the working folder is created if missing', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'superscript-runner-'));
+  const cwd = path.join(dir, 'work', 'script');
+  const out = await runProcess(base({ command: 'pwd', args: [], cwd }));
+  assert.equal(out.stdout, `${cwd}\n`);
+  // One that cannot be made (a file is in the way) is a failed run that says why.
+  writeFileSync(path.join(dir, 'file'), '');
+  const blocked = await runProcess(base({ command: 'pwd', args: [], cwd: path.join(dir, 'file', 'work') }));
+  assert.equal(blocked.exitCode, null);
+  assert.match(blocked.stderr, /cannot start pwd: ENOTDIR/);
 });
 
 test('a missing executable is a failed run with a clear message, not a crash', async () => {

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { KeyConflictError } from '../src/errors.js';
-import { batchSpec, paymentSpec, scriptRunSpec } from '../src/runs/requests.js';
+import { batchPlan, paymentSpec, scriptRunSpec } from '../src/runs/requests.js';
 import {
   RunFailureTypes,
   WorkflowTypes,
@@ -37,19 +37,26 @@ test('each workflow starts by its string type name, as an outside client would',
   assert.equal((payment as RunResult).outcome, 'succeeded');
   assert.equal((payment as RunResult).exitCode, 0);
 
+  const key = `ext-script-${uid()}`;
   const script = await stack.client.workflow.execute('ScriptRunWorkflow', {
     taskQueue: stack.taskQueue,
-    workflowId: `ext-script-${uid()}`,
-    args: [{ script: 'exit-with', args: { code: 0 }, key: 'k' }],
+    workflowId: key,
+    args: [{ script: 'exit-with', args: { code: 0 }, key }],
   });
   assert.equal((script as RunResult).stdout, 'out: exiting with 0\n');
 
+  const batchId = `ext-${uid()}`;
+  await stack.client.workflow.start('BatchPartWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: `batch-${batchId}:part-0`,
+    args: [{ batchId, part: 0, orders: [{ orderId, amount: 3 }] }],
+  });
   const batch = (await stack.client.workflow.execute('OrchestratorWorkflow', {
     taskQueue: stack.taskQueue,
-    workflowId: `batch-ext-${uid()}`,
-    args: [{ batchId: 'ext', orders: [{ orderId, amount: 3 }] }],
+    workflowId: `batch-${batchId}`,
+    args: [{ batchId, parts: 1, total: 1, ordersSha256: 'x' }],
   })) as BatchResult;
-  assert.equal(batch.alreadyDone, 1, 'the order charged above is not charged again');
+  assert.equal(batch.progress.alreadyDone, 1, 'the order charged above is not charged again');
   assert.equal(stack.ledger().filter((l) => l.includes(` ${orderId} `)).length, 1);
 });
 
@@ -179,19 +186,30 @@ test('a batch charges new orders and reports those already charged alone, each o
   const fresh = [1, 2, 3].map((i) => `new${i}-${uid()}`);
   const orders = [charged, ...fresh].map((orderId) => ({ orderId, amount: 2 }));
   orders[0]!.amount = 1;
-  const { run } = await stack.runs.startOrAttach(
-    batchSpec(stack.registry, stack.taskQueue, { batchId: `b-${uid()}`, orders }),
+  const batchId = `b-${uid()}`;
+  const { run } = await stack.runs.startBatch(
+    batchPlan(stack.registry, stack.taskQueue, { batchId, orders }),
     Infinity,
   );
   const batch = run.result as BatchResult;
   assert.equal(run.status, 'succeeded');
-  assert.equal(batch.total, 4);
-  assert.equal(batch.executed, 3);
-  assert.equal(batch.alreadyDone, 1);
-  assert.equal(batch.succeeded, 4);
+  assert.deepEqual(batch.progress, {
+    total: 4,
+    done: 4,
+    pending: 0,
+    succeeded: 3,
+    failed: 0,
+    unknown: 0,
+    alreadyDone: 1,
+    conflict: 0,
+  });
+  const { orders: listed } = await stack.runs.batchOrders(batchId, {});
   assert.deepEqual(
-    batch.orders.map((o) => [o.orderId, o.disposition, o.outcome]),
-    [[charged, 'already_done', 'succeeded'], ...fresh.map((id) => [id, 'executed', 'succeeded'])],
+    listed.map((o) => [o.orderId, o.disposition, o.outcome, o.status]),
+    [
+      [charged, 'already_done', 'succeeded', 'already_done'],
+      ...fresh.map((id) => [id, 'executed', 'succeeded', 'succeeded']),
+    ],
   );
   for (const orderId of [charged, ...fresh]) {
     assert.equal(stack.ledger().filter((l) => l.includes(` ${orderId} `)).length, 1, orderId);
@@ -200,8 +218,8 @@ test('a batch charges new orders and reports those already charged alone, each o
 
 test('runs a batch starts carry the request fingerprint: a different request for the key is refused', async () => {
   const orderId = `fp-${uid()}`;
-  await stack.runs.startOrAttach(
-    batchSpec(stack.registry, stack.taskQueue, { batchId: `fp-${uid()}`, orders: [{ orderId, amount: 10 }] }),
+  await stack.runs.startBatch(
+    batchPlan(stack.registry, stack.taskQueue, { batchId: `fp-${uid()}`, orders: [{ orderId, amount: 10 }] }),
     Infinity,
   );
   await assert.rejects(
@@ -225,13 +243,15 @@ test('a batch order whose key holds a different amount is a conflict, not a char
     paymentSpec(stack.registry, stack.taskQueue, { orderId, amount: 1 }),
     Infinity,
   );
-  const { run } = await stack.runs.startOrAttach(
-    batchSpec(stack.registry, stack.taskQueue, { batchId: `bc-${uid()}`, orders: [{ orderId, amount: 99 }] }),
+  const batchId = `bc-${uid()}`;
+  const { run } = await stack.runs.startBatch(
+    batchPlan(stack.registry, stack.taskQueue, { batchId, orders: [{ orderId, amount: 99 }] }),
     Infinity,
   );
-  const batch = run.result as BatchResult;
-  assert.equal(batch.orders[0]?.disposition, 'conflict');
-  assert.match(batch.orders[0]?.message ?? '', /different arguments \(amount\)/);
+  assert.equal((run.result as BatchResult).progress.conflict, 1);
+  const [order] = (await stack.runs.batchOrders(batchId, {})).orders;
+  assert.equal(order?.disposition, 'conflict');
+  assert.match(order?.message ?? '', /different arguments \(amount\)/);
   assert.equal(stack.ledger().filter((l) => l.includes(` ${orderId} `)).length, 1);
 });
 
@@ -239,14 +259,15 @@ test('two batches over the same orders charge each order once', async () => {
   const orders = [1, 2, 3, 4, 5].map((i) => ({ orderId: `twin${i}-${uid()}`, amount: 5 }));
   const [a, b] = await Promise.all(
     ['x', 'y'].map((n) =>
-      stack.runs.startOrAttach(
-        batchSpec(stack.registry, stack.taskQueue, { batchId: `tw-${n}-${uid()}`, orders }),
+      stack.runs.startBatch(
+        batchPlan(stack.registry, stack.taskQueue, { batchId: `tw-${n}-${uid()}`, orders }),
         Infinity,
       ),
     ),
   );
-  const executed = (a!.run.result as BatchResult).executed + (b!.run.result as BatchResult).executed;
-  assert.equal(executed, 5, 'between them the two batches executed each order once');
+  const executed = (r: typeof a) => (r!.run.result as BatchResult).progress.succeeded;
+  assert.equal(executed(a) + executed(b), 5, 'between them the two batches executed each order once');
+  assert.equal((a!.run.result as BatchResult).progress.done, 5);
   for (const { orderId } of orders)
     assert.equal(stack.ledger().filter((l) => l.includes(` ${orderId} `)).length, 1);
 });

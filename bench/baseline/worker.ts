@@ -7,7 +7,7 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { Cleanup } from '../cleanup.js';
 import { createRawActivities, type RawOrder } from './activities.js';
-import type { RawPaymentWorkflow } from './workflows.js';
+import type { RawBatchResult, RawBatchWorkflow, RawPaymentWorkflow } from './workflows.js';
 
 const WORKFLOWS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows.ts');
 const WORKFLOW_TYPE = 'RawPaymentWorkflow';
@@ -81,11 +81,19 @@ export class RawClient {
     });
   }
 
-  /** Scenario 2: the run exists and has ended; look it up and read its result. */
+  /** Scenario 2: the run exists and has ended; look it up and read its result, both at once. */
   async describeAndResult(workflowId: string): Promise<void> {
     const handle = this.client.workflow.getHandle(workflowId);
-    await handle.describe();
-    await handle.result();
+    await Promise.all([handle.describe(), handle.result()]);
+  }
+
+  /** Scenario 5: a batch, one child workflow per order, waiting for it across continue-as-new. */
+  async executeBatch(workflowId: string, orders: RawOrder[], maxConcurrent: number): Promise<RawBatchResult> {
+    return this.client.workflow.execute<typeof RawBatchWorkflow>('RawBatchWorkflow', {
+      workflowId,
+      taskQueue: this.taskQueue,
+      args: [{ orders, maxConcurrent }],
+    });
   }
 
   /** Scenario 4: start unless the key is taken, then wait for whichever run holds it. */

@@ -12,3 +12,6 @@ echo "charging order $order_id: $amount"
 sleep "${PAYMENT_DELAY_SECONDS:-0.2}"
 printf '%s %s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$order_id" "$amount" >>"$ledger"
 echo "charged order $order_id: $amount (run ${SUPERSCRIPT_WORKFLOW_ID:-none}/${SUPERSCRIPT_RUN_ID:-none}, attempt ${SUPERSCRIPT_ATTEMPT:-0})"
+# Waiting for the provider's confirmation after the charge: a script stopped here has charged, but its run
+# cannot know that (outcome_unknown); verify-payment.sh can.
+sleep "${PAYMENT_CONFIRM_SECONDS:-0}"

@@ -13,8 +13,9 @@ export interface OrderReport {
 
 export interface BatchView {
   status: string;
-  result?: { total: number; succeeded: number; failed: number; orders: OrderReport[] };
   progress?: { total: number; done: number };
+  /** Every order's report, paged from GET /v1/batches/:id/orders once the batch has ended. */
+  orders: OrderReport[];
 }
 
 export async function startBatch(
@@ -32,9 +33,12 @@ export async function startBatch(
     throw new Error(`batch start answered ${res.status}: ${res.text}`);
 }
 
-/** Polls GET /v1/batches/:id until the batch has ended; errors while a server is down are retried. */
-export function awaitBatch(apiUrl: string, batchId: string, timeoutMs: number): Promise<BatchView> {
-  return eventually(
+/**
+ * Polls GET /v1/batches/:id until the batch has ended (errors while a server is down are retried), then
+ * reads all its orders.
+ */
+export async function awaitBatch(apiUrl: string, batchId: string, timeoutMs: number): Promise<BatchView> {
+  const ended = await eventually(
     `batch ${batchId} to end`,
     async () => {
       const res = await httpRequest(apiUrl, {
@@ -42,12 +46,25 @@ export function awaitBatch(apiUrl: string, batchId: string, timeoutMs: number): 
         path: `/v1/batches/${batchId}`,
         timeoutMs: 10_000,
       }).catch(() => undefined);
-      const view = res?.status === 200 ? (res.json as BatchView) : undefined;
+      const view = res?.status === 200 ? (res.json as Omit<BatchView, 'orders'>) : undefined;
       return view && view.status !== 'running' ? view : undefined;
     },
     timeoutMs,
     500,
   );
+  const orders: OrderReport[] = [];
+  let cursor = '';
+  do {
+    const res = await httpRequest(apiUrl, {
+      method: 'GET',
+      path: `/v1/batches/${batchId}/orders?limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+      timeoutMs: 30_000,
+    });
+    const page = res.json as { orders: OrderReport[]; nextCursor?: string };
+    orders.push(...page.orders);
+    cursor = page.nextCursor ?? '';
+  } while (cursor);
+  return { ...ended, orders };
 }
 
 export interface ChargeFigures {
@@ -74,7 +91,7 @@ export async function judgeBatch(
   ownOrders: string[] = [],
 ): Promise<ChargeFigures> {
   const charges = stack.chargesByOrder();
-  const reports = new Map((view.result?.orders ?? []).map((o) => [o.orderId, o]));
+  const reports = new Map(view.orders.map((o) => [o.orderId, o]));
   const outcome = (id: string) => reports.get(id)?.outcome;
   const charged = (id: string) => charges.get(id) ?? 0;
   // Visibility counts the payment runs: a second run for an order would be a second workflow.
@@ -94,7 +111,7 @@ export async function judgeBatch(
 
   inv.check(view.status === 'succeeded', `the batch ended ${view.status}`);
   inv.check(
-    view.result?.total === orderIds.length && reports.size === orderIds.length,
+    view.progress?.total === orderIds.length && reports.size === orderIds.length,
     `the batch reported ${reports.size} orders of ${orderIds.length}`,
   );
   inv.check(

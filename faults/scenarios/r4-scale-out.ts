@@ -100,7 +100,7 @@ export function scaleOut(
           scriptsInFlightOnVictim: inFlight.length,
           ...charges,
           killedScriptsReportedUnknown: killedOrders.filter(
-            (id) => view.result?.orders.find((o) => o.orderId === id)?.outcome === 'outcome_unknown',
+            (id) => view.orders.find((o) => o.orderId === id)?.outcome === 'outcome_unknown',
           ).length,
           survivorStillRunning: survivor.running,
           scriptProcessesLeft: leftOver.length,
@@ -138,7 +138,7 @@ async function afterTheFault(
   view: BatchView,
   orders: { orderId: string; amount: number }[],
 ): Promise<void> {
-  const reports = view.result?.orders ?? [];
+  const reports = view.orders;
   const charges = stack.chargesByOrder();
   const paid = orders.find((o) => reports.find((r) => r.orderId === o.orderId)?.outcome === 'succeeded');
   if (paid) {
@@ -159,7 +159,7 @@ async function afterTheFault(
     const retry = await httpRequest(apiUrl, {
       method: 'POST',
       path: `/v1/runs/payment-${lost.orderId}/retry?wait=60s`,
-      body: { by: 'fault suite', reason: 'killed before it charged (ledger)' },
+      body: { reason: 'killed before it charged (ledger)' },
     });
     const charged = stack.chargesByOrder().get(lost.orderId) ?? 0;
     figures.retryOfUnknownOrderStatus = retry.status;

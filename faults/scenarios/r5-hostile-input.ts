@@ -1,10 +1,13 @@
-// R5: hostile input. Every case gets a 4xx with a JSON {error, message} that says what is wrong, and none
-// of them starts a workflow or runs a script (counted through visibility and the ledger).
-import { BATCH_MAX_ORDERS } from '../../src/runs/requests.js';
+// R5: hostile input. Every HTTP case (malformed requests, then the authorization cases of the API's tokens
+// file) gets a 4xx with a JSON {error, message} that says what is wrong, and none of them starts a workflow
+// or runs a script (counted through visibility and the ledger). Then hostile workflow inputs go straight to
+// Temporal, and the worker runs each script at most as often as its registry allows.
 import { httpRequest, type HttpRequest } from '../http.js';
 import { eventually, sleep } from '../../test/support/poll.js';
 import { runScenario, runTag, type ScenarioContext, type ScenarioResult } from '../scenario.js';
 import { FIXTURE_REGISTRY, Stack } from '../stack.js';
+import { authorizationCases, issueTokens, revokeWhileRunning, withToken } from './r5-authorization.js';
+import { hostileStarts } from './r5-workflow-inputs.js';
 
 export interface HostileCase {
   name: string;
@@ -180,23 +183,23 @@ export function hostileCases(t: string): HostileCase[] {
       expect: [bad],
       mentions: /orderId/,
     },
-    // The non-idempotent path must refuse the same way: it would run the script at once.
+    // The non-idempotent demonstration path exists only under `superscript dev`, whatever the body.
     {
       name: 'traditional: metacharacters',
       request: post('/v1/payments/traditional', { orderId: `${order}u;reboot`, amount: 10 }),
-      expect: [bad],
-      mentions: /orderId/,
+      expect: [404],
+      mentions: /No route/,
     },
     {
       name: 'traditional: unknown field',
       request: post('/v1/payments/traditional', { orderId: `${order}v`, amount: 10, x: 1 }),
-      expect: [bad],
-      mentions: /x/,
+      expect: [404],
+      mentions: /No route/,
     },
     {
       name: 'traditional: amount as string',
       request: post('/v1/payments/traditional', { orderId: `${order}w`, amount: '1' }),
-      expect: [bad],
+      expect: [404],
     },
     // Content types and methods.
     {
@@ -456,12 +459,12 @@ export function hostileCases(t: string): HostileCase[] {
     },
     {
       name: 'cancel unknown run',
-      request: { method: 'POST', path: `/v1/runs/r5-${t}-none/cancel` },
+      request: { method: 'POST', path: `/v1/runs/r5-${t}-none/cancel`, headers: JSON_HEADERS },
       expect: [404],
     },
     {
       name: 'retry unknown run',
-      request: { method: 'POST', path: `/v1/runs/r5-${t}-none/retry` },
+      request: { method: 'POST', path: `/v1/runs/r5-${t}-none/retry`, headers: JSON_HEADERS },
       expect: [404],
     },
     // Batches: one bad order refuses the whole batch.
@@ -511,18 +514,6 @@ export function hostileCases(t: string): HostileCase[] {
       expect: [bad],
       mentions: /maxConcurrent/,
     },
-    {
-      name: `batch of ${BATCH_MAX_ORDERS + 1} orders`,
-      request: post('/v1/batches', {
-        batchId: `r5-${t}-e`,
-        orders: Array.from({ length: BATCH_MAX_ORDERS + 1 }, (_, i) => ({
-          orderId: `${order}H${i}`,
-          amount: 1,
-        })),
-      }),
-      expect: [bad],
-      mentions: new RegExp(`at most ${BATCH_MAX_ORDERS}`),
-    },
   ];
 }
 
@@ -532,7 +523,7 @@ export function hostileInput(
 ): Promise<ScenarioResult> {
   return runScenario(
     'R5',
-    'hostile input over HTTP: 4xx, a clear message, nothing started',
+    'hostile input over HTTP and straight to Temporal: 4xx and nothing started; the registry rules',
     async (inv, figures) => {
       const stack = await Stack.open({
         server: ctx.topology.server,
@@ -544,9 +535,14 @@ export function hostileInput(
       try {
         // A worker too: were a hostile request wrongly accepted, its script would run and show in the ledger.
         await stack.startWorker();
-        const api = await stack.startApi();
+        const tokens = issueTokens(stack.dataDir);
+        const api = await stack.startApi({ SUPERSCRIPT_TOKENS_FILE: tokens.file });
+        revokeWhileRunning(tokens);
         const t = runTag();
-        const cases = hostileCases(t);
+        // The malformed requests carry an admin token, so they are refused for what they are.
+        const malformed = hostileCases(t).map((c) => ({ ...c, request: withToken(c.request, tokens.admin) }));
+        const authorization = authorizationCases(t, tokens);
+        const cases = [...malformed, ...authorization];
         const namespaceQuery = `WorkflowType IN ('ScriptRunWorkflow', 'SinglePaymentCollectionWorkflow', 'OrchestratorWorkflow')`;
         const queueBefore = await stack.countWorkflows();
         const namespaceBefore = (await stack.client.workflow.count(namespaceQuery)).count;
@@ -591,12 +587,18 @@ export function hostileInput(
         const ledgerLines = stack.ledger().length;
 
         // The canary proves the count can see a start on this queue: one valid request must count as one.
-        const canary = await httpRequest(api.url, {
-          method: 'POST',
-          path: '/v1/runs',
-          headers: { 'idempotency-key': `r5-${t}-canary` },
-          body: { script: 'exit-with', args: { code: 0 } },
-        });
+        const canary = await httpRequest(
+          api.url,
+          withToken(
+            {
+              method: 'POST',
+              path: '/v1/runs',
+              headers: { 'idempotency-key': `r5-${t}-canary` },
+              body: { script: 'exit-with', args: { code: 0 } },
+            },
+            tokens.runExit,
+          ),
+        );
         let canaryCounted = false;
         await eventually(
           'the canary run in visibility',
@@ -610,6 +612,7 @@ export function hostileInput(
 
         Object.assign(figures, {
           cases: cases.length,
+          authorizationCases: authorization.length,
           answered4xx: fourXX,
           clearMessages: clear,
           statuses: JSON.stringify(statuses),
@@ -635,6 +638,7 @@ export function hostileInput(
           canary.status === 200 && canaryCounted,
           `the canary run was not counted (status ${canary.status})`,
         );
+        await hostileStarts(stack, t, inv, figures);
       } finally {
         await stack.stop();
       }

@@ -1,17 +1,28 @@
-// The activities a SuperScript worker hosts.
+// The activities a SuperScript worker hosts: on its task queue, and on the batch task queue beside it.
 import type { ScriptRegistry } from '../config/scripts.js';
 import type { Runs } from '../runs/runs.js';
-import { createAttachToRun } from './attach.js';
+import { createAwaitBatchPart } from './await-part.js';
+import { createCollectOrder } from './collect-order.js';
 import { createRunScript } from './run-script.js';
-import type { RunActivities } from './types.js';
+import { createSemaphoreActivities } from './semaphore.js';
+import type { BatchActivities, RunActivities, SemaphoreActivities } from './types.js';
+import { createVerifyScript } from './verify.js';
 
 export function createActivities(
   registry: ScriptRegistry,
   runs: Runs,
   dataDir: string,
-): Omit<RunActivities, 'runCommand'> {
+): Omit<RunActivities, 'runCommand'> & SemaphoreActivities {
   return {
-    runScript: createRunScript(registry, dataDir),
-    attachToRun: createAttachToRun(runs),
+    runScript: createRunScript(registry, dataDir, runs),
+    verifyScript: createVerifyScript(registry, dataDir),
+    ...createSemaphoreActivities(runs, registry),
+  };
+}
+
+export function createBatchActivities(registry: ScriptRegistry, runs: Runs): BatchActivities {
+  return {
+    collectOrder: createCollectOrder(runs, registry),
+    awaitBatchPart: createAwaitBatchPart(runs),
   };
 }

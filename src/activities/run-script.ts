@@ -1,27 +1,80 @@
-// The activity that runs a registered script. It re-validates the request against the worker's own
-// registry: a worker runs only scripts it knows, with arguments that pass their schema.
-import { ApplicationFailure } from '@temporalio/activity';
-import { validateArgs, type ScriptRegistry } from '../config/scripts.js';
+// The activity that runs a registered script. It trusts only the worker's own registry and the Temporal
+// server: the request is re-validated against the registry, the run's identity comes from the activity's
+// context, and how often the script may run is the registry's, whatever the workflow was started with.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { keyFromTemplate, validateArgs, type ScriptRegistry, type ScriptSpec } from '../config/scripts.js';
 import { SuperScriptError } from '../errors.js';
 import { scriptProcess } from '../runner/script-process.js';
-import { RunFailureTypes, type RunResult } from '../workflows/contract.js';
-import { executeInActivity } from './execute.js';
+import {
+  PAYMENT_SCRIPT,
+  RunFailureTypes,
+  WorkflowTypes,
+  paymentWorkflowId,
+  type RunResult,
+  type ScriptArgs,
+} from '../workflows/contract.js';
+import type { Runs } from '../runs/runs.js';
+import { executeInActivity, refusal, type RunRules } from './execute.js';
+import { assertHoldsPermit } from './semaphore.js';
 import type { RunActivityInput } from './types.js';
 
-export function createRunScript(registry: ScriptRegistry, dataDir: string) {
+export function createRunScript(registry: ScriptRegistry, dataDir: string, runs: Runs) {
   return async function runScript(input: RunActivityInput): Promise<RunResult> {
-    let launch;
-    try {
-      const spec = registry.get(input.script);
-      launch = scriptProcess(spec, validateArgs(spec, input.args), dataDir);
-    } catch (err) {
-      if (!(err instanceof SuperScriptError)) throw err;
-      throw ApplicationFailure.create({
-        type: RunFailureTypes.notRegistered,
-        message: err.message,
-        nonRetryable: true,
-      });
-    }
-    return executeInActivity(input, launch);
+    const { launch, rules, spec } = registeredProcess(registry, input, dataDir, scriptProcess);
+    // Which run holds the permit is the server's word, as for every identity check.
+    const run = Context.current().info.workflowExecution;
+    if (run) await assertHoldsPermit(runs, spec, { workflowId: run.workflowId, runId: run.runId });
+    return executeInActivity(input, launch, rules);
   };
+}
+
+/**
+ * How a request launches on this worker (the script, or its verify command) and what the worker allows it,
+ * checked against the worker's own registry; anything it does not know fails the run without retrying.
+ */
+export function registeredProcess(
+  registry: ScriptRegistry,
+  input: RunActivityInput,
+  dataDir: string,
+  launch: typeof scriptProcess,
+): { launch: ReturnType<typeof scriptProcess>; rules: RunRules; spec: ScriptSpec } {
+  let spec, args;
+  try {
+    spec = registry.get(input.script);
+    args = validateArgs(spec, input.args);
+  } catch (err) {
+    if (!(err instanceof SuperScriptError)) throw err;
+    throw ApplicationFailure.create({
+      type: RunFailureTypes.notRegistered,
+      message: err.message,
+      nonRetryable: true,
+    });
+  }
+  return {
+    spec,
+    launch: launch(spec, args, dataDir),
+    rules: {
+      workflowId: impliedWorkflowId(spec, args, input.key),
+      attempts: spec.retry?.maximumAttempts ?? 1,
+    },
+  };
+}
+
+/**
+ * The workflow ID the request itself implies: a payment's is its order's, a script with a key template
+ * runs under the template's key, any other under its key. A run under another ID is refused, so a
+ * workflow started by hand under one ID cannot charge another order.
+ */
+function impliedWorkflowId(spec: ScriptSpec, args: ScriptArgs, key: string): string {
+  const { workflowType } = Context.current().info;
+  if (workflowType === WorkflowTypes.payment) {
+    if (spec.name !== PAYMENT_SCRIPT) throw refusal(`A payment workflow runs only ${PAYMENT_SCRIPT}.`);
+    return paymentWorkflowId(String(args.orderId));
+  }
+  if (workflowType !== WorkflowTypes.script) {
+    throw refusal(
+      `Scripts run only in ${WorkflowTypes.script} and ${WorkflowTypes.payment}, not ${workflowType}.`,
+    );
+  }
+  return keyFromTemplate(spec, args) ?? key;
 }

@@ -1,16 +1,44 @@
 // Activity signatures, imported by workflows with `import type` only.
-import type { AttachInput, AttachOutcome, RunResult, ScriptRunInput } from '../workflows/contract.js';
+import type {
+  CollectOrderInput,
+  OrderCounts,
+  OrderReport,
+  PermitHolder,
+  PermitRequest,
+  RunResult,
+  ScriptRunInput,
+} from '../workflows/contract.js';
 
-export interface RunActivityInput extends ScriptRunInput {
-  workflowId: string;
-  runId: string;
-}
+/**
+ * What a run's activity is asked to do. Which run it belongs to (workflow ID, run ID, type, attempt) is not
+ * part of it: activities read that from their context, as the Temporal server tells it.
+ */
+export type RunActivityInput = ScriptRunInput;
 
 export interface RunActivities {
   /** Runs a script from the worker's own registry; never a command that arrived over the wire. */
   runScript(input: RunActivityInput): Promise<RunResult>;
+  /** Runs the verify command of a script from the worker's own registry, with the script's arguments. */
+  verifyScript(input: RunActivityInput): Promise<RunResult>;
   /** Hosted only by `superscript exec` on its private task queue: runs the command it was invoked with. */
   runCommand(input: RunActivityInput): Promise<RunResult>;
-  /** Waits for the run someone else started under a workflow ID and reports its result. */
-  attachToRun(input: AttachInput): Promise<AttachOutcome>;
+}
+
+/** Hosted on the batch task queue (see batchTaskQueue): they mostly wait. */
+export interface BatchActivities {
+  /** Starts or attaches to one order's payment run, waits for it, and reports it without its output. */
+  collectOrder(input: CollectOrderInput): Promise<OrderReport>;
+  /** Waits for a batch part to end and returns its counts (not its reports). */
+  awaitBatchPart(input: { workflowId: string }): Promise<OrderCounts>;
+}
+
+/** Local activities of the per-script semaphore. */
+export interface SemaphoreActivities {
+  /**
+   * Asks the script's semaphore for a permit (signal-with-start), with the cap of the worker's registry;
+   * false when that registry does not cap the script, so there is no permit to wait for.
+   */
+  requestPermit(input: PermitRequest): Promise<boolean>;
+  /** The holders whose runs have ended. */
+  endedRuns(holders: PermitHolder[]): Promise<PermitHolder[]>;
 }

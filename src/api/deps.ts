@@ -1,5 +1,6 @@
 // What the API's routes are built from.
 import type { ScriptRegistry } from '../config/scripts.js';
+import type { BatchShape } from '../runs/requests.js';
 import type { Runs } from '../runs/runs.js';
 import type { WaitGate } from './wait.js';
 
@@ -11,4 +12,10 @@ export interface ApiDeps {
   waitMs: number;
   /** Bounds how many requests wait for results at once. */
   waits: WaitGate;
+  /** Serve POST /v1/payments/traditional, the demonstration of the problem: `superscript dev` only. */
+  traditionalRoute?: boolean;
+  /** How batches are cut into parts; tests make it small. Default: DEFAULT_BATCH_SHAPE. */
+  batchShape?: BatchShape;
+  /** Temporal's Web UI, to link each run to its page there. */
+  temporalUiUrl?: string;
 }

@@ -1,14 +1,17 @@
 // One error shape for every failure: {error, message, field?}, with the status the error class implies.
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { errorCodes, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   CallerGoneError,
   ConfigError,
+  ForbiddenError,
   InvalidRequestError,
   KeyConflictError,
   RunNotFoundError,
   RunStateError,
   TemporalUnavailableError,
   TooBusyError,
+  UnauthenticatedError,
+  WrongHostError,
 } from '../errors.js';
 import { BODY_LIMIT } from './limits.js';
 
@@ -18,7 +21,28 @@ export interface ErrorBody {
   field?: string;
 }
 
-export function errorResponse(err: unknown): { status: number; body: ErrorBody } {
+const { FST_ERR_CTP_EMPTY_JSON_BODY } = errorCodes;
+
+/** `bodyLimit`: the limit of the route the request was for, which a 413 names. */
+export function errorResponse(
+  err: unknown,
+  bodyLimit = BODY_LIMIT,
+): {
+  status: number;
+  body: ErrorBody;
+  headers?: Record<string, string>;
+} {
+  if (err instanceof UnauthenticatedError) {
+    return {
+      status: 401,
+      body: { error: 'unauthorized', message: err.message },
+      headers: { 'WWW-Authenticate': 'Bearer realm="superscript"' },
+    };
+  }
+  if (err instanceof ForbiddenError)
+    return { status: 403, body: { error: 'forbidden', message: err.message } };
+  if (err instanceof WrongHostError)
+    return { status: 421, body: { error: 'misdirected_request', message: err.message } };
   if (err instanceof InvalidRequestError)
     return { status: 400, body: { error: 'invalid_request', message: err.message, field: err.field } };
   if (err instanceof KeyConflictError)
@@ -63,7 +87,10 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody }
     };
   }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return { status: fe.statusCode, body: { error: clientErrorName(fe), message: clientErrorMessage(fe) } };
+    return {
+      status: fe.statusCode,
+      body: { error: clientErrorName(fe), message: clientErrorMessage(fe, bodyLimit) },
+    };
   }
   return {
     status: 500,
@@ -72,11 +99,23 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody }
 }
 
 export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const { status, body } = errorResponse(err);
+  // The JSON parser takes an empty body as none (bodyless POSTs carry the JSON type too); a route that
+  // needs a body then fails validation, which is said as what it is.
+  const bodyMissing =
+    (err as Partial<FastifyError>).validationContext === 'body' && request.body === undefined;
+  const { status, body, headers } = errorResponse(
+    bodyMissing ? new FST_ERR_CTP_EMPTY_JSON_BODY() : err,
+    request.routeOptions.bodyLimit,
+  );
+  request.server.requestMetrics.failed(request, err, status);
+  request.server.requestJournal.failed(request, err);
   if (status >= 500 && !(err instanceof TooBusyError)) request.log.error({ err }, 'request failed');
   // Every 503 (Temporal unreachable, too many waits) is worth sending again: say when.
   if (status === 503) reply.header('Retry-After', '1');
-  return reply.code(status).send(body);
+  return reply
+    .code(status)
+    .headers(headers ?? {})
+    .send(body);
 }
 
 function clientErrorName(err: Partial<FastifyError>): string {
@@ -90,12 +129,12 @@ function clientErrorName(err: Partial<FastifyError>): string {
   }
 }
 
-function clientErrorMessage(err: Partial<FastifyError>): string {
+function clientErrorMessage(err: Partial<FastifyError>, bodyLimit: number): string {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return `The request body is too large: the limit is ${BODY_LIMIT / 1024 / 1024} MiB.`;
+      return `The request body is too large: the limit is ${bodyLimit / 1024 / 1024} MiB.`;
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'Send the body as JSON with Content-Type: application/json.';
+      return 'Send POST requests as JSON, with Content-Type: application/json, also those without a body.';
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return 'The body is empty; send a JSON object.';
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

@@ -1,9 +1,15 @@
 // How a run is answered: 200 once it has ended (whatever its outcome), 202 with a Location while it runs.
+// Each answer is counted in the metrics and recorded in the request journal under the run's key.
 import type { FastifyReply } from 'fastify';
 import type { StartOrAttach } from '../runs/start-or-attach.js';
+import { bindRunLog } from './run-log.js';
 
 export function sendRun(reply: FastifyReply, outcome: StartOrAttach, location: string): FastifyReply {
   const { run, executed, replayed } = outcome;
+  bindRunLog(reply.request, reply, run);
+  reply.log.info({ status: run.status, executed, replayed }, 'run answered');
+  reply.server.requestMetrics.answered(reply.request, outcome);
+  reply.server.requestJournal.answered(reply.request, outcome);
   reply.header('Idempotent-Replayed', String(replayed));
   const body = { ...run, executed, replayed };
   if (run.status === 'running') return reply.code(202).header('Location', location).send(body);

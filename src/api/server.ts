@@ -1,13 +1,27 @@
 // The HTTP API: JSON in and out. Every route validates its input fully before it starts anything.
 import Fastify, { errorCodes, type FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
+import type { TokenStore } from '../config/tokens.js';
+import { metricsRoute, processRegistry } from '../metrics/exposition.js';
 import { KEY_MAX_LENGTH } from '../runs/keys.js';
+import { requestOf } from '../runs/view.js';
+import { installAuth } from './auth.js';
+import { batchGauges } from './batch-gauges.js';
 import type { ApiDeps } from './deps.js';
 import { sendError } from './errors.js';
+import { requireJsonPosts, requireLocalHost } from './guards.js';
 import { BODY_LIMIT, DRAIN_LIMIT } from './limits.js';
+import { refuseOtherMethods } from './methods.js';
+import { installOpenApi } from './openapi.js';
+import { RequestMetrics } from './request-metrics.js';
 import { batchRoutes } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
 import { paymentRoutes } from './routes/payments.js';
 import { runRoutes } from './routes/runs.js';
+import { RequestJournal } from './request-journal.js';
+import { uiRoutes } from './routes/ui.js';
+import { whoamiRoutes } from './routes/whoami.js';
+import { bindRunLog } from './run-log.js';
 import { MAX_WAIT_MS, WaitGate } from './wait.js';
 
 export interface ApiOptions extends Omit<ApiDeps, 'waits'> {
@@ -15,12 +29,21 @@ export interface ApiOptions extends Omit<ApiDeps, 'waits'> {
   maxWaits?: number;
   /** pino level; `silent` for tests. Default: info. */
   logLevel?: string;
+  /**
+   * The SDK Runtime's Prometheus exporter of a worker in this process (`superscript dev`), whose series
+   * GET /metrics appends to the API's own. Default: none.
+   */
+  sdkMetricsUrl?: string;
+  /** Bearer tokens and their scopes; without them the API is open (allowed on loopback only: access.ts). */
+  tokens?: TokenStore;
+  /** Answer only requests whose Host is localhost, 127.0.0.1 or [::1]: for an API bound to loopback. */
+  localHostOnly?: boolean;
 }
 
 const { FST_ERR_CTP_BODY_TOO_LARGE } = errorCodes;
 
 export function buildApi(options: ApiOptions): FastifyInstance {
-  const { maxWaits = 1000, logLevel = 'info', ...rest } = options;
+  const { maxWaits = 1000, logLevel = 'info', sdkMetricsUrl, tokens, localHostOnly, ...rest } = options;
   const deps: ApiDeps = { ...rest, waits: new WaitGate(maxWaits) };
   const app = Fastify({
     logger: { level: logLevel },
@@ -36,22 +59,53 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   });
   // JSON only: a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
+  // An empty JSON body is no body: bodyless POSTs (cancel) must carry the JSON type too.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(request, body as string, done),
+  );
+  // Answers are sent as the handlers return them: response schemas document them (GET /openapi.json, checked
+  // by test/openapi.test.ts) and never strip or coerce a field.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
   app.addHook('onRequest', async (request) => {
     const length = Number(request.headers['content-length']);
-    if (!(length > BODY_LIMIT)) return;
+    if (!(length > (request.routeOptions.bodyLimit ?? BODY_LIMIT))) return;
     if (length <= DRAIN_LIMIT) for await (const _chunk of request.raw) void _chunk;
     // The same refusal fastify's parser gives a body found too large while reading it.
     throw new FST_ERR_CTP_BODY_TOO_LARGE();
   });
+  if (localHostOnly) requireLocalHost(app);
+  // Who is asking comes before what was sent: a request without a valid token gets 401, whatever its type.
+  installAuth(app, {
+    tokens,
+    scriptOf: async (workflowId) => requestOf(await deps.runs.describe(workflowId))?.script,
+  });
+  requireJsonPosts(app);
+  // A route about one run names it in its log lines from the start.
+  app.addHook('preHandler', async (request, reply) => {
+    const { id } = request.params as { id?: string };
+    if (id !== undefined) bindRunLog(request, reply, { workflowId: id });
+  });
+  const metrics = new Registry();
+  app.decorate('requestMetrics', new RequestMetrics(metrics, deps.registry));
+  app.decorate('requestJournal', new RequestJournal());
+  batchGauges(metrics, deps.runs);
   app.setNotFoundHandler((request, reply) =>
     reply
       .code(404)
       .send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}.` }),
   );
-  healthRoutes(app, deps);
-  paymentRoutes(app, deps);
-  runRoutes(app, deps);
-  batchRoutes(app, deps);
+  installOpenApi(app, (api) => {
+    healthRoutes(api, deps);
+    metricsRoute(api, [metrics, processRegistry()], sdkMetricsUrl);
+    refuseOtherMethods(api, '/metrics', ['GET']);
+    paymentRoutes(api, deps);
+    runRoutes(api, deps);
+    batchRoutes(api, deps);
+    whoamiRoutes(api);
+    uiRoutes(api);
+  });
   return app;
 }

@@ -1,41 +1,41 @@
-// What every command needs: settings, the registry, a logger, and a Temporal connection.
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+// What every command needs: settings, the registry and a logger (and the SDK's runtime, for workers).
+import { DefaultLogger, type LogLevel } from '@temporalio/worker';
 import { pino, type Logger } from 'pino';
 import { loadRegistry, type ScriptRegistry } from '../config/scripts.js';
 import { loadSettings, type Settings } from '../config/settings.js';
-import { connectClient, temporalTarget, type TemporalTarget } from '../config/temporal-connection.js';
-import { Runs } from '../runs/runs.js';
+import { installSdkRuntime } from '../metrics/sdk-runtime.js';
 
 export interface Context {
   settings: Settings;
   registry: ScriptRegistry;
   log: Logger;
+  /** The SDK Runtime's Prometheus exporter, when this command serves metrics from a worker it hosts. */
+  sdkMetricsUrl?: string;
 }
 
-export function loadContext(overrides: Partial<Settings> = {}): Context {
+export interface ContextOptions {
+  /** Whether this command hosts a worker and serves its metrics (and so needs the SDK's exporter). */
+  sdkMetrics?: (settings: Settings) => boolean;
+}
+
+export async function loadContext(
+  overrides: Partial<Settings> = {},
+  options: ContextOptions = {},
+): Promise<Context> {
   const settings = { ...loadSettings(), ...overrides };
   // Logs go to stderr: stdout belongs to the command's own output (`exec` replays a script's stdout there).
   const log = pino({ level: settings.logLevel }, pino.destination(2));
-  installSdkLogger(log);
-  return { settings, registry: loadRegistry(settings.registryFile), log };
+  const sdkMetricsUrl = await installSdkRuntime(sdkLogger(log), options.sdkMetrics?.(settings) ?? false);
+  return { settings, registry: loadRegistry(settings.registryFile), log, sdkMetricsUrl };
 }
-
-export async function connectRuns(taskQueue: string): Promise<{ runs: Runs; target: TemporalTarget }> {
-  const target = temporalTarget();
-  return { runs: new Runs(await connectClient(target), taskQueue), target };
-}
-
-let installed = false;
 
 /** The SDK logs at the same level as SuperScript, but never below WARN (its INFO is life-cycle chatter). */
 function sdkLevel(pinoLevel: string): LogLevel {
   return pinoLevel === 'error' || pinoLevel === 'fatal' || pinoLevel === 'silent' ? 'ERROR' : 'WARN';
 }
 
-/** Routes the Temporal SDK's own log lines (warnings and up) through pino. */
-function installSdkLogger(log: Logger): void {
-  if (installed) return;
-  installed = true;
+/** The Temporal SDK's own log lines (warnings and up), through pino. */
+function sdkLogger(log: Logger): DefaultLogger {
   const level: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
     TRACE: 'trace',
     DEBUG: 'debug',
@@ -44,11 +44,29 @@ function installSdkLogger(log: Logger): void {
     ERROR: 'error',
   };
   const sdk = log.child({ component: 'temporal-sdk' });
-  Runtime.install({
-    // SuperScript handles SIGINT/SIGTERM itself (stopOnSignals), in order: API, then worker, then server.
-    shutdownSignals: [],
-    logger: new DefaultLogger(sdkLevel(log.level), (entry) =>
-      sdk[level[entry.level]](entry.meta ?? {}, entry.message),
-    ),
-  });
+  return new DefaultLogger(sdkLevel(log.level), (entry) =>
+    sdk[level[entry.level]](withoutDetails(entry.meta ?? {}), entry.message),
+  );
+}
+
+/**
+ * The SDK logs a failed activity or workflow with its failure, whose details are a run's RunResult: the
+ * script's stdout and stderr, which may hold secrets and never go to the logs. A failure is logged by its
+ * name, type and message (and its cause's) instead.
+ */
+function withoutDetails(meta: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(meta).map(([name, value]) => [name, failureSummary(value)]));
+}
+
+function failureSummary(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || !('message' in value)) return value;
+  const { name, message, type, cause } = value as Partial<
+    Record<'name' | 'message' | 'type' | 'cause', unknown>
+  >;
+  return {
+    name,
+    message,
+    ...(type === undefined ? {} : { type }),
+    ...(cause === undefined ? {} : { cause: failureSummary(cause) }),
+  };
 }

@@ -1,6 +1,7 @@
 // Exit codes. A run that ended exits with the script's own code; SuperScript's own conditions use codes
 // from 120 up, which scripts rarely use (and the shell's 126/127/128+n stay theirs).
 import { constants } from 'node:os';
+import type { BatchView } from '../runs/batches.js';
 import type { RunView } from '../runs/view.js';
 import type { RunResult } from '../workflows/contract.js';
 
@@ -41,4 +42,20 @@ export function exitCodeFor(run: RunView): number {
     case 'running':
       return EXIT.stillRunning;
   }
+}
+
+/**
+ * A batch's code, the most pressing first: 123 still running, 121 some order's outcome is unknown (it may
+ * have charged: resolve it), 1 some order failed (or the batch itself did), 120 some order's key holds
+ * another amount, 122 the batch was cancelled or terminated with orders never started; 0 when every order
+ * succeeded or was already done.
+ */
+export function exitCodeForBatch(batch: Pick<BatchView, 'status' | 'progress'>): number {
+  const p = batch.progress;
+  if (batch.status === 'running') return EXIT.stillRunning;
+  if (p && p.unknown > 0) return EXIT.outcomeUnknown;
+  if (p && p.failed > 0) return 1;
+  if (p && p.conflict > 0) return EXIT.keyConflict;
+  if (batch.status === 'cancelled' || batch.status === 'terminated') return EXIT.cancelled;
+  return batch.status === 'succeeded' && p?.pending === 0 ? EXIT.ok : 1;
 }

@@ -4,12 +4,15 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DURABILITY, type Settings } from '../config/settings.js';
 import { ensureTemporalCli } from '../devserver/temporal-cli.js';
 import { InvalidRequestError, KeyConflictError, SuperScriptError } from '../errors.js';
-import { cancel, list, pay, retry, run, status } from './commands/runs.js';
+import { ORDER_STATUSES } from '../workflows/contract.js';
+import { batch, batchCancel, batchOrders, type BatchOptions } from './commands/batches.js';
 import { CLUSTER_DEFAULTS, clusterDown, clusterUp, type ClusterUpOptions } from './commands/cluster.js';
+import { cancel, list, pay, resolve, retry, run, status } from './commands/runs.js';
 import { dev } from './commands/dev.js';
 import { exec } from './commands/exec.js';
 import { api, worker } from './commands/serve.js';
-import { loadContext, type Context } from './context.js';
+import { tokenCreate, tokenList, tokenRevoke } from './commands/tokens.js';
+import { loadContext, type Context, type ContextOptions } from './context.js';
 import { EXIT } from './exit-codes.js';
 
 const program = new Command('superscript')
@@ -23,6 +26,10 @@ const number = (what: string) => (value: string) => {
   return n;
 };
 const jsonOption = new Option('--json', 'print the run as JSON');
+const hostOption = new Option(
+  '--host <host>',
+  'HTTP API address (SUPERSCRIPT_API_HOST); other than loopback, it needs SUPERSCRIPT_TOKENS_FILE',
+);
 const waitOption = new Option(
   '--wait <seconds>',
   'give up waiting after this long (exit 123); default: until it ends',
@@ -32,10 +39,11 @@ const waitOption = new Option(
 function action<A extends unknown[]>(
   fn: (ctx: Context, ...args: A) => Promise<number | void>,
   overrides?: (...args: A) => Partial<Settings>,
+  contextOptions?: ContextOptions,
 ) {
   return async (...args: A) => {
     try {
-      const code = await fn(loadContext(overrides?.(...args)), ...args);
+      const code = await fn(await loadContext(overrides?.(...args), contextOptions), ...args);
       // A long-running command returns nothing; a failure it saw may have set the code already.
       if (code !== undefined) process.exitCode = code;
     } catch (err) {
@@ -50,6 +58,7 @@ program
   .command('dev')
   .description('the embedded default: Temporal dev server + worker + HTTP API, until Ctrl-C')
   .option('--data-dir <dir>', 'where the ledger and the server state live (SUPERSCRIPT_DATA_DIR)')
+  .addOption(hostOption)
   .option('--port <port>', 'HTTP API port (SUPERSCRIPT_API_PORT)', number('--port'))
   .option(
     '--temporal-port <port>',
@@ -67,33 +76,52 @@ program
       (ctx) => dev(ctx),
       (o: {
         dataDir?: string;
+        host?: string;
         port?: number;
         temporalPort?: number;
         uiPort?: number;
         durability?: Settings['durability'];
       }) => ({
         ...(o.dataDir ? { dataDir: path.resolve(o.dataDir) } : {}),
+        ...(o.host !== undefined ? { apiHost: o.host } : {}),
         ...(o.port !== undefined ? { apiPort: o.port } : {}),
         ...(o.temporalPort !== undefined ? { temporalPort: o.temporalPort } : {}),
         ...(o.uiPort !== undefined ? { uiPort: o.uiPort } : {}),
         ...(o.durability ? { durability: o.durability } : {}),
       }),
+      // The API's /metrics includes the SDK's series of the worker beside it.
+      { sdkMetrics: () => true },
     ),
   );
 
 program
   .command('worker')
   .description('run a worker against TEMPORAL_ADDRESS (production)')
-  .action(action(worker));
+  .option(
+    '--metrics-port <port>',
+    'serve Prometheus metrics on this port (SUPERSCRIPT_METRICS_PORT); 0 picks a free one, named in the log',
+    number('--metrics-port'),
+  )
+  .action(
+    action(
+      (ctx) => worker(ctx),
+      (o: { metricsPort?: number }) => (o.metricsPort !== undefined ? { metricsPort: o.metricsPort } : {}),
+      { sdkMetrics: (settings) => settings.metricsPort !== undefined },
+    ),
+  );
 
 program
   .command('api')
   .description('serve the HTTP API against TEMPORAL_ADDRESS (production)')
+  .addOption(hostOption)
   .option('--port <port>', 'port (SUPERSCRIPT_API_PORT)', number('--port'))
   .action(
     action(
       (ctx) => api(ctx),
-      (o: { port?: number }) => (o.port !== undefined ? { apiPort: o.port } : {}),
+      (o: { host?: string; port?: number }) => ({
+        ...(o.host !== undefined ? { apiHost: o.host } : {}),
+        ...(o.port !== undefined ? { apiPort: o.port } : {}),
+      }),
     ),
   );
 
@@ -218,21 +246,80 @@ program
   .command('retry')
   .description('explicitly run again a run that failed, timed out, was cancelled or has an unknown outcome')
   .argument('<workflowId>')
-  .option('--reason <text>', 'recorded in the new run')
-  .option('--by <who>', 'recorded in the new run (default: cli $USER)')
+  .option('--reason <text>', 'recorded in the new run, with the name of the token that retried it')
   .addOption(jsonOption)
   .addOption(waitOption)
   .action(
-    action((ctx, id: string, o: { reason?: string; by?: string; json?: boolean; wait?: number }) =>
-      retry(ctx, id, o),
-    ),
+    action((ctx, id: string, o: { reason?: string; json?: boolean; wait?: number }) => retry(ctx, id, o)),
   );
+
+program
+  .command('resolve')
+  .description(
+    "ask the script's verify command whether a run with an unknown outcome did its work, and record the answer",
+  )
+  .argument('<workflowId>')
+  .addOption(jsonOption)
+  .addOption(waitOption)
+  .action(action((ctx, id: string, o: { json?: boolean; wait?: number }) => resolve(ctx, id, o)));
 
 program
   .command('cancel')
   .description("cancel a running run: its script's whole process group is ended")
   .argument('<workflowId>')
   .action(action((ctx, id: string) => cancel(ctx, id)));
+
+program
+  .command('batch')
+  .description(
+    'charge a file of orders (CSV with a header orderId,amount, JSON lines or a JSON array) as one batch, and follow it to its end',
+  )
+  .argument('[file]')
+  .option('--batch-id <id>', 'the batch ID (default: one derived from the orders, so the same file attaches)')
+  .option(
+    '--max-concurrent <n>',
+    'orders in flight at once (1 to 1000; default 50)',
+    number('--max-concurrent'),
+  )
+  .option('--plan', 'show which orders are new, already done, in flight or in conflict; start nothing')
+  .option('--attach <batchId>', 'follow an existing batch to its end instead of starting one')
+  .option('--json', 'print the batch (or the plan) as JSON')
+  .addOption(waitOption)
+  .action(action((ctx, file: string | undefined, o: BatchOptions) => batch(ctx, file, o)));
+
+program
+  .command('batch-orders')
+  .description('every order of a batch with its status, one line each (all pages)')
+  .argument('<batchId>')
+  .addOption(new Option('--status <status>').choices(ORDER_STATUSES))
+  .option('--json', 'one JSON line per order')
+  .action(action((ctx, id: string, o: { status?: string; json?: boolean }) => batchOrders(ctx, id, o)));
+
+program
+  .command('batch-cancel')
+  .description('stop a batch from starting orders')
+  .argument('<batchId>')
+  .option('--kill-running', 'also cancel the runs it started that are still running')
+  .action(action((ctx, id: string, o: { killRunning?: boolean }) => batchCancel(ctx, id, o)));
+
+const token = program
+  .command('token')
+  .description('API tokens in SUPERSCRIPT_TOKENS_FILE (the file keeps only their hashes)');
+token
+  .command('create')
+  .description('create a token and print it, once, alone on standard output')
+  .requiredOption('--name <name>', 'a unique name; recorded as who retried a run')
+  .requiredOption('--scope <scope...>', 'run:<script>, run:*, read, retry, cancel, admin')
+  .action(action((ctx, o: { name: string; scope: string[] }) => tokenCreate(ctx, o)));
+token
+  .command('list')
+  .description('names, creation times, revocations and scopes (never the tokens or hashes)')
+  .action(action((ctx) => tokenList(ctx)));
+token
+  .command('revoke')
+  .description('revoke a token; a running API refuses it from its next request on')
+  .argument('<name>')
+  .action(action((ctx, name: string) => tokenRevoke(ctx, name)));
 
 program
   .command('exec')

@@ -1,12 +1,15 @@
 // How a run is shown at a terminal.
 import type { StartOrAttach } from '../runs/start-or-attach.js';
 import type { RunView } from '../runs/view.js';
-import type { RunResult } from '../workflows/contract.js';
+import type { RunResult, VerifyAnswer } from '../workflows/contract.js';
+import { forTerminal, terminalSafeJson } from './terminal.js';
+
+const ANSWERS: Record<VerifyAnswer, string> = { done: 'done', not_done: 'not done', unknown: 'cannot tell' };
 
 export function printRun(outcome: Partial<StartOrAttach> & { run: RunView }, json: boolean): void {
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({ ...outcome.run, executed: outcome.executed, replayed: outcome.replayed }, null, 2)}\n`,
+      `${terminalSafeJson({ ...outcome.run, executed: outcome.executed, replayed: outcome.replayed })}\n`,
     );
     return;
   }
@@ -29,11 +32,17 @@ export function printRun(outcome: Partial<StartOrAttach> & { run: RunView }, jso
       lines.push('  stdout:', indent(result.stdout) + (result.stdoutTruncated ? '\n    [truncated]' : ''));
     if (result.stderr)
       lines.push('  stderr:', indent(result.stderr) + (result.stderrTruncated ? '\n    [truncated]' : ''));
+    const v = result.verified;
+    if (v)
+      lines.push(
+        `  verified: verify answered ${ANSWERS[v.answer]} (exit ${v.exitCode ?? '-'}) for run ${v.runId}, asked by ${v.by}, ${v.at}`,
+      );
   } else if (run.result) {
     lines.push(indent(JSON.stringify(run.result, null, 2)));
   }
   if (run.message && run.status !== 'succeeded') lines.push(`  ${run.message}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  // The script's output is in there: escaped at a terminal.
+  process.stdout.write(forTerminal(process.stdout, `${lines.join('\n')}\n`));
 }
 
 function indent(text: string): string {

@@ -3,10 +3,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, InvalidRequestError } from '../errors.js';
+import { ConfigError, InvalidRequestError, RunStateError } from '../errors.js';
 import { EXEC_SCRIPT, type ArgValue, type RunPolicy, type ScriptArgs } from '../workflows/contract.js';
 
-const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** What a script name looks like: the registry's keys, and the `run:<script>` token scopes. */
+export const SCRIPT_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /** Defaults a script gets unless its registry entry says otherwise; `exec` commands get them too. */
 export const DEFAULT_KILL_GRACE_SECONDS = 5;
@@ -23,9 +24,12 @@ const ArgSpecSchema = z.discriminatedUnion('type', [
     .object({
       name: argName,
       type: z.literal('string'),
+      /** Matched against the whole value, as if written `^(?:pattern)$`. */
       pattern: z.string().refine(isRegExp, 'not a valid regular expression').optional(),
       maxLength: z.number().int().positive().max(4096).default(256),
       enum: z.array(z.string()).nonempty().optional(),
+      /** Values starting with "-" are refused unless this is true: the script could take them for options. */
+      allowLeadingDash: z.boolean().default(false),
     })
     .strict(),
   z
@@ -59,11 +63,27 @@ const ScriptSpecSchema = z
     env: z.record(z.string(), z.string()).default({}),
     /** Worker environment variables passed through to the script by name. */
     passEnv: z.array(z.string()).default([]),
+    /**
+     * Runs of this script at once, across all workers, batches and single requests (a semaphore workflow
+     * per capped script hands out permits). Default: no cap, and no semaphore.
+     */
+    maxConcurrent: z.number().int().positive().max(10_000).optional(),
     /** Declares the script safe to run more than once; without it a run is never retried automatically. */
     retry: z
       .object({
         maximumAttempts: z.number().int().min(2).max(100),
         initialIntervalSeconds: z.number().positive().default(1),
+      })
+      .strict()
+      .optional(),
+    /**
+     * A read-only command, run with the script's arguments, that asks the outside world whether a run did
+     * its work: exit 0 done, 1 not done, anything else cannot tell. Used to resolve unknown outcomes.
+     */
+    verify: z
+      .object({
+        path: z.string().min(1),
+        timeoutSeconds: z.number().positive().max(3600).default(30),
       })
       .strict()
       .optional(),
@@ -75,7 +95,7 @@ const RegistryFileSchema = z
     scripts: z.record(
       z
         .string()
-        .regex(NAME, 'script names are lowercase letters, digits, - and _')
+        .regex(SCRIPT_NAME, 'script names are lowercase letters, digits, - and _')
         .refine((name) => name !== EXEC_SCRIPT, `"${EXEC_SCRIPT}" is reserved for superscript exec`),
       ScriptSpecSchema,
     ),
@@ -136,7 +156,12 @@ export function loadRegistry(file: string): ScriptRegistry {
         );
       }
     }
-    return { ...spec, name, path: path.resolve(dir, spec.path) };
+    return {
+      ...spec,
+      name,
+      path: path.resolve(dir, spec.path),
+      verify: spec.verify && { ...spec.verify, path: path.resolve(dir, spec.verify.path) },
+    };
   });
   return new ScriptRegistry(scripts);
 }
@@ -176,8 +201,10 @@ function checkArg(script: string, arg: ArgSpec, value: unknown): ArgValue {
       if (value.length === 0) return fail('must not be empty');
       if (value.length > arg.maxLength) return fail(`is longer than ${arg.maxLength} characters`);
       if (CONTROL_CHARS.test(value)) return fail('must not contain control characters');
+      if (value.startsWith('-') && !arg.allowLeadingDash)
+        return fail('must not start with "-", which the script could take for an option');
       if (arg.enum && !arg.enum.includes(value)) return fail(`must be one of ${arg.enum.join(', ')}`);
-      if (arg.pattern && !new RegExp(arg.pattern).test(value)) return fail(`must match ${arg.pattern}`);
+      if (arg.pattern && !wholeMatch(arg.pattern).test(value)) return fail(`must match ${arg.pattern}`);
       return value;
     }
     case 'number': {
@@ -219,6 +246,21 @@ export function keyFromTemplate(spec: ScriptSpec, args: ScriptArgs): string | un
 }
 
 /**
+ * The key a request runs under: the template's when the script has one (workers run it under no other, so
+ * another key is refused here, before anything starts), else the key the request names.
+ */
+export function requestKey(spec: ScriptSpec, args: ScriptArgs, requested: unknown): unknown {
+  const formed = keyFromTemplate(spec, args);
+  if (formed !== undefined && requested !== undefined && requested !== formed) {
+    throw new InvalidRequestError(
+      `Script "${spec.name}" runs under the key its registry forms from its arguments, "${formed}", not "${String(requested)}": leave the key out.`,
+      'key',
+    );
+  }
+  return formed ?? requested;
+}
+
+/**
  * The activity's start-to-close timeout for a script that may run `timeoutSeconds`. The runner enforces the
  * timeout itself; this backstop, a minute later, only catches a worker that hung.
  */
@@ -233,6 +275,25 @@ export function runPolicy(spec: ScriptSpec): RunPolicy {
     heartbeatTimeoutMs: spec.heartbeatTimeoutSeconds * 1000,
     maximumAttempts: spec.retry?.maximumAttempts ?? 1,
     initialRetryIntervalMs: (spec.retry?.initialIntervalSeconds ?? 1) * 1000,
+    ...(spec.maxConcurrent ? { maxConcurrent: spec.maxConcurrent } : {}),
+  };
+}
+
+/** The script's verify command; refused when it declares none. */
+export function verifyOf(spec: ScriptSpec): NonNullable<ScriptSpec['verify']> {
+  if (spec.verify) return spec.verify;
+  throw new RunStateError(
+    `Script "${spec.name}" declares no verify command, so SuperScript cannot ask whether a run did its work. Add "verify" to its registry entry, or check by hand and then retry or leave the run.`,
+  );
+}
+
+/** The activity options of a script's verify command: at most once, like the script, with its own timeout. */
+export function verifyPolicy(spec: ScriptSpec): RunPolicy {
+  const verify = verifyOf(spec);
+  return {
+    startToCloseTimeoutMs: backstopTimeoutMs(verify.timeoutSeconds, spec.killGraceSeconds),
+    heartbeatTimeoutMs: spec.heartbeatTimeoutSeconds * 1000,
+    maximumAttempts: 1,
   };
 }
 
@@ -247,6 +308,11 @@ function describeArgs(spec: ScriptSpec): string {
 
 function typeName(value: unknown): string {
   return Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
+}
+
+/** A registry pattern as a whole-value match, so "[a-z]+" does not accept "x;rm". */
+function wholeMatch(pattern: string): RegExp {
+  return new RegExp(`^(?:${pattern})$`);
 }
 
 function isRegExp(source: string): boolean {

@@ -29,8 +29,19 @@ const SettingsSchema = z.object({
   SUPERSCRIPT_MAX_WAITS: z.coerce.number().int().min(1).default(1000),
   SUPERSCRIPT_API_HOST: z.string().min(1).default('127.0.0.1'),
   SUPERSCRIPT_API_PORT: port.default(8080),
+  /** Where `superscript worker` serves /metrics; none unless set. The API serves it on its own port. */
+  SUPERSCRIPT_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  SUPERSCRIPT_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  /** The API's bearer tokens (hashes); without it the API is open, which it may only be on loopback. */
+  SUPERSCRIPT_TOKENS_FILE: z.string().min(1).optional(),
+  /** Where the CLI's client commands reach the API; default from the API host and port. */
+  SUPERSCRIPT_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The token the CLI's client commands send. */
+  SUPERSCRIPT_TOKEN: z.string().min(1).optional(),
   SUPERSCRIPT_TEMPORAL_PORT: port.default(7233),
   SUPERSCRIPT_UI_PORT: port.default(8233),
+  /** Temporal's Web UI, which the API links each run to; `superscript dev` sets its own dev server's. */
+  SUPERSCRIPT_TEMPORAL_UI_URL: z.url({ protocol: /^https?$/ }).optional(),
   SUPERSCRIPT_DURABILITY: z.enum(DURABILITY).default('full'),
   /** Extra `temporal server start-dev` arguments, space-separated, e.g. more --dynamic-config-value. */
   SUPERSCRIPT_DEV_SERVER_ARGS: z.string().default(''),
@@ -52,8 +63,14 @@ export interface Settings {
   taskQueue: string;
   apiHost: string;
   apiPort: number;
+  metricsHost: string;
+  metricsPort?: number;
+  tokensFile?: string;
+  apiUrl: string;
+  token?: string;
   temporalPort: number;
   uiPort: number;
+  temporalUiUrl?: string;
   durability: Durability;
   devServerArgs: string[];
   shutdownGraceMs: number;
@@ -77,8 +94,14 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     taskQueue: s.SUPERSCRIPT_TASK_QUEUE,
     apiHost: s.SUPERSCRIPT_API_HOST,
     apiPort: s.SUPERSCRIPT_API_PORT,
+    metricsHost: s.SUPERSCRIPT_METRICS_HOST,
+    metricsPort: s.SUPERSCRIPT_METRICS_PORT,
+    tokensFile: s.SUPERSCRIPT_TOKENS_FILE && path.resolve(s.SUPERSCRIPT_TOKENS_FILE),
+    apiUrl: s.SUPERSCRIPT_API_URL ?? `http://${urlHost(s.SUPERSCRIPT_API_HOST)}:${s.SUPERSCRIPT_API_PORT}`,
+    token: s.SUPERSCRIPT_TOKEN,
     temporalPort: s.SUPERSCRIPT_TEMPORAL_PORT,
     uiPort: s.SUPERSCRIPT_UI_PORT,
+    temporalUiUrl: s.SUPERSCRIPT_TEMPORAL_UI_URL,
     durability: s.SUPERSCRIPT_DURABILITY,
     devServerArgs: s.SUPERSCRIPT_DEV_SERVER_ARGS.split(/\s+/).filter(Boolean),
     shutdownGraceMs: s.SUPERSCRIPT_SHUTDOWN_GRACE_SECONDS * 1000,
@@ -94,4 +117,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
 function defaultRegistryFile(): string {
   const local = path.resolve('superscript.config.json');
   return existsSync(local) ? local : path.join(PACKAGE_ROOT, 'superscript.config.json');
+}
+
+/** A host as it goes in a URL: IPv6 addresses in brackets. */
+function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

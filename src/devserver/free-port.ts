@@ -1,4 +1,5 @@
-// A port nobody is listening on right now, for servers started by tests, benchmarks and fault runs.
+// A port nobody is listening on right now, for servers started by tests, benchmarks and fault runs, and for
+// the SDK's private metrics exporter.
 import net from 'node:net';
 
 /** Any free port the OS hands out (usually 32768 and up). */

@@ -32,7 +32,7 @@ export async function goInstall(b: GoInstall): Promise<string> {
   const go = findOnPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
   if (!go) {
     throw new MissingToolError(
-      `Go is not installed to build ${b.module}@v${b.version}. Install Go 1.24 or newer (https://go.dev/dl/), or ${b.otherwise}.`,
+      `Go is not installed to build ${b.module}@v${b.version}. Install Go 1.25 or newer (the Temporal CLI's go.mod asks for it) (https://go.dev/dl/), or ${b.otherwise}.`,
     );
   }
   b.log(`${b.announce}, into ${path.dirname(b.target)}`);

@@ -7,6 +7,11 @@ import { MissingToolError } from '../errors.js';
 import { cacheDir, findOnPath, goInstall, isExecutable } from './go-install.js';
 
 export const TEMPORAL_CLI_VERSION = '1.5.1';
+/**
+ * The oldest CLI whose `server start-dev` takes every flag dev-server.ts passes: --db-filename,
+ * --sqlite-pragma, --dynamic-config-value and --headless are older; --search-attribute came in 0.13.1.
+ */
+export const MIN_TEMPORAL_CLI_VERSION = '0.13.1';
 const MODULE = 'github.com/temporalio/cli/cmd/temporal';
 
 const run = promisify(execFile);
@@ -26,10 +31,20 @@ export async function ensureTemporalCli(opts: CliLookup = {}): Promise<string> {
         `TEMPORAL_CLI_PATH is ${opts.explicitPath}, which is not an executable file. Fix or unset it.`,
       );
     }
-    return opts.explicitPath;
+    return recentEnough(
+      opts.explicitPath,
+      'TEMPORAL_CLI_PATH',
+      'Point TEMPORAL_CLI_PATH at a newer CLI, or unset it',
+    );
   }
   const onPath = findOnPath('temporal');
-  if (onPath) return onPath;
+  if (onPath) {
+    return recentEnough(
+      onPath,
+      'The `temporal` on PATH',
+      'Upgrade it (https://docs.temporal.io/cli), set TEMPORAL_CLI_PATH to a newer one, or take it off PATH',
+    );
+  }
 
   const cached = cachedCliPath();
   if (isExecutable(cached) && (await versionOf(cached)) === TEMPORAL_CLI_VERSION) return cached;
@@ -50,6 +65,29 @@ export async function ensureTemporalCli(opts: CliLookup = {}): Promise<string> {
 /** Where the built CLI is kept: $XDG_CACHE_HOME or ~/.cache, per version. */
 export function cachedCliPath(): string {
   return path.join(cacheDir(), `temporal-cli-${TEMPORAL_CLI_VERSION}`, 'bin', 'temporal');
+}
+
+/** The CLI at `cli` if it is recent enough for the dev server; a MissingToolError saying what to do if not. */
+async function recentEnough(cli: string, what: string, fix: string): Promise<string> {
+  const version = await versionOf(cli);
+  if (version && atLeast(version, MIN_TEMPORAL_CLI_VERSION)) return cli;
+  const found = version ? `version ${version}` : 'no version (`temporal --version` failed)';
+  throw new MissingToolError(
+    `${what} is ${cli}, which reports ${found}; SuperScript needs Temporal CLI ${MIN_TEMPORAL_CLI_VERSION} or newer ` +
+      `for its dev server flags (--search-attribute, --sqlite-pragma, --dynamic-config-value). ${fix}, ` +
+      `so that SuperScript builds CLI ${TEMPORAL_CLI_VERSION} (\`superscript setup\`).`,
+  );
+}
+
+/** Whether a version (e.g. 1.5.1, or 1.5.2-rc) is at least `minimum`, by its numeric parts. */
+function atLeast(version: string, minimum: string): boolean {
+  const parts = (v: string) => (/^(\d+)\.(\d+)\.(\d+)/.exec(v) ?? []).slice(1).map(Number);
+  const [have, need] = [parts(version), parts(minimum)];
+  if (have.length < 3) return false;
+  for (let i = 0; i < 3; i++) {
+    if (have[i]! !== need[i]!) return have[i]! > need[i]!;
+  }
+  return true;
 }
 
 async function versionLine(cli: string): Promise<string> {

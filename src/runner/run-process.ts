@@ -1,6 +1,7 @@
 // Runs one command as argv (never through a shell string) in a process group of its own, captures capped
 // stdout and stderr, and ends the whole group on timeout, on cancellation, or when its host dies.
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Outcome, RunResult } from '../workflows/contract.js';
@@ -10,12 +11,13 @@ export interface ProcessSpec {
   command: string;
   args: string[];
   env: Record<string, string>;
+  /** The working folder; created if missing. */
   cwd?: string;
   /** The command is ended (SIGTERM, then SIGKILL) after this long. */
   timeoutMs: number;
   /** Time between SIGTERM and SIGKILL. */
   killGraceMs: number;
-  /** Bytes of stdout and of stderr kept; the rest is counted as truncated. */
+  /** Bytes of stdout and of stderr kept, counted as stored (JSON-encoded); the rest is cut and flagged. */
   maxOutputBytes: number;
   /** Aborting ends the command like a timeout does, but the outcome is `cancelled`. */
   signal?: AbortSignal;
@@ -51,13 +53,19 @@ export function outcomeOf(o: ProcessOutcome): Outcome {
 export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
   const reaper = processReaper();
   const started = Date.now();
-  const child = spawn(spec.command, spec.args, {
-    env: spec.env,
-    cwd: spec.cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, so ending it ends everything it started.
-    detached: true,
-  });
+  let child;
+  try {
+    if (spec.cwd) mkdirSync(spec.cwd, { recursive: true });
+    child = spawn(spec.command, spec.args, {
+      env: spec.env,
+      cwd: spec.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so ending it ends everything it started.
+      detached: true,
+    });
+  } catch (error) {
+    return notStarted(spec.command, error as Error, started);
+  }
   const pgid = child.pid;
   if (pgid !== undefined) reaper.watch(pgid, spec.killGraceMs);
 
@@ -115,17 +123,18 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
       signalGroup(pgid, 'SIGKILL');
     }
     await drained(child.stdout, child.stderr, spec.killGraceMs);
-    if (exit.error)
-      stderr.push(Buffer.from(`superscript: cannot start ${spec.command}: ${exit.error.message}\n`));
+    if (exit.error) stderr.push(Buffer.from(cannotStart(spec.command, exit.error)));
     const { code: exitCode, signal } = exit;
     const ended = Date.now();
+    const out = stdout.result();
+    const err = stderr.result();
     return {
       exitCode,
       signal,
-      stdout: stdout.text(),
-      stderr: stderr.text(),
-      stdoutTruncated: stdout.truncated,
-      stderrTruncated: stderr.truncated,
+      stdout: out.text,
+      stderr: err.text,
+      stdoutTruncated: out.truncated,
+      stderrTruncated: err.truncated,
       startedAt: new Date(started).toISOString(),
       endedAt: new Date(ended).toISOString(),
       durationMs: ended - started,
@@ -138,6 +147,28 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
     spec.signal?.removeEventListener('abort', onAbort);
     if (pgid !== undefined) reaper.release(pgid);
   }
+}
+
+function cannotStart(command: string, error: Error): string {
+  return `superscript: cannot start ${command}: ${error.message}\n`;
+}
+
+/** A command that could not even be spawned (e.g. its working folder cannot be made): a failed run, not a crash. */
+function notStarted(command: string, error: Error, started: number): ProcessOutcome {
+  const ended = Date.now();
+  return {
+    exitCode: null,
+    signal: null,
+    stdout: '',
+    stderr: cannotStart(command, error),
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    startedAt: new Date(started).toISOString(),
+    endedAt: new Date(ended).toISOString(),
+    durationMs: ended - started,
+    timedOut: false,
+    cancelled: false,
+  };
 }
 
 /** Waits for both streams to end; a process that escaped the group may hold them open, so not forever. */
@@ -171,24 +202,64 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Keeps the first `limit` bytes and remembers whether more came. */
+/**
+ * Keeps the output that fits in `limit` bytes as it is stored: a JSON string in a Temporal payload, where a
+ * control byte takes 6 bytes (\u0001) and an invalid UTF-8 byte 3 (U+FFFD). Counting raw bytes would let two
+ * streams of such output burst the payload limit and lose a finished run's result.
+ */
 class CappedBuffer {
   private readonly chunks: Buffer[] = [];
   private size = 0;
-  truncated = false;
+  private cut = false;
 
   constructor(private readonly limit: number) {}
 
   push(chunk: Buffer): void {
+    // Every raw byte stores as one byte or more, so `limit` raw bytes always fill the stored cap.
     const room = this.limit - this.size;
-    if (chunk.length > room) this.truncated = true;
+    if (chunk.length > room) this.cut = true;
     if (room <= 0) return;
     const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
     this.chunks.push(kept);
     this.size += kept.length;
   }
 
-  text(): string {
-    return Buffer.concat(this.chunks, this.size).toString('utf8');
+  /** The kept output, decoded and cut to what fits once stored, and whether anything was left out. */
+  result(): { text: string; truncated: boolean } {
+    const decoder = new TextDecoder('utf-8');
+    const raw = Buffer.concat(this.chunks, this.size);
+    // Output cut short may end inside a character: drop that part instead of storing U+FFFD for it.
+    const decoded = this.cut ? decoder.decode(raw, { stream: true }) : decoder.decode(raw);
+    const text = decoded.slice(0, storedLength(decoded, this.limit));
+    return { text, truncated: this.cut || text.length < decoded.length };
   }
+}
+
+/** How many UTF-16 units of `text` fit in `limit` bytes once JSON-encoded (without the quotes) as UTF-8. */
+function storedLength(text: string, limit: number): number {
+  let bytes = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    let units = 1;
+    let size: number;
+    if (c < 0x20) size = c === 8 || c === 9 || c === 10 || c === 12 || c === 13 ? 2 : 6;
+    else if (c === 0x22 || c === 0x5c) size = 2;
+    else if (c < 0x80) size = 1;
+    else if (c < 0x800) size = 2;
+    else if (c >= 0xd800 && c <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
+      size = 4;
+      units = 2;
+    } else if (c >= 0xd800 && c <= 0xdfff)
+      size = 6; // a lone surrogate is escaped as \udxxx
+    else size = 3;
+    if (bytes + size > limit) break;
+    bytes += size;
+    i += units;
+  }
+  return i;
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
 }

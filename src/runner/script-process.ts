@@ -1,7 +1,7 @@
 // How a registered script is launched: its argv from the validated arguments, a controlled environment,
-// the data folder as working directory, and the limits from its registry entry.
+// a working folder of its own, and the limits from its registry entry.
 import path from 'node:path';
-import { scriptArgv, type ScriptSpec } from '../config/scripts.js';
+import { scriptArgv, verifyOf, type ScriptSpec } from '../config/scripts.js';
 import type { ScriptArgs } from '../workflows/contract.js';
 import type { ProcessSpec } from './run-process.js';
 
@@ -13,12 +13,34 @@ export function scriptProcess(
   return {
     command: spec.path,
     args: scriptArgv(spec, args),
-    cwd: path.resolve(dataDir),
+    cwd: scriptWorkDir(dataDir, spec.name),
     env: scriptEnv(spec, dataDir),
     timeoutMs: spec.timeoutSeconds * 1000,
     killGraceMs: spec.killGraceSeconds * 1000,
     maxOutputBytes: spec.maxOutputBytes,
   };
+}
+
+/** The script's verify command: the script's argv, environment and limits, with its own timeout. */
+export function verifyProcess(
+  spec: ScriptSpec,
+  args: ScriptArgs,
+  dataDir: string,
+): ProcessSpec & { cwd: string } {
+  const verify = verifyOf(spec);
+  return {
+    ...scriptProcess(spec, args, dataDir),
+    command: verify.path,
+    timeoutMs: verify.timeoutSeconds * 1000,
+  };
+}
+
+/**
+ * `<data>/work/<script>`: never the data folder itself, which holds the dev server's state (a script that
+ * cleans its working folder must not wipe the record of which keys ran).
+ */
+function scriptWorkDir(dataDir: string, script: string): string {
+  return path.join(path.resolve(dataDir), 'work', script);
 }
 
 /** A few basics, the script's own values, and the worker variables it asked for by name. */

@@ -3,6 +3,8 @@
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { RunNotFoundError } from '../errors.js';
 import { WorkflowTypes, execTaskQueue } from '../workflows/contract.js';
+import { startedBy } from './input.js';
+import type { ListQuery } from './list-query.js';
 import { awaitOutcome } from './outcome.js';
 import { viewOf, type RunView } from './view.js';
 
@@ -10,39 +12,94 @@ import { viewOf, type RunView } from './view.js';
 export interface RunSource {
   readonly client: Client;
   readonly taskQueue: string;
+  /** See RunsOptions.eagerStarter. */
+  readonly eagerStarter?: Client;
 }
 
 const OWN_TYPES: readonly string[] = Object.values(WorkflowTypes);
 
-/** The latest run under a workflow ID, if it is one of ours; RunNotFoundError otherwise. */
-export async function describeRun(src: RunSource, workflowId: string): Promise<WorkflowExecutionDescription> {
-  let d: WorkflowExecutionDescription;
+/** The latest run under a workflow ID, whoever started it; undefined when the ID has none. */
+export async function describeAny(
+  client: Client,
+  workflowId: string,
+): Promise<WorkflowExecutionDescription | undefined> {
   try {
-    d = await src.client.workflow.getHandle(workflowId).describe();
+    return await client.workflow.getHandle(workflowId).describe();
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new RunNotFoundError(workflowId);
+    if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
-  const queues = [src.taskQueue, execTaskQueue(src.taskQueue)];
-  if (!OWN_TYPES.includes(d.type) || !queues.includes(d.taskQueue)) throw new RunNotFoundError(workflowId);
+}
+
+/** Whether a run is one of ours: one of SuperScript's workflow types on its task queues. */
+export function isOwnRun(src: RunSource, d: WorkflowExecutionDescription): boolean {
+  return OWN_TYPES.includes(d.type) && [src.taskQueue, execTaskQueue(src.taskQueue)].includes(d.taskQueue);
+}
+
+/** The latest run under a workflow ID, if it is one of ours; RunNotFoundError otherwise. */
+export async function describeRun(src: RunSource, workflowId: string): Promise<WorkflowExecutionDescription> {
+  const d = await describeAny(src.client, workflowId);
+  if (!d || !isOwnRun(src, d)) throw new RunNotFoundError(workflowId);
   return d;
 }
 
-/** Status, request, times and (when ended) result of the latest run under a workflow ID. */
-export async function readRun(src: RunSource, workflowId: string): Promise<RunView> {
-  const d = await describeRun(src, workflowId);
-  const view = viewOf(d);
-  if (d.status.name === 'RUNNING') return view;
-  const ended = await awaitOutcome(src.client, workflowId, d.runId, Infinity);
-  return { ...view, status: ended.status, result: ended.result, message: ended.message };
+/** Whether a run of ours exists under a workflow ID. */
+export function runExists(src: RunSource, workflowId: string): Promise<boolean> {
+  return describeRun(src, workflowId).then(
+    () => true,
+    (err: unknown) => {
+      if (err instanceof RunNotFoundError) return false;
+      throw err;
+    },
+  );
 }
 
-/** Runs matching a visibility query (see list-query.ts, which limits it to our runs), newest first. */
-export async function listRuns(src: RunSource, query: string, limit: number): Promise<RunView[]> {
+/**
+ * Status, request, times and (when ended) result of the latest run under a workflow ID, and the explicit
+ * retry or resolve that started it, if one did.
+ */
+export async function readRun(src: RunSource, workflowId: string): Promise<RunView> {
+  const d = await describeRun(src, workflowId);
+  const [extras, ended] = await Promise.all([
+    d.type === WorkflowTypes.orchestrator ? {} : startedBy(src.client, workflowId, d.runId),
+    d.status.name === 'RUNNING' ? undefined : awaitOutcome(src.client, workflowId, d.runId, Infinity),
+  ]);
+  const view = { ...viewOf(d), ...extras };
+  return ended ? { ...view, status: ended.status, result: ended.result, message: ended.message } : view;
+}
+
+/** Runs read in parallel to tell their outcomes apart; a listing with a status reads at most MAX_SCANNED. */
+const CHUNK = 20;
+const MAX_SCANNED = 1000;
+
+/**
+ * Runs matching a visibility query (see list-query.ts, which limits it to our runs), newest first. A run
+ * that visibility lists as failed has its outcome read, so it lists as failed, timed out or outcome unknown;
+ * a listing for one of those reads at most MAX_SCANNED runs to find them.
+ */
+export async function listRuns(src: RunSource, q: ListQuery): Promise<RunView[]> {
   const views: RunView[] = [];
-  for await (const info of src.client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
-    views.push(viewOf(info));
-    if (views.length >= limit) break;
+  let chunk: RunView[] = [];
+  let scanned = 0;
+  const flush = async () => {
+    const precise = await Promise.all(chunk.map((v) => withOutcome(src, v)));
+    views.push(...precise.filter((v) => q.status === undefined || v.status === q.status));
+    chunk = [];
+  };
+  const pageSize = q.status === undefined ? q.limit : 1000;
+  for await (const info of src.client.workflow.list({ query: q.query, pageSize })) {
+    chunk.push(viewOf(info));
+    scanned++;
+    if (chunk.length >= CHUNK || views.length + chunk.length >= q.limit) await flush();
+    if (views.length >= q.limit || scanned >= MAX_SCANNED) break;
   }
-  return views;
+  await flush();
+  return views.slice(0, q.limit);
+}
+
+/** A run visibility lists as failed, with the status and message of how it ended. */
+async function withOutcome(src: RunSource, view: RunView): Promise<RunView> {
+  if (view.status !== 'failed') return view;
+  const ended = await awaitOutcome(src.client, view.workflowId, view.runId, Infinity);
+  return { ...view, status: ended.status, message: ended.message };
 }

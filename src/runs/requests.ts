@@ -1,26 +1,33 @@
-// Turns what a caller asked for (a script run, a payment, a batch) into exactly one workflow start,
+// Turns what a caller asked for (a script run, a payment, a batch) into the workflow starts it needs,
 // validating everything first so bad input starts nothing.
-import { keyFromTemplate, runPolicy, validateArgs, type ScriptRegistry } from '../config/scripts.js';
-import { InvalidRequestError } from '../errors.js';
+import { createHash } from 'node:crypto';
+import type { WorkflowExecutionDescription } from '@temporalio/client';
+import { requestKey, runPolicy, validateArgs, type ScriptRegistry } from '../config/scripts.js';
+import { InvalidRequestError, RunStateError } from '../errors.js';
 import {
+  EXEC_SCRIPT,
   PAYMENT_SCRIPT,
   WorkflowTypes,
+  batchPartWorkflowId,
+  batchRequest,
   batchWorkflowId,
+  canonicalJson,
   paymentWorkflowId,
+  type BatchOrder,
+  type CanonicalRequest,
   type OrchestratorInput,
   type RunExtras,
+  type RunPolicy,
   type ScriptArgs,
   type ScriptRunInput,
   type WorkflowInputs,
   type WorkflowType,
 } from '../workflows/contract.js';
 import { validateKey } from './keys.js';
+import { requestOf } from './view.js';
 
-/** What a key stands for; two requests are the same when their canonical forms are equal. */
-export interface CanonicalRequest {
-  script: string;
-  args: ScriptArgs | { orders: OrchestratorInput['orders'] } | { argv: string[] };
-}
+/** What a run's input may carry beside its request: how it came to be started, and a resolve's own policy. */
+export type InputExtras = RunExtras & { policy?: RunPolicy };
 
 /** One workflow start: its type with the input that type takes, under the key's workflow ID. */
 export type StartSpec<T extends WorkflowType = WorkflowType> = {
@@ -30,26 +37,44 @@ export type StartSpec<T extends WorkflowType = WorkflowType> = {
     input: WorkflowInputs[K];
     request: CanonicalRequest;
     taskQueue: string;
+    /**
+     * Who starts it, recorded in the run's memo, when one caller may start it more than once (a batch's
+     * activity, retried): a start that finds the run its own starter made still reports `executed`.
+     */
+    starter?: string;
   };
 }[T];
 
-// A batch's history holds a start and a result per order (about 3.4 events an order in memory, 5.3 with the
-// file): 1,000 orders stay far below Temporal's history limits (51,200 events, 50 MB). Larger batches
-// need continue-as-new, which the orchestrator does not do yet.
-export const BATCH_MAX_ORDERS = 1_000;
 const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** How a batch is cut up; tests make it small to exercise continue-as-new. */
+export interface BatchShape {
+  /** Orders per part: each part's input, reports and history grow with it. Default: 1,000. */
+  partSize: number;
+  /** Parts per run of the coordinator before it continues as new. Default: 100. */
+  continueAsNewAfter: number;
+}
+
+export const DEFAULT_BATCH_SHAPE: BatchShape = { partSize: 1_000, continueAsNewAfter: 100 };
+
+/** A batch's starts: its parts, each holding some of the orders, then its coordinator. */
+export interface BatchPlan {
+  batchId: string;
+  parts: StartSpec<'BatchPartWorkflow'>[];
+  coordinator: StartSpec<'OrchestratorWorkflow'>;
+}
 
 export function scriptRunSpec(
   registry: ScriptRegistry,
   taskQueue: string,
   req: { script: unknown; args: unknown; key?: unknown },
-  extras: RunExtras = {},
+  extras: InputExtras = {},
 ): StartSpec<'ScriptRunWorkflow'> {
   if (typeof req.script !== 'string')
     throw new InvalidRequestError('"script" must name a registered script.', 'script');
   const spec = registry.get(req.script);
   const args = validateArgs(spec, req.args ?? {});
-  const key = validateKey(req.key ?? keyFromTemplate(spec, args));
+  const key = validateKey(requestKey(spec, args, req.key));
   const input: ScriptRunInput = { script: spec.name, args, key, policy: runPolicy(spec), ...extras };
   return {
     workflowId: key,
@@ -64,7 +89,7 @@ export function paymentSpec(
   registry: ScriptRegistry,
   taskQueue: string,
   order: { orderId: unknown; amount: unknown },
-  extras: RunExtras = {},
+  extras: InputExtras = {},
 ): StartSpec<'SinglePaymentCollectionWorkflow'> {
   const spec = registry.get(PAYMENT_SCRIPT);
   const args = validateArgs(spec, { orderId: order.orderId, amount: order.amount });
@@ -83,26 +108,73 @@ export function paymentSpec(
   };
 }
 
-export function batchSpec(
+export function batchPlan(
   registry: ScriptRegistry,
   taskQueue: string,
   batch: { batchId: unknown; orders: unknown; maxConcurrent?: unknown },
-): StartSpec<'OrchestratorWorkflow'> {
-  if (typeof batch.batchId !== 'string' || !BATCH_ID.test(batch.batchId)) {
+  shape: BatchShape = DEFAULT_BATCH_SHAPE,
+): BatchPlan {
+  const batchId = validateBatchId(batch.batchId);
+  const orders = validBatchOrders(registry, batch.orders);
+  const maxConcurrent = batch.maxConcurrent;
+  if (
+    maxConcurrent !== undefined &&
+    (!Number.isInteger(maxConcurrent) || (maxConcurrent as number) < 1 || (maxConcurrent as number) > 1000)
+  ) {
+    throw new InvalidRequestError('"maxConcurrent" must be a whole number from 1 to 1000.', 'maxConcurrent');
+  }
+  const chunks: BatchOrder[][] = [];
+  for (let i = 0; i < orders.length; i += shape.partSize) chunks.push(orders.slice(i, i + shape.partSize));
+  const parts = chunks.map((chunk, part): StartSpec<'BatchPartWorkflow'> => ({
+    workflowId: batchPartWorkflowId(batchId, part),
+    workflowType: WorkflowTypes.batchPart,
+    input: { batchId, part, orders: chunk },
+    request: { script: PAYMENT_SCRIPT, args: { part, orders: chunk.length, ordersSha256: sha256(chunk) } },
+    taskQueue,
+  }));
+  const ordersSha256 = sha256(orders);
+  const input: OrchestratorInput = {
+    batchId,
+    parts: parts.length,
+    total: orders.length,
+    ordersSha256,
+    continueAsNewAfter: shape.continueAsNewAfter,
+    ...(maxConcurrent !== undefined ? { maxConcurrent: maxConcurrent as number } : {}),
+  };
+  return {
+    batchId,
+    parts,
+    coordinator: {
+      workflowId: batchWorkflowId(batchId),
+      workflowType: WorkflowTypes.orchestrator,
+      input,
+      request: batchRequest(orders.length, ordersSha256),
+      taskQueue,
+    },
+  };
+}
+
+export function validateBatchId(batchId: unknown): string {
+  if (typeof batchId !== 'string' || !BATCH_ID.test(batchId)) {
     throw new InvalidRequestError(
       '"batchId" must be 1-100 letters, digits, . _ or -, starting with a letter or digit.',
       'batchId',
     );
   }
-  if (!Array.isArray(batch.orders) || batch.orders.length === 0) {
+  // /v1/batches/plan is the plan route, so no batch may be named plan.
+  if (batchId === 'plan')
+    throw new InvalidRequestError('"plan" is reserved; choose another batchId.', 'batchId');
+  return batchId;
+}
+
+/** Every order checked as a payment request, with the index of the first bad one. */
+export function validBatchOrders(registry: ScriptRegistry, given: unknown): BatchOrder[] {
+  if (!Array.isArray(given) || given.length === 0) {
     throw new InvalidRequestError('"orders" must be a non-empty array of {orderId, amount}.', 'orders');
-  }
-  if (batch.orders.length > BATCH_MAX_ORDERS) {
-    throw new InvalidRequestError(`A batch holds at most ${BATCH_MAX_ORDERS} orders; split it.`, 'orders');
   }
   const spec = registry.get(PAYMENT_SCRIPT);
   const seen = new Set<string>();
-  const orders = batch.orders.map((order: unknown, i) => {
+  return given.map((order: unknown, i) => {
     const o = (typeof order === 'object' && order !== null ? order : {}) as Record<string, unknown>;
     let args: ScriptArgs;
     try {
@@ -124,24 +196,42 @@ export function batchSpec(
     validateKey(paymentWorkflowId(orderId), `orders[${i}].orderId`);
     return { orderId, amount: args.amount as number };
   });
-  const maxConcurrent = batch.maxConcurrent;
-  if (
-    maxConcurrent !== undefined &&
-    (!Number.isInteger(maxConcurrent) || (maxConcurrent as number) < 1 || (maxConcurrent as number) > 1000)
-  ) {
-    throw new InvalidRequestError('"maxConcurrent" must be a whole number from 1 to 1000.', 'maxConcurrent');
+}
+
+function sha256(orders: BatchOrder[]): string {
+  return createHash('sha256').update(canonicalJson(orders)).digest('hex');
+}
+
+/** A script or payment run's start: what a retry or a resolve starts again under the same key. */
+export type RerunSpec = StartSpec<'ScriptRunWorkflow' | 'SinglePaymentCollectionWorkflow'>;
+
+/** The start of the request `previous` recorded, again under its key, with `extras` (a retry or a resolve). */
+export function rerunSpec(
+  registry: ScriptRegistry,
+  taskQueue: string,
+  previous: WorkflowExecutionDescription,
+  extras: InputExtras,
+): RerunSpec {
+  const { workflowId } = previous;
+  const request = requestOf(previous);
+  if (request?.script === EXEC_SCRIPT) {
+    throw new RunStateError(
+      `Run "${workflowId}" is a \`superscript exec\` run: its command runs where exec runs. Retry it there with \`superscript exec --retry --key ${workflowId} -- COMMAND\`.`,
+    );
   }
-  const input: OrchestratorInput = {
-    batchId: batch.batchId,
-    orders,
-    policy: runPolicy(spec),
-    ...(maxConcurrent !== undefined ? { maxConcurrent: maxConcurrent as number } : {}),
-  };
-  return {
-    workflowId: batchWorkflowId(batch.batchId),
-    workflowType: WorkflowTypes.orchestrator,
-    input,
-    request: { script: PAYMENT_SCRIPT, args: { orders } },
-    taskQueue,
-  };
+  if (previous.type === WorkflowTypes.payment && request && 'orderId' in request.args) {
+    const { orderId, amount } = request.args;
+    return paymentSpec(registry, taskQueue, { orderId, amount }, extras);
+  }
+  if (previous.type === WorkflowTypes.script && request) {
+    return scriptRunSpec(
+      registry,
+      taskQueue,
+      { script: request.script, args: request.args, key: workflowId },
+      extras,
+    );
+  }
+  throw new RunStateError(
+    `Run "${workflowId}" (${previous.type}) records no SuperScript request to run again; only script and payment runs can be retried.`,
+  );
 }

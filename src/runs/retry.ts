@@ -1,14 +1,14 @@
 // An explicit retry: the only way a key runs again. Allowed for a run that failed, timed out, was
 // cancelled, terminated or ended with its outcome unknown; never for one that succeeded or is still running.
 // A caller may name the run it means (`runId`), so a retry meant for a run that was already retried is
-// refused.
+// refused. A run whose outcome is unknown is verified first when its script declares a verify command.
 import type { ScriptRegistry } from '../config/scripts.js';
 import { RunStateError } from '../errors.js';
-import { EXEC_SCRIPT, WorkflowTypes, type RetryOf } from '../workflows/contract.js';
-import { paymentSpec, scriptRunSpec, type StartSpec } from './requests.js';
+import type { RetryOf } from '../workflows/contract.js';
+import { rerunSpec } from './requests.js';
+import { verifyBeforeRetry } from './resolve.js';
 import type { Runs } from './runs.js';
 import type { StartOrAttach } from './start-or-attach.js';
-import { requestOf } from './view.js';
 
 export async function retryRun(
   runs: Runs,
@@ -32,37 +32,14 @@ export async function retryRun(
       `Run ${who.runId} of "${workflowId}" was already retried; its latest run is ${previous.runId}. Send that run ID to retry again.`,
     );
   }
-  const request = requestOf(previous);
+  const retried = await verifyBeforeRetry(runs, registry, previous, who.by);
   const retryOf: RetryOf = {
-    runId: previous.runId,
+    runId: retried,
     by: who.by,
     ...(who.reason ? { reason: who.reason } : {}),
   };
-  let spec: StartSpec;
-  if (request?.script === EXEC_SCRIPT) {
-    throw new RunStateError(
-      `Run "${workflowId}" is a \`superscript exec\` run: its command runs where exec runs. Retry it there with \`superscript exec --retry --key ${workflowId} -- COMMAND\`.`,
-    );
-  } else if (previous.type === WorkflowTypes.payment && request && 'orderId' in request.args) {
-    spec = paymentSpec(
-      registry,
-      runs.taskQueue,
-      { orderId: request.args.orderId, amount: request.args.amount },
-      { retryOf },
-    );
-  } else if (previous.type === WorkflowTypes.script && request) {
-    spec = scriptRunSpec(
-      registry,
-      runs.taskQueue,
-      { script: request.script, args: request.args, key: workflowId },
-      { retryOf },
-    );
-  } else {
-    throw new RunStateError(
-      `Run "${workflowId}" (${previous.type}) records no SuperScript request to run again; only script and payment runs can be retried.`,
-    );
-  }
-  const started = await runs.start(spec, { requestId: retryRequestId(previous.runId) });
+  const spec = rerunSpec(registry, runs.taskQueue, previous, { retryOf });
+  const started = await runs.start(spec, { requestId: retryRequestId(retried) });
   const run = await runs.outcome(workflowId, started.runId, waitMs, signal);
   return { executed: started.executed, replayed: started.replayed, run };
 }

@@ -1,19 +1,39 @@
 // The runs of one SuperScript installation (its Temporal client and task queue) and what callers do with
 // them. Each job lives in its own module; this class only binds them to the installation.
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import type { ScriptRegistry } from '../config/scripts.js';
+import type { BatchOrder, CancelBatch } from '../workflows/contract.js';
+import { cancelBatch, listBatchOrders, readBatch, type BatchView, type OrdersPage } from './batches.js';
 import { cancelRun } from './cancel.js';
+import type { ListQuery } from './list-query.js';
 import { awaitOutcome } from './outcome.js';
+import { planBatch, type BatchPlanReport } from './plan-batch.js';
 import { describeRun, listRuns, readRun, type RunSource } from './read.js';
-import type { StartSpec } from './requests.js';
+import type { BatchPlan, StartSpec } from './requests.js';
+import { startBatch } from './start-batch.js';
 import { startOrAttach, startRun, type ExplicitStart, type StartOrAttach } from './start-or-attach.js';
 import type { RunView } from './view.js';
 
+export interface RunsOptions {
+  /**
+   * A client on the NativeConnection of a worker in this process that polls `taskQueue` (`superscript dev`).
+   * Starts on that queue then ask for eager workflow start: the run's first workflow task comes back with the
+   * start's answer and goes straight to that worker, instead of through the server's task dispatch.
+   */
+  eagerStarter?: Client;
+}
+
 export class Runs implements RunSource {
+  readonly eagerStarter: Client | undefined;
+
   constructor(
     readonly client: Client,
     /** The installation's task queue; its runs (and `exec` runs beside it) are the only ones it sees. */
     readonly taskQueue: string,
-  ) {}
+    options: RunsOptions = {},
+  ) {
+    this.eagerStarter = options.eagerStarter;
+  }
 
   /** See {@link startOrAttach}. */
   startOrAttach(spec: StartSpec, waitMs: number, signal?: AbortSignal): Promise<StartOrAttach> {
@@ -43,11 +63,33 @@ export class Runs implements RunSource {
     return readRun(this, workflowId);
   }
 
-  list(query: string, limit: number): Promise<RunView[]> {
-    return listRuns(this, query, limit);
+  list(query: ListQuery): Promise<RunView[]> {
+    return listRuns(this, query);
   }
 
   cancel(workflowId: string): Promise<RunView> {
     return cancelRun(this, workflowId);
+  }
+
+  /** See {@link startBatch}. */
+  startBatch(plan: BatchPlan, waitMs: number, signal?: AbortSignal): Promise<StartOrAttach> {
+    return startBatch(this, plan, waitMs, signal);
+  }
+
+  readBatch(batchId: string): Promise<BatchView> {
+    return readBatch(this, batchId);
+  }
+
+  batchOrders(batchId: string, q: { cursor?: string; status?: string; limit?: string }): Promise<OrdersPage> {
+    return listBatchOrders(this, batchId, q);
+  }
+
+  cancelBatch(batchId: string, req: CancelBatch): Promise<BatchView> {
+    return cancelBatch(this, batchId, req);
+  }
+
+  /** See {@link planBatch}. */
+  planBatch(registry: ScriptRegistry, orders: readonly BatchOrder[]): Promise<BatchPlanReport> {
+    return planBatch(this, registry, orders);
   }
 }

@@ -8,8 +8,13 @@
 // - WorkflowIdConflictPolicy FAIL (not USE_EXISTING): the start call that wins is the only one that returns
 //   a handle, so we know exactly which request executed the run; every other request gets
 //   WorkflowExecutionAlreadyStartedError, compares its fingerprint with the run's memo, and attaches.
+//   (startOrAttach looks at the key first and starts only a key with no run: see there.)
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
 import {
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
@@ -21,7 +26,7 @@ import { KeyConflictError, RunNotFoundError, TemporalUnavailableError } from '..
 import { REQUEST_MEMO, STARTER_MEMO, runIdentity } from '../workflows/contract.js';
 import { assertSameRequest, stampOf } from './fingerprint.js';
 import { awaitOutcome } from './outcome.js';
-import { describeRun, type RunSource } from './read.js';
+import { describeAny, isOwnRun, type RunSource } from './read.js';
 import type { StartSpec } from './requests.js';
 import type { RunView } from './view.js';
 
@@ -60,9 +65,11 @@ export async function startOrAttach(
   waitMs: number,
   signal?: AbortSignal,
 ): Promise<StartOrAttach> {
-  // Start and wait for the key's result at once. The start alone decides who executes. For a key that
-  // is new, the early wait either catches the new run or answers NotFound at once; for a duplicate of a
-  // finished run, the result names its request, so one round trip both checks and answers it.
+  // Look before starting: ask for the key's run and for its result at once, and start only a key that has
+  // no run. A duplicate of a finished run is then answered by whichever read comes back first (its result
+  // names its request), with no start for the server to refuse: a refused start costs it more than both
+  // reads. The start alone still decides who executes; one that loses a race to another request's start
+  // is refused by the server and attaches like any duplicate.
   const abort = new AbortController();
   const onGone = () => abort.abort(signal?.reason);
   signal?.addEventListener('abort', onGone, { once: true });
@@ -70,72 +77,57 @@ export async function startOrAttach(
     ...outcome,
     run: { ...outcome.run, request: spec.request },
   });
-  const starting = tryStart(src.client, spec);
-  const waiting = awaitOutcome(src.client, spec.workflowId, undefined, waitMs, abort.signal);
-  waiting.catch(() => {});
   try {
-    const runId = await starting;
-    if (runId)
-      return answer({
-        executed: true,
-        replayed: false,
-        run: await ownOutcome(src, spec, runId, waiting, waitMs, abort.signal),
-      });
-    return answer(await attach(src, spec, waiting, waitMs, abort.signal));
+    const waiting = awaitOutcome(src.client, spec.workflowId, undefined, waitMs, abort.signal);
+    waiting.catch(() => {});
+    const looking = findHolder(src, spec.workflowId);
+    looking.catch(() => {});
+    // Whichever read answers first: a stamped result answers a duplicate, and "no run" starts the key.
+    const first = await Promise.race([
+      waiting.then(
+        (view) => view,
+        (err: unknown) => (err instanceof RunNotFoundError ? NO_RUN : undefined),
+      ),
+      looking.then(
+        (holder) => (holder ? undefined : NO_RUN),
+        () => undefined,
+      ),
+    ]);
+    const stamped = first && first !== NO_RUN ? stampOf(first) : undefined;
+    if (first && first !== NO_RUN && stamped) {
+      assertSameRequest(spec, { memo: { [REQUEST_MEMO]: stamped } });
+      return answer({ executed: false, replayed: true, run: first });
+    }
+    const holder = first === NO_RUN ? undefined : await looking;
+    if (holder) return answer(await attach(src, spec, holder, waiting, waitMs, abort.signal));
+    const runId = await tryStart(src, spec);
+    if (runId) {
+      const run = await awaitOutcome(src.client, spec.workflowId, runId, waitMs, abort.signal);
+      return answer({ executed: true, replayed: false, run });
+    }
+    // Another request started the key since we looked.
+    const existing = await describeHolder(src, spec.workflowId);
+    const early = awaitOutcome(src.client, spec.workflowId, existing.runId, waitMs, abort.signal);
+    return answer(await attach(src, spec, existing, early, waitMs, abort.signal));
   } finally {
     abort.abort();
     signal?.removeEventListener('abort', onGone);
   }
 }
 
-/** The outcome of the run this call started: the early wait's, if it caught this run, else a fresh one. */
-async function ownOutcome(
-  src: RunSource,
-  spec: StartSpec,
-  runId: string,
-  early: Promise<RunView>,
-  waitMs: number,
-  abort: AbortSignal,
-): Promise<RunView> {
-  const view = await early.catch((err: unknown) => {
-    if (abort.aborted) throw err;
-    return undefined; // NotFound: it asked before the run existed
-  });
-  if (view?.status === 'running') return { ...view, runId };
-  if (view?.runId === runId) return view;
-  return awaitOutcome(src.client, spec.workflowId, runId, waitMs, abort);
-}
+const NO_RUN = Symbol('no run');
 
-/** A duplicate: checks it is the same request, then answers with the run's outcome. */
+/** A duplicate: checks it is the same request as the run holding the key, then answers with its outcome. */
 async function attach(
   src: RunSource,
   spec: StartSpec,
+  existing: WorkflowExecutionDescription,
   waiting: Promise<RunView>,
   waitMs: number,
   abort: AbortSignal,
 ): Promise<StartOrAttach> {
-  const reading = describeHolder(src, spec.workflowId);
-  reading.catch(() => {});
-  const first = await Promise.race([
-    waiting.then(
-      (view) => view,
-      () => undefined,
-    ),
-    reading.then(
-      () => undefined,
-      () => undefined,
-    ),
-  ]);
-  const stamped = first && stampOf(first);
-  if (first && stamped) {
-    assertSameRequest(spec, { memo: { [REQUEST_MEMO]: stamped } });
-    return { executed: false, replayed: true, run: first };
-  }
-  // Still running, unstamped, or raced ahead of the winner's start: check the memo, then wait.
-  const existing = await reading.catch((err: unknown) =>
-    retryIfNotFound(err, () => describeHolder(src, spec.workflowId)),
-  );
   assertSameRequest(spec, existing);
+  // A wait that reached the server before the run existed (it raced the winner's start) is asked again.
   const early = await waiting.catch((err: unknown) =>
     retryIfNotFound(err, () => awaitOutcome(src.client, spec.workflowId, existing.runId, waitMs, abort)),
   );
@@ -148,26 +140,26 @@ async function attach(
   return { executed: false, replayed: closed, run: { ...run, runId: run.runId || existing.runId } };
 }
 
-/** The run holding a key; a workflow that is not a SuperScript run makes the key unusable, not readable. */
-async function describeHolder(src: RunSource, workflowId: string) {
-  try {
-    return await describeRun(src, workflowId);
-  } catch (err) {
-    if (!(err instanceof RunNotFoundError)) throw err;
-    // The start was refused, so something holds the ID: if it is not ours, say so rather than read it.
-    const exists = await src.client.workflow
-      .getHandle(workflowId)
-      .describe()
-      .then(
-        () => true,
-        () => false,
-      );
-    if (!exists) throw err;
+/** The run holding a key, or undefined; a workflow that is not a SuperScript run makes the key unusable. */
+async function findHolder(
+  src: RunSource,
+  workflowId: string,
+): Promise<WorkflowExecutionDescription | undefined> {
+  const d = await describeAny(src.client, workflowId);
+  if (d && !isOwnRun(src, d)) {
     throw new KeyConflictError(
       `Key "${workflowId}" is held by a Temporal workflow that is not a SuperScript run. Use another key.`,
       workflowId,
     );
   }
+  return d;
+}
+
+/** The run holding a key that a refused start says is taken. */
+async function describeHolder(src: RunSource, workflowId: string): Promise<WorkflowExecutionDescription> {
+  const d = await findHolder(src, workflowId);
+  if (!d) throw new RunNotFoundError(workflowId);
+  return d;
 }
 
 /**
@@ -179,25 +171,32 @@ export async function startRun(src: RunSource, spec: StartSpec, explicit?: Expli
     const started = await startExplicitly(src.client, spec, explicit);
     if (started) return started;
   } else {
-    const runId = await tryStart(src.client, spec);
+    const runId = await tryStart(src, spec);
     if (runId) return { executed: true, replayed: false, runId };
   }
   const existing = await describeHolder(src, spec.workflowId);
   assertSameRequest(spec, existing);
-  return { executed: false, replayed: existing.status.name !== 'RUNNING', runId: existing.runId };
+  // A starter that names itself started this run on an earlier try of the same call (see StartSpec.starter).
+  const executed = spec.starter !== undefined && existing.memo?.[STARTER_MEMO] === spec.starter;
+  return { executed, replayed: !executed && existing.status.name !== 'RUNNING', runId: existing.runId };
 }
 
 /** The new run's ID, or undefined when the key already has a run. */
-async function tryStart(client: Client, spec: StartSpec): Promise<string | undefined> {
+async function tryStart(src: RunSource, spec: StartSpec): Promise<string | undefined> {
+  // Eager only where a worker of this process polls the queue (the SDK's core also checks it has a free slot).
+  const eager = spec.taskQueue === src.taskQueue ? src.eagerStarter : undefined;
+  const identity = runIdentity(spec.request);
   try {
     const handle = await bounded(spec.workflowId, () =>
-      client.workflow.start(spec.workflowType, {
+      (eager ?? src.client).workflow.start(spec.workflowType, {
         workflowId: spec.workflowId,
         taskQueue: spec.taskQueue,
         args: [spec.input],
-        ...runIdentity(spec.request),
+        ...identity,
+        memo: spec.starter ? { ...identity.memo, [STARTER_MEMO]: spec.starter } : identity.memo,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        requestEagerStart: eager !== undefined,
       }),
     );
     return handle.firstExecutionRunId;

@@ -10,10 +10,12 @@ import {
   REQUEST_MEMO,
   RunFailureTypes,
   type BatchResult,
+  type CanonicalRequest,
   type Outcome,
+  type ResolveOf,
+  type RetryOf,
   type RunResult,
 } from '../workflows/contract.js';
-import type { CanonicalRequest } from './requests.js';
 
 export type RunStatus = 'running' | Outcome;
 
@@ -29,6 +31,10 @@ export interface RunView {
   historyLength?: number;
   result?: RunResult | BatchResult;
   message?: string;
+  /** Set when an explicit retry started this run: the run it retried, who asked and why. */
+  retryOf?: RetryOf;
+  /** Set when a resolve started this run: it ran only the script's verify command for that unknown run. */
+  resolveOf?: ResolveOf;
 }
 
 const STATUS_OF: Record<string, RunStatus> = {

@@ -5,9 +5,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, bundleWorkflowCode, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
-import { createActivities } from '../activities/index.js';
+import { pino, type Logger } from 'pino';
+import { createActivities, createBatchActivities } from '../activities/index.js';
 import type { ScriptRegistry } from '../config/scripts.js';
 import { Runs } from '../runs/runs.js';
+import { batchTaskQueue } from '../workflows/contract.js';
+import { observeActivities } from './activity-observer.js';
+import { zeroOutcomeUnknown } from './zero-counts.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // index.ts when run from source (tests, tsx), index.js when run from the build.
@@ -45,17 +49,57 @@ export interface WorkerParams {
   dataDir: string;
   /** How long a stopping worker lets running scripts finish before cancelling them. */
   shutdownGraceMs: number;
+  /** Where lines about the runs it executes go (each names its run). Default: nowhere. */
+  log?: Logger;
   /** Extra worker options, e.g. concurrency limits. */
   options?: Partial<WorkerOptions>;
 }
 
-export async function createWorker(p: WorkerParams): Promise<Worker> {
+/** The workers of one process: the installation's task queue, and the batch task queue beside it. */
+export interface SuperScriptWorker {
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+/** Batch activities held at once per worker process; they wait on runs, so they cost a poll each, no CPU. */
+const BATCH_ACTIVITY_SLOTS = 2000;
+
+export async function createWorker(p: WorkerParams): Promise<SuperScriptWorker> {
+  zeroOutcomeUnknown(p.namespace, p.taskQueue, p.registry.names());
+  const runs = new Runs(p.client, p.taskQueue);
+  const [main, batch] = await Promise.all([
+    createMainWorker(p, runs),
+    // Batch activities mostly wait for runs: on a queue of their own they can never hold every slot and
+    // starve the scripts they wait for.
+    Worker.create({
+      connection: p.connection,
+      namespace: p.namespace,
+      taskQueue: batchTaskQueue(p.taskQueue),
+      activities: createBatchActivities(p.registry, runs),
+      maxConcurrentActivityTaskExecutions: BATCH_ACTIVITY_SLOTS,
+      shutdownGraceTime: p.shutdownGraceMs,
+      defaultHeartbeatThrottleInterval: '1 second',
+      maxHeartbeatThrottleInterval: '1 second',
+    }),
+  ]);
+  const shutdown = () => {
+    for (const w of [main, batch]) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  return {
+    // Either one stopping (or failing) stops both, so the process never keeps half a worker.
+    run: async () => void (await Promise.all([main.run().finally(shutdown), batch.run().finally(shutdown)])),
+    shutdown,
+  };
+}
+
+async function createMainWorker(p: WorkerParams, runs: Runs): Promise<Worker> {
   return Worker.create({
     connection: p.connection,
     namespace: p.namespace,
     taskQueue: p.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities(p.registry, new Runs(p.client, p.taskQueue), p.dataDir),
+    activities: createActivities(p.registry, runs, p.dataDir),
+    interceptors: { activity: [observeActivities(p.log ?? pino({ level: 'silent' }), p.registry.names())] },
     shutdownGraceTime: p.shutdownGraceMs,
     // Past the grace, cancelled activities get this long to report before the worker stops regardless.
     shutdownForceTime: p.shutdownGraceMs + 10_000,

@@ -2,3 +2,5 @@
 export { ScriptRunWorkflow } from './run-script.js';
 export { SinglePaymentCollectionWorkflow } from './payment.js';
 export { OrchestratorWorkflow } from './orchestrator.js';
+export { BatchPartWorkflow } from './batch-part.js';
+export { ScriptSemaphoreWorkflow } from './semaphore.js';

@@ -11,5 +11,6 @@ export async function SinglePaymentCollectionWorkflow(input: PaymentInput): Prom
     key: workflowInfo().workflowId,
     policy: input.policy,
     retryOf: input.retryOf,
+    resolve: input.resolve,
   });
 }

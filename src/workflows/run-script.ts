@@ -1,11 +1,13 @@
 // The one way a script runs under Temporal: a single activity, at most once unless the script is declared
 // safe to retry. A run that does not succeed fails the workflow with its RunResult as the failure's
 // details, so Temporal's own status (Completed / Failed) tells the story and the result is still replayable.
+// A resolve run runs the script's verify command instead, and never the script.
 import {
   ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   TimeoutFailure,
   isCancellation,
   proxyActivities,
@@ -16,10 +18,16 @@ import type { RunActivities } from '../activities/types.js';
 import {
   RunFailureTypes,
   canonicalJson,
+  type Outcome,
+  type ResolveOf,
   type RunPolicy,
   type RunResult,
   type ScriptRunInput,
+  type Verified,
+  type VerifyAnswer,
 } from './contract.js';
+import { countRun } from './run-metrics.js';
+import { withPermit } from './semaphore.js';
 
 const DEFAULT_START_TO_CLOSE_MS = 60 * 60 * 1000;
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
@@ -30,21 +38,90 @@ export async function ScriptRunWorkflow(input: ScriptRunInput): Promise<RunResul
 }
 
 export async function runScriptOnce(input: ScriptRunInput): Promise<RunResult> {
+  // Whatever else the input says, a resolve only asks; it never runs the script.
+  if (input.resolve) return verifyOnce(input, input.resolve);
+  // A capped script runs only while it holds one of its permits; other scripts pay nothing for the cap.
+  return input.policy?.maxConcurrent ? withPermit(input.script, () => runIt(input)) : runIt(input);
+}
+
+async function runIt(input: ScriptRunInput): Promise<RunResult> {
   const activities = proxyActivities<RunActivities>(activityOptions(input.policy, input.activityTaskQueue));
-  const info = workflowInfo();
-  const request = { ...input, workflowId: info.workflowId, runId: info.runId };
   const stamp = canonicalJson({ script: input.script, args: input.args });
   try {
     const result = await (input.activityTaskQueue
-      ? activities.runCommand(request)
-      : activities.runScript(request));
+      ? activities.runCommand(input)
+      : activities.runScript(input));
+    countRun(input.script, result.outcome, result.durationMs);
     return { ...result, request: stamp };
   } catch (err) {
+    const measured = carriedResult(err)?.durationMs;
     // Only a cancellation of this workflow ends it as Canceled; an activity cancelled for any other
     // reason (its worker shut down) leaves the outcome unknown.
-    if (isCancellation(err) && CancellationScope.current().consideredCancelled) throw err;
-    throw runFailure(err, request.workflowId, request.runId, stamp);
+    if (isCancellation(err) && CancellationScope.current().consideredCancelled) {
+      countRun(input.script, 'cancelled', measured);
+      throw err;
+    }
+    const failure = runFailure(err, workflowInfo().workflowId, workflowInfo().runId, stamp);
+    countRun(input.script, (failure.details?.[0] as RunResult | undefined)?.outcome ?? 'failed', measured);
+    throw failure;
   }
+}
+
+/**
+ * A resolve: asks the script's verify command whether the run `resolve.runId`, whose outcome was unknown,
+ * did its work, and ends with the answer. Done: this run succeeds, so the key answers succeeded from now
+ * on. Not done: it fails definitely, so an explicit retry may run the script. Anything else (verify exited
+ * otherwise, timed out, was cancelled, or could not run at all): the outcome stays unknown.
+ */
+async function verifyOnce(input: ScriptRunInput, resolve: ResolveOf): Promise<RunResult> {
+  // No activityTaskQueue: verify runs on the registry's workers, never on an `exec` process.
+  const { verifyScript } = proxyActivities<RunActivities>(activityOptions(input.policy));
+  const { workflowId, runId } = workflowInfo();
+  const request = canonicalJson({ script: input.script, args: input.args });
+  const answered = (answer: VerifyAnswer, outcome: Outcome, checked?: RunResult): RunResult => {
+    const verified: Verified = {
+      runId: resolve.runId,
+      by: resolve.by,
+      at: checked?.endedAt ?? new Date().toISOString(),
+      exitCode: checked?.exitCode ?? null,
+      answer,
+    };
+    return { ...(checked ?? noProcess(outcome, workflowId, runId, request)), outcome, request, verified };
+  };
+  try {
+    return answered('done', 'succeeded', await verifyScript(input));
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : undefined;
+    const checked =
+      cause instanceof ApplicationFailure ? (cause.details?.[0] as RunResult | undefined) : undefined;
+    // The activity reports a verify that exited 1 as a failed run: that is verify's "not done".
+    if (
+      cause instanceof ApplicationFailure &&
+      cause.type === RunFailureTypes.failed &&
+      checked?.exitCode === 1
+    ) {
+      throw ApplicationFailure.create({
+        type: RunFailureTypes.verifiedNotDone,
+        message: `Verify found the work of run ${resolve.runId} not done: the key's outcome is now failed, and an explicit retry may run ${input.script}.`,
+        nonRetryable: true,
+        details: [answered('not_done', 'failed', checked)],
+      });
+    }
+    throw ApplicationFailure.create({
+      type: RunFailureTypes.outcomeUnknown,
+      message: `Verify could not tell whether run ${resolve.runId} did its work (${cause?.message ?? (err as Error).message}); the outcome stays unknown.`,
+      nonRetryable: true,
+      details: [answered('unknown', 'outcome_unknown', checked)],
+    });
+  }
+}
+
+/** The result a script's activity failed with (it ran and ended on a live worker), if any. */
+function carriedResult(err: unknown): RunResult | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  return cause instanceof ApplicationFailure || cause instanceof CancelledFailure
+    ? (cause.details?.[0] as RunResult | undefined)
+    : undefined;
 }
 
 function activityOptions(policy: RunPolicy = {}, taskQueue?: string) {
@@ -71,31 +148,16 @@ function activityOptions(policy: RunPolicy = {}, taskQueue?: string) {
 function runFailure(err: unknown, workflowId: string, runId: string, request: string): ApplicationFailure {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
   if (cause instanceof ApplicationFailure && isKnownRunFailure(cause.type)) {
+    const carried = carriedResult(err);
     return ApplicationFailure.create({
       type: cause.type ?? RunFailureTypes.failed,
       message: cause.message,
       nonRetryable: true,
-      details: cause.details?.[0] ? [{ ...(cause.details[0] as RunResult), request }] : [],
+      details: carried ? [{ ...carried, request }] : [],
     });
   }
-  const now = new Date().toISOString();
   const neverStarted = cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.SCHEDULE_TO_START;
-  const unknown: RunResult = {
-    outcome: neverStarted ? 'failed' : 'outcome_unknown',
-    exitCode: null,
-    signal: null,
-    stdout: '',
-    stderr: '',
-    stdoutTruncated: false,
-    stderrTruncated: false,
-    startedAt: now,
-    endedAt: now,
-    durationMs: 0,
-    attempt: 0,
-    workflowId,
-    runId,
-    request,
-  };
+  const unknown = noProcess(neverStarted ? 'failed' : 'outcome_unknown', workflowId, runId, request);
   const why = cause?.message ?? (err as Error).message;
   if (neverStarted) {
     // Nothing ran: a definite failure, safe to retry explicitly.
@@ -112,6 +174,27 @@ function runFailure(err: unknown, workflowId: string, runId: string, request: st
     nonRetryable: true,
     details: [unknown],
   });
+}
+
+/** The result of a run whose process never reported back. */
+function noProcess(outcome: Outcome, workflowId: string, runId: string, request: string): RunResult {
+  const now = new Date().toISOString();
+  return {
+    outcome,
+    exitCode: null,
+    signal: null,
+    stdout: '',
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    startedAt: now,
+    endedAt: now,
+    durationMs: 0,
+    attempt: 0,
+    workflowId,
+    runId,
+    request,
+  };
 }
 
 function isKnownRunFailure(type: string | undefined | null): boolean {

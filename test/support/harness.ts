@@ -5,22 +5,29 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import type { Client } from '@temporalio/client';
-import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { DefaultLogger, type NativeConnection } from '@temporalio/worker';
 import { buildApi } from '../../src/api/server.js';
 import { loadRegistry, type ScriptRegistry } from '../../src/config/scripts.js';
+import { TokenStore } from '../../src/config/tokens.js';
 import { connectClient, connectWorker, temporalTarget } from '../../src/config/temporal-connection.js';
+import { installSdkRuntime } from '../../src/metrics/sdk-runtime.js';
+import type { BatchShape } from '../../src/runs/requests.js';
 import { Runs } from '../../src/runs/runs.js';
-import { createWorker } from '../../src/worker/worker.js';
+import { createWorker, type SuperScriptWorker } from '../../src/worker/worker.js';
 
 export { eventually } from './poll.js';
+
+/** A value no other test run has used, for keys, tags and order IDs. */
+export const uid = () => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 export const REGISTRY_FILE = path.join(FIXTURES, 'registry.json');
 
-// Worker life-cycle lines are noise in test output; warnings and errors still show.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// Worker life-cycle lines are noise in test output; warnings and errors still show. The SDK's metrics are
+// exported as under `superscript dev`, and the stack's API appends them to its own /metrics.
+export const sdkMetricsUrl = await installSdkRuntime(new DefaultLogger('WARN'), true);
 
 /** The suite's Temporal server, which test/run.ts starts and names in TEMPORAL_ADDRESS. */
 export function temporalAddress(): string {
@@ -41,6 +48,8 @@ export interface Stack {
   dataDir: string;
   address: string;
   api?: { app: FastifyInstance; url: string };
+  /** What a `bin/superscript.js` child process needs in its environment to use this stack. */
+  env: Record<string, string>;
   /** A second worker on the same task queue, e.g. to take over from one that was killed. */
   addWorker(): Promise<() => Promise<void>>;
   /** Lines of the payment ledger in this stack's data folder. */
@@ -52,20 +61,41 @@ export interface Stack {
 
 let queueCounter = 0;
 
-export async function startStack(opts: { api?: boolean; worker?: boolean } = {}): Promise<Stack> {
+export interface StackApiOptions {
+  /** Require bearer tokens from this tokens file; without one the API is open, as on loopback today. */
+  tokensFile?: string;
+  /** Serve POST /v1/payments/traditional, as `superscript dev` does (default true). */
+  traditionalRoute?: boolean;
+}
+
+export interface StackOptions {
+  api?: boolean | StackApiOptions;
+  worker?: boolean;
+  /** Another script registry than test/fixtures/registry.json. */
+  registryFile?: string;
+  /** How the API cuts batches into parts. */
+  batchShape?: BatchShape;
+  /** Temporal's Web UI, for the links the API gives. */
+  temporalUiUrl?: string;
+  /** Start runs as `superscript dev` does: eagerly, through the first worker's connection. */
+  eager?: boolean;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const address = temporalAddress();
   const target = temporalTarget(address);
   const client = await connectClient(target);
-  const registry = loadRegistry(REGISTRY_FILE);
+  const registry = loadRegistry(opts.registryFile ?? REGISTRY_FILE);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'superscript-test-'));
   const taskQueue = `test-${process.pid}-${++queueCounter}-${Date.now()}`;
-  const runs = new Runs(client, taskQueue);
   process.env.PAYMENT_DELAY_SECONDS ??= '0.05';
   const stops: (() => Promise<void>)[] = [];
+  let firstConnection: NativeConnection | undefined;
 
   const addWorker = async (): Promise<() => Promise<void>> => {
     const connection: NativeConnection = await connectWorker(target);
-    const worker: Worker = await createWorker({
+    firstConnection ??= connection;
+    const worker: SuperScriptWorker = await createWorker({
       connection,
       client,
       namespace: target.namespace,
@@ -85,11 +115,30 @@ export async function startStack(opts: { api?: boolean; worker?: boolean } = {})
     stops.push(stop);
     return stop;
   };
-  if (opts.worker !== false) await addWorker();
+  if (opts.worker !== false || opts.eager) await addWorker();
+  const eagerStarter =
+    opts.eager && firstConnection
+      ? new Client({ connection: firstConnection, namespace: target.namespace })
+      : undefined;
+  const runs = new Runs(client, taskQueue, { eagerStarter });
 
   let api: Stack['api'];
   if (opts.api) {
-    const app = buildApi({ runs, registry, dataDir, waitMs: 30_000, logLevel: 'silent' });
+    const { tokensFile, traditionalRoute = true } = opts.api === true ? {} : opts.api;
+    // As `superscript dev` serves it on loopback.
+    const app = buildApi({
+      runs,
+      registry,
+      dataDir,
+      waitMs: 30_000,
+      logLevel: 'silent',
+      sdkMetricsUrl,
+      tokens: tokensFile === undefined ? undefined : new TokenStore(tokensFile),
+      localHostOnly: true,
+      traditionalRoute,
+      batchShape: opts.batchShape,
+      temporalUiUrl: opts.temporalUiUrl,
+    });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     api = { app, url };
   }
@@ -109,6 +158,15 @@ export async function startStack(opts: { api?: boolean; worker?: boolean } = {})
     dataDir,
     address,
     api,
+    env: {
+      TEMPORAL_ADDRESS: address,
+      SUPERSCRIPT_TASK_QUEUE: taskQueue,
+      SUPERSCRIPT_CONFIG: REGISTRY_FILE,
+      SUPERSCRIPT_DATA_DIR: dataDir,
+      SUPERSCRIPT_LOG_LEVEL: 'error',
+      // The CLI's client commands reach this stack's API, open as on loopback without a tokens file.
+      ...(api ? { SUPERSCRIPT_API_URL: api.url, SUPERSCRIPT_TOKEN: '', SUPERSCRIPT_TOKENS_FILE: '' } : {}),
+    },
     addWorker,
     ledger: () => lines('ledger.log'),
     executions: (tag) => lines(`executions-${tag}.log`),

@@ -1,5 +1,6 @@
 // `superscript dev`: the embedded default. Temporal dev server, worker and HTTP API in one process tree.
 import path from 'node:path';
+import { apiAccess } from '../../api/access.js';
 import { connectClient, temporalTarget } from '../../config/temporal-connection.js';
 import type { DevServer } from '../../devserver/dev-server.js';
 import { setRetentionDays } from '../../runs/retention.js';
@@ -12,6 +13,8 @@ const DEV_RETENTION_DAYS = 30;
 
 export async function dev(ctx: Context): Promise<void> {
   const { settings, log } = ctx;
+  // Refused before the server starts when the API would be open beyond loopback.
+  const access = apiAccess(settings.apiHost, settings.tokensFile);
   // In start order; stopped in reverse (API, then worker, then server), also when start-up fails midway.
   const started: StopStep[] = [];
   let server: DevServer;
@@ -24,8 +27,15 @@ export async function dev(ctx: Context): Promise<void> {
     const admin = await connectClient(target);
     await setRetentionDays(admin, DEV_RETENTION_DAYS);
     await admin.connection.close();
-    started.push(await serveWorker(ctx, target));
-    const api = await serveApi(ctx, target);
+    const worker = await serveWorker(ctx, target);
+    started.push(worker);
+    // The demonstration route (no idempotency) exists here only, never in `superscript api`.
+    const api = await serveApi(ctx, target, {
+      ...access,
+      traditionalRoute: true,
+      temporalUiUrl: server.uiUrl,
+      localWorker: worker.connection,
+    });
     started.push(api);
     apiUrl = api.url;
   } catch (err) {
@@ -38,11 +48,12 @@ export async function dev(ctx: Context): Promise<void> {
   process.stdout.write(
     [
       'SuperScript dev is running',
-      `  API       ${apiUrl}`,
-      `  Temporal  ${server.address} (namespace default, keys kept ${DEV_RETENTION_DAYS} days)`,
-      `  Web UI    ${server.uiUrl ?? '(headless)'}`,
-      `  Data      ${settings.dataDir} (state ${db}, durability ${settings.durability})`,
-      `  Scripts   ${ctx.registry.names().join(', ')} from ${settings.registryFile}`,
+      `  API          ${apiUrl}`,
+      `  Web UI       ${apiUrl}/`,
+      `  Temporal     ${server.address} (namespace default, keys kept ${DEV_RETENTION_DAYS} days)`,
+      `  Temporal UI  ${server.uiUrl ?? '(headless)'}`,
+      `  Data         ${settings.dataDir} (state ${db}, durability ${settings.durability})`,
+      `  Scripts      ${ctx.registry.names().join(', ')} from ${settings.registryFile}`,
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),

@@ -7,10 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/activity';
+import { Context as ActivityContext } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import { connectClient, connectWorker, temporalTarget } from '../../config/temporal-connection.js';
-import { executeInActivity } from '../../activities/execute.js';
+import { executeInActivity, refusal } from '../../activities/execute.js';
 import type { RunActivityInput } from '../../activities/types.js';
 import {
   DEFAULT_KILL_GRACE_SECONDS,
@@ -28,15 +28,17 @@ import { workflowBundle } from '../../worker/worker.js';
 import {
   EXEC_SCRIPT,
   execTaskQueue,
-  RunFailureTypes,
   WorkflowTypes,
   type RunResult,
   type ScriptRunInput,
 } from '../../workflows/contract.js';
 import type { Context } from '../context.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { forTerminal } from '../terminal.js';
 
 const EXEC_PICKUP_TIMEOUT_MS = 30_000;
+/** A command is not known to be safe to rerun: one attempt; `--retry` starts a new run instead. */
+const EXEC_ATTEMPTS = 1;
 
 export interface ExecOptions {
   key: string;
@@ -67,7 +69,7 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
       heartbeatTimeoutMs: o.heartbeatTimeout * 1000,
       // Only this process polls the private queue: if it dies before picking the command up, nobody will.
       scheduleToStartTimeoutMs: EXEC_PICKUP_TIMEOUT_MS,
-      maximumAttempts: 1,
+      maximumAttempts: EXEC_ATTEMPTS,
     },
   };
   const spec: StartSpec = {
@@ -80,26 +82,30 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
 
   let ranHere = false;
   const runCommand = async (activity: RunActivityInput): Promise<RunResult> => {
-    // Only ever the command this process was started with, whatever arrived over the wire.
-    if (activity.args.argv !== input.args.argv) {
-      throw ApplicationFailure.create({
-        type: RunFailureTypes.notRegistered,
-        message: 'This exec process runs only its own command.',
-        nonRetryable: true,
-      });
+    // Only ever the command this process was started with, for its own run, whatever arrived over the wire.
+    if (
+      ActivityContext.current().info.workflowType !== WorkflowTypes.script ||
+      activity.args.argv !== input.args.argv
+    ) {
+      throw refusal('This exec process runs only its own command.');
     }
-    ranHere = true;
-    return executeInActivity(activity, {
-      command,
-      args,
-      env: { ...(process.env as Record<string, string>) },
-      cwd: process.cwd(),
-      timeoutMs: o.timeout * 1000,
-      killGraceMs: DEFAULT_KILL_GRACE_SECONDS * 1000,
-      maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES,
-      onStdout: (chunk) => process.stdout.write(chunk),
-      onStderr: (chunk) => process.stderr.write(chunk),
-    });
+    return executeInActivity(
+      activity,
+      {
+        command,
+        args,
+        env: { ...(process.env as Record<string, string>) },
+        cwd: process.cwd(),
+        timeoutMs: o.timeout * 1000,
+        killGraceMs: DEFAULT_KILL_GRACE_SECONDS * 1000,
+        maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES,
+        onStdout: (chunk) => process.stdout.write(chunk),
+        onStderr: (chunk) => process.stderr.write(chunk),
+        onStart: () => (ranHere = true),
+      },
+      // Its own key and nothing else; checked against the workflow ID the server names and the input's key.
+      { workflowId: key, attempts: EXEC_ATTEMPTS },
+    );
   };
   const bundle = await workflowBundle();
   const workers = await Promise.all([
@@ -144,9 +150,9 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
     const view = await runs.outcome(key, started.runId, Infinity);
     const result = view.result as RunResult | undefined;
     if (!ranHere && result) {
-      // Someone else ran it: replay what it printed and how it ended.
-      process.stdout.write(result.stdout);
-      process.stderr.write(result.stderr);
+      // Someone else ran it: replay what it printed and how it ended (escaped at a terminal only).
+      process.stdout.write(forTerminal(process.stdout, result.stdout));
+      process.stderr.write(forTerminal(process.stderr, result.stderr));
     }
     if (!ranHere) {
       process.stderr.write(

@@ -1,30 +1,35 @@
-// Commands for a person at a terminal: pay, run, status, runs, retry, cancel. They use the same
-// start-or-attach module as the API, straight against Temporal.
+// Commands for a person at a terminal: pay, run, status, runs, retry, resolve, cancel. They are clients of the HTTP
+// API (SUPERSCRIPT_API_URL, with the token in SUPERSCRIPT_TOKEN), so they start runs through its one
+// start-or-attach path and are held to the token's scopes like any caller.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { argsFromStrings } from '../../config/scripts.js';
 import { InvalidRequestError } from '../../errors.js';
-import { runsQuery, type RunFilters } from '../../runs/list-query.js';
-import { retentionDays } from '../../runs/retention.js';
-import { paymentSpec, scriptRunSpec } from '../../runs/requests.js';
-import { retryRun } from '../../runs/retry.js';
-import { PAYMENT_SCRIPT } from '../../workflows/contract.js';
+import type { RunFilters } from '../../runs/list-query.js';
 import type { StartOrAttach } from '../../runs/start-or-attach.js';
-import { connectRuns, type Context } from '../context.js';
+import type { RunView } from '../../runs/view.js';
+import { PAYMENT_SCRIPT } from '../../workflows/contract.js';
+import { ApiClient } from '../api-client.js';
+import type { Context } from '../context.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { printRun } from '../print.js';
+import { terminalSafeJson } from '../terminal.js';
 
 export interface OutputOptions {
   json?: boolean;
   wait?: number;
 }
 
+/** A run as the API answers it. */
+type RunBody = RunView & { executed?: boolean; replayed?: boolean; dedupWindowDays?: number };
+
+// One request waits at most this long: fetch gives up on an answer after 300 s. Longer waits poll.
+const REQUEST_WAIT_MS = 240_000;
+const POLL_MS = 1000;
+
 export async function pay(ctx: Context, orderId: string, amount: string, o: OutputOptions): Promise<number> {
   // Parsed like any script argument, so `pay X ten` is told what the amount must be.
   const args = argsFromStrings(ctx.registry.get(PAYMENT_SCRIPT), { orderId, amount });
-  const spec = paymentSpec(ctx.registry, ctx.settings.taskQueue, {
-    orderId: args.orderId,
-    amount: args.amount,
-  });
-  return finish(await (await connectRuns(ctx.settings.taskQueue)).runs.startOrAttach(spec, waitMs(o)), o);
+  return finish(await startAndWait(ApiClient.from(ctx.settings), '/v1/payments', args, o), o);
 }
 
 export async function run(
@@ -39,28 +44,32 @@ export async function run(
     if (eq < 1) throw new InvalidRequestError(`Arguments are name=value; got "${pair}".`, 'args');
     values[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  const spec = scriptRunSpec(ctx.registry, ctx.settings.taskQueue, {
-    script,
-    args: argsFromStrings(ctx.registry.get(script), values),
-    key: o.key,
-  });
-  return finish(await (await connectRuns(ctx.settings.taskQueue)).runs.startOrAttach(spec, waitMs(o)), o);
+  // The registry says each argument's type, so `code=4` is sent as the number 4.
+  const args = argsFromStrings(ctx.registry.get(script), values);
+  const body = { script, args, ...(o.key === undefined ? {} : { key: o.key }) };
+  return finish(await startAndWait(ApiClient.from(ctx.settings), '/v1/runs', body, o), o);
 }
 
 export async function status(ctx: Context, workflowId: string, o: OutputOptions): Promise<number> {
-  const { runs } = await connectRuns(ctx.settings.taskQueue);
-  const [view, days] = await Promise.all([runs.read(workflowId), retentionDays(runs.client)]);
+  const api = ApiClient.from(ctx.settings);
+  const { dedupWindowDays, ...view } = (await api.send<RunBody>('GET', runPath(workflowId))).body;
   printRun({ run: view }, Boolean(o.json));
   if (!o.json)
-    process.stdout.write(`  dedup window: this key is remembered for ${days} days after the run closes\n`);
+    process.stdout.write(
+      `  dedup window: this key is remembered for ${dedupWindowDays} days after the run closes\n`,
+    );
   return exitCodeFor(view);
 }
 
 export async function list(ctx: Context, filters: RunFilters, o: OutputOptions): Promise<number> {
-  const { runs } = await connectRuns(ctx.settings.taskQueue);
-  const { query, limit } = runsQuery(filters, ctx.settings.taskQueue);
-  const views = await runs.list(query, limit);
-  if (o.json) process.stdout.write(`${JSON.stringify(views, null, 2)}\n`);
+  const query = new URLSearchParams();
+  for (const name of ['status', 'script', 'since', 'until', 'limit'] as const) {
+    const value = filters[name];
+    if (value !== undefined) query.set(name, value);
+  }
+  const api = ApiClient.from(ctx.settings);
+  const { runs: views } = (await api.send<{ runs: RunView[] }>('GET', `/v1/runs?${query}`)).body;
+  if (o.json) process.stdout.write(`${terminalSafeJson(views)}\n`);
   else
     for (const v of views)
       process.stdout.write(
@@ -72,28 +81,58 @@ export async function list(ctx: Context, filters: RunFilters, o: OutputOptions):
 export async function retry(
   ctx: Context,
   workflowId: string,
-  o: OutputOptions & { reason?: string; by?: string },
+  o: OutputOptions & { reason?: string },
 ): Promise<number> {
-  const { runs } = await connectRuns(ctx.settings.taskQueue);
-  const by = o.by ?? `cli ${process.env.USER ?? 'unknown'}`;
-  const outcome = await retryRun(runs, ctx.registry, workflowId, { by, reason: o.reason }, waitMs(o));
-  return finish(outcome, o);
+  // Who retried is recorded by the API: the token's name.
+  const body = o.reason === undefined ? {} : { reason: o.reason };
+  const api = ApiClient.from(ctx.settings);
+  return finish(await startAndWait(api, `${runPath(workflowId)}/retry`, body, o), o);
+}
+
+/** Asks the run's verify command whether its unknown outcome did its work; exits as the recorded answer. */
+export async function resolve(ctx: Context, workflowId: string, o: OutputOptions): Promise<number> {
+  const api = ApiClient.from(ctx.settings);
+  return finish(await startAndWait(api, `${runPath(workflowId)}/resolve`, {}, o), o);
 }
 
 export async function cancel(ctx: Context, workflowId: string): Promise<number> {
-  const { runs } = await connectRuns(ctx.settings.taskQueue);
-  await runs.cancel(workflowId);
+  await ApiClient.from(ctx.settings).send('POST', `${runPath(workflowId)}/cancel`);
   process.stdout.write(
     `cancellation requested for ${workflowId}; its script's process group is being ended\n`,
   );
   return 0;
 }
 
+/**
+ * POSTs a request that starts (or attaches to) a run and waits for its outcome, for `o.wait` seconds or
+ * until it ends: first in the request itself (`?wait=`), then by reading the run's Location.
+ */
+async function startAndWait(
+  api: ApiClient,
+  path: string,
+  body: unknown,
+  o: OutputOptions,
+): Promise<StartOrAttach> {
+  const deadline = o.wait === undefined ? Infinity : Date.now() + o.wait * 1000;
+  const waitMs = () => Math.max(0, Math.min(deadline - Date.now(), REQUEST_WAIT_MS));
+  const started = await api.send<RunBody>('POST', `${path}?wait=${Math.ceil(waitMs())}ms`, body);
+  const { executed = false, replayed = false } = started.body;
+  let latest = started.body;
+  // Only a 202 (still running) has a Location.
+  const location = started.headers.get('location');
+  while (location && latest.status === 'running' && waitMs() > 0) {
+    await sleep(Math.min(POLL_MS, waitMs()));
+    latest = (await api.send<RunBody>('GET', location)).body;
+  }
+  const { executed: _e, replayed: _r, dedupWindowDays: _d, ...run } = latest;
+  return { executed, replayed, run };
+}
+
+function runPath(workflowId: string): string {
+  return `/v1/runs/${encodeURIComponent(workflowId)}`;
+}
+
 function finish(outcome: StartOrAttach, o: OutputOptions): number {
   printRun(outcome, Boolean(o.json));
   return exitCodeFor(outcome.run);
-}
-
-function waitMs(o: OutputOptions): number {
-  return o.wait === undefined ? Infinity : o.wait * 1000;
 }

@@ -1,0 +1,26 @@
+// Lets a batch's coordinator wait for one of its parts and take its counts, leaving its reports in the part.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Runs } from '../runs/runs.js';
+import type { BatchPartResult } from '../workflows/contract.js';
+import type { BatchActivities } from './types.js';
+
+export function createAwaitBatchPart(runs: Runs): BatchActivities['awaitBatchPart'] {
+  return async function awaitBatchPart({ workflowId }) {
+    const ctx = Context.current();
+    const beat = setInterval(() => ctx.heartbeat(), 5000);
+    try {
+      const view = await runs.outcome(workflowId, undefined, Infinity, ctx.cancellationSignal);
+      const result = view.result as BatchPartResult | undefined;
+      if (view.status === 'succeeded' && result) {
+        const { total: _total, done: _done, pending: _pending, ...counts } = result.progress;
+        return counts;
+      }
+      throw ApplicationFailure.nonRetryable(
+        `Batch part ${workflowId} ended ${view.status}${view.message ? ` (${view.message})` : ''}; its orders' reports are lost. Their runs are under payment-<orderId>.`,
+        'BatchPartEnded',
+      );
+    } finally {
+      clearInterval(beat);
+    }
+  };
+}

@@ -1,0 +1,184 @@
+// Batch commands: start (or attach to) a batch from a file and follow it to its end, plan one, follow one,
+// page through its orders, cancel it. Clients of the HTTP API like the run commands: nothing here reaches
+// Temporal, and the token's scopes hold.
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { InvalidRequestError } from '../../errors.js';
+import type { BatchOrderView, BatchView, OrdersPage } from '../../runs/batches.js';
+import type { BatchPlanReport, PlannedStatus } from '../../runs/plan-batch.js';
+import { PAYMENT_SCRIPT, canonicalJson, type BatchOrder } from '../../workflows/contract.js';
+import { ApiClient } from '../api-client.js';
+import { readBatchFile } from '../batch-file.js';
+import { counts, progressOutput } from '../batch-progress.js';
+import type { Context } from '../context.js';
+import { EXIT, exitCodeForBatch } from '../exit-codes.js';
+import { forTerminal, terminalSafeJson } from '../terminal.js';
+
+export interface BatchOptions {
+  batchId?: string;
+  maxConcurrent?: number;
+  wait?: number;
+  plan?: boolean;
+  attach?: string;
+  json?: boolean;
+}
+
+/** How often a batch's progress is read while the CLI follows it. */
+const POLL_MS = 500;
+
+export async function batch(ctx: Context, file: string | undefined, o: BatchOptions): Promise<number> {
+  const api = ApiClient.from(ctx.settings);
+  if (o.attach !== undefined) {
+    if (file !== undefined || o.plan)
+      throw new InvalidRequestError(
+        '--attach follows a batch that exists: give it no FILE and no --plan.',
+        'attach',
+      );
+    return finish(await follow(api, o.attach, o.wait), { executed: false, replayed: false }, o);
+  }
+  if (file === undefined)
+    throw new InvalidRequestError(
+      'Give the orders file (CSV, JSON lines or JSON), or --attach BATCH_ID.',
+      'file',
+    );
+  // Read and checked whole before the API is asked for anything.
+  const orders = readBatchFile(file, ctx.registry.get(PAYMENT_SCRIPT));
+  if (o.plan) return plan(api, orders, o);
+  const batchId = o.batchId ?? defaultBatchId(orders);
+  const body = {
+    batchId,
+    orders,
+    ...(o.maxConcurrent === undefined ? {} : { maxConcurrent: o.maxConcurrent }),
+  };
+  const started = await api.send<{ executed?: boolean; replayed?: boolean }>('POST', '/v1/batches', body);
+  const { executed = false, replayed = false } = started.body;
+  return finish(await follow(api, batchId, o.wait), { executed, replayed }, o);
+}
+
+/**
+ * The same orders make the same batch ID, so running a file again attaches to its batch (or replays its
+ * end) instead of starting another.
+ */
+function defaultBatchId(orders: BatchOrder[]): string {
+  return `orders-${createHash('sha256').update(canonicalJson(orders)).digest('hex').slice(0, 32)}`;
+}
+
+/** Reads the batch until it ends (or `waitSeconds` run out), showing each change of its progress. */
+async function follow(api: ApiClient, batchId: string, waitSeconds?: number): Promise<BatchView> {
+  const deadline = waitSeconds === undefined ? Infinity : Date.now() + waitSeconds * 1000;
+  const output = progressOutput(process.stderr);
+  let shown = '';
+  for (;;) {
+    const view = (await api.send<BatchView>('GET', batchPath(batchId))).body;
+    const now = JSON.stringify([view.status, view.progress]);
+    if (now !== shown) output.show(view);
+    shown = now;
+    if (view.status !== 'running' || Date.now() >= deadline) {
+      output.end();
+      return view;
+    }
+    await sleep(Math.min(POLL_MS, deadline - Date.now()));
+  }
+}
+
+function finish(view: BatchView, how: { executed: boolean; replayed: boolean }, o: BatchOptions): number {
+  const code = exitCodeForBatch(view);
+  if (o.json) {
+    process.stdout.write(`${terminalSafeJson({ ...view, ...how })}\n`);
+    return code;
+  }
+  const by = how.executed
+    ? ' (started by this command)'
+    : how.replayed
+      ? ' (already ended: its result replayed, nothing ran)'
+      : '';
+  const lines = [`batch ${view.batchId}  ${view.status}${by}`];
+  if (view.progress) lines.push(`  ${view.progress.total} orders: ${counts(view.progress)}`);
+  if (view.message) lines.push(`  ${view.message}`);
+  if (code === EXIT.stillRunning)
+    lines.push(`  still running; follow it with \`superscript batch --attach ${view.batchId}\``);
+  else if (code !== EXIT.ok)
+    lines.push(
+      `  the orders that did not succeed: \`superscript batch-orders ${view.batchId} --status STATUS\``,
+    );
+  process.stdout.write(forTerminal(process.stdout, `${lines.join('\n')}\n`));
+  return code;
+}
+
+const PLANNED: Record<PlannedStatus, string> = {
+  new: 'new (would be charged)',
+  already_done: 'already done (would not run again)',
+  in_flight: 'in flight (the batch would attach to the run)',
+  conflict: 'conflict (the key holds another amount: would not run)',
+};
+
+/** What the batch would do; exits 120 if some order's key holds another amount, else 0. */
+async function plan(api: ApiClient, orders: BatchOrder[], o: BatchOptions): Promise<number> {
+  const report = (await api.send<BatchPlanReport>('POST', '/v1/batches/plan', { orders })).body;
+  const code = report.counts.conflict > 0 ? EXIT.keyConflict : EXIT.ok;
+  if (o.json) {
+    process.stdout.write(`${terminalSafeJson(report)}\n`);
+    return code;
+  }
+  const c = report.counts;
+  const lines = [
+    `plan for ${report.total} orders (nothing was started): new ${c.new}, already done ${c.alreadyDone}, in flight ${c.inFlight}, conflict ${c.conflict}`,
+  ];
+  for (const status of Object.keys(PLANNED) as PlannedStatus[]) {
+    const these = report.orders.filter((order) => order.status === status);
+    if (these.length === 0) continue;
+    lines.push(`${PLANNED[status]}:`);
+    for (const order of these)
+      lines.push(
+        `  ${order.orderId}  ${order.amount}${order.outcome ? `  ${order.outcome}` : ''}${order.message ? `  ${order.message}` : ''}`,
+      );
+  }
+  process.stdout.write(forTerminal(process.stdout, `${lines.join('\n')}\n`));
+  return code;
+}
+
+/** Every order of a batch, page after page, one line each (a JSON line each with --json). */
+export async function batchOrders(
+  ctx: Context,
+  batchId: string,
+  o: { status?: string; json?: boolean },
+): Promise<number> {
+  const api = ApiClient.from(ctx.settings);
+  let cursor: string | undefined;
+  do {
+    const q = new URLSearchParams({ limit: '1000' });
+    if (o.status) q.set('status', o.status);
+    if (cursor) q.set('cursor', cursor);
+    const page = (await api.send<OrdersPage>('GET', `${batchPath(batchId)}/orders?${q}`)).body;
+    process.stdout.write(page.orders.map((order) => orderLine(order, Boolean(o.json))).join(''));
+    cursor = page.nextCursor;
+  } while (cursor);
+  return EXIT.ok;
+}
+
+function orderLine(order: BatchOrderView, json: boolean): string {
+  if (json) return `${terminalSafeJson(order, 0)}\n`;
+  const message = order.message ? `  ${order.message}` : '';
+  return forTerminal(
+    process.stdout,
+    `${order.orderId}  ${order.status.padEnd(12)} ${order.amount}  ${order.workflowId}${message}\n`,
+  );
+}
+
+export async function batchCancel(
+  ctx: Context,
+  batchId: string,
+  o: { killRunning?: boolean },
+): Promise<number> {
+  await ApiClient.from(ctx.settings).send('POST', `${batchPath(batchId)}/cancel`, {
+    killRunning: Boolean(o.killRunning),
+  });
+  process.stdout.write(
+    `cancellation requested for batch ${batchId}: it starts no more orders; ${o.killRunning ? 'the runs it started that still run are cancelled' : 'the orders in flight finish'}\n`,
+  );
+  return EXIT.ok;
+}
+
+function batchPath(batchId: string): string {
+  return `/v1/batches/${encodeURIComponent(batchId)}`;
+}

@@ -1,0 +1,206 @@
+// Reading and cancelling a batch: its status and progress at any time (while it runs, across
+// continue-as-new, after it ends), and its orders page by page from its parts.
+import type { WorkflowExecutionDescription } from '@temporalio/client';
+import { InvalidRequestError, RunNotFoundError, RunStateError } from '../errors.js';
+import {
+  BATCH_STATE_QUERY,
+  BatchSignals,
+  ORDER_STATUSES,
+  PART_COUNTS_QUERY,
+  PART_ORDERS_QUERY,
+  WorkflowTypes,
+  addCounts,
+  batchPartWorkflowId,
+  batchWorkflowId,
+  orderStatus,
+  pageOfPart,
+  paymentWorkflowId,
+  progressOf,
+  type BatchPartResult,
+  type BatchProgress,
+  type BatchResult,
+  type BatchState,
+  type CancelBatch,
+  type OrderCounts,
+  type OrderReport,
+  type OrderStatus,
+  type PartPage,
+} from '../workflows/contract.js';
+import { awaitOutcome } from './outcome.js';
+import { describeRun, runExists, type RunSource } from './read.js';
+import type { CanonicalRequest } from '../workflows/contract.js';
+import { requestOf, type RunStatus } from './view.js';
+
+export interface BatchView {
+  batchId: string;
+  workflowId: string;
+  /** The latest run of the batch's coordinator (it continues as new as it goes). */
+  runId: string;
+  /** As a run's, plus `cancelled` for a batch cancelled through its cancel route. */
+  status: RunStatus;
+  request?: CanonicalRequest;
+  startedAt: string;
+  closedAt?: string;
+  progress?: BatchProgress;
+  message?: string;
+}
+
+/** An order as a batch lists it: its slim report (none while pending), never its output. */
+export interface BatchOrderView extends Partial<OrderReport> {
+  orderId: string;
+  amount: number;
+  workflowId: string;
+  status: OrderStatus;
+}
+
+export interface OrdersPage {
+  orders: BatchOrderView[];
+  /** Absent on the last page. A page may hold fewer than `limit` orders and still have a next one. */
+  nextCursor?: string;
+}
+
+export async function readBatch(src: RunSource, batchId: string): Promise<BatchView> {
+  const d = await describeBatch(src, batchId);
+  const base = {
+    batchId,
+    workflowId: d.workflowId,
+    runId: d.runId,
+    request: requestOf(d),
+    startedAt: d.startTime.toISOString(),
+    closedAt: d.closeTime?.toISOString(),
+  };
+  if (d.status.name !== 'RUNNING') {
+    const ended = await awaitOutcome(src.client, d.workflowId, d.runId, Infinity);
+    const result = ended.result as BatchResult | undefined;
+    if (result && 'progress' in result) {
+      const status = result.cancelled ? 'cancelled' : 'succeeded';
+      return { ...base, status, startedAt: result.startedAt, progress: result.progress };
+    }
+    // Failed or terminated: its last state, read by replaying it, when a worker is there to do so.
+    const state = await batchState(src, d.workflowId).catch(() => undefined);
+    return {
+      ...base,
+      status: ended.status,
+      message: ended.message,
+      ...(state ? { startedAt: state.startedAt, progress: progressOf(state.total, state.reported) } : {}),
+    };
+  }
+  // The coordinator first, then its running part: a part that ends in between is counted once.
+  const state = await batchState(src, d.workflowId).catch(() => undefined);
+  const live =
+    state?.currentPart &&
+    (await src.client.workflow
+      .getHandle(state.currentPart)
+      .query<OrderCounts>(PART_COUNTS_QUERY)
+      .catch(() => undefined));
+  if (!state || (state.currentPart && !live)) {
+    // Queries need a worker: without one the batch is still there, its progress is not known right now.
+    return { ...base, status: 'running', message: 'Progress is unknown right now: no worker answered.' };
+  }
+  return {
+    ...base,
+    status: 'running',
+    startedAt: state.startedAt,
+    progress: progressOf(state.total, live ? addCounts(state.reported, live) : state.reported),
+  };
+}
+
+/** Parts read per request at most: a page filtered for a rare status may come back short, with a cursor. */
+const PARTS_PER_PAGE = 20;
+
+export async function listBatchOrders(
+  src: RunSource,
+  batchId: string,
+  q: { cursor?: string; status?: string; limit?: string },
+): Promise<OrdersPage> {
+  const status = q.status as OrderStatus | undefined;
+  if (status !== undefined && !ORDER_STATUSES.includes(status))
+    throw new InvalidRequestError(`"status" is one of ${ORDER_STATUSES.join(', ')}.`, 'status');
+  const limit = q.limit === undefined ? 100 : Number(q.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new InvalidRequestError('"limit" is a whole number from 1 to 1000.', 'limit');
+  let { part, index } = decodeCursor(q.cursor);
+  await describeBatch(src, batchId);
+  const orders: BatchOrderView[] = [];
+  for (let read = 0; orders.length < limit && read < PARTS_PER_PAGE; read++) {
+    const page = await partPage(
+      src,
+      batchPartWorkflowId(batchId, part),
+      index,
+      limit - orders.length,
+      status,
+    );
+    if (!page) return { orders }; // past the last part
+    for (const { order, report } of page.entries)
+      orders.push({
+        ...order,
+        workflowId: report?.workflowId ?? paymentWorkflowId(order.orderId),
+        status: orderStatus(report),
+        ...report,
+      });
+    if (page.next !== undefined) index = page.next;
+    else [part, index] = [part + 1, 0];
+  }
+  // At the start of a part that does not exist, this was the last page.
+  if (index === 0 && !(await runExists(src, batchPartWorkflowId(batchId, part)))) return { orders };
+  return { orders, nextCursor: encodeCursor(part, index) };
+}
+
+export async function cancelBatch(src: RunSource, batchId: string, req: CancelBatch): Promise<BatchView> {
+  const d = await describeBatch(src, batchId);
+  if (d.status.name !== 'RUNNING')
+    throw new RunStateError(
+      `Batch "${batchId}" has already ended (${d.status.name.toLowerCase()}); there is nothing to cancel.`,
+    );
+  await src.client.workflow.getHandle(d.workflowId).signal(BatchSignals.cancel, req);
+  return readBatch(src, batchId);
+}
+
+async function describeBatch(src: RunSource, batchId: string): Promise<WorkflowExecutionDescription> {
+  const workflowId = batchWorkflowId(batchId);
+  const d = await describeRun(src, workflowId);
+  if (d.type !== WorkflowTypes.orchestrator) throw new RunNotFoundError(workflowId);
+  return d;
+}
+
+function batchState(src: RunSource, workflowId: string): Promise<BatchState> {
+  return src.client.workflow.getHandle(workflowId).query<BatchState>(BATCH_STATE_QUERY);
+}
+
+/** A page of one part's orders, or undefined if the batch has no such part. */
+async function partPage(
+  src: RunSource,
+  workflowId: string,
+  offset: number,
+  limit: number,
+  status?: OrderStatus,
+): Promise<PartPage | undefined> {
+  let d: WorkflowExecutionDescription;
+  try {
+    d = await describeRun(src, workflowId);
+  } catch (err) {
+    if (err instanceof RunNotFoundError) return undefined;
+    throw err;
+  }
+  if (d.status.name !== 'RUNNING') {
+    const ended = await awaitOutcome(src.client, workflowId, d.runId, Infinity);
+    const result = ended.result as BatchPartResult | undefined;
+    if (result && 'reports' in result)
+      return pageOfPart(result.orders, result.reports, offset, limit, status);
+  }
+  // Running, or ended without a result: ask the part itself (a closed one answers by replaying).
+  return src.client.workflow
+    .getHandle(workflowId, d.runId)
+    .query<PartPage, [number, number, OrderStatus | undefined]>(PART_ORDERS_QUERY, offset, limit, status);
+}
+
+function encodeCursor(part: number, index: number): string {
+  return Buffer.from(`${part}.${index}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): { part: number; index: number } {
+  if (cursor === undefined) return { part: 0, index: 0 };
+  const m = /^(\d{1,9})\.(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m) throw new InvalidRequestError('"cursor" is not one this API gave out; start without it.', 'cursor');
+  return { part: Number(m[1]), index: Number(m[2]) };
+}

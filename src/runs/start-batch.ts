@@ -1,0 +1,30 @@
+// Starting a batch: its parts (each holding up to a part's worth of orders as its input), then its
+// coordinator, every one through the one start-or-attach path, so sending a batch again attaches to it.
+//
+// Why parts: Temporal takes at most 2 MB in one payload (a workflow input, a signal, a query result), so a
+// batch of tens of thousands of orders cannot travel in one input, nor be carried across continue-as-new.
+// Parts also keep each order's report beside its order, where the API pages through them, so no run's state
+// grows with the batch. Why parts first: a coordinator that exists has all its parts. A request that fails
+// midway leaves some parts waiting and no batch; sending it again starts the rest (those there attach).
+import { runExists, type RunSource } from './read.js';
+import type { BatchPlan } from './requests.js';
+import { startOrAttach, startRun, type StartOrAttach } from './start-or-attach.js';
+
+/** Parts started at once. */
+const PARALLEL_STARTS = 8;
+
+export async function startBatch(
+  src: RunSource,
+  plan: BatchPlan,
+  waitMs: number,
+  signal?: AbortSignal,
+): Promise<StartOrAttach> {
+  if (!(await runExists(src, plan.coordinator.workflowId))) {
+    let next = 0;
+    const starter = async () => {
+      while (next < plan.parts.length) await startRun(src, plan.parts[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_STARTS, plan.parts.length) }, starter));
+  }
+  return startOrAttach(src, plan.coordinator, waitMs, signal);
+}

@@ -1,0 +1,106 @@
+// One part of a batch: up to a part's worth of its orders (1,000 by default), held as this workflow's
+// input so no single payload holds a whole batch. It waits until the batch's coordinator tells it to run,
+// then runs its orders, up to the batch's maxConcurrent at once, each through the `collectOrder` activity:
+// the activity starts (or attaches to) the order's own payment run through the one start-or-attach path
+// and returns a slim report, so no script output ever enters this history. The reports stay in this part
+// (its state, its result), where GET /v1/batches/{id}/orders pages through them.
+import {
+  ActivityCancellationType,
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineSignal,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { BatchActivities } from '../activities/types.js';
+import {
+  BatchSignals,
+  PART_COUNTS_QUERY,
+  PART_ORDERS_QUERY,
+  batchTaskQueue,
+  batchWorkflowId,
+  countReports,
+  pageOfPart,
+  progressOf,
+  type BatchPartInput,
+  type BatchPartResult,
+  type CancelBatch,
+  type OrderCounts,
+  type OrderReport,
+  type OrderStatus,
+  type PartPage,
+  type RunPart,
+} from './contract.js';
+
+export const runPartSignal = defineSignal<[RunPart]>(BatchSignals.runPart);
+export const cancelBatchSignal = defineSignal<[CancelBatch]>(BatchSignals.cancel);
+export const partCountsQuery = defineQuery<OrderCounts>(PART_COUNTS_QUERY);
+export const partOrdersQuery = defineQuery<PartPage, [number, number, OrderStatus?]>(PART_ORDERS_QUERY);
+
+export async function BatchPartWorkflow(input: BatchPartInput): Promise<BatchPartResult> {
+  const { collectOrder } = proxyActivities<BatchActivities>({
+    // On a queue of its own: these activities mostly wait, and must never hold the slots scripts run in.
+    taskQueue: batchTaskQueue(workflowInfo().taskQueue),
+    // Starting is idempotent and waiting only reads, so the activity is safe to retry. It may wait as long
+    // as the payment does (a capped script's may first wait its turn): the heartbeat, not this, is what
+    // notices a dead worker.
+    startToCloseTimeout: '365 days',
+    heartbeatTimeout: '30 seconds',
+    retry: { maximumAttempts: 10 },
+    // A killed batch waits for its running payments to end cancelled, and reports them so.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+  const reports: (OrderReport | null)[] = input.orders.map(() => null);
+  let run: RunPart | undefined;
+  let stopped = false;
+  const lanes = new CancellationScope();
+  setHandler(runPartSignal, (go) => {
+    run ??= go;
+  });
+  setHandler(cancelBatchSignal, ({ killRunning }) => {
+    stopped = true;
+    if (killRunning) lanes.cancel();
+  });
+  setHandler(partCountsQuery, () => countReports(reports));
+  setHandler(partOrdersQuery, (offset, limit, status) =>
+    pageOfPart(input.orders, reports, offset, limit, status),
+  );
+
+  await condition(() => run !== undefined || stopped);
+  if (run && !stopped) {
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (!stopped && next < input.orders.length) {
+        const index = next++;
+        const order = input.orders[index]!;
+        try {
+          reports[index] = await collectOrder({
+            batchWorkflowId: batchWorkflowId(input.batchId),
+            orderId: order.orderId,
+            amount: order.amount,
+          });
+        } catch (err) {
+          // Killed while attached to a run this batch did not start: not ours to cancel, so it stays pending.
+          if (isCancellation(err)) return;
+          throw err;
+        }
+      }
+    };
+    const width = Math.max(1, Math.min(run.maxConcurrent, input.orders.length));
+    await lanes
+      .run(() => Promise.all(Array.from({ length: width }, lane)))
+      .catch((err: unknown) => {
+        if (!isCancellation(err)) throw err;
+      });
+  }
+  return {
+    batchId: input.batchId,
+    part: input.part,
+    orders: input.orders,
+    reports,
+    progress: progressOf(input.orders.length, countReports(reports)),
+  };
+}

@@ -1,0 +1,396 @@
+// The web UI in a real browser (Debian's chromium, driven by playwright-core) against the real stack: a
+// payment with a replay and a conflict, a batch, a script that prints HTML, and a run left outcome_unknown by
+// a worker that stopped mid-script, each checked by what the page says; a retry and a cancel from the UI;
+// a phone-sized screen. Screenshots go to test-output/ui/.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { UI_CSP } from '../src/api/routes/ui.js';
+import { ROOT, eventually, startStack, type Stack } from './support/harness.js';
+import { CHROMIUM } from './support/system-packages.js';
+
+const SHOTS = path.join(ROOT, 'test-output', 'ui');
+const TEMPORAL_UI = 'http://127.0.0.1:8233';
+const uid = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+let stack: Stack;
+let browser: Browser;
+let url: string;
+
+// What the tests create, then look for on the pages.
+const paid = `ui-${uid}-a1`;
+const conflicted = `ui-${uid}-c1`;
+const late = `ui-${uid}-late`;
+const batchId = `ui-${uid}`;
+const batchOrders = [
+  { orderId: paid, amount: 12.5 }, // already charged alone: reported as already done
+  { orderId: conflicted, amount: 7 }, // its key holds amount 5: a conflict
+  ...Array.from({ length: 53 }, (_, i) => ({ orderId: `ui-${uid}-b${i + 1}`, amount: 10 + i })),
+];
+const unknownKey = `ui-unknown-${uid}`;
+const unknownTag = `ui-${uid}`;
+const htmlKey = `ui-html-${uid}`;
+const HTML_TEXT = '<img src=x onerror="window.injected=1"><b>bold</b> & "quoted"';
+
+async function call(method: string, route: string, body?: unknown) {
+  const res = await fetch(`${url}${route}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
+}
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  stack = await startStack({ api: true, worker: false, temporalUiUrl: TEMPORAL_UI });
+  url = stack.api!.url;
+  const stopFirstWorker = await stack.addWorker();
+
+  // Oldest first: listings show the newest first. A payment, its replay, and a request that reuses its key for another amount.
+  assert.equal((await call('POST', '/v1/payments', { orderId: paid, amount: 12.5 })).body.executed, true);
+  assert.equal((await call('POST', '/v1/payments', { orderId: paid, amount: 12.5 })).body.replayed, true);
+  assert.equal((await call('POST', '/v1/payments', { orderId: paid, amount: 99 })).status, 422);
+  assert.equal((await call('POST', '/v1/payments', { orderId: conflicted, amount: 5 })).status, 200);
+  // A batch over those two and 53 new orders; few at once, so a loaded machine misses no heartbeat.
+  assert.equal(
+    (await call('POST', '/v1/batches?wait=120s', { batchId, orders: batchOrders, maxConcurrent: 4 })).status,
+    200,
+  );
+
+  assert.equal(
+    (await call('POST', '/v1/runs', { script: 'echo-text', args: { text: HTML_TEXT }, key: htmlKey })).status,
+    200,
+  );
+  assert.equal(
+    (await call('POST', '/v1/runs', { script: 'exit-with', args: { code: 3 }, key: `ui-failed-${uid}` }))
+      .status,
+    200,
+  );
+  // A run left outcome_unknown: its worker stops (no grace) while the script sleeps.
+  assert.equal(
+    (
+      await call('POST', '/v1/runs?wait=0', {
+        script: 'unsure-sleeper', // its verify command can never tell
+        args: { seconds: 60, tag: unknownTag },
+        key: unknownKey,
+      })
+    ).status,
+    202,
+  );
+  await eventually(
+    'the sleeper to start',
+    () => (stack.executions(unknownTag).length ? true : undefined),
+    30_000,
+  );
+  await stopFirstWorker();
+  await stack.addWorker();
+
+  await eventually(
+    'the run to be outcome_unknown',
+    async () =>
+      (await call('GET', `/v1/runs/${unknownKey}`)).body.status === 'outcome_unknown' ? true : undefined,
+    30_000,
+  );
+  // Newer than the unknown run, which the runs page still lists first.
+  assert.equal((await call('POST', '/v1/payments', { orderId: late, amount: 1 })).status, 200);
+  browser = await chromium.launch({ executablePath: CHROMIUM.path, args: ['--no-sandbox'] });
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** A page on the UI that records every request it makes and fails on script errors. */
+async function open(route: string, viewport = { width: 1280, height: 900 }) {
+  const context: BrowserContext = await browser.newContext({ viewport });
+  const page: Page = await context.newPage();
+  const requested: string[] = [];
+  const errors: string[] = [];
+  page.on('request', (r) => requested.push(r.url()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  const response = await page.goto(`${url}/#${route}`);
+  return { page, context, requested, errors, response };
+}
+
+const shot = (page: Page, name: string, fullPage = true) =>
+  page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
+
+test('the UI is served at / with a strict CSP and loads nothing from elsewhere', async () => {
+  const { page, context, requested, errors, response } = await open('/runs');
+  try {
+    assert.equal(response?.status(), 200);
+    assert.equal(response?.headers()['content-security-policy'], UI_CSP);
+    assert.match(UI_CSP, /default-src 'none'/);
+    await page.getByRole('heading', { name: 'Runs' }).waitFor();
+    const origin = new URL(url).origin;
+    assert.ok(requested.length > 3);
+    assert.deepEqual(
+      requested.filter((r) => new URL(r).origin !== origin),
+      [],
+      'every request goes to the API itself',
+    );
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('runs page: the outcome_unknown run comes first, marked as needing a decision; filters apply', async () => {
+  const { page, context, errors } = await open('/runs');
+  try {
+    await page.getByText(unknownKey).waitFor();
+    await page.getByText(`payment-${paid}`).waitFor();
+    await page
+      .getByText(/needs? a decision/)
+      .first()
+      .waitFor();
+    const firstRow = page.locator('tbody tr').first();
+    assert.match(
+      await firstRow.innerText(),
+      new RegExp(`Outcome unknown[\\s\\S]*Needs decision[\\s\\S]*${unknownKey}`),
+    );
+    assert.match(
+      await page.locator('tbody tr').nth(1).innerText(),
+      new RegExp(`payment-${late}`),
+      'then newest first',
+    );
+    const paidRow = page.locator('tr', { hasText: `payment-${paid}` });
+    assert.match(await paidRow.innerText(), /Succeeded[\s\S]*collect-payment[\s\S]*amount=12.5/);
+    const failedRow = page.locator('tr', { hasText: `ui-failed-${uid}` });
+    assert.match(await failedRow.innerText(), /Failed[\s\S]*exit-with/);
+    await shot(page, 'runs', false);
+
+    await page.getByLabel('Status').selectOption('outcome_unknown');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/status=outcome_unknown/);
+    await page.getByText(unknownKey).waitFor();
+    const statuses = await page.locator('tbody tr .badge').allInnerTexts();
+    assert.ok(statuses.length > 0 && statuses.every((s) => s === 'Outcome unknown'), statuses.join(', '));
+    assert.equal(await page.getByText(`payment-${paid}`).count(), 0);
+
+    await page.getByLabel('Script').fill('collect-payment');
+    await page.getByLabel('Status').selectOption('');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/script=collect-payment/);
+    await page.getByText(`payment-${paid}`).waitFor();
+    assert.equal(await page.getByText(htmlKey).count(), 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('run page: request, times, exit code, output, the requests its key got, and the Temporal UI link', async () => {
+  const { page, context, errors } = await open(`/runs/payment-${paid}`);
+  try {
+    await page.getByRole('heading', { name: `payment-${paid}` }).waitFor();
+    const main = page.locator('main');
+    await main.getByText(`charged order ${paid}: 12.5`).waitFor();
+    const details = await page.locator('dl.details').innerText();
+    assert.match(details, /Script\s+collect-payment/);
+    assert.match(details, /orderId\s*\n?\s*ui-/);
+    assert.match(details, /Exit code\s+0/);
+    assert.match(details, /Dedup window\s+the key is remembered/);
+    const journal = await page.locator('section', { hasText: 'Requests for this key' }).innerText();
+    assert.match(journal, /Executed/);
+    assert.match(journal, /Replayed/);
+    assert.match(journal, /Conflict, refused/);
+    assert.match(journal, /As answered by this API process since/);
+    const run = (await call('GET', `/v1/runs/payment-${paid}`)).body;
+    const link = page.getByRole('link', { name: 'Open in Temporal UI' });
+    assert.equal(
+      await link.getAttribute('href'),
+      `${TEMPORAL_UI}/namespaces/default/workflows/payment-${paid}/${String(run.runId)}/history`,
+    );
+    assert.equal(
+      await page.getByRole('button', { name: /Retry/ }).count(),
+      0,
+      'a run that succeeded offers no retry',
+    );
+    await shot(page, 'run');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('run page: what a script printed shows as text, never as markup', async () => {
+  const { page, context, errors } = await open(`/runs/${htmlKey}`);
+  try {
+    const out = page.locator('section', { hasText: 'Standard output' }).locator('pre');
+    await out.waitFor();
+    assert.equal(await out.textContent(), `${HTML_TEXT}\n`);
+    const err = page.locator('section', { hasText: 'Standard error' }).locator('pre');
+    assert.equal(await err.textContent(), `note: ${HTML_TEXT}\n`);
+    assert.match(await page.locator('ul.args').innerText(), /<img src=x onerror=/);
+    assert.equal(await page.locator('main img, main b').count(), 0, 'no element was made from the text');
+    assert.equal(await page.evaluate('window.injected'), undefined);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('batches: the list, live progress counts, and the per-order report a page at a time', async () => {
+  const { page, context, errors } = await open('/batches');
+  try {
+    const row = page.locator('tr', { hasText: batchId });
+    await row.waitFor();
+    assert.match(await row.innerText(), /Finished[\s\S]*55/);
+    await shot(page, 'batches');
+
+    await row.getByRole('link', { name: batchId }).click();
+    await page.getByRole('heading', { name: `Batch ${batchId}` }).waitFor();
+    const progress = await page.locator('.stats').innerText();
+    assert.match(progress, /55 of 55\s+Done/);
+    // Each order counts once: the one charged earlier is done earlier, not succeeded again.
+    assert.match(progress, /53\s+Succeeded/);
+    assert.match(progress, /1\s+Conflict/);
+    assert.match(progress, /1\s+Done earlier/);
+    assert.match(progress, /0\s+Pending/);
+    await page.getByText('Orders 1–50').waitFor();
+    const orders = page.locator('section', { hasText: 'Orders 1–50' });
+    assert.match(
+      await orders.locator('tr', { hasText: conflicted }).innerText(),
+      /Conflict[\s\S]*Key holds another request/,
+    );
+    assert.match(await orders.locator('tr', { hasText: paid }).innerText(), /Succeeded[\s\S]*Done earlier/);
+    assert.match(
+      await orders
+        .locator('tr', { hasText: `ui-${uid}-b1` })
+        .first()
+        .innerText(),
+      /Ran in this batch/,
+    );
+    await shot(page, 'batch', false);
+
+    await page.getByRole('link', { name: 'Next' }).click();
+    await page.getByText('Orders 51–55').waitFor();
+    await page.getByLabel('Orders with outcome').selectOption('conflict');
+    await page.waitForURL(/status=conflict/);
+    await page.getByText('Orders 1–1').waitFor();
+    assert.equal(await page.locator('section', { hasText: 'Orders 1–1' }).locator('tbody tr').count(), 1);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a running batch: the page follows its progress live, then shows its report', async () => {
+  const liveId = `ui-live-${uid}`;
+  const orders = Array.from({ length: 40 }, (_, i) => ({ orderId: `ui-${uid}-l${i + 1}`, amount: 1 }));
+  // One order at a time, so the batch is still running when the page opens.
+  assert.equal(
+    (await call('POST', '/v1/batches', { batchId: liveId, orders, maxConcurrent: 1 })).status,
+    202,
+  );
+  const { page, context, errors } = await open(`/batches/${liveId}`);
+  try {
+    await page.locator('h1 .badge', { hasText: 'Running' }).waitFor();
+    await page.getByText('Each order is reported here when the batch ends').waitFor();
+    assert.match(await page.locator('.stats').innerText(), /of 40\s+Done[\s\S]*Pending/);
+    await shot(page, 'batch-running', false);
+    await page.locator('h1 .badge', { hasText: 'Finished' }).waitFor({ timeout: 120_000 });
+    assert.match(await page.locator('.stats').innerText(), /40 of 40\s+Done[\s\S]*40\s+Succeeded/);
+    await page.getByText('Orders 1–40').waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('an outcome_unknown run from the UI: verify, then a retry confirmed with its risk spelled out, then cancel', async () => {
+  const { page, context, errors } = await open(`/runs/${unknownKey}`);
+  try {
+    await page.getByText('Needs a decision: the outcome of this run is unknown').waitFor();
+    assert.equal((await call('GET', `/v1/runs/${unknownKey}`)).body.verifiable, true);
+
+    await page.getByRole('button', { name: 'Verify…' }).click();
+    await page.getByRole('dialog').getByText('The script itself does not run.').waitFor();
+    await page.getByRole('dialog').getByRole('button', { name: 'Run verify' }).click();
+    await page.getByText('Started by a resolve: the verify command ran, not the script').waitFor();
+    await page.getByText('verify answered: cannot tell').waitFor({ timeout: 30_000 });
+    await page.locator('h1 .badge', { hasText: 'Outcome unknown' }).waitFor();
+    await page
+      .locator('section', { hasText: 'Verify errors' })
+      .getByText('cannot reach the provider')
+      .waitFor();
+
+    await page.getByRole('button', { name: 'Retry…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('The script may already have done its work.').waitFor();
+    assert.match(
+      await dialog.innerText(),
+      /If verify cannot tell, the script runs a second time under the same key/,
+    );
+    const confirm = dialog.getByRole('button', { name: 'Run it again' });
+    assert.equal(await confirm.isDisabled(), true, 'confirming waits for the acknowledgement');
+    await dialog.getByLabel('Reason').fill('ledger checked: not charged');
+    await dialog.getByLabel('I have checked that the script did not do its work').check();
+    await shot(page, 'retry-confirmation', false);
+    await confirm.click();
+
+    await page.getByText('Started by an explicit retry').waitFor({ timeout: 60_000 });
+    const retried = (await call('GET', `/v1/runs/${unknownKey}`)).body as { retryOf: { runId: string } };
+    assert.match(
+      await page.locator('.notice-info').innerText(),
+      new RegExp(
+        `Retry of run ${retried.retryOf.runId} by local \\(open API\\): ledger checked: not charged`,
+      ),
+    );
+    await eventually(
+      'the retry to run the script',
+      () => (stack.executions(unknownTag).length === 2 ? true : undefined),
+      30_000,
+    );
+    await page.locator('h1 .badge', { hasText: 'Running' }).waitFor();
+    const journal = await page.locator('section', { hasText: 'Requests for this key' }).innerText();
+    assert.match(journal, /Retry\s+Executed/);
+    assert.match(journal, /Resolve\s+Executed/);
+
+    await page.getByRole('button', { name: 'Cancel…' }).click();
+    await page
+      .getByRole('dialog')
+      .getByText(/process group gets SIGTERM/)
+      .waitFor();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel the run' }).click();
+    await page.locator('h1 .badge', { hasText: 'Cancelled' }).waitFor({ timeout: 30_000 });
+    await shot(page, 'run-retried-then-cancelled');
+    assert.equal((await call('GET', `/v1/runs/${unknownKey}`)).body.status, 'cancelled');
+    assert.equal(
+      stack.executions(unknownTag).length,
+      2,
+      'verify never ran the script; the retry ran it once',
+    );
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a phone-sized screen: pages fit its width and keep what matters', async () => {
+  const phone = { width: 390, height: 844 };
+  for (const [route, text, name] of [
+    ['/runs', unknownKey, 'phone-runs'],
+    [`/runs/payment-${paid}`, `charged order ${paid}`, 'phone-run'],
+    [`/batches/${batchId}`, 'Orders 1–50', 'phone-batch'],
+  ] as const) {
+    const { page, context, errors } = await open(route, phone);
+    try {
+      await page.getByText(text).first().waitFor();
+      const width = Number(await page.evaluate('document.documentElement.scrollWidth'));
+      assert.ok(width <= phone.width, `${route} is ${width}px wide on a ${phone.width}px screen`);
+      await shot(page, name, false);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  }
+});

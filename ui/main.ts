@@ -1,0 +1,113 @@
+// The web UI's shell: header, navigation and the router (`#/runs`, `#/runs/KEY`, `#/batches`,
+// `#/batches/ID`). Each route renders into <main>; leaving it aborts what it was doing.
+import { forgetToken, get, hasToken } from './api.js';
+import { failure } from './components.js';
+import { append, h } from './dom.js';
+import type { Page, PageContext } from './page.js';
+import { batchPage } from './pages/batch.js';
+import { batchesPage } from './pages/batches.js';
+import { runPage } from './pages/run.js';
+import { runsPage } from './pages/runs.js';
+import type { Caller } from './types.js';
+
+const PAGES: Record<string, { list: Page; one: Page }> = {
+  runs: { list: runsPage, one: runPage },
+  batches: { list: batchesPage, one: batchPage },
+};
+
+const main = h('main', { id: 'main' });
+const nav = h('nav', { class: 'nav', 'aria-label': 'Sections' });
+const who = h('div', { class: 'who' });
+let leave: AbortController | undefined;
+
+async function render(): Promise<void> {
+  leave?.abort();
+  const here = new AbortController();
+  leave = here;
+  const [path = '', query = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const [section = 'runs', ...rest] = path.split('/').filter(Boolean);
+  const pages = PAGES[section];
+  if (!pages) {
+    location.replace('#/runs');
+    return;
+  }
+  showNav(section);
+  main.replaceChildren(h('div', { class: 'loading' }, 'Loading…'));
+  try {
+    const caller = await get<Caller>('/v1/whoami');
+    if (here.signal.aborted) return;
+    showCaller(caller);
+    const id = rest.length > 0 ? decodeURIComponent(rest.join('/')) : undefined;
+    const ctx: PageContext = { caller, id, params: new URLSearchParams(query), signal: here.signal };
+    const root = h('div', { class: 'page' });
+    await (id === undefined ? pages.list : pages.one)(root, ctx);
+    if (!here.signal.aborted) main.replaceChildren(root);
+  } catch (err) {
+    if (!here.signal.aborted) main.replaceChildren(failure(err));
+  }
+  window.scrollTo(0, 0);
+}
+
+function showNav(section: string): void {
+  nav.replaceChildren(
+    ...Object.keys(PAGES).map((name) =>
+      h(
+        'a',
+        {
+          href: `#/${name}`,
+          class: name === section ? 'active' : undefined,
+          'aria-current': name === section ? 'page' : undefined,
+        },
+        name === 'runs' ? 'Runs' : 'Batches',
+      ),
+    ),
+  );
+}
+
+function showCaller(caller: Caller): void {
+  who.replaceChildren();
+  append(who, [
+    h(
+      'span',
+      { class: 'caller', title: `Scopes: ${caller.scopes.join(', ')}` },
+      h('span', { class: 'caller-dot' }),
+      caller.open ? 'Local · open API' : caller.name,
+    ),
+    hasToken()
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'button small',
+            onclick: () => {
+              forgetToken();
+              location.reload();
+            },
+          },
+          'Forget token',
+        )
+      : null,
+  ]);
+}
+
+document.body.append(
+  h(
+    'header',
+    { class: 'topbar' },
+    h(
+      'div',
+      { class: 'topbar-inner' },
+      h(
+        'a',
+        { class: 'brand', href: '#/runs' },
+        h('img', { src: '/ui/favicon.svg', alt: '', width: 22, height: 22 }),
+        'SuperScript',
+      ),
+      nav,
+      who,
+    ),
+  ),
+  main,
+);
+window.addEventListener('hashchange', () => void render());
+void render();

@@ -1,0 +1,200 @@
+// One batch: live progress while it runs, then its per-order report, a page at a time.
+import { get } from '../api.js';
+import { badge, card, empty, failure, field, mono, pageHeader, table } from '../components.js';
+import { external, h, route } from '../dom.js';
+import { between, duration, plural, statusLabel, time } from '../format.js';
+import { href, poll, type Page, type PageContext } from '../page.js';
+import type { BatchCounts, BatchDetail, OrderReport, OrdersPage } from '../types.js';
+
+const PAGE_SIZE = 50;
+const ORDER_FILTERS = [
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'terminated',
+  'outcome_unknown',
+  'conflict',
+];
+
+/** A batch that ended is `succeeded` in Temporal's terms even when orders failed: it finished. */
+export function batchStatus(status: string): string {
+  return status === 'succeeded' ? 'Finished' : statusLabel(status);
+}
+
+export const batchPage: Page = async (root, ctx) => {
+  const path = `/v1/batches/${encodeURIComponent(ctx.id!)}`;
+  const head = h('div', { class: 'stack' });
+  const orders = h('div', { class: 'stack' });
+  root.append(head, orders);
+  let ended = false;
+  const load = async (): Promise<boolean> => {
+    const batch = await get<BatchDetail>(path);
+    if (ctx.signal.aborted) return false;
+    head.replaceChildren(...batchHead(batch));
+    if (batch.status !== 'running' && !ended) {
+      ended = true;
+      orders.replaceChildren(await ordersCard(path, ctx).catch(failure));
+    } else if (batch.status === 'running') {
+      orders.replaceChildren(
+        card('Orders', [
+          empty('Each order is reported here when the batch ends; the bar above shows how far it is.'),
+        ]),
+      );
+    }
+    return batch.status === 'running';
+  };
+  if (await load()) poll(1000, ctx.signal, load);
+};
+
+function batchHead(b: BatchDetail): HTMLElement[] {
+  return [
+    h(
+      'nav',
+      { class: 'crumbs', 'aria-label': 'Breadcrumb' },
+      route('/batches', 'Batches'),
+      h('span', {}, '/'),
+      h('span', {}, b.batchId),
+    ),
+    pageHeader(
+      [h('span', { class: 'title-key' }, `Batch ${b.batchId}`), badge(b.status, batchStatus(b.status))],
+      b.progress ? `${plural(b.progress.total, 'order')}` : undefined,
+      b.temporalUrl ? [external(b.temporalUrl, 'Open in Temporal UI')] : undefined,
+    ),
+    card('Progress', [
+      b.progress ? progress(b.progress) : empty('No progress reported yet.'),
+      h(
+        'dl',
+        { class: 'details compact' },
+        field('Workflow', mono(b.workflowId)),
+        field('Started', time(b.startedAt)),
+        field('Ended', b.closedAt ? time(b.closedAt) : 'still running'),
+        field('Duration', b.closedAt ? duration(between(b.startedAt, b.closedAt)) : '—'),
+      ),
+    ]),
+  ];
+}
+
+const SEGMENTS: [keyof BatchCounts, string, string][] = [
+  ['succeeded', 'Succeeded', 'succeeded'],
+  ['failed', 'Failed', 'failed'],
+  ['unknown', 'Outcome unknown', 'outcome_unknown'],
+  ['conflict', 'Conflict', 'conflict'],
+];
+
+function progress(p: BatchCounts): HTMLElement {
+  const bar = h('div', {
+    class: 'bar',
+    role: 'progressbar',
+    'aria-valuemin': 0,
+    'aria-valuemax': p.total,
+    'aria-valuenow': p.done,
+  });
+  const known = SEGMENTS.filter(([k]) => p[k] !== undefined);
+  // Without counts by outcome (a running batch may report only how many are done), one segment for done.
+  const parts: [number, string][] =
+    known.length > 0 ? known.map(([k, , s]) => [p[k] ?? 0, s]) : [[p.done, 'done']];
+  for (const [n, s] of parts) {
+    if (n === 0) continue;
+    const seg = h('span', { class: `bar-seg seg-${s}` });
+    seg.style.width = `${(100 * n) / Math.max(1, p.total)}%`;
+    bar.append(seg);
+  }
+  const stats = [
+    ['Done', `${p.done.toLocaleString('en')} of ${p.total.toLocaleString('en')}`, 'done'],
+    ...known.map(([k, label, s]) => [label, (p[k] ?? 0).toLocaleString('en'), s]),
+    ...(p.alreadyDone !== undefined ? [['Done earlier', p.alreadyDone.toLocaleString('en'), 'already']] : []),
+    ['Pending', p.pending.toLocaleString('en'), 'pending'],
+  ];
+  return h(
+    'div',
+    { class: 'progress' },
+    bar,
+    h(
+      'ul',
+      { class: 'stats' },
+      stats.map(([label, value, s]) =>
+        h(
+          'li',
+          { class: `stat stat-${s}` },
+          h('span', { class: 'stat-value' }, value),
+          h('span', { class: 'stat-label' }, label),
+        ),
+      ),
+    ),
+  );
+}
+
+async function ordersCard(path: string, ctx: PageContext): Promise<HTMLElement> {
+  const status = ctx.params.get('status') ?? '';
+  const cursor = ctx.params.get('cursor') ?? '';
+  const query = new URLSearchParams({
+    limit: String(PAGE_SIZE),
+    ...(status && { status }),
+    ...(cursor && { cursor }),
+  });
+  const page = await get<OrdersPage>(`${path}/orders?${query}`);
+  const select = h(
+    'select',
+    { name: 'status', 'aria-label': 'Orders with outcome' },
+    h('option', { value: '' }, 'All orders'),
+    ORDER_FILTERS.map((s) => h('option', { value: s, selected: status === s }, statusLabel(s))),
+  );
+  const here = `/batches/${encodeURIComponent(ctx.id!)}`;
+  select.addEventListener('change', () => (location.hash = href(here, { status: select.value })));
+  // The API's cursor is opaque: the page's place in the list travels beside it, for the label only.
+  const first = Number(ctx.params.get('from') ?? 0);
+  const pager = h(
+    'div',
+    { class: 'pager' },
+    h(
+      'span',
+      { class: 'muted' },
+      page.orders.length > 0 ? `Orders ${first + 1}–${first + page.orders.length}` : '',
+    ),
+    first > 0 ? h('a', { class: 'button small', href: href(here, { status }) }, 'First page') : null,
+    page.nextCursor
+      ? h(
+          'a',
+          {
+            class: 'button small',
+            href: href(here, { status, cursor: page.nextCursor, from: String(first + page.orders.length) }),
+          },
+          'Next',
+        )
+      : null,
+  );
+  return card(
+    'Orders',
+    [
+      page.orders.length === 0
+        ? empty(status ? `No orders ${statusLabel(status).toLowerCase()}.` : 'No orders.')
+        : table(
+            [
+              { title: 'Order', cell: (o: OrderReport) => o.orderId, className: 'key' },
+              { title: 'Outcome', cell: (o) => badge(o.outcome) },
+              { title: 'How', cell: (o) => DISPOSITIONS[o.disposition], className: 'nowrap' },
+              {
+                title: 'Run',
+                cell: (o) =>
+                  o.disposition === 'conflict'
+                    ? '—'
+                    : route(`/runs/${encodeURIComponent(o.workflowId)}`, o.workflowId),
+                className: 'key',
+              },
+              { title: 'Exit', cell: (o) => o.exitCode ?? '—', wide: true, className: 'num' },
+              { title: 'Message', cell: (o) => h('span', { class: 'muted' }, o.message ?? ''), wide: true },
+            ],
+            page.orders,
+          ),
+      pager,
+    ],
+    select,
+  );
+}
+
+const DISPOSITIONS: Record<OrderReport['disposition'], string> = {
+  executed: 'Ran in this batch',
+  already_done: 'Done earlier',
+  conflict: 'Key holds another request',
+};

@@ -1,0 +1,20 @@
+// What the caller's token allows, so the UI offers only that. The API decides; this only keeps the UI
+// from showing buttons it would refuse. Same rules as the API's: `admin` allows everything; `run:X` (or
+// `run:*`) starts and reads runs of script X; `read` reads every run; `retry` and `cancel` act on runs of
+// scripts the caller may run.
+import type { Caller } from './types.js';
+
+export type Action = 'read' | 'retry' | 'cancel';
+
+function has(c: Caller, scope: string): boolean {
+  return c.scopes.includes('admin') || c.scopes.includes(scope);
+}
+
+function mayRun(c: Caller, script: string | undefined): boolean {
+  return script !== undefined && (has(c, 'run:*') || has(c, `run:${script}`));
+}
+
+export function may(c: Caller, action: Action, script: string | undefined): boolean {
+  if (action === 'read') return has(c, 'read') || mayRun(c, script);
+  return has(c, action) && mayRun(c, script);
+}
