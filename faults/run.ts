@@ -138,6 +138,9 @@ async function startTopology(): Promise<{ topology: Topology; stop: () => Promis
     namespace: 'superscript',
     retentionDays: 30,
     log,
+  }).catch((err: unknown) => {
+    removeUnlessKept(dir);
+    throw err;
   });
   const untrack = track(() => local.killNow());
   log(

@@ -18,7 +18,7 @@ export function cachedServerBinaries(): ServerBinaries {
   return { server: path.join(bin, 'temporal-server'), sqlTool: path.join(bin, 'temporal-sql-tool') };
 }
 
-/** The cached binaries, built first when missing (~3 min each on 2 cores, once). */
+/** The cached binaries, built first when missing (once: 7 to 15 min for both on 2 busy cores here). */
 export async function ensureServerBinaries(log: (line: string) => void): Promise<ServerBinaries> {
   const cached = cachedServerBinaries();
   const builds = [
@@ -40,7 +40,7 @@ export async function ensureServerBinaries(log: (line: string) => void): Promise
     await goInstall({
       ...b,
       version: TEMPORAL_SERVER_VERSION,
-      announce: `building ${b.what} ${TEMPORAL_SERVER_VERSION} once, ~3 min`,
+      announce: `building ${b.what} ${TEMPORAL_SERVER_VERSION} once, several minutes`,
       log,
       otherwise: `build it yourself and put it at ${b.target}`,
     });
