@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { UI_CSP } from '../src/api/routes/ui.js';
 import { ROOT, eventually, startStack, type Stack } from './support/harness.js';
-import { CHROMIUM } from './support/system-packages.js';
+import { CHROMIUM_PATH } from './support/system-packages.js';
 
 const SHOTS = path.join(ROOT, 'test-output', 'ui');
 const TEMPORAL_UI = 'http://127.0.0.1:8233';
@@ -96,7 +96,7 @@ before(async () => {
   );
   // Newer than the unknown run, which the runs page still lists first.
   assert.equal((await call('POST', '/v1/payments', { orderId: late, amount: 1 })).status, 200);
-  browser = await chromium.launch({ executablePath: CHROMIUM.path, args: ['--no-sandbox'] });
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
 });
 
 after(async () => {

@@ -203,6 +203,16 @@ export class Postgres {
 
 const TOOLS = ['initdb', 'postgres', 'pg_isready'];
 
+/** Whether PostgreSQL's server programs are installed where postgresBinDir looks. */
+export function postgresInstalled(): boolean {
+  try {
+    postgresBinDir();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** initdb, postgres and pg_isready: from PATH, else the newest /usr/lib/postgresql/<version>/bin. */
 function postgresBinDir(): string {
   const onPath = findOnPath('initdb');

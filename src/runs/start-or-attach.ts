@@ -77,36 +77,40 @@ export async function startOrAttach(
     ...outcome,
     run: { ...outcome.run, request: spec.request },
   });
+  // Looking and starting share one bound: a server whose database is down holds reads as it holds starts.
+  const deadline = Date.now() + START_TIMEOUT_MS;
   try {
     const waiting = awaitOutcome(src.client, spec.workflowId, undefined, waitMs, abort.signal);
     waiting.catch(() => {});
     const looking = findHolder(src, spec.workflowId);
     looking.catch(() => {});
     // Whichever read answers first: a stamped result answers a duplicate, and "no run" starts the key.
-    const first = await Promise.race([
-      waiting.then(
-        (view) => view,
-        (err: unknown) => (err instanceof RunNotFoundError ? NO_RUN : undefined),
-      ),
-      looking.then(
-        (holder) => (holder ? undefined : NO_RUN),
-        () => undefined,
-      ),
-    ]);
+    const first = await bounded(spec.workflowId, deadline, () =>
+      Promise.race([
+        waiting.then(
+          (view) => view,
+          (err: unknown) => (err instanceof RunNotFoundError ? NO_RUN : undefined),
+        ),
+        looking.then(
+          (holder) => (holder ? undefined : NO_RUN),
+          () => undefined,
+        ),
+      ]),
+    );
     const stamped = first && first !== NO_RUN ? stampOf(first) : undefined;
     if (first && first !== NO_RUN && stamped) {
       assertSameRequest(spec, { memo: { [REQUEST_MEMO]: stamped } });
       return answer({ executed: false, replayed: true, run: first });
     }
-    const holder = first === NO_RUN ? undefined : await looking;
+    const holder = first === NO_RUN ? undefined : await bounded(spec.workflowId, deadline, () => looking);
     if (holder) return answer(await attach(src, spec, holder, waiting, waitMs, abort.signal));
-    const runId = await tryStart(src, spec);
+    const runId = await tryStart(src, spec, deadline);
     if (runId) {
       const run = await awaitOutcome(src.client, spec.workflowId, runId, waitMs, abort.signal);
       return answer({ executed: true, replayed: false, run });
     }
     // Another request started the key since we looked.
-    const existing = await describeHolder(src, spec.workflowId);
+    const existing = await bounded(spec.workflowId, deadline, () => describeHolder(src, spec.workflowId));
     const early = awaitOutcome(src.client, spec.workflowId, existing.runId, waitMs, abort.signal);
     return answer(await attach(src, spec, existing, early, waitMs, abort.signal));
   } finally {
@@ -182,12 +186,16 @@ export async function startRun(src: RunSource, spec: StartSpec, explicit?: Expli
 }
 
 /** The new run's ID, or undefined when the key already has a run. */
-async function tryStart(src: RunSource, spec: StartSpec): Promise<string | undefined> {
+async function tryStart(
+  src: RunSource,
+  spec: StartSpec,
+  deadline = Date.now() + START_TIMEOUT_MS,
+): Promise<string | undefined> {
   // Eager only where a worker of this process polls the queue (the SDK's core also checks it has a free slot).
   const eager = spec.taskQueue === src.taskQueue ? src.eagerStarter : undefined;
   const identity = runIdentity(spec.request);
   try {
-    const handle = await bounded(spec.workflowId, () =>
+    const handle = await bounded(spec.workflowId, deadline, () =>
       (eager ?? src.client).workflow.start(spec.workflowType, {
         workflowId: spec.workflowId,
         taskQueue: spec.taskQueue,
@@ -209,29 +217,33 @@ async function tryStart(src: RunSource, spec: StartSpec): Promise<string | undef
 const GRPC_ALREADY_EXISTS = 6;
 
 /**
- * How long a start may take, retries included. A server whose database is down holds each attempt for
- * seconds and the client retries ten times (neither a gRPC deadline nor an abort signal stops those
- * retries early): the caller should hear "unavailable" instead. A start that still lands later is
- * harmless: the caller's next request with the key attaches to its run.
+ * How long looking at a key and starting its run may take, retries included. A server whose database is
+ * down holds each call for seconds and the client retries ten times (neither a gRPC deadline nor an abort
+ * signal stops those retries early): the caller should hear "unavailable" instead. A start that still lands
+ * later is harmless: the caller's next request with the key attaches to its run.
  */
 const START_TIMEOUT_MS = 10_000;
 
-async function bounded<T>(workflowId: string, start: () => Promise<T>): Promise<T> {
-  const starting = start();
+/** `call`'s answer, or TemporalUnavailableError if it has none by `deadline` (a time in ms). */
+async function bounded<T>(workflowId: string, deadline: number, call: () => Promise<T>): Promise<T> {
+  const calling = call();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      starting.catch(() => {});
-      reject(
-        new TemporalUnavailableError(
-          `Temporal is unreachable or overloaded: it did not answer the start of "${workflowId}" within ` +
-            `${START_TIMEOUT_MS / 1000} s. Send the same request again shortly: under the same key it cannot run twice.`,
-        ),
-      );
-    }, START_TIMEOUT_MS);
+    timer = setTimeout(
+      () => {
+        calling.catch(() => {});
+        reject(
+          new TemporalUnavailableError(
+            `Temporal is unreachable or overloaded: it did not answer the start of "${workflowId}" within ` +
+              `${START_TIMEOUT_MS / 1000} s. Send the same request again shortly: under the same key it cannot run twice.`,
+          ),
+        );
+      },
+      Math.max(0, deadline - Date.now()),
+    );
   });
   try {
-    return await Promise.race([starting, timedOut]);
+    return await Promise.race([calling, timedOut]);
   } finally {
     clearTimeout(timer);
   }
@@ -253,7 +265,7 @@ async function startExplicitly(
   const identity = runIdentity(spec.request);
   const nonce = randomUUID();
   try {
-    const response = await bounded(spec.workflowId, () =>
+    const response = await bounded(spec.workflowId, Date.now() + START_TIMEOUT_MS, () =>
       client.workflowService.startWorkflowExecution({
         namespace: client.options.namespace,
         identity: client.options.identity,
