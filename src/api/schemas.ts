@@ -72,6 +72,20 @@ export const idParam = (name: 'id' | 'batchId') =>
     },
   }) as const;
 
+/** The filters GET /v1/runs and GET /v1/batches share (list-query.ts checks them). */
+export const listFilters = {
+  type: 'object',
+  properties: {
+    status: {
+      type: 'string',
+      description: "Temporal's status: running, succeeded, failed, cancelled, terminated.",
+    },
+    since: { type: 'string', description: 'An ISO 8601 time.' },
+    until: { type: 'string', description: 'An ISO 8601 time.' },
+    limit: { type: 'string', description: 'How many, newest first.' },
+  },
+} as const;
+
 /** GET /v1/runs/{id}/requests: what this API process answered each request for a key (request-journal.ts). */
 export const journalSchema = {
   type: 'object',

@@ -11,7 +11,7 @@ import type { ApiDeps } from '../deps.js';
 import { BATCH_BODY_LIMIT } from '../limits.js';
 import { refuseOtherMethods } from '../methods.js';
 import { errors } from '../openapi.js';
-import { idParam, runAnswers, waitQuery } from '../schemas.js';
+import { idParam, listFilters, runAnswers, waitQuery } from '../schemas.js';
 import { temporalUiLink } from '../temporal-link.js';
 import { parseWait } from '../wait.js';
 
@@ -59,19 +59,6 @@ const batchView = {
         'Counts of orders: total, done, succeeded, failed, unknown, alreadyDone, conflict, pending.',
       additionalProperties: { type: 'integer' },
     },
-  },
-} as const;
-
-const batchListQuery = {
-  type: 'object',
-  properties: {
-    status: {
-      type: 'string',
-      description: "Temporal's status: running, succeeded, failed, cancelled, terminated.",
-    },
-    since: { type: 'string', description: 'An ISO 8601 time.' },
-    until: { type: 'string', description: 'An ISO 8601 time.' },
-    limit: { type: 'string', description: 'How many batches, newest first.' },
   },
 } as const;
 
@@ -226,7 +213,7 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   const list = {
     summary: 'List batches, newest first',
-    querystring: batchListQuery,
+    querystring: listFilters,
     response: { 200: batchList, ...errors(400, 503) },
   };
   // Batches listed like runs (visibility), newest first: `read`, or a `run:` scope (batches run the payment script).

@@ -15,7 +15,7 @@ import { temporalUiLink } from '../temporal-link.js';
 import type { ApiDeps } from '../deps.js';
 import { refuseOtherMethods } from '../methods.js';
 import { errors } from '../openapi.js';
-import { idParam, journalSchema, runAnswers, runSchema, waitQuery } from '../schemas.js';
+import { idParam, journalSchema, listFilters, runAnswers, runSchema, waitQuery } from '../schemas.js';
 import { listableScripts, type RunAction } from '../scopes.js';
 import { parseWait } from '../wait.js';
 
@@ -95,16 +95,7 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   const listQuery = {
     type: 'object',
-    properties: {
-      status: {
-        type: 'string',
-        description: "Temporal's status: running, succeeded, failed, cancelled, terminated.",
-      },
-      script: { type: 'string' },
-      since: { type: 'string', description: 'An ISO 8601 time.' },
-      until: { type: 'string', description: 'An ISO 8601 time.' },
-      limit: { type: 'string', description: 'How many runs, newest first.' },
-    },
+    properties: { ...listFilters.properties, script: { type: 'string' } },
   } as const;
   const listAnswer = {
     type: 'object',
