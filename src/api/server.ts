@@ -53,7 +53,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     requestTimeout: 30_000,
     connectionTimeout: MAX_WAIT_MS + 30_000,
     // Keys are path segments on GET, cancel and retry: as long as any key, percent-encoded.
-    maxParamLength: 3 * KEY_MAX_LENGTH,
+    routerOptions: { maxParamLength: 3 * KEY_MAX_LENGTH },
     // Validate exactly what was sent: no silent stripping of unknown fields, no type coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
   });
