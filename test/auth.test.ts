@@ -243,6 +243,13 @@ test('scopes allow what they name: run:X starts and reads X, read reads all, ret
   });
   assert.equal(batch.status, 202);
   assert.equal((await call('GET', `/v1/batches/${batchId}`, as(token.payer))).status, 200);
+  const listedBy = async (t: string) =>
+    ((await call('GET', '/v1/batches?limit=1000', as(t))).body.batches as { batchId: string }[]).map(
+      (b) => b.batchId,
+    );
+  assert.ok((await listedBy(token.payer)).includes(batchId), 'listed to run:collect-payment');
+  assert.ok((await listedBy(token.reader)).includes(batchId), 'listed to read');
+  assert.deepEqual(await listedBy(token.sleeperRunner), [], 'a run:sleeper token lists no batches');
   assert.equal((await call('GET', '/healthz', {})).status, 200, '/healthz needs no token');
 });
 

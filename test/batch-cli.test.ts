@@ -124,15 +124,20 @@ test('bad rows: every one reported with its line, exit 125, nothing started', as
 });
 
 test('--plan: new, already done and conflict, each with its orders; nothing started', async () => {
-  const [done, conflict, fresh] = ids(`plan${uid()}`, 3) as [string, string, string];
+  const [done, conflict, fresh, foreign] = ids(`plan${uid()}`, 4) as [string, string, string, string];
   assert.equal((await cli(['pay', done, '5'])).code, 0);
   assert.equal((await cli(['pay', conflict, '5'])).code, 0);
-  const csv = file('plan.csv', `orderId,amount\n${done},5\n${conflict},6\n${fresh},7\n`);
+  // A key held by a workflow that is not a SuperScript run: the batch would refuse it, so the plan does.
+  const squatter = await stack.client.workflow.start('SomeoneElsesWorkflow', {
+    workflowId: `payment-${foreign}`,
+    taskQueue: `elsewhere-${uid()}`,
+  });
+  const csv = file('plan.csv', `orderId,amount\n${done},5\n${conflict},6\n${fresh},7\n${foreign},8\n`);
   const res = await cli(['batch', csv, '--plan']);
   assert.equal(res.code, 120, res.stderr);
   assert.match(
     res.stdout,
-    /plan for 3 orders \(nothing was started\): new 1, already done 1, in flight 0, conflict 1/,
+    /plan for 4 orders \(nothing was started\): new 1, already done 1, in flight 0, conflict 2/,
   );
   assert.match(res.stdout, new RegExp(`new \\(would be charged\\):\\n  ${fresh}  7\\n`));
   assert.match(
@@ -145,15 +150,18 @@ test('--plan: new, already done and conflict, each with its orders; nothing star
   );
   const json = await cli(['batch', csv, '--plan', '--json']);
   const report = JSON.parse(json.stdout);
-  assert.deepEqual(report.counts, { new: 1, alreadyDone: 1, inFlight: 0, conflict: 1 });
+  assert.deepEqual(report.counts, { new: 1, alreadyDone: 1, inFlight: 0, conflict: 2 });
   assert.deepEqual(
     report.orders.map((o: { orderId: string; status: string }) => [o.orderId, o.status]),
     [
       [done, 'already_done'],
       [conflict, 'conflict'],
       [fresh, 'new'],
+      [foreign, 'conflict'],
     ],
   );
+  assert.match(report.orders[3].message, /not a SuperScript run/);
+  await squatter.terminate('test cleanup');
   assert.equal(await started([`payment-${fresh}`]), 0);
   assert.equal(charges(done) + charges(conflict) + charges(fresh), 2);
 });

@@ -1,11 +1,11 @@
 // What a batch would do before it charges anything: each order's run `payment-<orderId>` read through the
 // one read path and compared with the order's request, the way the batch's start-or-attach would.
 import type { ScriptRegistry } from '../config/scripts.js';
-import { KeyConflictError, RunNotFoundError } from '../errors.js';
+import { KeyConflictError } from '../errors.js';
 import { REQUEST_MEMO, type BatchOrder } from '../workflows/contract.js';
 import { assertSameRequest, stampOf } from './fingerprint.js';
 import { awaitOutcome } from './outcome.js';
-import { describeRun, type RunSource } from './read.js';
+import { keyHolder, type RunSource } from './read.js';
 import { paymentSpec } from './requests.js';
 import type { RunStatus } from './view.js';
 
@@ -35,11 +35,13 @@ export async function planBatch(
   src: RunSource,
   registry: ScriptRegistry,
   orders: readonly BatchOrder[],
+  signal?: AbortSignal,
 ): Promise<BatchPlanReport> {
   const planned: PlannedOrder[] = new Array<PlannedOrder>(orders.length);
   let next = 0;
   const reader = async () => {
     while (next < orders.length) {
+      signal?.throwIfAborted();
       const i = next++;
       planned[i] = await planOrder(src, registry, orders[i]!);
     }
@@ -62,7 +64,8 @@ async function planOrder(src: RunSource, registry: ScriptRegistry, order: BatchO
   const spec = paymentSpec(registry, src.taskQueue, order);
   const base = { ...order, workflowId: spec.workflowId };
   try {
-    const d = await describeRun(src, spec.workflowId);
+    const d = await keyHolder(src, spec.workflowId);
+    if (!d) return { ...base, status: 'new' };
     assertSameRequest(spec, d);
     if (d.status.name === 'RUNNING')
       return { ...base, status: 'in_flight', outcome: 'running', runId: d.runId };
@@ -72,7 +75,6 @@ async function planOrder(src: RunSource, registry: ScriptRegistry, order: BatchO
     if (stamped) assertSameRequest(spec, { memo: { [REQUEST_MEMO]: stamped } });
     return { ...base, status: 'already_done', outcome: ended.status, runId: ended.runId || d.runId };
   } catch (err) {
-    if (err instanceof RunNotFoundError) return { ...base, status: 'new' };
     if (err instanceof KeyConflictError) return { ...base, status: 'conflict', message: err.message };
     throw err;
   }

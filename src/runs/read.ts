@@ -1,7 +1,7 @@
 // Reading runs: one run by ID, or a listing. Only SuperScript's own runs (its workflow types on its task
 // queues) are visible: any other workflow in the namespace answers as if it did not exist.
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
-import { RunNotFoundError } from '../errors.js';
+import { KeyConflictError, RunNotFoundError } from '../errors.js';
 import { WorkflowTypes, execTaskQueue } from '../workflows/contract.js';
 import { startedBy } from './input.js';
 import type { ListQuery } from './list-query.js';
@@ -34,6 +34,25 @@ export async function describeAny(
 /** Whether a run is one of ours: one of SuperScript's workflow types on its task queues. */
 export function isOwnRun(src: RunSource, d: WorkflowExecutionDescription): boolean {
   return OWN_TYPES.includes(d.type) && [src.taskQueue, execTaskQueue(src.taskQueue)].includes(d.taskQueue);
+}
+
+/**
+ * The run holding a key, or undefined when it has none; a key held by a workflow that is not a SuperScript
+ * run of this installation is unusable (KeyConflictError), not readable. What start-or-attach and a batch's
+ * plan both decide a key by.
+ */
+export async function keyHolder(
+  src: RunSource,
+  workflowId: string,
+): Promise<WorkflowExecutionDescription | undefined> {
+  const d = await describeAny(src.client, workflowId);
+  if (d && !isOwnRun(src, d)) {
+    throw new KeyConflictError(
+      `Key "${workflowId}" is held by a Temporal workflow that is not a SuperScript run. Use another key.`,
+      workflowId,
+    );
+  }
+  return d;
 }
 
 /** The latest run under a workflow ID, if it is one of ours; RunNotFoundError otherwise. */

@@ -116,13 +116,7 @@ export function batchPlan(
 ): BatchPlan {
   const batchId = validateBatchId(batch.batchId);
   const orders = validBatchOrders(registry, batch.orders);
-  const maxConcurrent = batch.maxConcurrent;
-  if (
-    maxConcurrent !== undefined &&
-    (!Number.isInteger(maxConcurrent) || (maxConcurrent as number) < 1 || (maxConcurrent as number) > 1000)
-  ) {
-    throw new InvalidRequestError('"maxConcurrent" must be a whole number from 1 to 1000.', 'maxConcurrent');
-  }
+  const maxConcurrent = validMaxConcurrent(batch.maxConcurrent);
   const chunks: BatchOrder[][] = [];
   for (let i = 0; i < orders.length; i += shape.partSize) chunks.push(orders.slice(i, i + shape.partSize));
   const parts = chunks.map((chunk, part): StartSpec<'BatchPartWorkflow'> => ({
@@ -165,6 +159,17 @@ export function validateBatchId(batchId: unknown): string {
   if (batchId === 'plan')
     throw new InvalidRequestError('"plan" is reserved; choose another batchId.', 'batchId');
   return batchId;
+}
+
+/** A batch's `maxConcurrent`, when given: a whole number from 1 to 1000. */
+export function validMaxConcurrent(value: unknown): number | undefined {
+  if (
+    value !== undefined &&
+    (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 1000)
+  ) {
+    throw new InvalidRequestError('"maxConcurrent" must be a whole number from 1 to 1000.', 'maxConcurrent');
+  }
+  return value as number | undefined;
 }
 
 /** Every order checked as a payment request, with the index of the first bad one. */

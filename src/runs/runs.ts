@@ -89,7 +89,11 @@ export class Runs implements RunSource {
   }
 
   /** See {@link planBatch}. */
-  planBatch(registry: ScriptRegistry, orders: readonly BatchOrder[]): Promise<BatchPlanReport> {
-    return planBatch(this, registry, orders);
+  planBatch(
+    registry: ScriptRegistry,
+    orders: readonly BatchOrder[],
+    signal?: AbortSignal,
+  ): Promise<BatchPlanReport> {
+    return planBatch(this, registry, orders, signal);
   }
 }

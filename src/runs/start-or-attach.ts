@@ -22,11 +22,11 @@ import {
   encodeWorkflowIdReusePolicy,
   mapToPayloads,
 } from '@temporalio/common';
-import { KeyConflictError, RunNotFoundError, TemporalUnavailableError } from '../errors.js';
+import { RunNotFoundError, TemporalUnavailableError } from '../errors.js';
 import { REQUEST_MEMO, STARTER_MEMO, runIdentity } from '../workflows/contract.js';
 import { assertSameRequest, stampOf } from './fingerprint.js';
 import { awaitOutcome } from './outcome.js';
-import { describeAny, isOwnRun, type RunSource } from './read.js';
+import { keyHolder, type RunSource } from './read.js';
 import type { StartSpec } from './requests.js';
 import type { RunView } from './view.js';
 
@@ -66,9 +66,9 @@ export async function startOrAttach(
   signal?: AbortSignal,
 ): Promise<StartOrAttach> {
   // Look before starting: ask for the key's run and for its result at once, and start only a key that has
-  // no run. A duplicate of a finished run is then answered by whichever read comes back first (its result
-  // names its request), with no start for the server to refuse: a refused start costs it more than both
-  // reads. The start alone still decides who executes; one that loses a race to another request's start
+  // no run. A duplicate of a finished run is then answered from both reads (the result names its request,
+  // the description says the run is ours), with no start for the server to refuse: a refused start costs it
+  // more than both reads. The start alone still decides who executes; one that loses a race to another request's start
   // is refused by the server and attaches like any duplicate.
   const abort = new AbortController();
   const onGone = () => abort.abort(signal?.reason);
@@ -82,7 +82,7 @@ export async function startOrAttach(
   try {
     const waiting = awaitOutcome(src.client, spec.workflowId, undefined, waitMs, abort.signal);
     waiting.catch(() => {});
-    const looking = findHolder(src, spec.workflowId);
+    const looking = keyHolder(src, spec.workflowId);
     looking.catch(() => {});
     // Whichever read answers first: a stamped result answers a duplicate, and "no run" starts the key.
     const first = await bounded(spec.workflowId, deadline, () =>
@@ -97,12 +97,14 @@ export async function startOrAttach(
         ),
       ]),
     );
+    // Whoever holds the key must be one of ours before anything of its run is answered (keyHolder refuses
+    // any other holder): the result alone does not say which workflow type or task queue it came from.
+    const holder = first === NO_RUN ? undefined : await bounded(spec.workflowId, deadline, () => looking);
     const stamped = first && first !== NO_RUN ? stampOf(first) : undefined;
-    if (first && first !== NO_RUN && stamped) {
+    if (holder && first && first !== NO_RUN && stamped && first.runId === holder.runId) {
       assertSameRequest(spec, { memo: { [REQUEST_MEMO]: stamped } });
       return answer({ executed: false, replayed: true, run: first });
     }
-    const holder = first === NO_RUN ? undefined : await bounded(spec.workflowId, deadline, () => looking);
     if (holder) return answer(await attach(src, spec, holder, waiting, waitMs, abort.signal));
     const runId = await tryStart(src, spec, deadline);
     if (runId) {
@@ -144,24 +146,9 @@ async function attach(
   return { executed: false, replayed: closed, run: { ...run, runId: run.runId || existing.runId } };
 }
 
-/** The run holding a key, or undefined; a workflow that is not a SuperScript run makes the key unusable. */
-async function findHolder(
-  src: RunSource,
-  workflowId: string,
-): Promise<WorkflowExecutionDescription | undefined> {
-  const d = await describeAny(src.client, workflowId);
-  if (d && !isOwnRun(src, d)) {
-    throw new KeyConflictError(
-      `Key "${workflowId}" is held by a Temporal workflow that is not a SuperScript run. Use another key.`,
-      workflowId,
-    );
-  }
-  return d;
-}
-
 /** The run holding a key that a refused start says is taken. */
 async function describeHolder(src: RunSource, workflowId: string): Promise<WorkflowExecutionDescription> {
-  const d = await findHolder(src, workflowId);
+  const d = await keyHolder(src, workflowId);
   if (!d) throw new RunNotFoundError(workflowId);
   return d;
 }
@@ -234,7 +221,7 @@ async function bounded<T>(workflowId: string, deadline: number, call: () => Prom
         calling.catch(() => {});
         reject(
           new TemporalUnavailableError(
-            `Temporal is unreachable or overloaded: it did not answer the start of "${workflowId}" within ` +
+            `Temporal is unreachable or overloaded: it did not answer for "${workflowId}" within ` +
               `${START_TIMEOUT_MS / 1000} s. Send the same request again shortly: under the same key it cannot run twice.`,
           ),
         );

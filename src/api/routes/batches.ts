@@ -1,9 +1,9 @@
 // Batches of any size: plan one, start (or attach to) one, read its progress, page through its orders, cancel it.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { batchPlan, validBatchOrders, validateBatchId } from '../../runs/requests.js';
+import { batchPlan, validBatchOrders, validMaxConcurrent, validateBatchId } from '../../runs/requests.js';
 import { PAYMENT_SCRIPT, batchWorkflowId } from '../../workflows/contract.js';
-import type { RunAction } from '../scopes.js';
+import { listableScripts, type RunAction } from '../scopes.js';
 import { batchesQuery, type RunFilters } from '../../runs/list-query.js';
 import { sendRun } from '../respond.js';
 import { bindRunLog } from '../run-log.js';
@@ -216,12 +216,15 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
     querystring: listFilters,
     response: { 200: batchList, ...errors(400, 503) },
   };
-  // Batches listed like runs (visibility), newest first: `read`, or a `run:` scope (batches run the payment script).
+  // Batches listed like runs (visibility), newest first: to `read`, `run:*` or `run:collect-payment` (batches
+  // run the payment script); a token that may list only other scripts' runs sees none.
   app.get<{ Querystring: Omit<RunFilters, 'script'> }>(
     '/v1/batches',
     { schema: list, config: { auth: 'list' } },
     async (request) => {
-      const views = await deps.runs.list(batchesQuery(request.query, deps.runs.taskQueue));
+      const query = batchesQuery(request.query, deps.runs.taskQueue);
+      if (!(listableScripts(request.principal)?.includes(PAYMENT_SCRIPT) ?? true)) return { batches: [] };
+      const views = await deps.runs.list(query);
       return {
         batches: views.map(({ workflowId, runId, status, startedAt, closedAt, request: req }) => ({
           batchId: workflowId.slice(BATCH_PREFIX.length),
@@ -249,9 +252,13 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
       bodyLimit: BATCH_BODY_LIMIT,
       config: { auth: { start: () => PAYMENT_SCRIPT } },
     },
-    async (request) => {
+    async (request, reply) => {
+      // Checked as POST /v1/batches checks it, so a plan that answers is a batch that would start.
       if (request.body.batchId !== undefined) validateBatchId(request.body.batchId);
-      return deps.runs.planBatch(deps.registry, validBatchOrders(deps.registry, request.body.orders));
+      validMaxConcurrent(request.body.maxConcurrent);
+      const orders = validBatchOrders(deps.registry, request.body.orders);
+      // Reading stops when the caller goes away (no wait for a result: it takes no wait slot).
+      return deps.waits.run(0, reply, (gone) => deps.runs.planBatch(deps.registry, orders, gone));
     },
   );
 
