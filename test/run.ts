@@ -15,7 +15,7 @@ import { CHROMIUM, POSTGRESQL, ensureSystemPrograms, type SystemProgram } from '
 /** What a test file needs that npm does not install. */
 const NEEDS: Record<string, SystemProgram[]> = {
   'web-ui.test.ts': [CHROMIUM],
-  'cluster-faults.solo.test.ts': [POSTGRESQL],
+  'cluster.solo.test.ts': [POSTGRESQL],
 };
 
 const only = process.argv.slice(2);

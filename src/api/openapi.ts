@@ -7,7 +7,7 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import { refuseOtherMethods } from './methods.js';
 
 /** The one error shape, {error, message, field?}. */
-export const errorSchema = {
+const errorSchema = {
   type: 'object',
   required: ['error', 'message'],
   properties: {
@@ -23,7 +23,7 @@ const ERROR_MEANING: Record<number, string> = {
   403: 'The token lacks the scope this needs.',
   404: 'No such run or batch, or one the token may not read.',
   409: "The run's state forbids it.",
-  413: 'The body is over the limit (2 MiB; 16 MiB on POST /v1/batches).',
+  413: 'The body is over the limit (2 MiB; 16 MiB on POST /v1/batches and /v1/batches/plan).',
   415: 'A POST that is not Content-Type: application/json (bodyless ones included).',
   421: 'A Host other than localhost, 127.0.0.1 or [::1], on an API bound to loopback.',
   422: 'The key (or batch ID) belongs to another request: another script or other arguments.',

@@ -33,6 +33,7 @@ const answeredRun = {
     ...runSchema.properties,
     executed: { type: 'boolean', description: 'This request ran the script.' },
     replayed: { type: 'boolean', description: 'The run had already ended: its stored result.' },
+    batchId: { type: 'string', description: 'POST /v1/batches: the batch (given, or made up when not).' },
   },
 } as const;
 

@@ -9,7 +9,7 @@ import { InvalidRequestError, SuperScriptError } from '../errors.js';
 import { validateKey } from '../runs/keys.js';
 import { paymentWorkflowId, type BatchOrder } from '../workflows/contract.js';
 
-export type BatchFileFormat = 'csv' | 'jsonl' | 'json';
+type BatchFileFormat = 'csv' | 'jsonl' | 'json';
 
 /** Bad rows listed at most; the rest are counted. */
 const MAX_REPORTED = 20;
@@ -45,7 +45,7 @@ export function readBatchFile(file: string, spec: ScriptSpec): BatchOrder[] {
 }
 
 /** By extension, else by the first character: `[` a JSON array, `{` JSON lines, anything else CSV. */
-export function formatOf(file: string, text: string): BatchFileFormat {
+function formatOf(file: string, text: string): BatchFileFormat {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.csv') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';

@@ -157,6 +157,10 @@ cluster
     number('--postgres-port'),
     CLUSTER_DEFAULTS.postgresPort,
   )
+  .option(
+    '--free-ports',
+    "every server and PostgreSQL listener on a free port; without it the server's other listeners are fixed (6933-6939, 7234-7243)",
+  )
   .option('--namespace <name>', 'Temporal namespace', CLUSTER_DEFAULTS.namespace)
   .option(
     '--retention-days <days>',

@@ -13,7 +13,7 @@ export interface ServerBinaries {
   sqlTool: string;
 }
 
-export function cachedServerBinaries(): ServerBinaries {
+function cachedServerBinaries(): ServerBinaries {
   const bin = path.join(cacheDir(), `temporal-server-${TEMPORAL_SERVER_VERSION}`, 'bin');
   return { server: path.join(bin, 'temporal-server'), sqlTool: path.join(bin, 'temporal-sql-tool') };
 }
@@ -40,6 +40,7 @@ export async function ensureServerBinaries(log: (line: string) => void): Promise
     await goInstall({
       ...b,
       version: TEMPORAL_SERVER_VERSION,
+      goVersion: '1.25',
       announce: `building ${b.what} ${TEMPORAL_SERVER_VERSION} once, several minutes`,
       log,
       otherwise: `build it yourself and put it at ${b.target}`,

@@ -19,7 +19,7 @@ import { findOnPath, isExecutable } from '../devserver/go-install.js';
 import { Daemon } from '../runner/daemon.js';
 
 /** The role Temporal connects as; initdb makes it the superuser of this instance. */
-export const POSTGRES_USER = 'temporal';
+const POSTGRES_USER = 'temporal';
 
 /** A fast shutdown (SIGINT) rolls back open transactions and checkpoints; past this it is killed. */
 const STOP_GRACE_MS = 30_000;

@@ -9,7 +9,7 @@ import path from 'node:path';
 export const DATABASES = { persistence: 'temporal', visibility: 'temporal_visibility' } as const;
 
 /** Fixed when the cluster first starts: the server refuses to change it later. Four suits one machine. */
-export const HISTORY_SHARDS = 4;
+const HISTORY_SHARDS = 4;
 
 export interface ServerPorts {
   frontend: number;

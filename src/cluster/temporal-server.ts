@@ -1,7 +1,7 @@
 // The full Temporal server (`temporal-server start`), all four services in one child process, configured by
 // the files server-config.ts writes; its log goes to server.log beside them.
 import path from 'node:path';
-import { TemporalUnavailableError } from '../errors.js';
+import { ClusterError } from '../errors.js';
 import { Daemon } from '../runner/daemon.js';
 import { untilServing } from '../devserver/serving.js';
 import { CONFIG_ENV } from './server-config.js';
@@ -57,7 +57,7 @@ export class TemporalServer {
     if (await untilServing(this.address, { namespace, timeoutMs, alive: () => daemon.running })) return;
     const why = daemon.running ? `did not answer within ${timeoutMs / 1000} s` : 'exited';
     await daemon.stop();
-    throw new TemporalUnavailableError(
+    throw new ClusterError(
       `The Temporal server on ${this.address} ${why}: ${lastError(daemon.output())} ` +
         `(log: ${this.logFile}). Is a port in use? Choose other ones.`,
     );

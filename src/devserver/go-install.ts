@@ -16,6 +16,8 @@ export interface GoInstall {
   /** The command's package path, e.g. go.temporal.io/server/cmd/server. */
   module: string;
   version: string;
+  /** The oldest Go that builds it: what the module's go.mod asks for. */
+  goVersion: string;
   /** Where the binary goes; it only ever appears there complete. */
   target: string;
   /** The name `go install` gives the binary (the package's last path element). */
@@ -32,7 +34,7 @@ export async function goInstall(b: GoInstall): Promise<string> {
   const go = findOnPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
   if (!go) {
     throw new MissingToolError(
-      `Go is not installed to build ${b.module}@v${b.version}. Install Go 1.25 or newer (the Temporal CLI's go.mod asks for it) (https://go.dev/dl/), or ${b.otherwise}.`,
+      `Go is not installed to build ${b.module}@v${b.version}. Install Go ${b.goVersion} or newer (https://go.dev/dl/), or ${b.otherwise}.`,
     );
   }
   b.log(`${b.announce}, into ${path.dirname(b.target)}`);

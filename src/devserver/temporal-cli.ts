@@ -51,6 +51,7 @@ export async function ensureTemporalCli(opts: CliLookup = {}): Promise<string> {
   const built = await goInstall({
     module: MODULE,
     version: TEMPORAL_CLI_VERSION,
+    goVersion: '1.25',
     target: cached,
     builtName: 'temporal',
     ldflags: `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`,

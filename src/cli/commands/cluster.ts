@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TEMPORAL_SERVER_VERSION } from '../../cluster/binaries.js';
-import { DEFAULT_CLUSTER_PORTS, LocalCluster } from '../../cluster/cluster.js';
+import { DEFAULT_CLUSTER_PORTS, LocalCluster, freeClusterPorts } from '../../cluster/cluster.js';
 import { DATABASES } from '../../cluster/server-config.js';
 import { spawnService, untilApiAnswers, untilWorkerPolls } from '../../cluster/services.js';
 import { connectClient, temporalTarget } from '../../config/temporal-connection.js';
@@ -21,6 +21,8 @@ export interface ClusterUpOptions {
   apiPort: number;
   temporalPort: number;
   postgresPort: number;
+  /** Every server and PostgreSQL listener on a free port instead (the banner names the ones clients use). */
+  freePorts?: boolean;
   namespace: string;
   retentionDays: number;
 }
@@ -39,6 +41,8 @@ export const CLUSTER_DEFAULTS = {
 /** What `up` leaves in its data folder while it runs, for `down` (and people) to find it. */
 interface RunningCluster {
   pid: number;
+  /** When that process started (/proc), so a later process that reuses the pid is not taken for it. */
+  started?: string;
   apis: string[];
   temporal: string;
   namespace: string;
@@ -49,16 +53,30 @@ const stateFile = (dir: string) => path.join(dir, 'cluster.json');
 export async function clusterUp(ctx: Context, o: ClusterUpOptions): Promise<void> {
   const { settings, log } = ctx;
   const dir = path.resolve(o.dataDir);
-  const running = readState(dir);
-  if (running && isAlive(running.pid)) {
-    throw new ConfigError(
-      `A cluster already runs from ${dir} (pid ${running.pid}); stop it with \`superscript cluster down\`.`,
-    );
-  }
   const logs = path.join(dir, 'logs');
   const data = path.join(dir, 'data');
   mkdirSync(logs, { recursive: true });
   mkdirSync(data, { recursive: true });
+  // Claim the folder before anything starts in it, so a second `up` on it (even one starting at the same
+  // moment) stops here instead of setting up PostgreSQL under this one's feet.
+  const self: RunningCluster = {
+    pid: process.pid,
+    started: startTime(process.pid),
+    apis: [],
+    temporal: '',
+    namespace: o.namespace,
+  };
+  const running = readState(dir);
+  if (running && !isRunning(running)) rmSync(stateFile(dir), { force: true });
+  try {
+    writeState(dir, self, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const other = readState(dir);
+    throw new ConfigError(
+      `A cluster already runs from ${dir} (pid ${other?.pid ?? 'unknown'}); stop it with \`superscript cluster down\`.`,
+    );
+  }
 
   // In start order; stopped in reverse, also when start-up fails midway.
   const started: StopStep[] = [];
@@ -68,7 +86,9 @@ export async function clusterUp(ctx: Context, o: ClusterUpOptions): Promise<void
   try {
     cluster = await LocalCluster.start({
       dir,
-      ports: { ...DEFAULT_CLUSTER_PORTS, frontend: o.temporalPort, postgres: o.postgresPort },
+      ports: o.freePorts
+        ? await freeClusterPorts()
+        : { ...DEFAULT_CLUSTER_PORTS, frontend: o.temporalPort, postgres: o.postgresPort },
       namespace: o.namespace,
       retentionDays: o.retentionDays,
       log: (line) => log.info(line),
@@ -112,16 +132,11 @@ export async function clusterUp(ctx: Context, o: ClusterUpOptions): Promise<void
     }
   } catch (err) {
     for (const step of started.reverse()) await step.stop().catch(() => {});
+    rmSync(stateFile(dir), { force: true });
     throw err;
   }
 
-  const state: RunningCluster = {
-    pid: process.pid,
-    apis: apiUrls,
-    temporal: cluster.address,
-    namespace: cluster.namespace,
-  };
-  writeFileSync(stateFile(dir), `${JSON.stringify(state, null, 2)}\n`);
+  writeState(dir, { ...self, apis: apiUrls, temporal: cluster.address, namespace: cluster.namespace });
   const rel = (file: string) => path.relative(dir, file) || '.';
   process.stdout.write(
     [
@@ -151,7 +166,7 @@ export async function clusterUp(ctx: Context, o: ClusterUpOptions): Promise<void
 export async function clusterDown(dataDir: string): Promise<number> {
   const dir = path.resolve(dataDir);
   const running = readState(dir);
-  if (!running || !isAlive(running.pid)) {
+  if (!running || !isRunning(running)) {
     process.stdout.write(`No cluster runs from ${dir}.\n`);
     return 0;
   }
@@ -160,7 +175,7 @@ export async function clusterDown(dataDir: string): Promise<number> {
     `Stopping the cluster (pid ${running.pid}): APIs, workers, Temporal server, PostgreSQL...\n`,
   );
   const deadline = Date.now() + 120_000;
-  while (isAlive(running.pid)) {
+  while (isRunning(running)) {
     if (Date.now() > deadline) {
       process.stderr.write(`superscript: pid ${running.pid} is still running after 120 s.\n`);
       return 1;
@@ -180,11 +195,27 @@ function readState(dir: string): RunningCluster | undefined {
   }
 }
 
-function isAlive(pid: number): boolean {
+function writeState(dir: string, state: RunningCluster, flag = 'w'): void {
+  writeFileSync(stateFile(dir), `${JSON.stringify(state, null, 2)}\n`, { flag });
+}
+
+/** Whether the `up` the state file names still runs: its pid is alive and started when it says. */
+function isRunning(state: RunningCluster): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    process.kill(state.pid, 0);
   } catch {
     return false;
+  }
+  return state.started === undefined || startTime(state.pid) === state.started;
+}
+
+/** A process's start time in clock ticks since boot (/proc/<pid>/stat, field 22); undefined off Linux. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces: field 3 first.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }
