@@ -115,6 +115,9 @@ test('every route refuses a missing, malformed, unknown or revoked token and a m
     ['POST', `/v1/runs/${sleeperKey}/cancel`, undefined],
     ['POST', `/v1/runs/${failedKey}/retry`, { reason: 'should not happen' }],
     ['GET', `/v1/batches/${batchId}`, undefined],
+    ['GET', '/v1/batches', undefined],
+    ['POST', '/v1/batches/plan', { orders: [{ orderId: `auth-plan-${uid()}`, amount: 1 }] }],
+    ['GET', '/v1/whoami', undefined],
   ] as const;
 
   const unauthenticated: [string, { token?: string; header?: string }, RegExp][] = [
@@ -150,6 +153,15 @@ test('every route refuses a missing, malformed, unknown or revoked token and a m
     ['watcher', 'POST', `/v1/runs/${sleeperKey}/retry`, {}, 403, /needs retry and run:sleeper/],
     ['sleeperRunner', 'GET', `/v1/batches/${batchId}`, undefined, 404, /No run with workflow ID/],
     ['cancelOnly', 'GET', `/v1/batches/${batchId}`, undefined, 403, /needs read/],
+    ['cancelOnly', 'GET', '/v1/batches', undefined, 403, /may not list runs/],
+    [
+      'reader',
+      'POST',
+      '/v1/batches/plan',
+      { orders: [{ orderId: 'auth-plan', amount: 1 }] },
+      403,
+      /needs run:collect-payment/,
+    ],
   ];
   for (const [who, method, url, body, status, message] of lacking) {
     const res = await call(method, url, as(token[who as keyof typeof token]), body);
