@@ -23,8 +23,8 @@ import {
   mapToPayloads,
 } from '@temporalio/common';
 import { RunNotFoundError, TemporalUnavailableError } from '../errors.js';
-import { REQUEST_MEMO, STARTER_MEMO, runIdentity } from '../workflows/contract.js';
-import { assertSameRequest, stampOf } from './fingerprint.js';
+import { STARTER_MEMO, runIdentity } from '../workflows/contract.js';
+import { assertSameRequest } from './fingerprint.js';
 import { awaitOutcome } from './outcome.js';
 import { keyHolder, type RunSource } from './read.js';
 import type { StartSpec } from './requests.js';
@@ -65,11 +65,11 @@ export async function startOrAttach(
   waitMs: number,
   signal?: AbortSignal,
 ): Promise<StartOrAttach> {
-  // Look before starting: ask for the key's run and for its result at once, and start only a key that has
-  // no run. A duplicate of a finished run is then answered from both reads (the result names its request,
-  // the description says the run is ours), with no start for the server to refuse: a refused start costs it
-  // more than both reads. The start alone still decides who executes; one that loses a race to another request's start
-  // is refused by the server and attaches like any duplicate.
+  // Look before starting: ask who holds the key and for its result at once, and start only a key that has
+  // no run. A duplicate is then answered from both reads (the description says the run is ours and what it
+  // was for, the result what it did), with no start for the server to refuse: a refused start costs it more
+  // than both reads. The start alone still decides who executes; one that loses a race to another request's
+  // start is refused by the server and attaches like any duplicate.
   const abort = new AbortController();
   const onGone = () => abort.abort(signal?.reason);
   signal?.addEventListener('abort', onGone, { once: true });
@@ -82,29 +82,8 @@ export async function startOrAttach(
   try {
     const waiting = awaitOutcome(src.client, spec.workflowId, undefined, waitMs, abort.signal);
     waiting.catch(() => {});
-    const looking = keyHolder(src, spec.workflowId);
-    looking.catch(() => {});
-    // Whichever read answers first: a stamped result answers a duplicate, and "no run" starts the key.
-    const first = await bounded(spec.workflowId, deadline, () =>
-      Promise.race([
-        waiting.then(
-          (view) => view,
-          (err: unknown) => (err instanceof RunNotFoundError ? NO_RUN : undefined),
-        ),
-        looking.then(
-          (holder) => (holder ? undefined : NO_RUN),
-          () => undefined,
-        ),
-      ]),
-    );
-    // Whoever holds the key must be one of ours before anything of its run is answered (keyHolder refuses
-    // any other holder): the result alone does not say which workflow type or task queue it came from.
-    const holder = first === NO_RUN ? undefined : await bounded(spec.workflowId, deadline, () => looking);
-    const stamped = first && first !== NO_RUN ? stampOf(first) : undefined;
-    if (holder && first && first !== NO_RUN && stamped && first.runId === holder.runId) {
-      assertSameRequest(spec, { memo: { [REQUEST_MEMO]: stamped } });
-      return answer({ executed: false, replayed: true, run: first });
-    }
+    // keyHolder refuses a key held by anything but one of our runs, before anything of its run is answered.
+    const holder = await bounded(spec.workflowId, deadline, () => keyHolder(src, spec.workflowId));
     if (holder) return answer(await attach(src, spec, holder, waiting, waitMs, abort.signal));
     const runId = await tryStart(src, spec, deadline);
     if (runId) {
@@ -120,8 +99,6 @@ export async function startOrAttach(
     signal?.removeEventListener('abort', onGone);
   }
 }
-
-const NO_RUN = Symbol('no run');
 
 /** A duplicate: checks it is the same request as the run holding the key, then answers with its outcome. */
 async function attach(
