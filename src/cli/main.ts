@@ -5,15 +5,17 @@ import { DURABILITY, type Settings } from '../config/settings.js';
 import { ensureTemporalCli } from '../devserver/temporal-cli.js';
 import { InvalidRequestError, KeyConflictError, SuperScriptError } from '../errors.js';
 import { ORDER_STATUSES } from '../workflows/contract.js';
-import { batch, batchCancel, batchOrders, type BatchOptions } from './commands/batches.js';
-import { CLUSTER_DEFAULTS, clusterDown, clusterUp, type ClusterUpOptions } from './commands/cluster.js';
-import { cancel, list, pay, resolve, retry, run, status } from './commands/runs.js';
-import { dev } from './commands/dev.js';
-import { exec } from './commands/exec.js';
-import { api, worker } from './commands/serve.js';
-import { tokenCreate, tokenList, tokenRevoke } from './commands/tokens.js';
+import type { BatchOptions } from './commands/batches.js';
+import { CLUSTER_DEFAULTS, type ClusterUpOptions } from './commands/cluster-options.js';
 import { loadContext, type Context, type ContextOptions } from './context.js';
 import { EXIT } from './exit-codes.js';
+
+// A command's module loads when the command runs, so a client command such as `pay` loads neither the
+// worker, the HTTP server nor the cluster, and a worker process does not load the HTTP server.
+const runs = () => import('./commands/runs.js');
+const batches = () => import('./commands/batches.js');
+const serve = () => import('./commands/serve.js');
+const tokens = () => import('./commands/tokens.js');
 
 const program = new Command('superscript')
   .description('Run non-idempotent scripts exactly once per idempotency key, on Temporal.')
@@ -73,7 +75,7 @@ program
   )
   .action(
     action(
-      (ctx) => dev(ctx),
+      async (ctx) => (await import('./commands/dev.js')).dev(ctx),
       (o: {
         dataDir?: string;
         host?: string;
@@ -90,7 +92,7 @@ program
         ...(o.durability ? { durability: o.durability } : {}),
       }),
       // The API's /metrics includes the SDK's series of the worker beside it.
-      { sdkMetrics: () => true },
+      { worker: { metrics: () => true } },
     ),
   );
 
@@ -104,9 +106,9 @@ program
   )
   .action(
     action(
-      (ctx) => worker(ctx),
+      async (ctx) => (await serve()).worker(ctx),
       (o: { metricsPort?: number }) => (o.metricsPort !== undefined ? { metricsPort: o.metricsPort } : {}),
-      { sdkMetrics: (settings) => settings.metricsPort !== undefined },
+      { worker: { metrics: (settings) => settings.metricsPort !== undefined } },
     ),
   );
 
@@ -117,7 +119,7 @@ program
   .option('--port <port>', 'port (SUPERSCRIPT_API_PORT)', number('--port'))
   .action(
     action(
-      (ctx) => api(ctx),
+      async (ctx) => (await serve()).api(ctx),
       (o: { host?: string; port?: number }) => ({
         ...(o.host !== undefined ? { apiHost: o.host } : {}),
         ...(o.port !== undefined ? { apiPort: o.port } : {}),
@@ -168,14 +170,16 @@ cluster
     count('--retention-days'),
     CLUSTER_DEFAULTS.retentionDays,
   )
-  .action(action((ctx, o: ClusterUpOptions) => clusterUp(ctx, o)));
+  .action(
+    action(async (ctx, o: ClusterUpOptions) => (await import('./commands/cluster.js')).clusterUp(ctx, o)),
+  );
 
 cluster
   .command('down')
   .description('stop the cluster `cluster up` runs from the data folder, in order')
   .option('--data-dir <dir>', 'the folder `cluster up` was given', CLUSTER_DEFAULTS.dataDir)
   .action(async (o: { dataDir: string }) => {
-    process.exitCode = await clusterDown(o.dataDir);
+    process.exitCode = await (await import('./commands/cluster.js')).clusterDown(o.dataDir);
   });
 
 program
@@ -186,8 +190,8 @@ program
   .addOption(jsonOption)
   .addOption(waitOption)
   .action(
-    action((ctx, orderId: string, amount: string, o: { json?: boolean; wait?: number }) =>
-      pay(ctx, orderId, amount, o),
+    action(async (ctx, orderId: string, amount: string, o: { json?: boolean; wait?: number }) =>
+      (await runs()).pay(ctx, orderId, amount, o),
     ),
   );
 
@@ -200,8 +204,8 @@ program
   .addOption(jsonOption)
   .addOption(waitOption)
   .action(
-    action((ctx, script: string, args: string[], o: { key?: string; json?: boolean; wait?: number }) =>
-      run(ctx, script, args, o),
+    action(async (ctx, script: string, args: string[], o: { key?: string; json?: boolean; wait?: number }) =>
+      (await runs()).run(ctx, script, args, o),
     ),
   );
 
@@ -210,7 +214,7 @@ program
   .description('show a run (or batch) by workflow ID')
   .argument('<workflowId>')
   .addOption(jsonOption)
-  .action(action((ctx, id: string, o: { json?: boolean }) => status(ctx, id, o)));
+  .action(action(async (ctx, id: string, o: { json?: boolean }) => (await runs()).status(ctx, id, o)));
 
 program
   .command('runs')
@@ -232,7 +236,7 @@ program
   .addOption(jsonOption)
   .action(
     action(
-      (
+      async (
         ctx,
         o: {
           status?: string;
@@ -242,7 +246,7 @@ program
           limit?: string;
           json?: boolean;
         },
-      ) => list(ctx, o, o),
+      ) => (await runs()).list(ctx, o, o),
     ),
   );
 
@@ -254,7 +258,9 @@ program
   .addOption(jsonOption)
   .addOption(waitOption)
   .action(
-    action((ctx, id: string, o: { reason?: string; json?: boolean; wait?: number }) => retry(ctx, id, o)),
+    action(async (ctx, id: string, o: { reason?: string; json?: boolean; wait?: number }) =>
+      (await runs()).retry(ctx, id, o),
+    ),
   );
 
 program
@@ -265,13 +271,17 @@ program
   .argument('<workflowId>')
   .addOption(jsonOption)
   .addOption(waitOption)
-  .action(action((ctx, id: string, o: { json?: boolean; wait?: number }) => resolve(ctx, id, o)));
+  .action(
+    action(async (ctx, id: string, o: { json?: boolean; wait?: number }) =>
+      (await runs()).resolve(ctx, id, o),
+    ),
+  );
 
 program
   .command('cancel')
   .description("cancel a running run: its script's whole process group is ended")
   .argument('<workflowId>')
-  .action(action((ctx, id: string) => cancel(ctx, id)));
+  .action(action(async (ctx, id: string) => (await runs()).cancel(ctx, id)));
 
 program
   .command('batch')
@@ -289,7 +299,9 @@ program
   .option('--attach <batchId>', 'follow an existing batch to its end instead of starting one')
   .option('--json', 'print the batch (or the plan) as JSON')
   .addOption(waitOption)
-  .action(action((ctx, file: string | undefined, o: BatchOptions) => batch(ctx, file, o)));
+  .action(
+    action(async (ctx, file: string | undefined, o: BatchOptions) => (await batches()).batch(ctx, file, o)),
+  );
 
 program
   .command('batch-orders')
@@ -297,14 +309,22 @@ program
   .argument('<batchId>')
   .addOption(new Option('--status <status>').choices(ORDER_STATUSES))
   .option('--json', 'one JSON line per order')
-  .action(action((ctx, id: string, o: { status?: string; json?: boolean }) => batchOrders(ctx, id, o)));
+  .action(
+    action(async (ctx, id: string, o: { status?: string; json?: boolean }) =>
+      (await batches()).batchOrders(ctx, id, o),
+    ),
+  );
 
 program
   .command('batch-cancel')
   .description('stop a batch from starting orders')
   .argument('<batchId>')
   .option('--kill-running', 'also cancel the runs it started that are still running')
-  .action(action((ctx, id: string, o: { killRunning?: boolean }) => batchCancel(ctx, id, o)));
+  .action(
+    action(async (ctx, id: string, o: { killRunning?: boolean }) =>
+      (await batches()).batchCancel(ctx, id, o),
+    ),
+  );
 
 const token = program
   .command('token')
@@ -314,16 +334,16 @@ token
   .description('create a token and print it, once, alone on standard output')
   .requiredOption('--name <name>', 'a unique name; recorded as who retried a run')
   .requiredOption('--scope <scope...>', 'run:<script>, run:*, read, retry, cancel, admin')
-  .action(action((ctx, o: { name: string; scope: string[] }) => tokenCreate(ctx, o)));
+  .action(action(async (ctx, o: { name: string; scope: string[] }) => (await tokens()).tokenCreate(ctx, o)));
 token
   .command('list')
   .description('names, creation times, revocations and scopes (never the tokens or hashes)')
-  .action(action((ctx) => tokenList(ctx)));
+  .action(action(async (ctx) => (await tokens()).tokenList(ctx)));
 token
   .command('revoke')
   .description('revoke a token; a running API refuses it from its next request on')
   .argument('<name>')
-  .action(action((ctx, name: string) => tokenRevoke(ctx, name)));
+  .action(action(async (ctx, name: string) => (await tokens()).tokenRevoke(ctx, name)));
 
 program
   .command('exec')
@@ -341,13 +361,14 @@ program
   .argument('<command...>', 'the command and its arguments, after --')
   .action(
     action(
-      (
+      async (
         ctx,
         argv: string[],
         o: { key: string; name?: string; timeout: number; heartbeatTimeout: number; retry?: boolean },
-      ) => exec(ctx, argv, o),
+      ) => (await import('./commands/exec.js')).exec(ctx, argv, o),
       // The terminal belongs to the command: only SuperScript's own errors, unless asked for more.
       (..._args: unknown[]) => ({ logLevel: process.env.SUPERSCRIPT_LOG_LEVEL ?? 'error' }),
+      { worker: { metrics: () => false } },
     ),
   );
 

@@ -3,7 +3,7 @@
 // configuration serves SuperScript, the `temporal` CLI and other SDKs alike.
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { TemporalUnavailableError } from '../errors.js';
 
 export interface TemporalTarget {
@@ -35,7 +35,9 @@ export async function connectClient(target: TemporalTarget): Promise<Client> {
   }
 }
 
+/** A worker's connection. The SDK's worker package loads here, only in processes that host a worker. */
 export async function connectWorker(target: TemporalTarget): Promise<NativeConnection> {
+  const { NativeConnection } = await import('@temporalio/worker');
   try {
     return await NativeConnection.connect({ ...target.connectionOptions, address: target.address });
   } catch (err) {

@@ -5,7 +5,7 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { KeyConflictError } from '../errors.js';
 import { canonicalJson } from '../workflows/contract.js';
 import type { StartSpec } from './requests.js';
-import { requestOf, type RunView } from './view.js';
+import { requestOf } from './view.js';
 
 /** Refuses to attach a request to a run that holds its key for a different request. */
 export function assertSameRequest(
@@ -23,11 +23,6 @@ export function assertSameRequest(
     `Key "${spec.workflowId}" is already used by a run of ${what}. A key stands for one request: use a new key for a different one.`,
     spec.workflowId,
   );
-}
-
-/** The request a finished run's result was stamped with, if it has one. */
-export function stampOf(view: RunView): string | undefined {
-  return view.status === 'running' ? undefined : view.result?.request;
 }
 
 function differingFields(a: object, b: object): string[] {

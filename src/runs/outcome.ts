@@ -1,4 +1,5 @@
 // Waiting for a run to end: its result, or how it ended, within a wait that the caller may also cut short.
+import { setMaxListeners } from 'node:events';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { RunNotFoundError } from '../errors.js';
 import type { BatchResult, RunResult } from '../workflows/contract.js';
@@ -19,6 +20,10 @@ export async function awaitOutcome(
   const handle = client.workflow.getHandle(workflowId, runId);
   const running: RunView = { workflowId, runId: runId ?? '', status: 'running' };
   const abort = new AbortController();
+  // The SDK adds a listener to this signal for each long poll of the result and never removes it
+  // (@temporalio/client 1.24, connection.js): a wait of minutes passes Node's warning threshold of 10.
+  // They are dropped with this controller when the wait ends.
+  setMaxListeners(0, abort.signal);
   const onCancel = () => abort.abort();
   cancel?.addEventListener('abort', onCancel, { once: true });
   const timer = Number.isFinite(waitMs) ? setTimeout(() => abort.abort(), waitMs) : undefined;

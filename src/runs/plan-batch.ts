@@ -2,8 +2,8 @@
 // one read path and compared with the order's request, the way the batch's start-or-attach would.
 import type { ScriptRegistry } from '../config/scripts.js';
 import { KeyConflictError } from '../errors.js';
-import { REQUEST_MEMO, type BatchOrder } from '../workflows/contract.js';
-import { assertSameRequest, stampOf } from './fingerprint.js';
+import type { BatchOrder } from '../workflows/contract.js';
+import { assertSameRequest } from './fingerprint.js';
 import { awaitOutcome } from './outcome.js';
 import { keyHolder, type RunSource } from './read.js';
 import { paymentSpec } from './requests.js';
@@ -70,9 +70,6 @@ async function planOrder(src: RunSource, registry: ScriptRegistry, order: BatchO
     if (d.status.name === 'RUNNING')
       return { ...base, status: 'in_flight', outcome: 'running', runId: d.runId };
     const ended = await awaitOutcome(src.client, spec.workflowId, d.runId, Infinity);
-    // The result's stamp, as an attach checks it: the request the finished run was for.
-    const stamped = stampOf(ended);
-    if (stamped) assertSameRequest(spec, { memo: { [REQUEST_MEMO]: stamped } });
     return { ...base, status: 'already_done', outcome: ended.status, runId: ended.runId || d.runId };
   } catch (err) {
     if (err instanceof KeyConflictError) return { ...base, status: 'conflict', message: err.message };

@@ -162,8 +162,8 @@ export interface RunResult {
   workflowId: string;
   runId: string;
   /**
-   * The canonical request the run was for (as in its memo), stamped by the workflow, so a duplicate can
-   * be checked against a finished run from its result alone.
+   * The canonical request the run was for (as in its memo), stamped by the workflow, so the result alone
+   * says which request it answers.
    */
   request?: string;
   /**

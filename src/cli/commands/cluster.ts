@@ -4,7 +4,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TEMPORAL_SERVER_VERSION } from '../../cluster/binaries.js';
-import { DEFAULT_CLUSTER_PORTS, LocalCluster, freeClusterPorts } from '../../cluster/cluster.js';
+import { LocalCluster } from '../../cluster/cluster.js';
+import { DEFAULT_CLUSTER_PORTS, freeClusterPorts } from '../../cluster/ports.js';
 import { DATABASES } from '../../cluster/server-config.js';
 import { spawnService, untilApiAnswers, untilWorkerPolls } from '../../cluster/services.js';
 import { connectClient, temporalTarget } from '../../config/temporal-connection.js';
@@ -12,31 +13,7 @@ import { ConfigError } from '../../errors.js';
 import type { Daemon } from '../../runner/daemon.js';
 import type { Context } from '../context.js';
 import { stopOnSignals, type StopStep } from '../shutdown.js';
-
-export interface ClusterUpOptions {
-  dataDir: string;
-  workers: number;
-  apis: number;
-  /** The first API's port; the others follow it. */
-  apiPort: number;
-  temporalPort: number;
-  postgresPort: number;
-  /** Every server and PostgreSQL listener on a free port instead (the banner names the ones clients use). */
-  freePorts?: boolean;
-  namespace: string;
-  retentionDays: number;
-}
-
-export const CLUSTER_DEFAULTS = {
-  dataDir: '.superscript-cluster',
-  workers: 2,
-  apis: 2,
-  apiPort: 8080,
-  temporalPort: DEFAULT_CLUSTER_PORTS.frontend,
-  postgresPort: DEFAULT_CLUSTER_PORTS.postgres,
-  namespace: 'superscript',
-  retentionDays: 30,
-} satisfies ClusterUpOptions;
+import type { ClusterUpOptions } from './cluster-options.js';
 
 /** What `up` leaves in its data folder while it runs, for `down` (and people) to find it. */
 interface RunningCluster {
