@@ -14,6 +14,11 @@ export interface BenchConfig {
   cluster: boolean;
   /** `--big`: only the big batch, written to results/big.{json,md}. */
   big: boolean;
+  /**
+   * The report's name in bench/results (BENCH_REPORT): `latest`, `cluster` or `big` by default, so a run of
+   * some scenarios can be kept beside the last full run instead of replacing it.
+   */
+  report: string;
   /** Runs per path before anything is measured, so JIT, connections and server caches are warm. */
   warmup: number;
   /**
@@ -69,10 +74,16 @@ export function loadConfig(
     if (!PERSISTENCE.includes(p as Persistence))
       throw new Error(`BENCH_PERSISTENCE lists ${PERSISTENCE.join(', ')}, not "${p}"`);
   }
+  const report = env.BENCH_REPORT || (cluster ? 'cluster' : big ? 'big' : 'latest');
+  if (!/^[a-z0-9-]+$/.test(report))
+    throw new Error(
+      `BENCH_REPORT names a file in bench/results: lowercase letters, digits, "-"; not "${report}"`,
+    );
   return {
     quick,
     cluster,
     big,
+    report,
     warmup: size('BENCH_WARMUP', 20, 5),
     rounds: size('BENCH_ROUNDS', 5, 3),
     latencyRuns: size('BENCH_LATENCY_RUNS', 250, 45),

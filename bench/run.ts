@@ -33,7 +33,7 @@ process.setSourceMapsEnabled(false);
 // The SDK logs every worker state change at INFO; only warnings belong next to the progress lines.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const cfg = loadConfig();
-const reportName = cfg.cluster ? 'cluster' : cfg.big ? 'big' : 'latest';
+const reportName = cfg.report;
 const cleanup = new Cleanup();
 // On Ctrl-C, stop at once: exiting runs the cleanup's synchronous half (SIGKILL every child, remove the
 // scratch folder). A graceful stop would race the scenario still using the connections it closes.
