@@ -10,7 +10,7 @@ const PERSISTENCE: readonly Persistence[] = ['file', 'memory', 'cluster'];
 
 export interface BenchConfig {
   quick: boolean;
-  /** `--cluster`: the report is bench/results/cluster.*, not latest.*. */
+  /** `--cluster`: the report is bench/results/cluster.*, not latest.* (unless BENCH_REPORT names another). */
   cluster: boolean;
   /** `--big`: only the big batch, written to results/big.{json,md}. */
   big: boolean;

@@ -14,8 +14,8 @@ export interface Context {
 export interface ContextOptions {
   /**
    * The command hosts a worker: the SDK's Runtime is installed first, logging through pino, with its
-   * metrics exporter when `metrics` says the command serves metrics. Other commands never load the SDK's
-   * worker package, so a client command starts quickly.
+   * metrics exporter when `metrics` says the command serves metrics. Other commands never install it, and
+   * the client commands (`pay`, `status`, ...) never load the SDK's worker package, so they start quickly.
    */
   worker?: { metrics: (settings: Settings) => boolean };
 }

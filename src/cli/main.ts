@@ -11,7 +11,7 @@ import { loadContext, type Context, type ContextOptions } from './context.js';
 import { EXIT } from './exit-codes.js';
 
 // A command's module loads when the command runs, so a client command such as `pay` loads neither the
-// worker, the HTTP server nor the cluster, and a worker process does not load the HTTP server.
+// worker, the HTTP server nor the cluster, and `worker` does not load the cluster or the client commands.
 const runs = () => import('./commands/runs.js');
 const batches = () => import('./commands/batches.js');
 const serve = () => import('./commands/serve.js');
