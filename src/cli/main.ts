@@ -11,10 +11,9 @@ import { loadContext, type Context, type ContextOptions } from './context.js';
 import { EXIT } from './exit-codes.js';
 
 // A command's module loads when the command runs, so a client command such as `pay` loads neither the
-// worker, the HTTP server nor the cluster, and `worker` does not load the cluster or the client commands.
+// worker, the HTTP server nor the cluster, and `worker` does not load the HTTP API.
 const runs = () => import('./commands/runs.js');
 const batches = () => import('./commands/batches.js');
-const serve = () => import('./commands/serve.js');
 const tokens = () => import('./commands/tokens.js');
 
 const program = new Command('superscript')
@@ -106,7 +105,7 @@ program
   )
   .action(
     action(
-      async (ctx) => (await serve()).worker(ctx),
+      async (ctx) => (await import('./commands/worker.js')).worker(ctx),
       (o: { metricsPort?: number }) => (o.metricsPort !== undefined ? { metricsPort: o.metricsPort } : {}),
       { worker: { metrics: (settings) => settings.metricsPort !== undefined } },
     ),
@@ -119,7 +118,7 @@ program
   .option('--port <port>', 'port (SUPERSCRIPT_API_PORT)', number('--port'))
   .action(
     action(
-      async (ctx) => (await serve()).api(ctx),
+      async (ctx) => (await import('./commands/api.js')).api(ctx),
       (o: { host?: string; port?: number }) => ({
         ...(o.host !== undefined ? { apiHost: o.host } : {}),
         ...(o.port !== undefined ? { apiPort: o.port } : {}),

@@ -5,7 +5,9 @@ import { connectClient, temporalTarget } from '../../config/temporal-connection.
 import type { DevServer } from '../../devserver/dev-server.js';
 import { setRetentionDays } from '../../runs/retention.js';
 import type { Context } from '../context.js';
-import { serveApi, serveDevServer, serveWorker } from '../serve.js';
+import { serveApi } from '../serve-api.js';
+import { serveDevServer } from '../serve-dev-server.js';
+import { serveWorker } from '../serve-worker.js';
 import { stopOnSignals, type StopStep } from '../shutdown.js';
 
 /** The embedded server's namespace starts with one day; keys should be remembered longer. */

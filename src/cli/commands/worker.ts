@@ -1,8 +1,7 @@
-// `superscript worker` and `superscript api`: the production split, against any Temporal cluster.
-import { apiAccess } from '../../api/access.js';
+// `superscript worker`: the production worker, against any Temporal cluster.
 import { temporalTarget } from '../../config/temporal-connection.js';
 import type { Context } from '../context.js';
-import { serveApi, serveWorker, serveWorkerMetrics } from '../serve.js';
+import { serveWorker, serveWorkerMetrics } from '../serve-worker.js';
 import { stopOnSignals } from '../shutdown.js';
 
 export async function worker(ctx: Context): Promise<void> {
@@ -19,12 +18,4 @@ export async function worker(ctx: Context): Promise<void> {
   }
   if (metrics) ctx.log.info({ url: metrics.url }, 'metrics served');
   await stopOnSignals(ctx.log, metrics ? [step, metrics] : [step]);
-}
-
-export async function api(ctx: Context): Promise<void> {
-  // Refused before anything connects when it would be open beyond loopback.
-  const access = apiAccess(ctx.settings.apiHost, ctx.settings.tokensFile);
-  const step = await serveApi(ctx, temporalTarget(), access);
-  ctx.log.info({ url: step.url }, 'api listening');
-  await stopOnSignals(ctx.log, [step]);
 }

@@ -1,0 +1,67 @@
+// The HTTP API against a Temporal target: what `superscript api` and `dev` serve.
+import { Client } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
+import type { ApiAccess } from '../api/access.js';
+import { buildApi } from '../api/server.js';
+import { connectClient, type TemporalTarget } from '../config/temporal-connection.js';
+import { Runs } from '../runs/runs.js';
+import type { Context } from './context.js';
+import { listening } from './listening.js';
+import type { StopStep } from './shutdown.js';
+
+/** How the API is reached (apiAccess, decided before anything connects), and whether dev routes exist. */
+export interface ServeApiOptions extends ApiAccess {
+  traditionalRoute?: boolean;
+  /** Temporal's Web UI when SUPERSCRIPT_TEMPORAL_UI_URL does not name one (the dev server's own). */
+  temporalUiUrl?: string;
+  /**
+   * The connection of a worker in this process on the same task queue (`dev`): runs are then started with
+   * eager workflow start through it (see RunsOptions). Stop the API before that worker.
+   */
+  localWorker?: NativeConnection;
+}
+
+export async function serveApi(
+  ctx: Context,
+  target: TemporalTarget,
+  { localWorker, ...options }: ServeApiOptions,
+): Promise<StopStep & { url: string }> {
+  if (!options.tokens) {
+    ctx.log.warn(
+      { host: ctx.settings.apiHost },
+      'the API is open (no SUPERSCRIPT_TOKENS_FILE): anyone who can connect to it on this machine can start, retry and cancel runs; set SUPERSCRIPT_TOKENS_FILE and create tokens with `superscript token create` to require tokens',
+    );
+  }
+  const client = await connectClient(target);
+  const eagerStarter = localWorker && new Client({ connection: localWorker, namespace: target.namespace });
+  const app = buildApi({
+    runs: new Runs(client, ctx.settings.taskQueue, { eagerStarter }),
+    registry: ctx.registry,
+    dataDir: ctx.settings.dataDir,
+    waitMs: ctx.settings.waitMs,
+    maxWaits: ctx.settings.maxWaits,
+    logLevel: ctx.settings.logLevel,
+    sdkMetricsUrl: ctx.sdkMetricsUrl,
+    ...options,
+    temporalUiUrl: ctx.settings.temporalUiUrl ?? options.temporalUiUrl,
+  });
+  let url: string;
+  try {
+    url = await listening(app.listen({ host: ctx.settings.apiHost, port: ctx.settings.apiPort }), {
+      host: ctx.settings.apiHost,
+      port: ctx.settings.apiPort,
+      how: '--port or SUPERSCRIPT_API_PORT',
+    });
+  } catch (err) {
+    await client.connection.close();
+    throw err;
+  }
+  return {
+    name: 'api',
+    url,
+    stop: async () => {
+      await app.close();
+      await client.connection.close();
+    },
+  };
+}
