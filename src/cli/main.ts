@@ -15,6 +15,7 @@ import { EXIT } from './exit-codes.js';
 const runs = () => import('./commands/runs.js');
 const batches = () => import('./commands/batches.js');
 const tokens = () => import('./commands/tokens.js');
+const clusterCommands = () => import('./commands/cluster.js');
 
 const program = new Command('superscript')
   .description('Run non-idempotent scripts exactly once per idempotency key, on Temporal.')
@@ -169,16 +170,14 @@ cluster
     count('--retention-days'),
     CLUSTER_DEFAULTS.retentionDays,
   )
-  .action(
-    action(async (ctx, o: ClusterUpOptions) => (await import('./commands/cluster.js')).clusterUp(ctx, o)),
-  );
+  .action(action(async (ctx, o: ClusterUpOptions) => (await clusterCommands()).clusterUp(ctx, o)));
 
 cluster
   .command('down')
   .description('stop the cluster `cluster up` runs from the data folder, in order')
   .option('--data-dir <dir>', 'the folder `cluster up` was given', CLUSTER_DEFAULTS.dataDir)
   .action(async (o: { dataDir: string }) => {
-    process.exitCode = await (await import('./commands/cluster.js')).clusterDown(o.dataDir);
+    process.exitCode = await (await clusterCommands()).clusterDown(o.dataDir);
   });
 
 program
