@@ -104,3 +104,11 @@ export class ApiRefusedError extends SuperScriptError {
     super(message);
   }
 }
+
+/**
+ * The key store did not answer (its database is down, its file unreadable). Nothing was started or run:
+ * send the same request again once it is back; under the same key it cannot run twice.
+ */
+export class KeyStoreUnavailableError extends SuperScriptError {
+  override name = 'KeyStoreUnavailableError';
+}

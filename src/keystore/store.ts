@@ -1,0 +1,43 @@
+// The key store's storage contract, met by the embedded SQLite file and by PostgreSQL. It only stores:
+// every decision (who may claim, when a key ends) is made in transitions.ts and written here as a
+// compare-and-set on the record's version, so both backends behave alike by construction.
+import type { KeyEvent, KeyFilter, KeyRecord } from './record.js';
+
+/**
+ * One installation's keys: records are scoped by `scope` (the Temporal namespace and task queue), so that
+ * several installations can share one database without seeing each other's keys.
+ */
+export interface KeyStore {
+  readonly scope: string;
+  /** `sqlite:<path>` or `postgres://host:port/db` (never the password): for logs and `/healthz`. */
+  readonly describe: string;
+
+  get(key: string): Promise<KeyRecord | undefined>;
+  /** The records of those keys that have one; one query per call (callers page: at most 1,000 keys). */
+  getMany(keys: readonly string[]): Promise<Map<string, KeyRecord>>;
+  /** Adds a key (its version must be 1) and its first event; false, writing nothing, if it already exists. */
+  insert(record: KeyRecord, event: KeyEvent): Promise<boolean>;
+  /**
+   * Replaces a key's record, and appends `event` to its history, only if its version is still `expected`
+   * (`record.version` must be `expected + 1`); false, writing nothing, otherwise. Both or neither.
+   */
+  update(record: KeyRecord, expected: number, event: KeyEvent): Promise<boolean>;
+  /** A key's history, oldest first; the latest `limit` when given. */
+  events(key: string, limit?: number): Promise<KeyEvent[]>;
+  list(filter: KeyFilter): Promise<KeyRecord[]>;
+  /** Keys that ended before `before` (by `endedAt`), with their histories, removed; how many. */
+  prune(before: string): Promise<number>;
+  /** Every record of the scope with its history, in key order, a page at a time. */
+  exportAll(pageSize?: number): AsyncIterable<{ record: KeyRecord; events: KeyEvent[] }>;
+  /** Adds a key with its history if the scope does not have it; false (nothing written) if it does. */
+  importOne(record: KeyRecord, events: readonly KeyEvent[]): Promise<boolean>;
+
+  /** A named value of the scope's own (e.g. whether the store was filled from Temporal), with its version. */
+  getMeta(name: string): Promise<{ value: string; version: number } | undefined>;
+  /** Sets it if its version is still `expected` (0: if it does not exist yet); false otherwise. */
+  setMeta(name: string, value: string, expected: number): Promise<boolean>;
+
+  /** Resolves when the store answers; KeyStoreUnavailableError otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
