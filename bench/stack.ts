@@ -12,6 +12,9 @@ import { LocalCluster } from '../src/cluster/cluster.js';
 import { freeClusterPorts } from '../src/cluster/ports.js';
 import { DevServer } from '../src/devserver/dev-server.js';
 import { freePort } from '../src/devserver/free-port.js';
+import { embeddedKeyStoreUrl } from '../src/cli/key-store.js';
+import { openKeyStore } from '../src/keystore/open.js';
+import { ensureFilled } from '../src/runs/fill-keys.js';
 import { Runs } from '../src/runs/runs.js';
 import { createWorker } from '../src/worker/worker.js';
 import { RawClient, startRawWorker } from './baseline/worker.js';
@@ -66,6 +69,13 @@ export async function startStack(p: StackParams): Promise<Stack> {
   cleanup.add('SuperScript client', () => client.connection.close());
   const connection = await connectWorker(target);
   cleanup.add('SuperScript worker connection', () => connection.close());
+  // The key store as the installation keeps it: PostgreSQL on a cluster, the data folder's file otherwise.
+  const keys = await openKeyStore(
+    tuned.keyStoreUrl ?? embeddedKeyStoreUrl(ssDir),
+    `${target.namespace}/${SS_QUEUE}`,
+  );
+  cleanup.add('SuperScript key store', () => keys.close());
+  await ensureFilled({ client, taskQueue: SS_QUEUE, keys });
   const worker = await createWorker({
     connection,
     client,
@@ -73,6 +83,8 @@ export async function startStack(p: StackParams): Promise<Stack> {
     taskQueue: SS_QUEUE,
     registry,
     dataDir: ssDir,
+    keyStore: keys,
+    requireReservation: false,
     shutdownGraceMs: 0,
   });
   const running = worker.run();
@@ -81,7 +93,7 @@ export async function startStack(p: StackParams): Promise<Stack> {
     await running;
   });
   // As `superscript dev` builds it: starts go through the worker's connection, with eager workflow start.
-  const runs = new Runs(client, SS_QUEUE, {
+  const runs = new Runs(client, SS_QUEUE, keys, {
     eagerStarter: new Client({ connection, namespace: target.namespace }),
   });
   const app = buildApi({
@@ -125,6 +137,8 @@ export async function startStack(p: StackParams): Promise<Stack> {
 interface Server {
   address: string;
   namespace: string;
+  /** The cluster's shared key store, on its PostgreSQL. */
+  keyStoreUrl?: string;
 }
 
 /** The tuned dev server SuperScript uses, or (`stock`) the one baseline (b) uses, as a user starts it by hand. */

@@ -201,6 +201,11 @@ export class Stack {
     return this.opts.server.address;
   }
 
+  /** The key store every worker and API of this stack shares: the cluster's database, or a file here. */
+  get keyStoreUrl(): string {
+    return this.opts.server.keyStoreUrl ?? `sqlite:${path.join(this.dataDir, 'keys.sqlite')}`;
+  }
+
   /** Starts `superscript worker` and resolves once it polls both its workflow and activity queues. */
   async startWorker(extraEnv: Record<string, string> = {}): Promise<Service> {
     const service = this.spawn('worker', extraEnv);
@@ -277,6 +282,7 @@ export class Stack {
         SUPERSCRIPT_TASK_QUEUE: this.taskQueue,
         SUPERSCRIPT_CONFIG: this.opts.registryFile,
         SUPERSCRIPT_DATA_DIR: this.dataDir,
+        SUPERSCRIPT_KEY_STORE_URL: this.keyStoreUrl,
         SUPERSCRIPT_API_HOST: '127.0.0.1',
         SUPERSCRIPT_LOG_LEVEL: 'warn',
         // A graceful stop at the end of a scenario should not wait half a minute for scripts.

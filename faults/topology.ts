@@ -11,6 +11,8 @@ import { ManagedServer, removeUnlessKept } from './stack.js';
 export interface ServerTarget {
   address: string;
   namespace: string;
+  /** A key store shared by everything on this server (a cluster's PostgreSQL); else each stack has a file. */
+  keyStoreUrl?: string;
 }
 
 /** A Temporal server a scenario crashes and restarts on purpose (R3). */

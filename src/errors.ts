@@ -28,6 +28,11 @@ export class KeyConflictError extends SuperScriptError {
   constructor(
     message: string,
     readonly workflowId: string,
+    /**
+     * The script the key is held for, when known: a caller that may not read that script's runs is told
+     * only that the key is taken, not what holds it.
+     */
+    readonly heldFor?: string,
   ) {
     super(message);
   }

@@ -268,7 +268,7 @@ test('with Temporal unreachable, run requests get a 503 that says to send them a
   const { freePort } = await import('../src/devserver/free-port.js');
   const dead = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 500 });
   const app = buildApi({
-    runs: new Runs(new Client({ connection: dead }), stack.taskQueue),
+    runs: new Runs(new Client({ connection: dead }), stack.taskQueue, stack.keys),
     registry: stack.registry,
     dataDir: stack.dataDir,
     waitMs: 1000,

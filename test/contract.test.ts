@@ -269,7 +269,7 @@ test('a worker SIGKILLed mid-script: the script is ended, the run is outcome_unk
       args: { seconds: 60, tag },
       key,
     });
-    await side.runs.start(spec);
+    await side.runs.startOrAttach(spec, 0);
     const pids = await eventually('the script to start', () => scriptPids(side.dataDir, tag), 30_000);
     child.kill('SIGKILL');
     await eventually(
@@ -298,8 +298,9 @@ test('a worker that shuts down mid-script ends the script; the run is outcome_un
   try {
     const stopFirst = await side.addWorker();
     const { scriptRunSpec } = await import('../src/runs/requests.js');
-    await side.runs.start(
+    await side.runs.startOrAttach(
       scriptRunSpec(side.registry, side.taskQueue, { script: 'sleeper', args: { seconds: 60, tag }, key }),
+      0,
     );
     const pids = await eventually('the script to start', () => scriptPids(side.dataDir, tag), 30_000);
     await stopFirst(); // shutdownGraceMs 0: running activities are cancelled at once

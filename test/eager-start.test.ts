@@ -76,11 +76,13 @@ test('a starter whose worker polls another queue does not take the task: the wor
     taskQueue: `${plain.taskQueue}-other`,
     registry: plain.registry,
     dataDir: plain.dataDir,
+    keyStore: plain.keys,
+    requireReservation: false,
     shutdownGraceMs: 0,
   });
   const running = other.run();
   try {
-    const runs = new Runs(plain.client, plain.taskQueue, {
+    const runs = new Runs(plain.client, plain.taskQueue, plain.keys, {
       eagerStarter: new Client({ connection, namespace: target.namespace }),
     });
     const r = await runs.startOrAttach(

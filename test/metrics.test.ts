@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { NativeConnection } from '@temporalio/worker';
 import { connectWorker, temporalTarget } from '../src/config/temporal-connection.js';
+import { openKeyStore } from '../src/keystore/open.js';
 import { serveMetrics } from '../src/metrics/metrics-server.js';
 import { paymentSpec } from '../src/runs/requests.js';
 import { Runs } from '../src/runs/runs.js';
@@ -284,6 +285,9 @@ test('a running batch has order gauges; they go when it ends', async () => {
 
 test('superscript worker --metrics-port serves its runs and the SDK series; its log lines name each run', async () => {
   const taskQueue = `metrics-cli-${process.pid}-${Date.now()}`;
+  // The worker and this test share one key store, as a worker and an API of one installation do.
+  const keyStoreUrl = `sqlite:${path.join(stack.dataDir, 'metrics-cli-keys.sqlite')}`;
+  const keys = await openKeyStore(keyStoreUrl, `default/${taskQueue}`);
   const child = spawn(
     process.execPath,
     [path.join(ROOT, 'bin', 'superscript.js'), 'worker', '--metrics-port', '0'],
@@ -294,6 +298,7 @@ test('superscript worker --metrics-port serves its runs and the SDK series; its 
         SUPERSCRIPT_TASK_QUEUE: taskQueue,
         SUPERSCRIPT_CONFIG: REGISTRY_FILE,
         SUPERSCRIPT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'superscript-metrics-')),
+        SUPERSCRIPT_KEY_STORE_URL: keyStoreUrl,
         SUPERSCRIPT_LOG_LEVEL: 'info',
       },
     },
@@ -308,7 +313,7 @@ test('superscript worker --metrics-port serves its runs and the SDK series; its 
       () => /"url":"([^"]+)"[^\n]*"msg":"metrics served"/.exec(stderr)?.[1],
       30_000,
     );
-    const runs = new Runs(stack.client, taskQueue);
+    const runs = new Runs(stack.client, taskQueue, keys);
     const orderId = `mcli-${uid()}`;
     const paid = await runs.startOrAttach(
       paymentSpec(stack.registry, taskQueue, { orderId, amount: 3 }),
@@ -356,5 +361,6 @@ test('superscript worker --metrics-port serves its runs and the SDK series; its 
   } finally {
     child.kill('SIGTERM');
     assert.equal(await exited, 0, stderr);
+    await keys.close();
   }
 });

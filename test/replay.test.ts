@@ -8,7 +8,8 @@ import { after, before, test } from 'node:test';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { batchPlan, paymentSpec, scriptRunSpec } from '../src/runs/requests.js';
-import type { BatchPlan, StartSpec } from '../src/runs/requests.js';
+import type { BatchPlan } from '../src/runs/requests.js';
+import type { KeySpec } from '../src/runs/start-or-attach.js';
 import { workflowBundle } from '../src/worker/worker.js';
 import { FIXTURES, startStack, type Stack } from './support/harness.js';
 
@@ -21,7 +22,7 @@ after(() => stack.stop());
 
 const uid = () => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 
-async function historyOf(spec: StartSpec) {
+async function historyOf(spec: KeySpec) {
   await stack.runs.startOrAttach(spec, Infinity);
   return stack.client.workflow.getHandle(spec.workflowId).fetchHistory();
 }

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { buildApi } from '../src/api/server.js';
 import { batchPlan, scriptRunSpec } from '../src/runs/requests.js';
-import { retryRequestId } from '../src/runs/retry.js';
+import { RunStateError } from '../src/errors.js';
+import { retryRun } from '../src/runs/retry.js';
 import { WorkflowTypes } from '../src/workflows/contract.js';
 import { eventually, startStack, type Stack } from './support/harness.js';
 
@@ -71,29 +72,26 @@ test('workflows that are not SuperScript runs on its task queue are not found, l
   }
 });
 
-test('a retry sent again with the same request ID gets the run it started, even after that run ended', async () => {
+test('retries of one run share its grant and request ID: one run between them, even after it ended', async () => {
   const key = `explicit-${uid()}`;
   const spec = scriptRunSpec(stack.registry, stack.taskQueue, {
     script: 'exit-with',
     args: { code: 4 },
     key,
   });
-  const first = await stack.runs.start(spec);
-  assert.equal((await stack.runs.outcome(key, first.runId, 30_000)).status, 'failed');
-  const explicit = { requestId: retryRequestId(first.runId) };
-  const retried = await stack.runs.start(spec, explicit);
+  const first = await stack.runs.startOrAttach(spec, 30_000);
+  assert.equal(first.run.status, 'failed');
+  const retry = (runId?: string) =>
+    retryRun(stack.runs, stack.registry, key, { by: 'test', ...(runId ? { runId } : {}) }, 30_000);
+  const retried = await retry(first.run.runId);
   assert.equal(retried.executed, true);
-  assert.equal((await stack.runs.outcome(key, retried.runId, 30_000)).status, 'failed');
-  // The retry run has failed too, so the reuse policy alone would let a third run start: only the server's
-  // request-ID dedup answers this one with the retry run, and it did not execute it.
-  const again = await stack.runs.start(spec, explicit);
-  assert.deepEqual(again, { executed: false, replayed: true, runId: retried.runId });
-  // Callers racing with one request ID get one run, and exactly one of them executed it.
-  const racers = await Promise.all(
-    [1, 2, 3].map(() => stack.runs.start(spec, { requestId: retryRequestId(retried.runId) })),
-  );
+  assert.equal(retried.run.status, 'failed');
+  // The retried run was retried: a retry naming it again is refused, whatever Temporal's reuse policy allows.
+  await assert.rejects(retry(first.run.runId), RunStateError);
+  // Callers racing to retry the retry run get one grant, one request ID, one run; exactly one executed it.
+  const racers = await Promise.all([1, 2, 3].map(() => retry(retried.run.runId)));
   assert.equal(racers.filter((r) => r.executed).length, 1);
-  assert.equal(new Set(racers.map((r) => r.runId)).size, 1);
+  assert.equal(new Set(racers.map((r) => r.run.runId)).size, 1);
   assert.equal((await stack.client.workflow.count(`WorkflowId = '${key}'`)).count, 3);
 });
 

@@ -241,7 +241,7 @@ test("a worker stopped mid-script does not log the script's output", { timeout: 
   try {
     // A script that fails: its workflow fails with the script's output in the failure's details.
     assert.equal((await stack.runs.startOrAttach(spec(failing, 0, 3), Infinity)).run.status, 'failed');
-    await stack.runs.start(spec(stopped, 60, 0));
+    await stack.runs.startOrAttach(spec(stopped, 60, 0), 0);
     await eventually(
       'the script to start',
       () => (existsSync(path.join(dataDir, `executions-${stopped}.log`)) ? true : undefined),

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { buildApi } from '../../src/api/server.js';
 import type { ScriptRegistry } from '../../src/config/scripts.js';
+import { openKeyStore } from '../../src/keystore/open.js';
 import { Runs } from '../../src/runs/runs.js';
 import { batchWorkflowId } from '../../src/workflows/contract.js';
 import type { Cleanup } from '../cleanup.js';
@@ -99,8 +100,10 @@ async function runBatches(stack: Stack, cfg: BenchConfig, ctx: BatchContext, pla
   try {
     await readyLine(worker);
     // The API for the batch worker's queue, in this process, as `superscript api` would serve it.
+    const keys = await openKeyStore(batchKeyStoreUrl(dataDir), `${stack.namespace}/${QUEUE}`);
+    ctx.cleanup.add('batch key store', () => keys.close());
     const app = buildApi({
-      runs: new Runs(stack.client, QUEUE),
+      runs: new Runs(stack.client, QUEUE, keys),
       registry: ctx.registry,
       dataDir,
       waitMs: 0,
@@ -211,6 +214,11 @@ async function runBatches(stack: Stack, cfg: BenchConfig, ctx: BatchContext, pla
   }
 }
 
+/** The key store the batch worker and the batch API share: a file in the batch's data folder. */
+function batchKeyStoreUrl(dataDir: string): string {
+  return `sqlite:${path.join(dataDir, 'keys.sqlite')}`;
+}
+
 function spawnWorker(stack: Stack, ctx: BatchContext, dataDir: string): ChildProcess {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'superscript.js'), 'worker'], {
     cwd: ROOT,
@@ -220,6 +228,7 @@ function spawnWorker(stack: Stack, ctx: BatchContext, dataDir: string): ChildPro
       TEMPORAL_NAMESPACE: stack.namespace,
       SUPERSCRIPT_TASK_QUEUE: QUEUE,
       SUPERSCRIPT_DATA_DIR: dataDir,
+      SUPERSCRIPT_KEY_STORE_URL: batchKeyStoreUrl(dataDir),
       SUPERSCRIPT_CONFIG: ctx.registryFile,
       SUPERSCRIPT_LOG_LEVEL: 'info',
       SUPERSCRIPT_SHUTDOWN_GRACE_SECONDS: '0',

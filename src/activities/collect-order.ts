@@ -1,11 +1,15 @@
-// A batch's order: start (or attach to) its payment run through the one start-or-attach path, wait for it,
-// and report it slimly. The run is a top-level workflow, so its output stays in its own history.
+// A batch's order: start (or attach to) its payment run through the one start-or-attach path (the key
+// store decides), wait for it, and report it slimly. The run is a top-level workflow, so its output stays
+// in its own history.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ScriptRegistry } from '../config/scripts.js';
 import { InvalidRequestError, KeyConflictError } from '../errors.js';
+import type { KeyRecord } from '../keystore/record.js';
 import { paymentSpec } from '../runs/requests.js';
 import type { Runs } from '../runs/runs.js';
-import type { CollectOrderInput, RunResult } from '../workflows/contract.js';
+import { admit, follow } from '../runs/start-or-attach.js';
+import { recordView, type RunView } from '../runs/view.js';
+import type { CollectOrderInput, OrderReport, RunResult } from '../workflows/contract.js';
 import type { BatchActivities } from './types.js';
 
 const MESSAGE_MAX = 300;
@@ -13,48 +17,61 @@ const MESSAGE_MAX = 300;
 export function createCollectOrder(runs: Runs, registry: ScriptRegistry): BatchActivities['collectOrder'] {
   return async function collectOrder(input) {
     const ctx = Context.current();
-    const spec = { ...orderSpec(registry, runs, input), starter: input.batchWorkflowId };
+    const spec = orderSpec(registry, runs, input);
     const base = { orderId: input.orderId, workflowId: spec.workflowId };
-    let started;
+    let admitted;
     try {
-      started = await runs.start(spec);
+      // Reserved in the batch's name, so a retried activity still knows the batch is what ran it.
+      admitted = await admit(runs, spec, input.batchWorkflowId);
     } catch (err) {
       if (!(err instanceof KeyConflictError)) throw err;
       return { ...base, disposition: 'conflict', outcome: 'conflict', message: brief(err.message) };
     }
-    const disposition = started.executed ? 'executed' : 'already_done';
+    const ours = (record: KeyRecord | undefined) => record?.by === input.batchWorkflowId;
+    if ('ended' in admitted) return report(base, recordView(admitted.ended), ours(admitted.ended));
+    const executed = admitted.started || ours(await runs.keys.get(spec.workflowId));
     const beat = setInterval(() => ctx.heartbeat(), 5000);
     // Killed (the batch was cancelled with killRunning): cancel the run if this batch started it; a run
     // someone else started is not ours to end. A worker shutting down cancels nothing: the activity is
     // retried elsewhere and waits again.
     const kill = () => {
-      if (started.executed && ctx.cancellationDetails?.cancelRequested)
+      if (executed && ctx.cancellationDetails?.cancelRequested)
         void runs.client.workflow
-          .getHandle(spec.workflowId, started.runId)
+          .getHandle(spec.workflowId, admitted.runId)
           .cancel()
           .catch(() => undefined);
     };
     ctx.cancellationSignal.addEventListener('abort', kill, { once: true });
     try {
-      const view = await runs.outcome(
-        spec.workflowId,
-        started.runId,
+      const { run } = await follow(
+        runs,
+        spec,
+        admitted,
         Infinity,
-        started.executed ? undefined : ctx.cancellationSignal,
+        executed ? undefined : ctx.cancellationSignal,
       );
-      const result = view.result as RunResult | undefined;
-      return {
-        ...base,
-        disposition,
-        outcome: view.status === 'running' ? 'outcome_unknown' : view.status,
-        runId: view.runId || started.runId,
-        ...(result && 'exitCode' in result ? { exitCode: result.exitCode } : {}),
-        ...(view.message && view.status !== 'succeeded' ? { message: brief(view.message) } : {}),
-      };
+      return report(base, run, executed);
     } finally {
       clearInterval(beat);
       ctx.cancellationSignal.removeEventListener('abort', kill);
     }
+  };
+}
+
+/** The order's slim report from how its run ended (or stands). */
+function report(
+  base: { orderId: string; workflowId: string },
+  view: RunView,
+  executed: boolean,
+): OrderReport {
+  const result = view.result as RunResult | undefined;
+  return {
+    ...base,
+    disposition: executed ? 'executed' : 'already_done',
+    outcome: view.status === 'running' ? 'outcome_unknown' : view.status,
+    runId: view.runId,
+    ...(result && 'exitCode' in result ? { exitCode: result.exitCode } : {}),
+    ...(view.message && view.status !== 'succeeded' ? { message: brief(view.message) } : {}),
   };
 }
 

@@ -1,10 +1,12 @@
 // Runs a process inside an activity: heartbeats so worker death and cancellation are noticed, and maps the
 // process outcome to a RunResult (returned on success, carried by an ApplicationFailure otherwise).
-// Which run it is and how often it may run come from the server and the worker, never from the input.
+// Which run it is comes from the server; whether it may start, and how often, from the worker's registry
+// and the key store, never from the input.
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
 import { outcomeOf, runProcess, type ProcessSpec } from '../runner/run-process.js';
 import { RunFailureTypes, type RunResult } from '../workflows/contract.js';
+import { claimAndStart, recordRunEnd, type KeyClaim } from './claim.js';
 import type { RunActivityInput } from './types.js';
 
 export interface ExecuteOptions extends Omit<ProcessSpec, 'signal' | 'env' | 'cwd'> {
@@ -13,6 +15,14 @@ export interface ExecuteOptions extends Omit<ProcessSpec, 'signal' | 'env' | 'cw
   cwd: string;
   /** Called once the request is admitted, just before the process starts. */
   onStart?: () => void;
+  /** Patterns whose matches are replaced by `[redacted]` in the output that is kept (the registry's `redact`). */
+  redact?: readonly RegExp[];
+}
+
+export const REDACTED = '[redacted]';
+
+function redacted(text: string, patterns: readonly RegExp[] = []): string {
+  return patterns.reduce((t, p) => t.replace(p, REDACTED), text);
 }
 
 /** What the worker itself allows the request, whatever the workflow's input says. */
@@ -21,6 +31,13 @@ export interface RunRules {
   workflowId: string;
   /** Attempts in all; from the worker's own registry. */
   attempts: number;
+  /**
+   * The key's claim in the key store, taken before the process starts and settled after it ends. Without
+   * one (a resolve's verify command, which only reads), Temporal's attempt number is the count.
+   */
+  keys?: KeyClaim;
+  /** Checks that must pass after the key is claimed and before the process starts (a capped script's permit). */
+  beforeStart?: () => Promise<void>;
 }
 
 /** A request the worker will not run: nothing ran, and retrying it cannot help. */
@@ -49,62 +66,115 @@ export async function executeInActivity(
       `Refused to run ${input.script}: its key "${input.key}" is not its workflow ID "${workflowId}". Nothing ran.`,
     );
   }
+  // The SDK throttles heartbeats to the server; beating often just keeps cancellation prompt. Beating starts
+  // before the claim, which may wait on the key store or on Temporal.
+  const beat = setInterval(() => ctx.heartbeat(), Math.min(1000, ctx.info.heartbeatTimeoutMs ?? 1000));
+  try {
+    return await execute(input, options, rules);
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+async function execute(
+  input: RunActivityInput,
+  options: ExecuteOptions,
+  rules: RunRules,
+): Promise<RunResult> {
+  const ctx = Context.current();
+  const { attempt } = ctx.info;
+  const { workflowId, runId } = ctx.info.workflowExecution!;
+  const claimed = rules.keys
+    ? await claimAndStart(rules.keys, input.key, rules.attempts, rules.beforeStart ?? noChecks)
+    : { attempt: await attemptByTemporal(input, rules, attempt) };
+  if ('recorded' in claimed) return claimed.recorded;
+  const started = claimed.attempt;
+  // The workflow's retry policy may allow more; the last attempt the registry allows is the last there is.
+  const nonRetryable = started >= rules.attempts;
+  const ended = async (result: RunResult, message?: string): Promise<void> => {
+    if (rules.keys) await recordRunEnd(rules.keys, input.key, { outcome: result.outcome, result, message });
+  };
+
+  const { onStart, redact, ...spec } = options;
+  onStart?.();
+  const outcome = await runProcess({
+    ...spec,
+    env: {
+      ...spec.env,
+      SUPERSCRIPT_KEY: workflowId,
+      SUPERSCRIPT_WORKFLOW_ID: workflowId,
+      SUPERSCRIPT_RUN_ID: runId,
+      SUPERSCRIPT_ATTEMPT: String(started),
+    },
+    signal: ctx.cancellationSignal,
+  });
+
+  const { timedOut, cancelled, ...captured } = outcome;
+  // What is kept (in Temporal and in the key store) is the output with the registry's secrets taken out.
+  const output = {
+    ...captured,
+    stdout: redacted(captured.stdout, redact),
+    stderr: redacted(captured.stderr, redact),
+  };
+  const result: RunResult = {
+    ...output,
+    outcome: outcomeOf(outcome),
+    attempt: started,
+    workflowId,
+    runId,
+    ...(rules.keys ? { request: rules.keys.request } : {}),
+  };
+  if (cancelled && ctx.cancellationDetails?.cancelRequested) {
+    const message = 'The run was cancelled; its process group was ended.';
+    await ended(result, message);
+    throw new CancelledFailure(message, [result]);
+  }
+  if (cancelled) {
+    // Not a cancel request: the worker is shutting down (or lost the task) and ended the script midway.
+    const unknown: RunResult = { ...result, outcome: 'outcome_unknown' };
+    const message = `${input.script} was ended midway because its worker stopped; it may or may not have done its work.`;
+    if (nonRetryable) await ended(unknown, message);
+    throw ApplicationFailure.create({
+      type: RunFailureTypes.outcomeUnknown,
+      message,
+      details: [unknown],
+      nonRetryable,
+    });
+  }
+  if (result.outcome === 'succeeded') {
+    await ended(result);
+    return result;
+  }
+  const message = timedOut
+    ? `${input.script} ran longer than its timeout and was ended.`
+    : `${input.script} exited with ${outcome.exitCode ?? outcome.signal ?? 'no code'}.`;
+  // A failure the registry lets Temporal retry is not the run's end: the next attempt starts it again.
+  if (nonRetryable) await ended(result, message);
+  throw ApplicationFailure.create({
+    type: timedOut ? RunFailureTypes.timedOut : RunFailureTypes.failed,
+    message,
+    details: [result],
+    nonRetryable,
+    // A script that exits non-zero is an ordinary outcome, not a worker problem: logged at debug.
+    category: ApplicationFailureCategory.BENIGN,
+  });
+}
+
+const noChecks = async () => {};
+
+/**
+ * Without a key claim, the attempt is Temporal's: attempts are made only while the registry allows them
+ * (the last allowed one fails non-retryable), so one past them exists because an earlier attempt ended
+ * without reporting, and nobody knows what it did.
+ */
+async function attemptByTemporal(input: RunActivityInput, rules: RunRules, attempt: number): Promise<number> {
   if (attempt > rules.attempts) {
-    // Attempts are made only while the registry allows them (the last allowed one fails non-retryable), so
-    // this one exists because an earlier attempt ended without reporting: nobody knows what it did.
     throw ApplicationFailure.create({
       type: RunFailureTypes.outcomeUnknown,
       message: `Attempt ${attempt} of ${input.script} refused: the worker's registry allows ${rules.attempts}. An earlier attempt ended without a result (its worker stopped or timed out), so it may or may not have done its work.`,
       nonRetryable: true,
     });
   }
-  // The workflow's retry policy may allow more; the last attempt the registry allows is the last there is.
-  const nonRetryable = attempt >= rules.attempts;
-
-  const { onStart, ...spec } = options;
-  onStart?.();
-  // The SDK throttles heartbeats to the server; beating often just keeps cancellation prompt.
-  const beat = setInterval(() => ctx.heartbeat(), Math.min(1000, ctx.info.heartbeatTimeoutMs ?? 1000));
-  let outcome;
-  try {
-    outcome = await runProcess({
-      ...spec,
-      env: {
-        ...spec.env,
-        SUPERSCRIPT_KEY: workflowId,
-        SUPERSCRIPT_WORKFLOW_ID: workflowId,
-        SUPERSCRIPT_RUN_ID: runId,
-        SUPERSCRIPT_ATTEMPT: String(attempt),
-      },
-      signal: ctx.cancellationSignal,
-    });
-  } finally {
-    clearInterval(beat);
-  }
-
-  const { timedOut, cancelled, ...output } = outcome;
-  const result: RunResult = { ...output, outcome: outcomeOf(outcome), attempt, workflowId, runId };
-  if (cancelled && ctx.cancellationDetails?.cancelRequested) {
-    throw new CancelledFailure('The run was cancelled; its process group was ended.', [result]);
-  }
-  if (cancelled) {
-    // Not a cancel request: the worker is shutting down (or lost the task) and ended the script midway.
-    throw ApplicationFailure.create({
-      type: RunFailureTypes.outcomeUnknown,
-      message: `${input.script} was ended midway because its worker stopped; it may or may not have done its work.`,
-      details: [{ ...result, outcome: 'outcome_unknown' }],
-      nonRetryable,
-    });
-  }
-  if (result.outcome === 'succeeded') return result;
-  throw ApplicationFailure.create({
-    type: timedOut ? RunFailureTypes.timedOut : RunFailureTypes.failed,
-    message: timedOut
-      ? `${input.script} ran longer than its timeout and was ended.`
-      : `${input.script} exited with ${outcome.exitCode ?? outcome.signal ?? 'no code'}.`,
-    details: [result],
-    nonRetryable,
-    // A script that exits non-zero is an ordinary outcome, not a worker problem: logged at debug.
-    category: ApplicationFailureCategory.BENIGN,
-  });
+  await rules.beforeStart?.();
+  return attempt;
 }

@@ -1,5 +1,6 @@
 // The activities a SuperScript worker hosts: on its task queue, and on the batch task queue beside it.
 import type { ScriptRegistry } from '../config/scripts.js';
+import type { KeyGuard } from '../keystore/guard.js';
 import type { Runs } from '../runs/runs.js';
 import { createAwaitBatchPart } from './await-part.js';
 import { createCollectOrder } from './collect-order.js';
@@ -12,10 +13,11 @@ export function createActivities(
   registry: ScriptRegistry,
   runs: Runs,
   dataDir: string,
+  keys: KeyGuard,
 ): Omit<RunActivities, 'runCommand'> & SemaphoreActivities {
   return {
-    runScript: createRunScript(registry, dataDir, runs),
-    verifyScript: createVerifyScript(registry, dataDir),
+    runScript: createRunScript(registry, dataDir, runs, keys),
+    verifyScript: createVerifyScript(registry, dataDir, keys),
     ...createSemaphoreActivities(runs, registry),
   };
 }

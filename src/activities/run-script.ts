@@ -1,14 +1,17 @@
-// The activity that runs a registered script. It trusts only the worker's own registry and the Temporal
-// server: the request is re-validated against the registry, the run's identity comes from the activity's
-// context, and how often the script may run is the registry's, whatever the workflow was started with.
+// The activity that runs a registered script. It trusts only the worker's own registry, the Temporal
+// server and the key store: the request is re-validated against the registry, the run's identity comes
+// from the activity's context, and whether (and how often) the script may start is the key store's and the
+// registry's answer, whatever the workflow was started with.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { keyFromTemplate, validateArgs, type ScriptRegistry, type ScriptSpec } from '../config/scripts.js';
 import { SuperScriptError } from '../errors.js';
+import type { KeyGuard } from '../keystore/guard.js';
 import { scriptProcess } from '../runner/script-process.js';
 import {
   PAYMENT_SCRIPT,
   RunFailureTypes,
   WorkflowTypes,
+  canonicalJson,
   paymentWorkflowId,
   type RunResult,
   type ScriptArgs,
@@ -18,13 +21,23 @@ import { executeInActivity, refusal, type RunRules } from './execute.js';
 import { assertHoldsPermit } from './semaphore.js';
 import type { RunActivityInput } from './types.js';
 
-export function createRunScript(registry: ScriptRegistry, dataDir: string, runs: Runs) {
+export function createRunScript(registry: ScriptRegistry, dataDir: string, runs: Runs, keys: KeyGuard) {
   return async function runScript(input: RunActivityInput): Promise<RunResult> {
-    const { launch, rules, spec } = registeredProcess(registry, input, dataDir, scriptProcess);
+    const { launch, rules, spec, args } = registeredProcess(registry, input, dataDir, scriptProcess);
     // Which run holds the permit is the server's word, as for every identity check.
     const run = Context.current().info.workflowExecution;
-    if (run) await assertHoldsPermit(runs, spec, { workflowId: run.workflowId, runId: run.runId });
-    return executeInActivity(input, launch, rules);
+    return executeInActivity(input, launch, {
+      ...rules,
+      keys: {
+        guard: keys,
+        script: spec.name,
+        request: canonicalJson({ script: spec.name, args }),
+        grantToken: input.retryOf?.grant,
+      },
+      beforeStart: async () => {
+        if (run) await assertHoldsPermit(runs, spec, { workflowId: run.workflowId, runId: run.runId });
+      },
+    });
   };
 }
 
@@ -37,7 +50,7 @@ export function registeredProcess(
   input: RunActivityInput,
   dataDir: string,
   launch: typeof scriptProcess,
-): { launch: ReturnType<typeof scriptProcess>; rules: RunRules; spec: ScriptSpec } {
+): { launch: ReturnType<typeof scriptProcess>; rules: RunRules; spec: ScriptSpec; args: ScriptArgs } {
   let spec, args;
   try {
     spec = registry.get(input.script);
@@ -52,9 +65,10 @@ export function registeredProcess(
   }
   return {
     spec,
+    args,
     launch: launch(spec, args, dataDir),
     rules: {
-      workflowId: impliedWorkflowId(spec, args, input.key),
+      workflowId: impliedWorkflowId(registry, spec, args, input.key),
       attempts: spec.retry?.maximumAttempts ?? 1,
     },
   };
@@ -65,7 +79,12 @@ export function registeredProcess(
  * runs under the template's key, any other under its key. A run under another ID is refused, so a
  * workflow started by hand under one ID cannot charge another order.
  */
-function impliedWorkflowId(spec: ScriptSpec, args: ScriptArgs, key: string): string {
+function impliedWorkflowId(
+  registry: ScriptRegistry,
+  spec: ScriptSpec,
+  args: ScriptArgs,
+  key: string,
+): string {
   const { workflowType } = Context.current().info;
   if (workflowType === WorkflowTypes.payment) {
     if (spec.name !== PAYMENT_SCRIPT) throw refusal(`A payment workflow runs only ${PAYMENT_SCRIPT}.`);
@@ -76,5 +95,13 @@ function impliedWorkflowId(spec: ScriptSpec, args: ScriptArgs, key: string): str
       `Scripts run only in ${WorkflowTypes.script} and ${WorkflowTypes.payment}, not ${workflowType}.`,
     );
   }
-  return keyFromTemplate(spec, args) ?? key;
+  const formed = keyFromTemplate(spec, args);
+  if (formed !== undefined) return formed;
+  // A key of another script's form is that script's alone: taking it would run this script in its place.
+  if (registry.ownerOfKey(key) !== undefined) {
+    throw refusal(
+      `Refused to run ${spec.name} under key "${key}": keys of that form belong to script "${registry.ownerOfKey(key)}". Nothing ran.`,
+    );
+  }
+  return key;
 }

@@ -22,6 +22,7 @@ import {
  * - `'public'`: nothing (health, 405 answers, the web page's files);
  * - `'authenticated'`: a valid token, whatever its scopes (who am I);
  * - `'list'`: `read`, or a `run:` scope (the listing is then narrowed to those scripts);
+ * - `'admin'`: the `admin` scope (removing keys from the key store);
  * - `{ start }`: `run:<script>` for the script the request would start;
  * - `{ act, workflowId }`: the action on the existing run under that workflow ID, checked against the
  *   script the run records.
@@ -30,6 +31,7 @@ export type RouteAuth =
   | 'public'
   | 'authenticated'
   | 'list'
+  | 'admin'
   | { start: (request: FastifyRequest) => string }
   | { act: RunAction; workflowId: (request: FastifyRequest) => string };
 
@@ -98,6 +100,10 @@ async function authorize(request: FastifyRequest, auth: Exclude<RouteAuth, 'publ
   if (auth === 'authenticated') return;
   if (auth === 'list') {
     if (!mayEverAct(p, 'read')) throw forbidden(p, 'list runs', neededFor('list'));
+    return;
+  }
+  if (auth === 'admin') {
+    if (!p.scopes.includes('admin')) throw forbidden(p, 'do this', 'admin');
     return;
   }
   if ('start' in auth) {

@@ -18,4 +18,6 @@ export interface ApiDeps {
   batchShape?: BatchShape;
   /** Temporal's Web UI, to link each run to its page there. */
   temporalUiUrl?: string;
+  /** Days after its run ends that the key store remembers a key; none: until pruned. */
+  keyRetentionDays?: number;
 }

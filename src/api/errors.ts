@@ -6,6 +6,7 @@ import {
   ForbiddenError,
   InvalidRequestError,
   KeyConflictError,
+  KeyStoreUnavailableError,
   RunNotFoundError,
   RunStateError,
   TemporalUnavailableError,
@@ -14,6 +15,7 @@ import {
   WrongHostError,
 } from '../errors.js';
 import { BODY_LIMIT } from './limits.js';
+import { mayAct } from './scopes.js';
 
 export interface ErrorBody {
   error: string;
@@ -53,7 +55,7 @@ export function errorResponse(
   if (err instanceof TooBusyError) return { status: 503, body: { error: 'busy', message: err.message } };
   if (err instanceof CallerGoneError)
     return { status: 499, body: { error: 'caller_gone', message: err.message } };
-  if (err instanceof TemporalUnavailableError) {
+  if (err instanceof TemporalUnavailableError || err instanceof KeyStoreUnavailableError) {
     return { status: 503, body: { error: 'unavailable', message: err.message } };
   }
   if (isTemporalUnreachable(err)) {
@@ -104,7 +106,7 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
   const bodyMissing =
     (err as Partial<FastifyError>).validationContext === 'body' && request.body === undefined;
   const { status, body, headers } = errorResponse(
-    bodyMissing ? new FST_ERR_CTP_EMPTY_JSON_BODY() : err,
+    bodyMissing ? new FST_ERR_CTP_EMPTY_JSON_BODY() : unrevealing(err, request),
     request.routeOptions.bodyLimit,
   );
   request.server.requestMetrics.failed(request, err, status);
@@ -116,6 +118,19 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
     .code(status)
     .headers(headers ?? {})
     .send(body);
+}
+
+/**
+ * A key conflict told to a caller that may not read the runs of the script holding the key: that the key is
+ * taken, and nothing about what holds it (its script, its run, its arguments).
+ */
+function unrevealing(err: unknown, request: FastifyRequest): unknown {
+  if (!(err instanceof KeyConflictError) || err.heldFor === undefined) return err;
+  if (request.principal && mayAct(request.principal, 'read', err.heldFor)) return err;
+  return new KeyConflictError(
+    `Key "${err.workflowId}" is taken by a run you may not read. A key stands for one request: use another key.`,
+    err.workflowId,
+  );
 }
 
 function clientErrorName(err: Partial<FastifyError>): string {

@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import type { ScriptRegistry } from '../config/scripts.js';
 import { KeyConflictError, TooBusyError } from '../errors.js';
-import type { StartOrAttach } from '../runs/start-or-attach.js';
+import type { StartOrAttach } from '../runs/view.js';
 import { PAYMENT_SCRIPT } from '../workflows/contract.js';
 
 /**

@@ -1,7 +1,7 @@
 // How a run is answered: 200 once it has ended (whatever its outcome), 202 with a Location while it runs.
 // Each answer is counted in the metrics and recorded in the request journal under the run's key.
 import type { FastifyReply } from 'fastify';
-import type { StartOrAttach } from '../runs/start-or-attach.js';
+import type { StartOrAttach } from '../runs/view.js';
 import { bindRunLog } from './run-log.js';
 
 export function sendRun(reply: FastifyReply, outcome: StartOrAttach, location: string): FastifyReply {

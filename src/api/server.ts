@@ -4,7 +4,6 @@ import { Registry } from 'prom-client';
 import type { TokenStore } from '../config/tokens.js';
 import { metricsRoute, processRegistry } from '../metrics/exposition.js';
 import { KEY_MAX_LENGTH } from '../runs/keys.js';
-import { requestOf } from '../runs/view.js';
 import { installAuth } from './auth.js';
 import { batchGauges } from './batch-gauges.js';
 import type { ApiDeps } from './deps.js';
@@ -16,6 +15,7 @@ import { installOpenApi } from './openapi.js';
 import { RequestMetrics } from './request-metrics.js';
 import { batchRoutes } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
+import { keyRoutes } from './routes/keys.js';
 import { paymentRoutes } from './routes/payments.js';
 import { runRoutes } from './routes/runs.js';
 import { RequestJournal } from './request-journal.js';
@@ -80,7 +80,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   // Who is asking comes before what was sent: a request without a valid token gets 401, whatever its type.
   installAuth(app, {
     tokens,
-    scriptOf: async (workflowId) => requestOf(await deps.runs.describe(workflowId))?.script,
+    scriptOf: (workflowId) => deps.runs.scriptOf(workflowId),
   });
   requireJsonPosts(app);
   // A route about one run names it in its log lines from the start.
@@ -99,6 +99,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   );
   installOpenApi(app, (api) => {
     healthRoutes(api, deps);
+    keyRoutes(api, deps);
     metricsRoute(api, [metrics, processRegistry()], sdkMetricsUrl);
     refuseOtherMethods(api, '/metrics', ['GET']);
     paymentRoutes(api, deps);

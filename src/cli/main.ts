@@ -15,6 +15,7 @@ import { EXIT } from './exit-codes.js';
 const runs = () => import('./commands/runs.js');
 const batches = () => import('./commands/batches.js');
 const tokens = () => import('./commands/tokens.js');
+const keys = () => import('./commands/keys.js');
 const clusterCommands = () => import('./commands/cluster.js');
 
 const program = new Command('superscript')
@@ -342,6 +343,36 @@ token
   .description('revoke a token; a running API refuses it from its next request on')
   .argument('<name>')
   .action(action(async (ctx, name: string) => (await tokens()).tokenRevoke(ctx, name)));
+
+const keysCommand = program
+  .command('keys')
+  .description('the key store: a key and its history, removing old keys, export, import, backup and restore');
+keysCommand
+  .command('show <key>')
+  .description("a key's record and its history of claims, retries and resolves (through the API)")
+  .addOption(jsonOption)
+  .action(action(async (ctx, key: string, o: { json?: boolean }) => (await keys()).keysShow(ctx, key, o)));
+keysCommand
+  .command('prune')
+  .description('remove the keys whose runs ended before DATE (through the API; needs admin)')
+  .requiredOption('--before <date>', 'an ISO 8601 time, e.g. 2026-01-01')
+  .action(action(async (ctx, o: { before: string }) => (await keys()).keysPrune(ctx, o)));
+keysCommand
+  .command('export')
+  .description('every key of the installation with its history, one JSON line each (a backup)')
+  .option('--out <file>', 'write here (mode 0600) instead of standard output')
+  .action(action(async (ctx, o: { out?: string }) => (await keys()).keysExport(ctx, o)));
+keysCommand
+  .command('import <file>')
+  .description('add the keys of an export that the store lacks; --restore then refills it from Temporal')
+  .option('--restore', 'restoring a backup: workers claim nothing until the store is refilled from Temporal')
+  .action(
+    action(async (ctx, file: string, o: { restore?: boolean }) => (await keys()).keysImport(ctx, file, o)),
+  );
+keysCommand
+  .command('refill')
+  .description("fill the store again from Temporal's records (after restoring a copy of its database)")
+  .action(action(async (ctx) => (await keys()).keysRefill(ctx)));
 
 program
   .command('exec')

@@ -1,5 +1,5 @@
 // How a run is shown at a terminal.
-import type { StartOrAttach } from '../runs/start-or-attach.js';
+import type { StartOrAttach } from '../runs/view.js';
 import type { RunView } from '../runs/view.js';
 import type { RunResult, VerifyAnswer } from '../workflows/contract.js';
 import { forTerminal, terminalSafeJson } from './terminal.js';

@@ -4,8 +4,10 @@ import type { NativeConnection } from '@temporalio/worker';
 import type { ApiAccess } from '../api/access.js';
 import { buildApi } from '../api/server.js';
 import { connectClient, type TemporalTarget } from '../config/temporal-connection.js';
+import type { KeyStore } from '../keystore/store.js';
 import { Runs } from '../runs/runs.js';
 import type { Context } from './context.js';
+import { openKeys } from './key-store.js';
 import { listening } from './listening.js';
 import type { StopStep } from './shutdown.js';
 
@@ -19,12 +21,14 @@ export interface ServeApiOptions extends ApiAccess {
    * eager workflow start through it (see RunsOptions). Stop the API before that worker.
    */
   localWorker?: NativeConnection;
+  /** A key store this process shares (`dev`); otherwise the API opens (and closes) its own. */
+  keys?: KeyStore;
 }
 
 export async function serveApi(
   ctx: Context,
   target: TemporalTarget,
-  { localWorker, ...options }: ServeApiOptions,
+  { localWorker, keys, ...options }: ServeApiOptions,
 ): Promise<StopStep & { url: string }> {
   if (!options.tokens) {
     ctx.log.warn(
@@ -33,13 +37,21 @@ export async function serveApi(
     );
   }
   const client = await connectClient(target);
+  let keyStore: KeyStore;
+  try {
+    keyStore = keys ?? (await openKeys(ctx, target, client));
+  } catch (err) {
+    await client.connection.close();
+    throw err;
+  }
   const eagerStarter = localWorker && new Client({ connection: localWorker, namespace: target.namespace });
   const app = buildApi({
-    runs: new Runs(client, ctx.settings.taskQueue, { eagerStarter }),
+    runs: new Runs(client, ctx.settings.taskQueue, keyStore, { eagerStarter }),
     registry: ctx.registry,
     dataDir: ctx.settings.dataDir,
     waitMs: ctx.settings.waitMs,
     maxWaits: ctx.settings.maxWaits,
+    keyRetentionDays: ctx.settings.keyRetentionDays,
     logLevel: ctx.settings.logLevel,
     sdkMetricsUrl: ctx.sdkMetricsUrl,
     ...options,
@@ -54,6 +66,7 @@ export async function serveApi(
     });
   } catch (err) {
     await client.connection.close();
+    if (!keys) await keyStore.close();
     throw err;
   }
   return {
@@ -62,6 +75,7 @@ export async function serveApi(
     stop: async () => {
       await app.close();
       await client.connection.close();
+      if (!keys) await keyStore.close();
     },
   };
 }

@@ -49,8 +49,18 @@ const ScriptSpecSchema = z
     path: z.string().min(1),
     description: z.string().optional(),
     args: z.array(ArgSpecSchema).default([]),
-    /** Forms the key from the arguments when a request carries none, e.g. "tenant-{tenantId}". */
-    key: z.string().min(1).optional(),
+    /**
+     * Forms the key from the arguments when a request carries none, e.g. "tenant-{tenantId}". Keys of that
+     * form belong to this script: no other script (nor `exec`) may use one, so none can take or probe them.
+     */
+    key: z
+      .string()
+      .min(1)
+      .refine(
+        (t) => !t.startsWith('{'),
+        'a key template starts with text of its own, e.g. "tenant-{tenantId}"',
+      )
+      .optional(),
     timeoutSeconds: z.number().positive().max(86_400).default(300),
     killGraceSeconds: z.number().positive().max(600).default(DEFAULT_KILL_GRACE_SECONDS),
     heartbeatTimeoutSeconds: z.number().positive().max(3600).default(10),
@@ -61,6 +71,11 @@ const ScriptSpecSchema = z
       .max(512 * 1024)
       .default(DEFAULT_MAX_OUTPUT_BYTES),
     env: z.record(z.string(), z.string()).default({}),
+    /**
+     * Regular expressions for secrets the script may print: every match is replaced by "[redacted]" in the
+     * output SuperScript keeps (the run's result in Temporal and in the key store, and so every replay).
+     */
+    redact: z.array(z.string().refine(isRegExp, 'not a valid regular expression')).default([]),
     /** Worker environment variables passed through to the script by name. */
     passEnv: z.array(z.string()).default([]),
     /**
@@ -104,21 +119,45 @@ const RegistryFileSchema = z
 
 export type ArgSpec = z.infer<typeof ArgSpecSchema>;
 
-export interface ScriptSpec extends Omit<z.infer<typeof ScriptSpecSchema>, 'path'> {
+export interface ScriptSpec extends Omit<z.infer<typeof ScriptSpecSchema>, 'path' | 'redact'> {
   name: string;
   /** Absolute path of the executable. */
   path: string;
+  /** The `redact` patterns, compiled to replace every match. */
+  redact: RegExp[];
 }
 
 export class ScriptRegistry {
   private readonly scripts: Map<string, ScriptSpec>;
+  /** Each key template as the shape of the keys it makes, with the script it belongs to. */
+  private readonly keyShapes: { script: string; shape: RegExp }[];
 
   constructor(scripts: ScriptSpec[]) {
     this.scripts = new Map(scripts.map((s) => [s.name, s]));
+    this.keyShapes = scripts.flatMap((s) => (s.key ? [{ script: s.name, shape: keyShape(s.key) }] : []));
   }
 
   names(): string[] {
     return [...this.scripts.keys()];
+  }
+
+  /** The script whose key template makes keys of this form, if one does. */
+  ownerOfKey(key: string): string | undefined {
+    return this.keyShapes.find((k) => k.shape.test(key))?.script;
+  }
+
+  /**
+   * Refuses a key that belongs to another script's template: `script` (or `exec`) could otherwise take a
+   * key the other script will need, or learn whether it was used. Said the same whether it was or not.
+   */
+  assertKeyFor(script: string, key: string, field = 'key'): void {
+    const owner = this.ownerOfKey(key);
+    if (owner === undefined || owner === script) return;
+    const template = this.scripts.get(owner)?.key;
+    throw new InvalidRequestError(
+      `Key "${key}" has the form of another script's keys (${template}), which belong to that script alone. Choose a key of another form.`,
+      field,
+    );
   }
 
   get(name: string): ScriptSpec {
@@ -161,8 +200,19 @@ export function loadRegistry(file: string): ScriptRegistry {
       name,
       path: path.resolve(dir, spec.path),
       verify: spec.verify && { ...spec.verify, path: path.resolve(dir, spec.verify.path) },
+      redact: spec.redact.map((source) => new RegExp(source, 'g')),
     };
   });
+  const templated = scripts.filter((s) => s.key);
+  for (const a of templated) {
+    for (const b of templated) {
+      if (a !== b && keyShape(a.key!).test(sampleKey(b.key!))) {
+        throw new ConfigError(
+          `Invalid script registry ${file}: scripts.${a.name}.key "${a.key}" can make the same keys as scripts.${b.name}.key "${b.key}"; give each script's keys a form of their own, so every key belongs to one script.`,
+        );
+      }
+    }
+  }
   return new ScriptRegistry(scripts);
 }
 
@@ -295,6 +345,17 @@ export function verifyPolicy(spec: ScriptSpec): RunPolicy {
     heartbeatTimeoutMs: spec.heartbeatTimeoutSeconds * 1000,
     maximumAttempts: 1,
   };
+}
+
+/** The keys a template can make: its text as is, each `{argument}` standing for any non-empty text. */
+function keyShape(template: string): RegExp {
+  const parts = template.split(/\{[A-Za-z_][A-Za-z0-9_]*\}/);
+  return new RegExp(`^${parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.+')}$`, 's');
+}
+
+/** A key the template makes (each argument `x`), to find templates whose keys overlap at load. */
+function sampleKey(template: string): string {
+  return template.replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/g, 'x');
 }
 
 function templateFields(template: string): string[] {

@@ -51,6 +51,25 @@ const SettingsSchema = z.object({
   SUPERSCRIPT_WAIT_SECONDS: z.coerce.number().min(0).max(600).default(30),
   /** Warn when the namespace keeps closed runs (the dedup window) for less than this. */
   SUPERSCRIPT_MIN_RETENTION_DAYS: z.coerce.number().min(0).default(7),
+  /**
+   * The key store: `postgres://user:pass@host:port/db` (shared by every worker, API and `exec` of an
+   * installation) or `sqlite:<path>` (processes on one machine). Default: the embedded default's own file,
+   * `<data>/keys.sqlite`, only for `superscript dev` and processes using its dev server.
+   */
+  SUPERSCRIPT_KEY_STORE_URL: z
+    .string()
+    .regex(
+      /^(postgres(ql)?:\/\/|sqlite:|file:)/,
+      'a key store URL starts with postgres://, postgresql://, sqlite: or file:',
+    )
+    .optional(),
+  /** Run only keys SuperScript's front door reserved: Temporal access alone then runs nothing. */
+  SUPERSCRIPT_REQUIRE_RESERVATION: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+  /** Keys that ended this many days ago are removed from the key store; none by default (kept forever). */
+  SUPERSCRIPT_KEY_RETENTION_DAYS: z.coerce.number().positive().optional(),
   SUPERSCRIPT_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info'),
@@ -79,6 +98,9 @@ export interface Settings {
   minRetentionDays: number;
   logLevel: string;
   temporalCliPath?: string;
+  keyStoreUrl?: string;
+  requireReservation: boolean;
+  keyRetentionDays?: number;
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -110,6 +132,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     minRetentionDays: s.SUPERSCRIPT_MIN_RETENTION_DAYS,
     logLevel: s.SUPERSCRIPT_LOG_LEVEL,
     temporalCliPath: s.TEMPORAL_CLI_PATH,
+    keyStoreUrl: s.SUPERSCRIPT_KEY_STORE_URL,
+    requireReservation: s.SUPERSCRIPT_REQUIRE_RESERVATION,
+    keyRetentionDays: s.SUPERSCRIPT_KEY_RETENTION_DAYS,
   };
 }
 

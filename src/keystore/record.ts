@@ -1,6 +1,7 @@
 // What the key store keeps for each key: which request it stands for, which run holds it, where that run
 // is (reserved, claimed, running, ended how), the result a duplicate replays, and the key's history.
 import { z } from 'zod';
+import type { RunResult } from '../workflows/contract.js';
 
 /**
  * Where a key stands. `reserved`: SuperScript's front door took it for a request; no run holds it yet.
@@ -58,6 +59,40 @@ export const GrantSchema = z.object({
 });
 export type Grant = z.infer<typeof GrantSchema>;
 
+const OUTCOMES = ['succeeded', 'failed', 'timed_out', 'cancelled', 'terminated', 'outcome_unknown'] as const;
+
+/** A run's result as the store keeps it: what its workflow returned (or failed with). */
+export const RunResultSchema = z
+  .object({
+    outcome: z.enum(OUTCOMES),
+    exitCode: z.number().int().nullable(),
+    signal: z.string().nullable(),
+    stdout: z.string(),
+    stderr: z.string(),
+    stdoutTruncated: z.boolean(),
+    stderrTruncated: z.boolean(),
+    startedAt: z.string(),
+    endedAt: z.string(),
+    durationMs: z.number(),
+    attempt: z.number().int(),
+    workflowId: z.string(),
+    runId: z.string(),
+    request: z.string().optional(),
+    verified: z
+      .object({
+        runId: z.string(),
+        by: z.string(),
+        at: z.string(),
+        exitCode: z.number().int().nullable(),
+        answer: z.enum(['done', 'not_done', 'unknown']),
+      })
+      .optional(),
+  })
+  .strict();
+// The workflow's own type and this schema describe one shape.
+const _sameShape: RunResult = {} as z.infer<typeof RunResultSchema>;
+void _sameShape;
+
 export const KeyRecordSchema = z.object({
   key: z.string().min(1).max(200),
   script: z.string().min(1),
@@ -76,7 +111,7 @@ export const KeyRecordSchema = z.object({
    * The ended run's result, as its workflow returns it (a RunResult, with output up to the script's cap,
    * after redaction), so a duplicate is answered byte for byte without Temporal.
    */
-  result: z.record(z.string(), z.unknown()).nullable(),
+  result: RunResultSchema.nullable(),
   /** Why the run ended as it did, for people. */
   message: z.string().nullable(),
   createdAt: z.string(),

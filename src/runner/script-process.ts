@@ -5,11 +5,10 @@ import { scriptArgv, verifyOf, type ScriptSpec } from '../config/scripts.js';
 import type { ScriptArgs } from '../workflows/contract.js';
 import type { ProcessSpec } from './run-process.js';
 
-export function scriptProcess(
-  spec: ScriptSpec,
-  args: ScriptArgs,
-  dataDir: string,
-): ProcessSpec & { cwd: string } {
+/** A registered command's process, and the secrets to take out of the output that is kept. */
+export type ScriptLaunch = ProcessSpec & { cwd: string; redact: readonly RegExp[] };
+
+export function scriptProcess(spec: ScriptSpec, args: ScriptArgs, dataDir: string): ScriptLaunch {
   return {
     command: spec.path,
     args: scriptArgv(spec, args),
@@ -18,15 +17,12 @@ export function scriptProcess(
     timeoutMs: spec.timeoutSeconds * 1000,
     killGraceMs: spec.killGraceSeconds * 1000,
     maxOutputBytes: spec.maxOutputBytes,
+    redact: spec.redact,
   };
 }
 
 /** The script's verify command: the script's argv, environment and limits, with its own timeout. */
-export function verifyProcess(
-  spec: ScriptSpec,
-  args: ScriptArgs,
-  dataDir: string,
-): ProcessSpec & { cwd: string } {
+export function verifyProcess(spec: ScriptSpec, args: ScriptArgs, dataDir: string): ScriptLaunch {
   const verify = verifyOf(spec);
   return {
     ...scriptProcess(spec, args, dataDir),

@@ -3,7 +3,8 @@
 // for anything else is refused.
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { KeyConflictError } from '../errors.js';
-import { canonicalJson } from '../workflows/contract.js';
+import type { KeyRecord } from '../keystore/record.js';
+import { canonicalJson, type CanonicalRequest } from '../workflows/contract.js';
 import type { StartSpec } from './requests.js';
 import { requestOf } from './view.js';
 
@@ -14,7 +15,17 @@ export function assertSameRequest(
 ): void {
   const stored = requestOf(existing);
   // A run started outside SuperScript has no fingerprint; the key alone identifies it.
-  if (!stored || canonicalJson(stored) === canonicalJson(spec.request)) return;
+  if (stored) assertSame(spec, stored);
+}
+
+/** Refuses a request for a key the key store holds for a different request. */
+export function assertStandsFor(spec: Pick<StartSpec, 'workflowId' | 'request'>, record: KeyRecord): void {
+  if (record.request !== canonicalJson(spec.request))
+    assertSame(spec, JSON.parse(record.request) as CanonicalRequest);
+}
+
+function assertSame(spec: Pick<StartSpec, 'workflowId' | 'request'>, stored: CanonicalRequest): void {
+  if (canonicalJson(stored) === canonicalJson(spec.request)) return;
   const what =
     stored.script !== spec.request.script
       ? `script "${stored.script}", not "${spec.request.script}"`
@@ -22,6 +33,7 @@ export function assertSameRequest(
   throw new KeyConflictError(
     `Key "${spec.workflowId}" is already used by a run of ${what}. A key stands for one request: use a new key for a different one.`,
     spec.workflowId,
+    stored.script,
   );
 }
 

@@ -1,7 +1,8 @@
-// Builds the Temporal visibility queries behind `GET /v1/runs`, `GET /v1/batches` and `superscript runs`,
-// from checked filters only.
+// Builds the listings behind `GET /v1/runs` (the key store's keys) and `GET /v1/batches` (a Temporal
+// visibility query), from checked filters only.
 import { InvalidRequestError } from '../errors.js';
-import { SCRIPT_SEARCH_ATTRIBUTE, WorkflowTypes, execTaskQueue } from '../workflows/contract.js';
+import type { KeyFilter, KeyState } from '../keystore/record.js';
+import { WorkflowTypes } from '../workflows/contract.js';
 import type { RunStatus } from './view.js';
 
 // Visibility knows Temporal's statuses only: a script that failed, timed out or ended with its outcome
@@ -31,22 +32,33 @@ export interface ListQuery {
   status?: RunStatus;
 }
 
+/** A run's status as the key store's states: a run is `running` from its reservation to its end. */
+const KEY_STATES_OF: Record<RunStatus, readonly KeyState[]> = {
+  running: ['reserved', 'claimed', 'running'],
+  succeeded: ['succeeded'],
+  failed: ['failed'],
+  timed_out: ['timed_out'],
+  outcome_unknown: ['outcome_unknown'],
+  cancelled: ['cancelled'],
+  terminated: ['terminated'],
+};
+
 /**
- * The query for `f`, limited to the script and payment runs on `taskQueue` (and its `exec` queue), and to
- * `scripts` when given (a token's `run:` scopes; names checked as scopes, so safe to quote).
+ * The listing of keys for `f`, limited to `scripts` when given (a token's `run:` scopes). Each key is one
+ * line, its latest run: the key store answers it with one indexed query, however many keys there are.
  */
-export function runsQuery(f: RunFilters, taskQueue: string, scripts?: readonly string[]): ListQuery {
-  const types = [WorkflowTypes.script, WorkflowTypes.payment].map((t) => `'${t}'`).join(', ');
-  // Task queue names are checked at start-up (settings.ts): letters, digits and . _ - only.
-  const queues = [taskQueue, execTaskQueue(taskQueue)].map((q) => `'${q}'`).join(', ');
-  const clauses = [`WorkflowType IN (${types})`, `TaskQueue IN (${queues})`];
-  if (f.script !== undefined) {
-    if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(f.script))
-      throw new InvalidRequestError('"script" is a script name.', 'script');
-    clauses.push(`${SCRIPT_SEARCH_ATTRIBUTE} = '${f.script}'`);
-  }
-  if (scripts) clauses.push(`${SCRIPT_SEARCH_ATTRIBUTE} IN (${scripts.map((s) => `'${s}'`).join(', ')})`);
-  return withFilters(clauses, f);
+export function keysQuery(f: RunFilters, scripts?: readonly string[]): KeyFilter {
+  if (f.script !== undefined && !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(f.script))
+    throw new InvalidRequestError('"script" is a script name.', 'script');
+  const chosen = f.script === undefined ? scripts : (scripts ?? [f.script]).filter((s) => s === f.script);
+  const status = statusFilter(f.status);
+  return {
+    ...(status ? { states: KEY_STATES_OF[status] } : {}),
+    ...(chosen ? { scripts: chosen } : {}),
+    ...(f.since !== undefined ? { since: isoTime(f.since, 'since') } : {}),
+    ...(f.until !== undefined ? { until: isoTime(f.until, 'until') } : {}),
+    limit: limitOf(f.limit),
+  };
 }
 
 /** The query for batches matching `f` on `taskQueue`. */
@@ -55,24 +67,31 @@ export function batchesQuery(f: Omit<RunFilters, 'script'>, taskQueue: string): 
 }
 
 function withFilters(clauses: string[], f: Omit<RunFilters, 'script'>): ListQuery {
-  let status: RunStatus | undefined;
-  if (f.status !== undefined) {
-    if (!Object.hasOwn(VISIBILITY_STATUS, f.status))
-      throw new InvalidRequestError(
-        `"status" is one of ${Object.keys(VISIBILITY_STATUS).join(', ')}.`,
-        'status',
-      );
-    status = f.status as RunStatus;
-    clauses.push(VISIBILITY_STATUS[status]);
-  }
+  const status = statusFilter(f.status);
+  if (status) clauses.push(VISIBILITY_STATUS[status]);
   if (f.since !== undefined) clauses.push(`StartTime >= '${isoTime(f.since, 'since')}'`);
   if (f.until !== undefined) clauses.push(`StartTime <= '${isoTime(f.until, 'until')}'`);
-  const limit = f.limit === undefined ? 100 : Number(f.limit);
+  // No ORDER BY: SQL visibility refuses it, and already lists newest first.
+  return { query: clauses.join(' AND '), limit: limitOf(f.limit), status };
+}
+
+function statusFilter(status: string | undefined): RunStatus | undefined {
+  if (status === undefined) return undefined;
+  if (!Object.hasOwn(VISIBILITY_STATUS, status))
+    throw new InvalidRequestError(
+      `"status" is one of ${Object.keys(VISIBILITY_STATUS).join(', ')}.`,
+      'status',
+    );
+  return status as RunStatus;
+}
+
+/** At most 1,000 a listing, so its work stays proportional to what it answers. */
+function limitOf(given: string | undefined): number {
+  const limit = given === undefined ? 100 : Number(given);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
     throw new InvalidRequestError('"limit" is a whole number from 1 to 1000.', 'limit');
   }
-  // No ORDER BY: SQL visibility refuses it, and already lists newest first.
-  return { query: clauses.join(' AND '), limit, status };
+  return limit;
 }
 
 function isoTime(value: string, field: string): string {

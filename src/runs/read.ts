@@ -2,16 +2,20 @@
 // queues) are visible: any other workflow in the namespace answers as if it did not exist.
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { KeyConflictError, RunNotFoundError } from '../errors.js';
+import { hasEnded, type KeyFilter, type KeyRecord } from '../keystore/record.js';
+import type { KeyStore } from '../keystore/store.js';
+import { settle } from '../keystore/transitions.js';
 import { WorkflowTypes, execTaskQueue } from '../workflows/contract.js';
 import { startedBy } from './input.js';
 import type { ListQuery } from './list-query.js';
 import { awaitOutcome } from './outcome.js';
-import { viewOf, type RunView } from './view.js';
+import { recordView, requestOf, viewOf, type RunView } from './view.js';
 
-/** Where a SuperScript installation's runs live: its Temporal client and its task queue. */
+/** Where a SuperScript installation's runs live: its Temporal client, its task queue and its key store. */
 export interface RunSource {
   readonly client: Client;
   readonly taskQueue: string;
+  readonly keys: KeyStore;
   /** See RunsOptions.eagerStarter. */
   readonly eagerStarter?: Client;
 }
@@ -74,11 +78,74 @@ export function runExists(src: RunSource, workflowId: string): Promise<boolean> 
 }
 
 /**
- * Status, request, times and (when ended) result of the latest run under a workflow ID, and the explicit
- * retry or resolve that started it, if one did.
+ * A key's run (or a batch's): status, request, times, and (when ended) result, with the explicit retry or
+ * resolve that started it. For a key, the key store says how its run ended (and is the whole answer when
+ * Temporal no longer has the run: its retention ran out, or its history was deleted); Temporal adds what
+ * only it keeps (the run's type, history, and who retried it).
  */
 export async function readRun(src: RunSource, workflowId: string): Promise<RunView> {
-  const d = await describeRun(src, workflowId);
+  const [stored, d] = await Promise.all([src.keys.get(workflowId), describeAny(src.client, workflowId)]);
+  if (!stored) return readWorkflow(src, workflowId, d);
+  const { record, holder } = await settled(src, stored, d);
+  const kept = { ...recordView(record), origin: record.origin };
+  if (!holder || !isOwnRun(src, holder)) return { ...kept, onlyInKeyStore: true };
+  const extras = await startedBy(src.client, workflowId, holder.runId);
+  const { status: _status, ...temporal } = viewOf(holder);
+  return {
+    ...temporal,
+    ...kept,
+    ...extras,
+    startedAt: temporal.startedAt,
+    historyLength: temporal.historyLength,
+  };
+}
+
+/**
+ * The key's record, settled from Temporal first if its run has ended there without the store hearing how
+ * (terminated, or its worker's last write was lost); RunNotFoundError for a key the store does not have.
+ */
+export async function currentKey(src: RunSource, key: string): Promise<KeyRecord> {
+  const stored = await src.keys.get(key);
+  if (!stored) throw new RunNotFoundError(key);
+  return (await settled(src, stored)).record;
+}
+
+/** The record settled as above, with its holding run as Temporal describes it (if it still has it). */
+async function settled(
+  src: RunSource,
+  stored: KeyRecord,
+  latest?: WorkflowExecutionDescription,
+): Promise<{ record: KeyRecord; holder?: WorkflowExecutionDescription }> {
+  const holder =
+    latest && latest.runId === stored.runId ? latest : await describeRunOf(src, stored.key, stored.runId);
+  if (!holder || hasEnded(stored.state) || holder.status.name === 'RUNNING')
+    return { record: stored, holder };
+  const ended = await awaitOutcome(src.client, stored.key, holder.runId, Infinity);
+  return { record: (await settle(src.keys, stored.key, endedRunOf(ended))) ?? stored, holder };
+}
+
+/** A run by its ID, if Temporal still has it. */
+async function describeRunOf(
+  src: RunSource,
+  workflowId: string,
+  runId: string | null,
+): Promise<WorkflowExecutionDescription | undefined> {
+  if (!runId) return undefined;
+  try {
+    return await src.client.workflow.getHandle(workflowId, runId).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** A workflow the key store does not know: a batch (or its part), or a run from before the store. */
+async function readWorkflow(
+  src: RunSource,
+  workflowId: string,
+  d: WorkflowExecutionDescription | undefined,
+): Promise<RunView> {
+  if (!d || !isOwnRun(src, d)) throw new RunNotFoundError(workflowId);
   const [extras, ended] = await Promise.all([
     d.type === WorkflowTypes.orchestrator ? {} : startedBy(src.client, workflowId, d.runId),
     d.status.name === 'RUNNING' ? undefined : awaitOutcome(src.client, workflowId, d.runId, Infinity),
@@ -87,16 +154,29 @@ export async function readRun(src: RunSource, workflowId: string): Promise<RunVi
   return ended ? { ...view, status: ended.status, result: ended.result, message: ended.message } : view;
 }
 
+/** The script a key (or run) is for; undefined for a run that records none. */
+export async function scriptOfRun(src: RunSource, workflowId: string): Promise<string | undefined> {
+  const record = await src.keys.get(workflowId);
+  if (record) return record.script;
+  return requestOf(await describeRun(src, workflowId))?.script;
+}
+
+/** Keys, newest first, each as its latest run: one query to the key store, however many keys there are. */
+export async function listRuns(src: RunSource, filter: KeyFilter): Promise<RunView[]> {
+  const records = await src.keys.list(filter);
+  return records.map((r) => ({ ...recordView(r), origin: r.origin }));
+}
+
 /** Runs read in parallel to tell their outcomes apart; a listing with a status reads at most MAX_SCANNED. */
 const CHUNK = 20;
 const MAX_SCANNED = 1000;
 
 /**
- * Runs matching a visibility query (see list-query.ts, which limits it to our runs), newest first. A run
- * that visibility lists as failed has its outcome read, so it lists as failed, timed out or outcome unknown;
- * a listing for one of those reads at most MAX_SCANNED runs to find them.
+ * Workflows matching a visibility query (batches: see list-query.ts), newest first. A run that visibility
+ * lists as failed has its outcome read, so it lists as failed, timed out or outcome unknown; a listing for
+ * one of those reads at most MAX_SCANNED runs to find them.
  */
-export async function listRuns(src: RunSource, q: ListQuery): Promise<RunView[]> {
+export async function listWorkflows(src: RunSource, q: ListQuery): Promise<RunView[]> {
   const views: RunView[] = [];
   let chunk: RunView[] = [];
   let scanned = 0;
@@ -121,4 +201,15 @@ async function withOutcome(src: RunSource, view: RunView): Promise<RunView> {
   if (view.status !== 'failed') return view;
   const ended = await awaitOutcome(src.client, view.workflowId, view.runId, Infinity);
   return { ...view, status: ended.status, message: ended.message };
+}
+
+/** How a run ended, as the key store settles it. */
+export function endedRunOf(view: RunView) {
+  const result = view.result && 'exitCode' in view.result ? view.result : undefined;
+  return {
+    runId: view.runId,
+    status: view.status === 'running' ? ('outcome_unknown' as const) : view.status,
+    result,
+    message: view.message,
+  };
 }

@@ -1,7 +1,6 @@
 // Turns what a caller asked for (a script run, a payment, a batch) into the workflow starts it needs,
 // validating everything first so bad input starts nothing.
 import { createHash } from 'node:crypto';
-import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { requestKey, runPolicy, validateArgs, type ScriptRegistry } from '../config/scripts.js';
 import { InvalidRequestError, RunStateError } from '../errors.js';
 import {
@@ -23,8 +22,8 @@ import {
   type WorkflowInputs,
   type WorkflowType,
 } from '../workflows/contract.js';
+import type { KeyRecord } from '../keystore/record.js';
 import { validateKey } from './keys.js';
-import { requestOf } from './view.js';
 
 /** What a run's input may carry beside its request: how it came to be started, and a resolve's own policy. */
 export type InputExtras = RunExtras & { policy?: RunPolicy };
@@ -75,6 +74,7 @@ export function scriptRunSpec(
   const spec = registry.get(req.script);
   const args = validateArgs(spec, req.args ?? {});
   const key = validateKey(requestKey(spec, args, req.key));
+  registry.assertKeyFor(spec.name, key);
   const input: ScriptRunInput = { script: spec.name, args, key, policy: runPolicy(spec), ...extras };
   return {
     workflowId: key,
@@ -210,33 +210,24 @@ function sha256(orders: BatchOrder[]): string {
 /** A script or payment run's start: what a retry or a resolve starts again under the same key. */
 export type RerunSpec = StartSpec<'ScriptRunWorkflow' | 'SinglePaymentCollectionWorkflow'>;
 
-/** The start of the request `previous` recorded, again under its key, with `extras` (a retry or a resolve). */
+/** The start of the request a key stands for, again under the key, with `extras` (a retry or a resolve). */
 export function rerunSpec(
   registry: ScriptRegistry,
   taskQueue: string,
-  previous: WorkflowExecutionDescription,
+  previous: KeyRecord,
   extras: InputExtras,
 ): RerunSpec {
-  const { workflowId } = previous;
-  const request = requestOf(previous);
-  if (request?.script === EXEC_SCRIPT) {
+  const { key } = previous;
+  const request = JSON.parse(previous.request) as CanonicalRequest;
+  if (request.script === EXEC_SCRIPT) {
     throw new RunStateError(
-      `Run "${workflowId}" is a \`superscript exec\` run: its command runs where exec runs. Retry it there with \`superscript exec --retry --key ${workflowId} -- COMMAND\`.`,
+      `Run "${key}" is a \`superscript exec\` run: its command runs where exec runs. Retry it there with \`superscript exec --retry --key ${key} -- COMMAND\`.`,
     );
   }
-  if (previous.type === WorkflowTypes.payment && request && 'orderId' in request.args) {
-    const { orderId, amount } = request.args;
-    return paymentSpec(registry, taskQueue, { orderId, amount }, extras);
+  const args = request.args as ScriptArgs;
+  // A payment's key is its order's: it runs again as the payment workflow, as the original design has it.
+  if (request.script === PAYMENT_SCRIPT && key === paymentWorkflowId(String(args.orderId))) {
+    return paymentSpec(registry, taskQueue, { orderId: args.orderId, amount: args.amount }, extras);
   }
-  if (previous.type === WorkflowTypes.script && request) {
-    return scriptRunSpec(
-      registry,
-      taskQueue,
-      { script: request.script, args: request.args, key: workflowId },
-      extras,
-    );
-  }
-  throw new RunStateError(
-    `Run "${workflowId}" (${previous.type}) records no SuperScript request to run again; only script and payment runs can be retried.`,
-  );
+  return scriptRunSpec(registry, taskQueue, { script: request.script, args, key }, extras);
 }

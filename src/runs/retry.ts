@@ -1,14 +1,18 @@
-// An explicit retry: the only way a key runs again. Allowed for a run that failed, timed out, was
-// cancelled, terminated or ended with its outcome unknown; never for one that succeeded or is still running.
-// A caller may name the run it means (`runId`), so a retry meant for a run that was already retried is
-// refused. A run whose outcome is unknown is verified first when its script declares a verify command.
+// An explicit retry: the only way a key runs again. Allowed for a key whose run failed, timed out, was
+// cancelled, terminated or ended with its outcome unknown; never for one that succeeded or is still
+// running. A caller may name the run it means (`runId`), so a retry meant for a run that was already
+// retried is refused. A run whose outcome is unknown is verified first when its script declares a verify
+// command. The retry is recorded in the key store as a grant, which only the retry's own run can use.
 import type { ScriptRegistry } from '../config/scripts.js';
 import { RunStateError } from '../errors.js';
-import type { RetryOf } from '../workflows/contract.js';
+import { hasEnded } from '../keystore/record.js';
+import { grant } from '../keystore/transitions.js';
+import { currentKey } from './read.js';
 import { rerunSpec } from './requests.js';
 import { verifyBeforeRetry } from './resolve.js';
 import type { Runs } from './runs.js';
-import type { StartOrAttach } from './start-or-attach.js';
+import { startGranted } from './start-or-attach.js';
+import type { StartOrAttach } from './view.js';
 
 export async function retryRun(
   runs: Runs,
@@ -18,11 +22,10 @@ export async function retryRun(
   waitMs: number,
   signal?: AbortSignal,
 ): Promise<StartOrAttach> {
-  const previous = await runs.describe(workflowId);
-  const status = previous.status.name;
-  if (status === 'RUNNING')
+  const previous = await currentKey(runs, workflowId);
+  if (!hasEnded(previous.state))
     throw new RunStateError(`Run "${workflowId}" is still running; wait for it or cancel it first.`);
-  if (status === 'COMPLETED') {
+  if (previous.state === 'succeeded') {
     throw new RunStateError(
       `Run "${workflowId}" succeeded; a key that succeeded is never run again. Use a new key.`,
     );
@@ -32,16 +35,23 @@ export async function retryRun(
       `Run ${who.runId} of "${workflowId}" was already retried; its latest run is ${previous.runId}. Send that run ID to retry again.`,
     );
   }
+  rerunSpec(registry, runs.taskQueue, previous, {}); // refuses what cannot run again (an `exec` run)
   const retried = await verifyBeforeRetry(runs, registry, previous, who.by);
-  const retryOf: RetryOf = {
-    runId: retried,
+  const granted = await grant(runs.keys, workflowId, {
+    kind: 'retry',
+    of: retried.runId!,
     by: who.by,
     ...(who.reason ? { reason: who.reason } : {}),
-  };
-  const spec = rerunSpec(registry, runs.taskQueue, previous, { retryOf });
-  const started = await runs.start(spec, { requestId: retryRequestId(retried) });
-  const run = await runs.outcome(workflowId, started.runId, waitMs, signal);
-  return { executed: started.executed, replayed: started.replayed, run };
+  });
+  const spec = rerunSpec(registry, runs.taskQueue, retried, {
+    retryOf: {
+      runId: granted.of,
+      by: granted.by,
+      ...(granted.reason ? { reason: granted.reason } : {}),
+      grant: granted.token,
+    },
+  });
+  return startGranted(runs, spec, { requestId: retryRequestId(granted.of) }, waitMs, signal);
 }
 
 /** Every retry of one run sends this request ID, so racing retries start one run (see ExplicitStart). */

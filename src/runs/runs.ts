@@ -1,18 +1,20 @@
-// The runs of one SuperScript installation (its Temporal client and task queue) and what callers do with
-// them. Each job lives in its own module; this class only binds them to the installation.
+// The runs of one SuperScript installation (its Temporal client, task queue and key store) and what callers
+// do with them. Each job lives in its own module; this class only binds them to the installation.
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import type { ScriptRegistry } from '../config/scripts.js';
+import type { KeyStore } from '../keystore/store.js';
 import type { BatchOrder, CancelBatch } from '../workflows/contract.js';
 import { cancelBatch, listBatchOrders, readBatch, type BatchView, type OrdersPage } from './batches.js';
 import { cancelRun } from './cancel.js';
+import type { KeyFilter } from '../keystore/record.js';
 import type { ListQuery } from './list-query.js';
 import { awaitOutcome } from './outcome.js';
 import { planBatch, type BatchPlanReport } from './plan-batch.js';
-import { describeRun, listRuns, readRun, type RunSource } from './read.js';
-import type { BatchPlan, StartSpec } from './requests.js';
+import { describeRun, listRuns, listWorkflows, readRun, scriptOfRun, type RunSource } from './read.js';
+import type { BatchPlan } from './requests.js';
 import { startBatch } from './start-batch.js';
-import { startOrAttach, startRun, type ExplicitStart, type StartOrAttach } from './start-or-attach.js';
-import type { RunView } from './view.js';
+import { startOrAttach, type KeySpec } from './start-or-attach.js';
+import type { RunView, StartOrAttach } from './view.js';
 
 export interface RunsOptions {
   /**
@@ -30,19 +32,16 @@ export class Runs implements RunSource {
     readonly client: Client,
     /** The installation's task queue; its runs (and `exec` runs beside it) are the only ones it sees. */
     readonly taskQueue: string,
+    /** The installation's keys: which request each stands for, which run holds it, how it ended. */
+    readonly keys: KeyStore,
     options: RunsOptions = {},
   ) {
     this.eagerStarter = options.eagerStarter;
   }
 
   /** See {@link startOrAttach}. */
-  startOrAttach(spec: StartSpec, waitMs: number, signal?: AbortSignal): Promise<StartOrAttach> {
-    return startOrAttach(this, spec, waitMs, signal);
-  }
-
-  /** See {@link startRun}. */
-  start(spec: StartSpec, explicit?: ExplicitStart) {
-    return startRun(this, spec, explicit);
+  startOrAttach(spec: KeySpec, waitMs: number, signal?: AbortSignal, by?: string): Promise<StartOrAttach> {
+    return startOrAttach(this, spec, waitMs, signal, by);
   }
 
   /** See {@link awaitOutcome}. */
@@ -55,6 +54,7 @@ export class Runs implements RunSource {
     return awaitOutcome(this.client, workflowId, runId, waitMs, cancel);
   }
 
+  /** The latest run under a workflow ID in Temporal, if it is one of ours; RunNotFoundError otherwise. */
   describe(workflowId: string): Promise<WorkflowExecutionDescription> {
     return describeRun(this, workflowId);
   }
@@ -63,8 +63,19 @@ export class Runs implements RunSource {
     return readRun(this, workflowId);
   }
 
-  list(query: ListQuery): Promise<RunView[]> {
-    return listRuns(this, query);
+  /** The script a run (or key) is for; undefined for one that records none. RunNotFoundError if unknown. */
+  scriptOf(workflowId: string): Promise<string | undefined> {
+    return scriptOfRun(this, workflowId);
+  }
+
+  /** Keys, each as its latest run. */
+  list(filter: KeyFilter): Promise<RunView[]> {
+    return listRuns(this, filter);
+  }
+
+  /** Batches, through Temporal's visibility. */
+  listBatches(query: ListQuery): Promise<RunView[]> {
+    return listWorkflows(this, query);
   }
 
   cancel(workflowId: string): Promise<RunView> {

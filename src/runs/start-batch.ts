@@ -1,5 +1,6 @@
 // Starting a batch: its parts (each holding up to a part's worth of orders as its input), then its
-// coordinator, every one through the one start-or-attach path, so sending a batch again attaches to it.
+// coordinator, each started or attached to by its workflow ID, so sending a batch again attaches to it.
+// (Its orders each go through the key store's start-or-attach, in the collectOrder activity.)
 //
 // Why parts: Temporal takes at most 2 MB in one payload (a workflow input, a signal, a query result), so a
 // batch of tens of thousands of orders cannot travel in one input, nor be carried across continue-as-new.
@@ -8,7 +9,8 @@
 // midway leaves some parts waiting and no batch; sending it again starts the rest (those there attach).
 import { runExists, type RunSource } from './read.js';
 import type { BatchPlan } from './requests.js';
-import { startOrAttach, startRun, type StartOrAttach } from './start-or-attach.js';
+import { startOrAttachWorkflow, startWorkflowRun } from './start-workflow.js';
+import type { StartOrAttach } from './view.js';
 
 /** Parts started at once. */
 const PARALLEL_STARTS = 8;
@@ -22,9 +24,9 @@ export async function startBatch(
   if (!(await runExists(src, plan.coordinator.workflowId))) {
     let next = 0;
     const starter = async () => {
-      while (next < plan.parts.length) await startRun(src, plan.parts[next++]!);
+      while (next < plan.parts.length) await startWorkflowRun(src, plan.parts[next++]!);
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL_STARTS, plan.parts.length) }, starter));
   }
-  return startOrAttach(src, plan.coordinator, waitMs, signal);
+  return startOrAttachWorkflow(src, plan.coordinator, waitMs, signal);
 }

@@ -1,275 +1,227 @@
-// The one way to start or attach to a run, shared by the API, the CLI, `exec` and (through an activity)
-// the orchestrator.
-//
-// Policies, chosen so the server itself enforces "never rerun a key implicitly":
-// - WorkflowIdReusePolicy REJECT_DUPLICATE for every ordinary start: once a key has a run, closed or not,
-//   no ordinary request can start another. Only an explicit retry uses ALLOW_DUPLICATE_FAILED_ONLY, so even
-//   it cannot rerun a run that succeeded, and two racing retries start one run between them.
-// - WorkflowIdConflictPolicy FAIL (not USE_EXISTING): the start call that wins is the only one that returns
-//   a handle, so we know exactly which request executed the run; every other request gets
-//   WorkflowExecutionAlreadyStartedError, compares its fingerprint with the run's memo, and attaches.
-//   (startOrAttach looks at the key first and starts only a key with no run: see there.)
-import { randomUUID } from 'node:crypto';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  type Client,
-  type WorkflowExecutionDescription,
-} from '@temporalio/client';
-import {
-  WorkflowIdConflictPolicy,
-  WorkflowIdReusePolicy,
-  encodeWorkflowIdConflictPolicy,
-  encodeWorkflowIdReusePolicy,
-  mapToPayloads,
-} from '@temporalio/common';
-import { RunNotFoundError, TemporalUnavailableError } from '../errors.js';
-import { STARTER_MEMO, runIdentity } from '../workflows/contract.js';
-import { assertSameRequest } from './fingerprint.js';
+// The one way to start or attach to a key's run, shared by the API (and so the CLI's client commands),
+// `exec`, a batch's orders, and explicit retries and resolves. The key store decides and answers; Temporal
+// runs the script and is waited on while it runs:
+// - a key the store has ended answers at once from the store (the result replayed byte for byte), whether
+//   or not Temporal still remembers the run;
+// - a key that stands for another request is refused (422), before anything starts;
+// - a key in flight is attached to: the caller waits on its run in Temporal, then is answered from the
+//   store, which the run's activity wrote (or which is settled from Temporal if the run ended unreported);
+// - a new key is reserved in the store, then its run is started. Only the activity that runs the script
+//   decides which run may: a run started by hand, by a race or by a retry that was not granted is refused
+//   there, so starting a run here is never what makes a script run twice.
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { KeyConflictError, KeyStoreUnavailableError, RunNotFoundError } from '../errors.js';
+import { hasEnded, type KeyRecord } from '../keystore/record.js';
+import { reserve, settle } from '../keystore/transitions.js';
+import { canonicalJson } from '../workflows/contract.js';
+import { assertSameRequest, assertStandsFor } from './fingerprint.js';
 import { awaitOutcome } from './outcome.js';
-import { keyHolder, type RunSource } from './read.js';
-import type { StartSpec } from './requests.js';
-import type { RunView } from './view.js';
+import { describeAny, endedRunOf, isOwnRun, type RunSource } from './read.js';
+import type { RerunSpec } from './requests.js';
+import {
+  START_TIMEOUT_MS,
+  bounded,
+  startExplicitly,
+  tryStart,
+  type ExplicitStart,
+} from './start-workflow.js';
+import { recordView, type RunView, type StartOrAttach } from './view.js';
 
-export interface StartOrAttach {
-  /** This call started the run (it is the one that executed the script). */
-  executed: boolean;
-  /** The run had already finished when this call arrived: its stored result is replayed. */
-  replayed: boolean;
-  /** Status `running` when the wait ran out before the run finished. */
-  run: RunView;
-}
-
-/**
- * An explicit start of a key that already has a failed run (a retry). Every such start meant for the same
- * failed run sends the same `requestId`: the server answers a start whose request ID made the key's current
- * run with that run (and `started: false`), so racing retries start one run between them, even when the
- * first one's run has already ended.
- */
-export interface ExplicitStart {
-  requestId: string;
-}
-
-interface Started {
-  executed: boolean;
-  replayed: boolean;
-  runId: string;
-}
+/** A start of a key's run: a script or a payment. */
+export type KeySpec = RerunSpec;
 
 /**
- * Starts the run for `spec`, or attaches to the one its key already has; waits up to `waitMs` for it.
+ * Starts the run for `spec`, or attaches to the one its key has, or replays how it ended; waits up to
+ * `waitMs` for it. `by` is who asks (a token's name, `exec`, a batch), recorded when it reserves the key.
  * Aborting `signal` (the caller went away) ends the wait, never the run.
  */
 export async function startOrAttach(
   src: RunSource,
-  spec: StartSpec,
+  spec: KeySpec,
+  waitMs: number,
+  signal?: AbortSignal,
+  by = 'superscript',
+): Promise<StartOrAttach> {
+  const admitted = await admit(src, spec, by);
+  if ('ended' in admitted) return replay(admitted.ended);
+  return follow(src, spec, admitted, waitMs, signal);
+}
+
+/** A run that holds (or will claim) a key: its run ID, and whether this call started it. */
+export interface Admitted {
+  runId: string;
+  started: boolean;
+}
+
+/**
+ * The key's run for this request: the run holding it, or a run this call starts for it; or, when the key
+ * has ended, its record. Refuses (KeyConflictError) a key that stands for another request.
+ */
+export async function admit(
+  src: RunSource,
+  spec: KeySpec,
+  by: string,
+): Promise<Admitted | { ended: KeyRecord }> {
+  let { record } = await reserve(src.keys, {
+    key: spec.workflowId,
+    script: spec.request.script,
+    request: canonicalJson(spec.request),
+    by,
+  });
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  // Each pass either answers or finds the record changed by another caller; a few are plenty.
+  for (let pass = 0; pass < 5; pass++) {
+    assertStandsFor(spec, record);
+    if (hasEnded(record.state)) return { ended: record };
+    if (record.runId) return { runId: record.runId, started: false };
+    const run = await runForReservation(src, spec, deadline);
+    if ('runId' in run) return run;
+    record = run.record;
+  }
+  throw new KeyStoreUnavailableError(
+    `Key "${spec.workflowId}" kept changing while it was being started; send the same request again.`,
+  );
+}
+
+/**
+ * A run for a key that is only reserved: a new one, or the open one its workflow ID has (racing callers,
+ * or a run started by hand, which will claim the key or be refused). A run of this request that ended
+ * without claiming the key ran nothing: the key is settled as failed (never started) and its record
+ * returned. Any other ended run under the ID (refused, foreign, another request's) does not hold the key,
+ * so a new run replaces it.
+ */
+async function runForReservation(
+  src: RunSource,
+  spec: KeySpec,
+  deadline: number,
+): Promise<Admitted | { record: KeyRecord }> {
+  const fresh = await tryStart(src, spec, deadline);
+  if (fresh) return { runId: fresh, started: true };
+  const d = await bounded(spec.workflowId, deadline, () => describeAny(src.client, spec.workflowId));
+  if (d && !isOwnRun(src, d)) {
+    throw new KeyConflictError(
+      `Key "${spec.workflowId}" is held by a Temporal workflow that is not a SuperScript run. Use another key.`,
+      spec.workflowId,
+    );
+  }
+  if (d?.status.name === 'RUNNING') return { runId: d.runId, started: false };
+  if (d && standsFor(spec, d)) {
+    const view = await awaitOutcome(src.client, spec.workflowId, d.runId, Infinity);
+    const record = await settle(src.keys, spec.workflowId, endedRunOf(view));
+    if (record) return { record };
+  }
+  const replaced = await tryStart(src, spec, deadline, WorkflowIdReusePolicy.ALLOW_DUPLICATE);
+  if (replaced) return { runId: replaced, started: true };
+  // Another caller replaced it first: its run is the key's now.
+  const open = await bounded(spec.workflowId, deadline, () => describeAny(src.client, spec.workflowId));
+  if (!open) throw new RunNotFoundError(spec.workflowId);
+  return { runId: open.runId, started: false };
+}
+
+/** Whether an ended Temporal run was started for this very request (its memo says so). */
+function standsFor(spec: KeySpec, d: Parameters<typeof assertSameRequest>[1]): boolean {
+  try {
+    assertSameRequest(spec, d);
+    return true;
+  } catch (err) {
+    if (err instanceof KeyConflictError) return false;
+    throw err;
+  }
+}
+
+/**
+ * Waits for the key's run, then answers from the key store: what the run's activity recorded, or, when it
+ * ended without a word to the store, what Temporal says (recorded now). When the run that was followed
+ * turns out not to hold the key (it was refused), the run that does is followed instead.
+ */
+export async function follow(
+  src: RunSource,
+  spec: KeySpec,
+  admitted: Admitted,
   waitMs: number,
   signal?: AbortSignal,
 ): Promise<StartOrAttach> {
-  // Look before starting: ask who holds the key and for its result at once, and start only a key that has
-  // no run. A duplicate is then answered from both reads (the description says the run is ours and what it
-  // was for, the result what it did), with no start for the server to refuse: a refused start costs it more
-  // than both reads. The start alone still decides who executes; one that loses a race to another request's
-  // start is refused by the server and attaches like any duplicate.
-  const abort = new AbortController();
-  const onGone = () => abort.abort(signal?.reason);
-  signal?.addEventListener('abort', onGone, { once: true });
-  const answer = (outcome: StartOrAttach): StartOrAttach => ({
-    ...outcome,
-    run: { ...outcome.run, request: spec.request },
-  });
-  // Looking and starting share one bound: a server whose database is down holds reads as it holds starts.
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  try {
-    const waiting = awaitOutcome(src.client, spec.workflowId, undefined, waitMs, abort.signal);
-    waiting.catch(() => {});
-    // keyHolder refuses a key held by anything but one of our runs, before anything of its run is answered.
-    const holder = await bounded(spec.workflowId, deadline, () => keyHolder(src, spec.workflowId));
-    if (holder) return answer(await attach(src, spec, holder, waiting, waitMs, abort.signal));
-    const runId = await tryStart(src, spec, deadline);
-    if (runId) {
-      const run = await awaitOutcome(src.client, spec.workflowId, runId, waitMs, abort.signal);
-      return answer({ executed: true, replayed: false, run });
+  const deadline = Date.now() + waitMs;
+  let { runId, started } = admitted;
+  for (let hop = 0; hop < MAX_HOPS; hop++) {
+    const view = await outcomeOf(src, spec.workflowId, runId, Math.max(0, deadline - Date.now()), signal);
+    if (view.status === 'running') {
+      return { executed: started, replayed: false, run: { ...view, request: spec.request } };
     }
-    // Another request started the key since we looked.
-    const existing = await bounded(spec.workflowId, deadline, () => describeHolder(src, spec.workflowId));
-    const early = awaitOutcome(src.client, spec.workflowId, existing.runId, waitMs, abort.signal);
-    return answer(await attach(src, spec, existing, early, waitMs, abort.signal));
-  } finally {
-    abort.abort();
-    signal?.removeEventListener('abort', onGone);
+    let record = await src.keys.get(spec.workflowId);
+    // The run ended without the store hearing how. It is the key's if it holds the key, or if this call
+    // started it for the reservation (a run someone else started may have been for another request).
+    if (record && !hasEnded(record.state) && (record.runId === runId || (record.runId === null && started))) {
+      record = await settle(src.keys, spec.workflowId, endedRunOf(view));
+    }
+    if (record && hasEnded(record.state)) {
+      return { executed: started && record.runId === runId, replayed: false, run: recordView(record) };
+    }
+    if (record?.runId && record.runId !== runId) {
+      // The run followed did not get the key (it was refused): the one that did is followed instead.
+      ({ runId, started } = { runId: record.runId, started: false });
+      continue;
+    }
+    // Still only reserved, and the run followed was not this request's: start one that is.
+    const next = await admit(src, spec, 'superscript');
+    if ('ended' in next) return replay(next.ended);
+    ({ runId, started } = next);
   }
-}
-
-/** A duplicate: checks it is the same request as the run holding the key, then answers with its outcome. */
-async function attach(
-  src: RunSource,
-  spec: StartSpec,
-  existing: WorkflowExecutionDescription,
-  waiting: Promise<RunView>,
-  waitMs: number,
-  abort: AbortSignal,
-): Promise<StartOrAttach> {
-  assertSameRequest(spec, existing);
-  // A wait that reached the server before the run existed (it raced the winner's start) is asked again.
-  const early = await waiting.catch((err: unknown) =>
-    retryIfNotFound(err, () => awaitOutcome(src.client, spec.workflowId, existing.runId, waitMs, abort)),
+  throw new KeyStoreUnavailableError(
+    `Key "${spec.workflowId}" changed hands ${MAX_HOPS} times while its run was followed; send the same request again.`,
   );
-  // A short wait can run out before a finished run's result arrives; a closed run answers at once.
-  const closed = existing.status.name !== 'RUNNING';
-  const run =
-    closed && early.status === 'running'
-      ? await awaitOutcome(src.client, spec.workflowId, existing.runId, Infinity, abort)
-      : early;
-  return { executed: false, replayed: closed, run: { ...run, runId: run.runId || existing.runId } };
 }
 
-/** The run holding a key that a refused start says is taken. */
-async function describeHolder(src: RunSource, workflowId: string): Promise<WorkflowExecutionDescription> {
-  const d = await keyHolder(src, workflowId);
-  if (!d) throw new RunNotFoundError(workflowId);
-  return d;
+/** Runs followed one after another for one request (each refused in favour of the next) before giving up. */
+const MAX_HOPS = 5;
+
+/** A key that has ended, answered from the store. */
+function replay(record: KeyRecord): StartOrAttach {
+  return { executed: false, replayed: true, run: recordView(record) };
 }
 
 /**
- * Starts the run, or finds the one holding the key. Throws KeyConflictError when that run is for a
- * different request. `explicit` starts an explicit retry (see the top of this file).
+ * The run's outcome within the wait. A run Temporal no longer has (its history was deleted while the key
+ * store still waited for it) ended unreported: the store settles it as unknown, or as never started.
  */
-export async function startRun(src: RunSource, spec: StartSpec, explicit?: ExplicitStart): Promise<Started> {
-  if (explicit) {
-    const started = await startExplicitly(src.client, spec, explicit);
-    if (started) return started;
-  } else {
-    const runId = await tryStart(src, spec);
-    if (runId) return { executed: true, replayed: false, runId };
-  }
-  const existing = await describeHolder(src, spec.workflowId);
-  assertSameRequest(spec, existing);
-  // A starter that names itself started this run on an earlier try of the same call (see StartSpec.starter).
-  const executed = spec.starter !== undefined && existing.memo?.[STARTER_MEMO] === spec.starter;
-  return { executed, replayed: !executed && existing.status.name !== 'RUNNING', runId: existing.runId };
-}
-
-/** The new run's ID, or undefined when the key already has a run. */
-async function tryStart(
+async function outcomeOf(
   src: RunSource,
-  spec: StartSpec,
-  deadline = Date.now() + START_TIMEOUT_MS,
-): Promise<string | undefined> {
-  // Eager only where a worker of this process polls the queue (the SDK's core also checks it has a free slot).
-  const eager = spec.taskQueue === src.taskQueue ? src.eagerStarter : undefined;
-  const identity = runIdentity(spec.request);
+  workflowId: string,
+  runId: string,
+  waitMs: number,
+  signal?: AbortSignal,
+): Promise<RunView> {
   try {
-    const handle = await bounded(spec.workflowId, deadline, () =>
-      (eager ?? src.client).workflow.start(spec.workflowType, {
-        workflowId: spec.workflowId,
-        taskQueue: spec.taskQueue,
-        args: [spec.input],
-        ...identity,
-        memo: spec.starter ? { ...identity.memo, [STARTER_MEMO]: spec.starter } : identity.memo,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-        requestEagerStart: eager !== undefined,
-      }),
-    );
-    return handle.firstExecutionRunId;
+    return await awaitOutcome(src.client, workflowId, runId, waitMs, signal);
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
-    throw err;
-  }
-}
-
-const GRPC_ALREADY_EXISTS = 6;
-
-/**
- * How long looking at a key and starting its run may take, retries included. A server whose database is
- * down holds each call for seconds and the client retries ten times (neither a gRPC deadline nor an abort
- * signal stops those retries early): the caller should hear "unavailable" instead. A start that still lands
- * later is harmless: the caller's next request with the key attaches to its run.
- */
-const START_TIMEOUT_MS = 10_000;
-
-/** `call`'s answer, or TemporalUnavailableError if it has none by `deadline` (a time in ms). */
-async function bounded<T>(workflowId: string, deadline: number, call: () => Promise<T>): Promise<T> {
-  const calling = call();
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => {
-        calling.catch(() => {});
-        reject(
-          new TemporalUnavailableError(
-            `Temporal is unreachable or overloaded: it did not answer for "${workflowId}" within ` +
-              `${START_TIMEOUT_MS / 1000} s. Send the same request again shortly: under the same key it cannot run twice.`,
-          ),
-        );
-      },
-      Math.max(0, deadline - Date.now()),
-    );
-  });
-  try {
-    return await Promise.race([calling, timedOut]);
-  } finally {
-    clearTimeout(timer);
+    if (!(err instanceof RunNotFoundError)) throw err;
+    return {
+      workflowId,
+      runId,
+      status: 'outcome_unknown',
+      message: `Run ${runId} is gone from Temporal (its history was deleted) before it reported how it ended; it may or may not have done its work.`,
+    };
   }
 }
 
 /**
- * An explicit start through the service's own call, because it takes the request ID (the SDK's client does
- * not). Undefined when the key has an open run.
- *
- * The server answers a repeated request ID as a retried request: `started: true` again, whoever sent it. So
- * each caller also leaves a nonce in the memo, and only the caller whose nonce the run holds executed it.
+ * An explicit start of a key the store granted another run (a retry or a resolve): racing callers with one
+ * grant send one request ID and so start one run between them. Then followed like any start.
  */
-async function startExplicitly(
-  client: Client,
-  spec: StartSpec,
+export async function startGranted(
+  src: RunSource,
+  spec: KeySpec,
   explicit: ExplicitStart,
-): Promise<Started | undefined> {
-  const { payloadConverter } = client.options.loadedDataConverter;
-  const identity = runIdentity(spec.request);
-  const nonce = randomUUID();
-  try {
-    const response = await bounded(spec.workflowId, Date.now() + START_TIMEOUT_MS, () =>
-      client.workflowService.startWorkflowExecution({
-        namespace: client.options.namespace,
-        identity: client.options.identity,
-        requestId: explicit.requestId,
-        workflowId: spec.workflowId,
-        workflowType: { name: spec.workflowType },
-        taskQueue: { name: spec.taskQueue },
-        input: { payloads: [payloadConverter.toPayload(spec.input)] },
-        memo: { fields: mapToPayloads(payloadConverter, { ...identity.memo, [STARTER_MEMO]: nonce }) },
-        searchAttributes: {
-          indexedFields: Object.fromEntries(
-            identity.typedSearchAttributes.map(({ key, value }) => [
-              key.name,
-              keywordPayload(payloadConverter.toPayload(value)),
-            ]),
-          ),
-        },
-        workflowIdReusePolicy: encodeWorkflowIdReusePolicy(WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY),
-        workflowIdConflictPolicy: encodeWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.FAIL),
-      }),
-    );
-    const executed =
-      response.started &&
-      (await client.workflow.getHandle(spec.workflowId, response.runId).describe()).memo?.[STARTER_MEMO] ===
-        nonce;
-    return { executed, replayed: !executed && response.status !== RUNNING, runId: response.runId };
-  } catch (err) {
-    if ((err as { code?: unknown }).code === GRPC_ALREADY_EXISTS) return undefined;
-    throw err;
+  waitMs: number,
+  signal?: AbortSignal,
+): Promise<StartOrAttach> {
+  const started = await startExplicitly(src.client, spec, explicit);
+  if (!started) {
+    // The key's workflow ID has an open run (the grant's run, or one started by hand): follow it.
+    const open = await describeAny(src.client, spec.workflowId);
+    if (!open) throw new RunNotFoundError(spec.workflowId);
+    return follow(src, spec, { runId: open.runId, started: false }, waitMs, signal);
   }
-}
-
-// temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
-const RUNNING = 1;
-
-/** Marks a search attribute payload as a Keyword, as the SDK's typed search attributes do. */
-function keywordPayload<P extends { metadata?: Record<string, Uint8Array> | null }>(payload: P): P {
-  return { ...payload, metadata: { ...payload.metadata, type: new TextEncoder().encode('Keyword') } };
-}
-
-function retryIfNotFound<T>(err: unknown, again: () => Promise<T>): Promise<T> {
-  return err instanceof RunNotFoundError ? again() : Promise.reject(err as Error);
+  const answer = await follow(src, spec, { runId: started.runId, started: started.executed }, waitMs, signal);
+  return { ...answer, replayed: answer.replayed || started.replayed };
 }

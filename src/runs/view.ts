@@ -6,6 +6,7 @@ import type {
   WorkflowFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
+import { hasEnded, type KeyOrigin, type KeyRecord } from '../keystore/record.js';
 import {
   REQUEST_MEMO,
   RunFailureTypes,
@@ -35,6 +36,23 @@ export interface RunView {
   retryOf?: RetryOf;
   /** Set when a resolve started this run: it ran only the script's verify command for that unknown run. */
   resolveOf?: ResolveOf;
+  /**
+   * How the key came into the key store: `superscript` (its front door reserved it), `temporal` (a run
+   * started by another Temporal client claimed it), `backfill` or `import`.
+   */
+  origin?: KeyOrigin;
+  /** Temporal no longer has this run (its retention ran out, or it was deleted); the key store remembers it. */
+  onlyInKeyStore?: boolean;
+}
+
+/** How a request for a run was answered. */
+export interface StartOrAttach {
+  /** This call started the run (it is the one that executed the script). */
+  executed: boolean;
+  /** The run had already finished when this call arrived: its stored result is replayed. */
+  replayed: boolean;
+  /** Status `running` when the wait ran out before the run finished. */
+  run: RunView;
 }
 
 const STATUS_OF: Record<string, RunStatus> = {
@@ -55,6 +73,24 @@ export function viewOf(info: WorkflowExecutionInfo | WorkflowExecutionDescriptio
     startedAt: info.startTime.toISOString(),
     closedAt: info.closeTime?.toISOString(),
     historyLength: info.historyLength,
+  };
+}
+
+/**
+ * A key's run as the key store has it: what a duplicate is answered with once the run has ended (the
+ * result byte for byte), and all that is left of a run Temporal no longer remembers.
+ */
+export function recordView(record: KeyRecord): RunView {
+  const ended = hasEnded(record.state);
+  return {
+    workflowId: record.key,
+    runId: record.runId ?? '',
+    status: ended ? (record.state as RunStatus) : 'running',
+    request: JSON.parse(record.request) as CanonicalRequest,
+    startedAt: record.startedAt,
+    ...(record.endedAt ? { closedAt: record.endedAt } : {}),
+    ...(ended && record.result ? { result: record.result } : {}),
+    ...(ended && record.message ? { message: record.message } : {}),
   };
 }
 

@@ -8,6 +8,8 @@ import type { Client } from '@temporalio/client';
 import { pino, type Logger } from 'pino';
 import { createActivities, createBatchActivities } from '../activities/index.js';
 import type { ScriptRegistry } from '../config/scripts.js';
+import { KeyGuard } from '../keystore/guard.js';
+import type { KeyStore } from '../keystore/store.js';
 import { Runs } from '../runs/runs.js';
 import { batchTaskQueue } from '../workflows/contract.js';
 import { observeActivities } from './activity-observer.js';
@@ -47,6 +49,10 @@ export interface WorkerParams {
   taskQueue: string;
   registry: ScriptRegistry;
   dataDir: string;
+  /** The installation's keys: claimed where each script runs, before it starts. */
+  keyStore: KeyStore;
+  /** Run only keys SuperScript's front door reserved (SUPERSCRIPT_REQUIRE_RESERVATION). */
+  requireReservation: boolean;
   /** How long a stopping worker lets running scripts finish before cancelling them. */
   shutdownGraceMs: number;
   /** Where lines about the runs it executes go (each names its run). Default: nowhere. */
@@ -66,7 +72,7 @@ const BATCH_ACTIVITY_SLOTS = 2000;
 
 export async function createWorker(p: WorkerParams): Promise<SuperScriptWorker> {
   zeroOutcomeUnknown(p.namespace, p.taskQueue, p.registry.names());
-  const runs = new Runs(p.client, p.taskQueue);
+  const runs = new Runs(p.client, p.taskQueue, p.keyStore);
   const [main, batch] = await Promise.all([
     createMainWorker(p, runs),
     // Batch activities mostly wait for runs: on a queue of their own they can never hold every slot and
@@ -98,7 +104,12 @@ async function createMainWorker(p: WorkerParams, runs: Runs): Promise<Worker> {
     namespace: p.namespace,
     taskQueue: p.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities(p.registry, runs, p.dataDir),
+    activities: createActivities(
+      p.registry,
+      runs,
+      p.dataDir,
+      new KeyGuard(p.keyStore, p.client, p.requireReservation),
+    ),
     interceptors: { activity: [observeActivities(p.log ?? pino({ level: 'silent' }), p.registry.names())] },
     shutdownGraceTime: p.shutdownGraceMs,
     // Past the grace, cancelled activities get this long to report before the worker stops regardless.

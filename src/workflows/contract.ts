@@ -21,6 +21,11 @@ export const RunFailureTypes = {
   verifiedNotDone: 'VerifiedNotDone',
   /** The worker refused the request: it is not for the run it arrived in (workflow ID, key). Nothing ran. */
   refused: 'RunRefused',
+  /**
+   * The key store did not answer before the script started: nothing ran, and the activity is tried again
+   * (without using up the script's attempts) until it does.
+   */
+  keyStoreUnavailable: 'KeyStoreUnavailable',
 } as const;
 
 /** What a key stands for; two requests are the same when their canonical forms are equal. */
@@ -124,12 +129,19 @@ export interface RetryOf {
   runId: string;
   by: string;
   reason?: string;
+  /**
+   * The key store's grant for this retry: only a run carrying it may claim the ended key. An input that
+   * says it is a retry without the key's pending grant is refused where the script would run.
+   */
+  grant?: string;
 }
 
 /** Recorded in the input of a resolve run: the run whose outcome was unknown, and who asked. */
 export interface ResolveOf {
   runId: string;
   by: string;
+  /** The key store's grant for this resolve: without it, verify does not run and nothing is recorded. */
+  grant?: string;
 }
 
 /** What a verify command answered: exit 0 done, 1 not done, anything else (or no exit) cannot tell. */
@@ -144,6 +156,64 @@ export interface Verified {
   at: string;
   exitCode: number | null;
   answer: VerifyAnswer;
+}
+
+/**
+ * The result of a resolve run: verify's own process fields, the outcome its answer gives the key, and
+ * what it answered about which run. The workflow and the activity that records it in the key store both
+ * build it here, so the two are the same.
+ */
+export function verifiedResult(
+  checked: RunResult,
+  resolve: Pick<ResolveOf, 'runId' | 'by'>,
+  answer: VerifyAnswer,
+  outcome: Outcome,
+  request: string,
+): RunResult {
+  const verified: Verified = {
+    runId: resolve.runId,
+    by: resolve.by,
+    at: checked.endedAt,
+    exitCode: checked.exitCode,
+    answer,
+  };
+  return { ...checked, outcome, request, verified };
+}
+
+/** What verify's ending makes of the key: its answer, the outcome, and the failure that says so. */
+export interface VerifyVerdict {
+  answer: VerifyAnswer;
+  outcome: Outcome;
+  /** How the resolve run fails (not done, cannot tell); none when verify found the work done. */
+  failureType?: string;
+  message?: string;
+}
+
+/**
+ * Verify exited 0: done. It failed with exit code 1: not done. Anything else (another code, a timeout, a
+ * cancel, no process at all): it cannot tell. Both the resolve workflow and the activity that records the
+ * answer in the key store decide it here.
+ */
+export function verifyVerdict(
+  resolve: Pick<ResolveOf, 'runId'>,
+  script: string,
+  ended: { failureType?: string; failureMessage?: string; exitCode?: number | null },
+): VerifyVerdict {
+  if (ended.failureType === undefined) return { answer: 'done', outcome: 'succeeded' };
+  if (ended.failureType === RunFailureTypes.failed && ended.exitCode === 1) {
+    return {
+      answer: 'not_done',
+      outcome: 'failed',
+      failureType: RunFailureTypes.verifiedNotDone,
+      message: `Verify found the work of run ${resolve.runId} not done: the key's outcome is now failed, and an explicit retry may run ${script}.`,
+    };
+  }
+  return {
+    answer: 'unknown',
+    outcome: 'outcome_unknown',
+    failureType: RunFailureTypes.outcomeUnknown,
+    message: `Verify could not tell whether run ${resolve.runId} did its work (${ended.failureMessage}); the outcome stays unknown.`,
+  };
 }
 
 /** What one script run did. Also the details of a failed run's ApplicationFailure. */

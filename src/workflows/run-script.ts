@@ -10,6 +10,7 @@ import {
   CancelledFailure,
   TimeoutFailure,
   isCancellation,
+  patched,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -23,8 +24,9 @@ import {
   type RunPolicy,
   type RunResult,
   type ScriptRunInput,
-  type Verified,
   type VerifyAnswer,
+  verifiedResult,
+  verifyVerdict,
 } from './contract.js';
 import { countRun } from './run-metrics.js';
 import { withPermit } from './semaphore.js';
@@ -78,40 +80,30 @@ async function verifyOnce(input: ScriptRunInput, resolve: ResolveOf): Promise<Ru
   const { verifyScript } = proxyActivities<RunActivities>(activityOptions(input.policy));
   const { workflowId, runId } = workflowInfo();
   const request = canonicalJson({ script: input.script, args: input.args });
-  const answered = (answer: VerifyAnswer, outcome: Outcome, checked?: RunResult): RunResult => {
-    const verified: Verified = {
-      runId: resolve.runId,
-      by: resolve.by,
-      at: checked?.endedAt ?? new Date().toISOString(),
-      exitCode: checked?.exitCode ?? null,
+  const answered = (answer: VerifyAnswer, outcome: Outcome, checked?: RunResult): RunResult =>
+    verifiedResult(
+      checked ?? noProcess(outcome, workflowId, runId, request),
+      resolve,
       answer,
-    };
-    return { ...(checked ?? noProcess(outcome, workflowId, runId, request)), outcome, request, verified };
-  };
+      outcome,
+      request,
+    );
   try {
     return answered('done', 'succeeded', await verifyScript(input));
   } catch (err) {
     const cause = err instanceof ActivityFailure ? err.cause : undefined;
     const checked =
       cause instanceof ApplicationFailure ? (cause.details?.[0] as RunResult | undefined) : undefined;
-    // The activity reports a verify that exited 1 as a failed run: that is verify's "not done".
-    if (
-      cause instanceof ApplicationFailure &&
-      cause.type === RunFailureTypes.failed &&
-      checked?.exitCode === 1
-    ) {
-      throw ApplicationFailure.create({
-        type: RunFailureTypes.verifiedNotDone,
-        message: `Verify found the work of run ${resolve.runId} not done: the key's outcome is now failed, and an explicit retry may run ${input.script}.`,
-        nonRetryable: true,
-        details: [answered('not_done', 'failed', checked)],
-      });
-    }
+    const verdict = verifyVerdict(resolve, input.script, {
+      failureType: (cause instanceof ApplicationFailure && cause.type) || 'ActivityFailure',
+      failureMessage: cause?.message ?? (err as Error).message,
+      exitCode: checked?.exitCode,
+    });
     throw ApplicationFailure.create({
-      type: RunFailureTypes.outcomeUnknown,
-      message: `Verify could not tell whether run ${resolve.runId} did its work (${cause?.message ?? (err as Error).message}); the outcome stays unknown.`,
+      type: verdict.failureType,
+      message: verdict.message,
       nonRetryable: true,
-      details: [answered('unknown', 'outcome_unknown', checked)],
+      details: [answered(verdict.answer, verdict.outcome, checked)],
     });
   }
 }
@@ -124,7 +116,17 @@ function carriedResult(err: unknown): RunResult | undefined {
     : undefined;
 }
 
+/**
+ * Since the key store, the script's attempts are counted where it runs (the activity claims the key and
+ * counts each start there), so Temporal may try the activity as often as it takes: an attempt that finds
+ * the key store down starts nothing and is tried again, and one that finds the script already started
+ * with no attempt left ends the run outcome_unknown. Runs started before keep the attempts they had.
+ */
+export const KEY_STORE_PATCH = 'superscript-key-store';
+const KEY_STORE_RETRY = { initialIntervalMs: 1000, maximumIntervalMs: 30_000 };
+
 function activityOptions(policy: RunPolicy = {}, taskQueue?: string) {
+  const keyStore = patched(KEY_STORE_PATCH);
   return {
     ...(policy.scheduleToStartTimeoutMs ? { scheduleToStartTimeout: policy.scheduleToStartTimeoutMs } : {}),
     taskQueue,
@@ -132,11 +134,18 @@ function activityOptions(policy: RunPolicy = {}, taskQueue?: string) {
     heartbeatTimeout: policy.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
     // Wait until the activity has really ended the script before the workflow reports it cancelled.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: {
-      maximumAttempts: policy.maximumAttempts ?? 1,
-      initialInterval: policy.initialRetryIntervalMs ?? 1000,
-      nonRetryableErrorTypes: [RunFailureTypes.notRegistered],
-    },
+    retry: keyStore
+      ? {
+          maximumAttempts: Number.POSITIVE_INFINITY,
+          initialInterval: policy.initialRetryIntervalMs ?? KEY_STORE_RETRY.initialIntervalMs,
+          maximumInterval: KEY_STORE_RETRY.maximumIntervalMs,
+          nonRetryableErrorTypes: [RunFailureTypes.notRegistered, RunFailureTypes.refused],
+        }
+      : {
+          maximumAttempts: policy.maximumAttempts ?? 1,
+          initialInterval: policy.initialRetryIntervalMs ?? 1000,
+          nonRetryableErrorTypes: [RunFailureTypes.notRegistered],
+        },
   };
 }
 

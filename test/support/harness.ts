@@ -13,6 +13,10 @@ import { TokenStore } from '../../src/config/tokens.js';
 import { connectClient, connectWorker, temporalTarget } from '../../src/config/temporal-connection.js';
 import { installSdkRuntime } from '../../src/metrics/sdk-runtime.js';
 import type { BatchShape } from '../../src/runs/requests.js';
+import { embeddedKeyStoreUrl } from '../../src/cli/key-store.js';
+import { openKeyStore } from '../../src/keystore/open.js';
+import type { KeyStore } from '../../src/keystore/store.js';
+import { ensureFilled } from '../../src/runs/fill-keys.js';
 import { Runs } from '../../src/runs/runs.js';
 import { createWorker, type SuperScriptWorker } from '../../src/worker/worker.js';
 
@@ -43,6 +47,8 @@ export function temporalAddress(): string {
 export interface Stack {
   client: Client;
   runs: Runs;
+  /** The stack's key store (also `runs.keys`). */
+  keys: KeyStore;
   registry: ScriptRegistry;
   taskQueue: string;
   dataDir: string;
@@ -79,6 +85,8 @@ export interface StackOptions {
   temporalUiUrl?: string;
   /** Start runs as `superscript dev` does: eagerly, through the first worker's connection. */
   eager?: boolean;
+  /** Workers run only keys the front door reserved (SUPERSCRIPT_REQUIRE_RESERVATION). */
+  requireReservation?: boolean;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -91,6 +99,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   process.env.PAYMENT_DELAY_SECONDS ??= '0.05';
   const stops: (() => Promise<void>)[] = [];
   let firstConnection: NativeConnection | undefined;
+  // The stack's key store, as the embedded default keeps it: a SQLite file in the data folder.
+  const keyStoreUrl = embeddedKeyStoreUrl(dataDir);
+  const keys = await openKeyStore(keyStoreUrl, `${target.namespace}/${taskQueue}`);
+  await ensureFilled({ client, taskQueue, keys });
 
   const addWorker = async (): Promise<() => Promise<void>> => {
     const connection: NativeConnection = await connectWorker(target);
@@ -102,6 +114,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       taskQueue,
       registry,
       dataDir,
+      keyStore: keys,
+      requireReservation: opts.requireReservation ?? false,
       shutdownGraceMs: 0,
     });
     const running = worker.run();
@@ -120,7 +134,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     opts.eager && firstConnection
       ? new Client({ connection: firstConnection, namespace: target.namespace })
       : undefined;
-  const runs = new Runs(client, taskQueue, { eagerStarter });
+  const runs = new Runs(client, taskQueue, keys, { eagerStarter });
 
   let api: Stack['api'];
   if (opts.api) {
@@ -153,6 +167,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   return {
     client,
     runs,
+    keys,
     registry,
     taskQueue,
     dataDir,
@@ -163,6 +178,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       SUPERSCRIPT_TASK_QUEUE: taskQueue,
       SUPERSCRIPT_CONFIG: REGISTRY_FILE,
       SUPERSCRIPT_DATA_DIR: dataDir,
+      SUPERSCRIPT_KEY_STORE_URL: keyStoreUrl,
       SUPERSCRIPT_LOG_LEVEL: 'error',
       // The CLI's client commands reach this stack's API, open as on loopback without a tokens file.
       ...(api ? { SUPERSCRIPT_API_URL: api.url, SUPERSCRIPT_TOKEN: '', SUPERSCRIPT_TOKENS_FILE: '' } : {}),
@@ -174,6 +190,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await api?.app.close();
       for (const stop of stops.reverse()) await stop();
       await client.connection.close();
+      await keys.close();
     },
   };
 }

@@ -57,7 +57,9 @@ export function paymentRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const wait = parseWait(request.query.wait, deps.waitMs);
     const spec = paymentSpec(deps.registry, deps.runs.taskQueue, request.body);
     bindRunLog(request, reply, spec);
-    const outcome = await deps.waits.run(wait, reply, (gone) => deps.runs.startOrAttach(spec, wait, gone));
+    const outcome = await deps.waits.run(wait, reply, (gone) =>
+      deps.runs.startOrAttach(spec, wait, gone, request.principal.name),
+    );
     return sendRun(reply, outcome, `/v1/runs/${spec.workflowId}`);
   });
 

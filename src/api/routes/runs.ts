@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { InvalidRequestError } from '../../errors.js';
 import { validateKey } from '../../runs/keys.js';
-import { runsQuery } from '../../runs/list-query.js';
+import { keysQuery } from '../../runs/list-query.js';
 import { retentionDays } from '../../runs/retention.js';
 import { scriptRunSpec } from '../../runs/requests.js';
 import { resolveRun } from '../../runs/resolve.js';
@@ -89,7 +89,9 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       key: key === undefined ? undefined : validateKey(key),
     });
     bindRunLog(request, reply, spec);
-    const outcome = await deps.waits.run(wait, reply, (gone) => deps.runs.startOrAttach(spec, wait, gone));
+    const outcome = await deps.waits.run(wait, reply, (gone) =>
+      deps.runs.startOrAttach(spec, wait, gone, request.principal.name),
+    );
     return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(spec.workflowId)}`);
   });
 
@@ -111,8 +113,7 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     config: { auth: 'list' as const },
   };
   app.get<ListRoute>('/v1/runs', list, async (request) => {
-    const q = runsQuery(request.query, deps.runs.taskQueue, listableScripts(request.principal));
-    return { runs: await deps.runs.list(q) };
+    return { runs: await deps.runs.list(keysQuery(request.query, listableScripts(request.principal))) };
   });
 
   const read = {
@@ -124,8 +125,13 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
         properties: {
           ...runSchema.properties,
           dedupWindowDays: {
+            type: ['number', 'null'],
+            description:
+              'Days after its run ends that the key store remembers the key (and so answers for it); null: until removed with keys prune.',
+          },
+          historyDays: {
             type: 'number',
-            description: 'How long after it closes the run answers for its key.',
+            description: "Days after it closes that Temporal keeps the run's history (the namespace's retention).",
           },
           temporalUrl: {
             type: 'string',
@@ -143,10 +149,11 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   };
   app.get<IdRoute>('/v1/runs/:id', { schema: read, config: acts('read') }, async (request) => {
-    const [run, dedupWindowDays] = await Promise.all([
+    const [run, historyDays] = await Promise.all([
       deps.runs.read(validateKey(request.params.id, 'id')),
       retentionDays(deps.runs.client),
     ]);
+    const dedupWindowDays = deps.keyRetentionDays ?? null;
     const temporalUrl = temporalUiLink(deps.temporalUiUrl, deps.runs.client.options.namespace, run);
     const script = run.request?.script;
     // Whether an unknown outcome can be resolved by asking the script's verify command.
@@ -154,8 +161,7 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       script !== undefined &&
       deps.registry.names().includes(script) &&
       Boolean(deps.registry.get(script).verify);
-    // How long after it closes this run still answers for its key.
-    return { ...run, dedupWindowDays, temporalUrl, verifiable };
+    return { ...run, dedupWindowDays, historyDays, temporalUrl, verifiable };
   });
 
   // Requests for the key as this API process answered them: Temporal keeps only the run they led to.
@@ -166,7 +172,7 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
   };
   app.get<IdRoute>('/v1/runs/:id/requests', { schema: requests, config: acts('read') }, async (request) => {
     const id = validateKey(request.params.id, 'id');
-    await deps.runs.describe(id); // only a SuperScript run's key has a journal to show
+    await deps.runs.scriptOf(id); // only a SuperScript run's key has a journal to show
     return { workflowId: id, ...app.requestJournal.of(id) };
   });
 

@@ -5,6 +5,7 @@ import { connectClient, temporalTarget } from '../../config/temporal-connection.
 import type { DevServer } from '../../devserver/dev-server.js';
 import { setRetentionDays } from '../../runs/retention.js';
 import type { Context } from '../context.js';
+import { announceEmbedded, openKeys } from '../key-store.js';
 import { serveApi } from '../serve-api.js';
 import { serveDevServer } from '../serve-dev-server.js';
 import { serveWorker } from '../serve-worker.js';
@@ -28,8 +29,13 @@ export async function dev(ctx: Context): Promise<void> {
     const target = temporalTarget(server.address);
     const admin = await connectClient(target);
     await setRetentionDays(admin, DEV_RETENTION_DAYS);
-    await admin.connection.close();
-    const worker = await serveWorker(ctx, target);
+    // The worker and API of this process share one key store: the data folder's own file.
+    const keys = await openKeys(ctx, target, admin, true).finally(() => admin.connection.close());
+    started.push({ name: 'key store', stop: () => keys.close() });
+    // Processes beside this one (`exec`, a `superscript worker`) may use it too, while this server runs.
+    const withdraw = announceEmbedded(settings.dataDir, server.address);
+    started.push({ name: 'embedded marker', stop: async () => withdraw() });
+    const worker = await serveWorker(ctx, target, keys);
     started.push(worker);
     // The demonstration route (no idempotency) exists here only, never in `superscript api`.
     const api = await serveApi(ctx, target, {
@@ -37,6 +43,7 @@ export async function dev(ctx: Context): Promise<void> {
       traditionalRoute: true,
       temporalUiUrl: server.uiUrl,
       localWorker: worker.connection,
+      keys,
     });
     started.push(api);
     apiUrl = api.url;

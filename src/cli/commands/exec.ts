@@ -17,16 +17,20 @@ import {
   DEFAULT_MAX_OUTPUT_BYTES,
   backstopTimeoutMs,
 } from '../../config/scripts.js';
-import { RunNotFoundError } from '../../errors.js';
 import { validateKey } from '../../runs/keys.js';
 import type { StartSpec } from '../../runs/requests.js';
-import { assertSameRequest } from '../../runs/fingerprint.js';
+import { hasEnded } from '../../keystore/record.js';
+import { KeyGuard } from '../../keystore/guard.js';
+import { grant } from '../../keystore/transitions.js';
+import { assertStandsFor } from '../../runs/fingerprint.js';
 import { retryRequestId } from '../../runs/retry.js';
 import { Runs } from '../../runs/runs.js';
-import type { ExplicitStart } from '../../runs/start-or-attach.js';
+import { startGranted, startOrAttach } from '../../runs/start-or-attach.js';
+import type { StartOrAttach } from '../../runs/view.js';
 import { workflowBundle } from '../../worker/worker.js';
 import {
   EXEC_SCRIPT,
+  canonicalJson,
   execTaskQueue,
   WorkflowTypes,
   type RunResult,
@@ -34,6 +38,7 @@ import {
 } from '../../workflows/contract.js';
 import type { Context } from '../context.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { openKeys } from '../key-store.js';
 import { forTerminal } from '../terminal.js';
 
 const EXEC_PICKUP_TIMEOUT_MS = 30_000;
@@ -53,9 +58,16 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
   const [command, ...args] = argv;
   if (!command) throw new Error('unreachable: commander requires the command');
   const name = o.name ?? path.basename(command);
+  // A key of a registered script's form is that script's alone.
+  ctx.registry.assertKeyFor(EXEC_SCRIPT, key);
   const target = temporalTarget();
   const [connection, client] = await Promise.all([connectWorker(target), connectClient(target)]);
-  const runs = new Runs(client, ctx.settings.taskQueue);
+  const keys = await openKeys(ctx, target, client).catch(async (err: unknown) => {
+    await Promise.all([connection.close(), client.connection.close()]);
+    throw err;
+  });
+  const runs = new Runs(client, ctx.settings.taskQueue, keys);
+  const guard = new KeyGuard(keys, client, ctx.settings.requireReservation);
   const privateQueue = `${ctx.settings.taskQueue}-exec-${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const workflowQueue = execTaskQueue(ctx.settings.taskQueue);
 
@@ -72,7 +84,7 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
       maximumAttempts: EXEC_ATTEMPTS,
     },
   };
-  const spec: StartSpec = {
+  const spec: StartSpec<'ScriptRunWorkflow'> = {
     workflowId: key,
     workflowType: WorkflowTypes.script,
     input,
@@ -103,8 +115,18 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
         onStderr: (chunk) => process.stderr.write(chunk),
         onStart: () => (ranHere = true),
       },
-      // Its own key and nothing else; checked against the workflow ID the server names and the input's key.
-      { workflowId: key, attempts: EXEC_ATTEMPTS },
+      // Its own key and nothing else; checked against the workflow ID the server names and the input's key,
+      // and claimed in the key store before the command starts.
+      {
+        workflowId: key,
+        attempts: EXEC_ATTEMPTS,
+        keys: {
+          guard,
+          script: EXEC_SCRIPT,
+          request: canonicalJson(spec.request),
+          grantToken: activity.retryOf?.grant,
+        },
+      },
     );
   };
   const bundle = await workflowBundle();
@@ -133,21 +155,9 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
     }),
   );
   try {
-    let retry: ExplicitStart | undefined;
-    if (o.retry) {
-      // ALLOW_DUPLICATE_FAILED_ONLY would let a different command take over a failed key: compare first.
-      // A key with no run yet has nothing to compare against, and is simply started.
-      const existing = await runs.describe(key).catch((err: unknown) => {
-        if (err instanceof RunNotFoundError) return undefined;
-        throw err;
-      });
-      if (existing) {
-        assertSameRequest(spec, existing);
-        retry = { requestId: retryRequestId(existing.runId) };
-      }
-    }
-    const started = await runs.start(spec, retry);
-    const view = await runs.outcome(key, started.runId, Infinity);
+    const { run: view } = o.retry
+      ? await retryHere(runs, spec)
+      : await startOrAttach(runs, spec, Infinity, undefined, 'exec');
     const result = view.result as RunResult | undefined;
     if (!ranHere && result) {
       // Someone else ran it: replay what it printed and how it ended (escaped at a terminal only).
@@ -168,5 +178,21 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
     await Promise.all(running);
     await connection.close();
     await client.connection.close();
+    await keys.close();
   }
+}
+
+/**
+ * `--retry`: a key whose last run failed, timed out, was cancelled or is unknown runs again, on a retry
+ * grant from the key store (so only this run may claim it); any other key is started or attached to as
+ * usual. A different command under the key is refused before anything is granted.
+ */
+async function retryHere(runs: Runs, spec: StartSpec<'ScriptRunWorkflow'>): Promise<StartOrAttach> {
+  const existing = await runs.keys.get(spec.workflowId);
+  if (!existing || !hasEnded(existing.state) || existing.state === 'succeeded' || !existing.runId)
+    return startOrAttach(runs, spec, Infinity, undefined, 'exec');
+  assertStandsFor(spec, existing);
+  const granted = await grant(runs.keys, spec.workflowId, { kind: 'retry', of: existing.runId, by: 'exec' });
+  const input = { ...spec.input, retryOf: { runId: granted.of, by: granted.by, grant: granted.token } };
+  return startGranted(runs, { ...spec, input }, { requestId: retryRequestId(granted.of) }, Infinity);
 }

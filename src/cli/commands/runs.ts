@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { argsFromStrings } from '../../config/scripts.js';
 import { InvalidRequestError } from '../../errors.js';
 import type { RunFilters } from '../../runs/list-query.js';
-import type { StartOrAttach } from '../../runs/start-or-attach.js';
+import type { StartOrAttach } from '../../runs/view.js';
 import type { RunView } from '../../runs/view.js';
 import { PAYMENT_SCRIPT } from '../../workflows/contract.js';
 import { ApiClient } from '../api-client.js';
@@ -20,7 +20,12 @@ export interface OutputOptions {
 }
 
 /** A run as the API answers it. */
-type RunBody = RunView & { executed?: boolean; replayed?: boolean; dedupWindowDays?: number };
+type RunBody = RunView & {
+  executed?: boolean;
+  replayed?: boolean;
+  dedupWindowDays?: number | null;
+  historyDays?: number;
+};
 
 // One request waits at most this long: fetch gives up on an answer after 300 s. Longer waits poll.
 const REQUEST_WAIT_MS = 240_000;
@@ -52,12 +57,18 @@ export async function run(
 
 export async function status(ctx: Context, workflowId: string, o: OutputOptions): Promise<number> {
   const api = ApiClient.from(ctx.settings);
-  const { dedupWindowDays, ...view } = (await api.send<RunBody>('GET', runPath(workflowId))).body;
+  const { dedupWindowDays, historyDays, ...view } = (await api.send<RunBody>('GET', runPath(workflowId))).body;
   printRun({ run: view }, Boolean(o.json));
-  if (!o.json)
-    process.stdout.write(
-      `  dedup window: this key is remembered for ${dedupWindowDays} days after the run closes\n`,
-    );
+  if (!o.json) {
+    const kept =
+      dedupWindowDays === null || dedupWindowDays === undefined
+        ? 'until removed with `superscript keys prune`'
+        : `for ${dedupWindowDays} days after its run ends`;
+    const history = view.onlyInKeyStore
+      ? "Temporal no longer has this run's history"
+      : `Temporal keeps the run's history ${historyDays} days`;
+    process.stdout.write(`  dedup window: the key store remembers this key ${kept}; ${history}\n`);
+  }
   return exitCodeFor(view);
 }
 
@@ -124,7 +135,7 @@ async function startAndWait(
     await sleep(Math.min(POLL_MS, waitMs()));
     latest = (await api.send<RunBody>('GET', location)).body;
   }
-  const { executed: _e, replayed: _r, dedupWindowDays: _d, ...run } = latest;
+  const { executed: _e, replayed: _r, dedupWindowDays: _d, historyDays: _h, ...run } = latest;
   return { executed, replayed, run };
 }
 
