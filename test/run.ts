@@ -16,6 +16,7 @@ import { CHROMIUM, POSTGRESQL, ensureSystemPrograms, type SystemProgram } from '
 const NEEDS: Record<string, SystemProgram[]> = {
   'web-ui.test.ts': [CHROMIUM],
   'cluster.solo.test.ts': [POSTGRESQL],
+  'keystore.test.ts': [POSTGRESQL],
 };
 
 const only = process.argv.slice(2);
