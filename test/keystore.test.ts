@@ -20,6 +20,8 @@ import type { KeyStore } from '../src/keystore/store.js';
 
 const OPEN_MODULE = fileURLToPath(new URL('../src/keystore/open.ts', import.meta.url));
 const { DatabaseSync } = await loadSqlite();
+/** A store that hangs (a timeout missing) fails its test instead of stalling the run. */
+const LIMIT = { timeout: 60_000 };
 const uid = () => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'superscript-keystore-'));
@@ -115,7 +117,7 @@ for (const backend of BACKENDS) {
       await Promise.all(opened.map((s) => s.close()));
     });
 
-    test('inserts a key once: a second insert is refused and writes nothing', async () => {
+    test('inserts a key once: a second insert is refused and writes nothing', LIMIT, async () => {
       const store = await open();
       const first = record('k1');
       assert.equal(await store.insert(first, event('reserved', 'reserved', { by: 'exec' })), true);
@@ -131,33 +133,37 @@ for (const backend of BACKENDS) {
       );
     });
 
-    test('update is a compare-and-set on version: a stale one writes neither record nor event', async () => {
-      const store = await open();
-      await store.insert(record('k'), event('reserved', 'reserved'));
-      const claimed = record('k', { state: 'claimed', runId: 'run-a', updatedAt: at(1), version: 2 });
-      assert.equal(await store.update(claimed, 1, event('claimed', 'claimed', { runId: 'run-a' })), true);
-      const rival = record('k', { state: 'claimed', runId: 'run-b', updatedAt: at(2), version: 2 });
-      assert.equal(await store.update(rival, 1, event('claimed', 'claimed', { runId: 'run-b' })), false);
-      assert.deepEqual(await store.get('k'), claimed);
-      assert.deepEqual(
-        (await store.events('k')).map((e) => [e.kind, e.runId]),
-        [
-          ['reserved', null],
-          ['claimed', 'run-a'],
-        ],
-      );
-      assert.equal(
-        await store.update(record('missing', { version: 2 }), 1, event('claimed', 'claimed')),
-        false,
-      );
-      assert.deepEqual(await store.events('missing'), []);
-      await assert.rejects(
-        store.update(record('k', { version: 4 }), 2, event('claimed', 'claimed')),
-        TypeError,
-      );
-    });
+    test(
+      'update is a compare-and-set on version: a stale one writes neither record nor event',
+      LIMIT,
+      async () => {
+        const store = await open();
+        await store.insert(record('k'), event('reserved', 'reserved'));
+        const claimed = record('k', { state: 'claimed', runId: 'run-a', updatedAt: at(1), version: 2 });
+        assert.equal(await store.update(claimed, 1, event('claimed', 'claimed', { runId: 'run-a' })), true);
+        const rival = record('k', { state: 'claimed', runId: 'run-b', updatedAt: at(2), version: 2 });
+        assert.equal(await store.update(rival, 1, event('claimed', 'claimed', { runId: 'run-b' })), false);
+        assert.deepEqual(await store.get('k'), claimed);
+        assert.deepEqual(
+          (await store.events('k')).map((e) => [e.kind, e.runId]),
+          [
+            ['reserved', null],
+            ['claimed', 'run-a'],
+          ],
+        );
+        assert.equal(
+          await store.update(record('missing', { version: 2 }), 1, event('claimed', 'claimed')),
+          false,
+        );
+        assert.deepEqual(await store.events('missing'), []);
+        await assert.rejects(
+          store.update(record('k', { version: 4 }), 2, event('claimed', 'claimed')),
+          TypeError,
+        );
+      },
+    );
 
-    test('events come oldest first, the latest `limit` of them when asked', async () => {
+    test('events come oldest first, the latest `limit` of them when asked', LIMIT, async () => {
       const store = await open();
       const kinds = ['reserved', 'claimed', 'spawned', 'ended', 'granted'] as const;
       await store.insert(record('k'), event(kinds[0], 'reserved', { detail: '0' }));
@@ -184,7 +190,7 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await store.events('k', 0), []);
     });
 
-    test('getMany returns the keys that exist, for any number of keys', async () => {
+    test('getMany returns the keys that exist, for any number of keys', LIMIT, async () => {
       const store = await open();
       for (const key of ['a', 'b', 'c']) await store.insert(record(key), event('reserved', 'reserved'));
       const some = await store.getMany(['a', 'c', 'nobody']);
@@ -195,7 +201,7 @@ for (const backend of BACKENDS) {
       assert.deepEqual([...(await store.getMany([...many, 'b'])).keys()], ['b']);
     });
 
-    test('list filters by state, script and start time, newest first, up to the limit', async () => {
+    test('list filters by state, script and start time, newest first, up to the limit', LIMIT, async () => {
       const store = await open();
       const rows = [
         record('r1', { startedAt: at(1), state: 'running', script: 'payment' }),
@@ -219,7 +225,7 @@ for (const backend of BACKENDS) {
       assert.deepEqual((await store.list({ limit: 1, scripts: ['payment'] }))[0], rows[3]);
     });
 
-    test('scopes are apart: the same key in two scopes is two keys', async () => {
+    test('scopes are apart: the same key in two scopes is two keys', LIMIT, async () => {
       const [a, b] = [await open(), await open()];
       assert.equal(
         await a.insert(record('same', { by: 'a' }), event('reserved', 'reserved', { by: 'a' })),
@@ -252,62 +258,70 @@ for (const backend of BACKENDS) {
       assert.equal((await b.get('same'))?.by, 'b2');
     });
 
-    test('prune removes keys that ended before the cutoff, with their histories, in batches', async () => {
-      const store = await open();
-      await store.insert(ended('old', 10), event('ended', 'succeeded'));
-      await store.update(ended('old', 10, { version: 2 }), 1, event('settled', 'succeeded'));
-      await store.insert(ended('new', 30), event('ended', 'succeeded'));
-      await store.insert(record('running', { state: 'running' }), event('spawned', 'running'));
-      // Ended long ago, then granted a retry and claimed again: no longer ended, so kept.
-      await store.insert(ended('retried', 5, { state: 'claimed' }), event('claimed', 'claimed'));
-      const many = Array.from({ length: 520 }, (_, i) => `bulk-${String(i).padStart(3, '0')}`);
-      for (const key of many)
-        await store.insert(ended(key, 15, { state: 'failed' }), event('ended', 'failed'));
-      assert.equal(await store.prune(at(20)), 521);
-      assert.equal(await store.get('old'), undefined);
-      assert.deepEqual(await store.events('old'), []);
-      assert.equal((await store.getMany(many)).size, 0);
-      assert.deepEqual((await store.list({ limit: 10 })).map((r) => r.key).sort(), [
-        'new',
-        'retried',
-        'running',
-      ]);
-      assert.equal((await store.events('new')).length, 1);
-      assert.equal(await store.prune(at(20)), 0);
-    });
+    test(
+      'prune removes keys that ended before the cutoff, with their histories, in batches',
+      LIMIT,
+      async () => {
+        const store = await open();
+        await store.insert(ended('old', 10), event('ended', 'succeeded'));
+        await store.update(ended('old', 10, { version: 2 }), 1, event('settled', 'succeeded'));
+        await store.insert(ended('new', 30), event('ended', 'succeeded'));
+        await store.insert(record('running', { state: 'running' }), event('spawned', 'running'));
+        // Ended long ago, then granted a retry and claimed again: no longer ended, so kept.
+        await store.insert(ended('retried', 5, { state: 'claimed' }), event('claimed', 'claimed'));
+        const many = Array.from({ length: 520 }, (_, i) => `bulk-${String(i).padStart(3, '0')}`);
+        for (const key of many)
+          await store.insert(ended(key, 15, { state: 'failed' }), event('ended', 'failed'));
+        assert.equal(await store.prune(at(20)), 521);
+        assert.equal(await store.get('old'), undefined);
+        assert.deepEqual(await store.events('old'), []);
+        assert.equal((await store.getMany(many)).size, 0);
+        assert.deepEqual((await store.list({ limit: 10 })).map((r) => r.key).sort(), [
+          'new',
+          'retried',
+          'running',
+        ]);
+        assert.equal((await store.events('new')).length, 1);
+        assert.equal(await store.prune(at(20)), 0);
+      },
+    );
 
-    test('exportAll pages through every key in key order, and importOne brings them back once', async () => {
-      const [from, to] = [await open(), await open()];
-      for (const key of ['e', 'c', 'a', 'd', 'b']) {
-        await from.insert(record(key), event('reserved', 'reserved', { detail: `${key}0` }));
-        await from.update(
-          ended(key, 2, { version: 2 }),
-          1,
-          event('ended', 'succeeded', { detail: `${key}1` }),
+    test(
+      'exportAll pages through every key in key order, and importOne brings them back once',
+      LIMIT,
+      async () => {
+        const [from, to] = [await open(), await open()];
+        for (const key of ['e', 'c', 'a', 'd', 'b']) {
+          await from.insert(record(key), event('reserved', 'reserved', { detail: `${key}0` }));
+          await from.update(
+            ended(key, 2, { version: 2 }),
+            1,
+            event('ended', 'succeeded', { detail: `${key}1` }),
+          );
+        }
+        await from.insert(record('f'), event('reserved', 'reserved'));
+        const exported = [];
+        for await (const entry of from.exportAll(2)) exported.push(entry);
+        assert.deepEqual(
+          exported.map((e) => e.record.key),
+          ['a', 'b', 'c', 'd', 'e', 'f'],
         );
-      }
-      await from.insert(record('f'), event('reserved', 'reserved'));
-      const exported = [];
-      for await (const entry of from.exportAll(2)) exported.push(entry);
-      assert.deepEqual(
-        exported.map((e) => e.record.key),
-        ['a', 'b', 'c', 'd', 'e', 'f'],
-      );
-      assert.deepEqual(
-        exported[1]?.events.map((e) => e.detail),
-        ['b0', 'b1'],
-      );
-      for (const { record: r, events } of exported) assert.equal(await to.importOne(r, events), true);
-      for (const { record: r, events } of exported) assert.equal(await to.importOne(r, events), false);
-      const imported = [];
-      for await (const entry of to.exportAll()) imported.push(entry);
-      assert.deepEqual(imported, exported);
-      assert.equal((await to.events('c')).length, 2, 'a refused import appends no events');
-      assert.equal(await to.importOne(record('no-history'), []), true);
-      assert.deepEqual(await to.events('no-history'), []);
-    });
+        assert.deepEqual(
+          exported[1]?.events.map((e) => e.detail),
+          ['b0', 'b1'],
+        );
+        for (const { record: r, events } of exported) assert.equal(await to.importOne(r, events), true);
+        for (const { record: r, events } of exported) assert.equal(await to.importOne(r, events), false);
+        const imported = [];
+        for await (const entry of to.exportAll()) imported.push(entry);
+        assert.deepEqual(imported, exported);
+        assert.equal((await to.events('c')).length, 2, 'a refused import appends no events');
+        assert.equal(await to.importOne(record('no-history'), []), true);
+        assert.deepEqual(await to.events('no-history'), []);
+      },
+    );
 
-    test('meta is a compare-and-set too: 0 creates, a stale version writes nothing', async () => {
+    test('meta is a compare-and-set too: 0 creates, a stale version writes nothing', LIMIT, async () => {
       const store = await open();
       assert.equal(await store.getMeta('backfilled'), undefined);
       assert.equal(await store.setMeta('backfilled', 'no', 1), false);
@@ -319,65 +333,77 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await store.getMeta('backfilled'), { value: 'yes', version: 2 });
     });
 
-    test('a result and a grant come back as the same bytes: key order, control characters, any Unicode', async () => {
-      const store = await open();
-      const result = {
-        status: 'succeeded',
-        exitCode: 0,
-        stdout:
-          'ok\u0000\u0001\u0007\u001b[31mred\u001b[0m\r\n\ttab "quoted" back\\slash é 日本語 🎉 \u2028 \ud800 end',
-        stderr: '',
-        zeta: { b: 1.5, a: [1e21, -0.000001, null, true], '': 'empty key' },
-        alpha: 'ordered after zeta on purpose',
-      };
-      const grant = { kind: 'retry' as const, token: 't'.repeat(24), of: 'run-1', by: 'ops', at: at(5) };
-      const done = record('bytes', { state: 'succeeded', result, grant, message: 'ended ✓\n', version: 2 });
-      await store.insert(record('bytes'), event('reserved', 'reserved'));
-      await store.update(done, 1, event('ended', 'succeeded', { detail: 'détail\u0001' }));
-      const got = await store.get('bytes');
-      assert.equal(JSON.stringify(got?.result), JSON.stringify(result));
-      assert.equal(JSON.stringify(got?.grant), JSON.stringify(grant));
-      assert.deepEqual(got, done);
-      assert.equal(
-        JSON.stringify((await store.getMany(['bytes'])).get('bytes')?.result),
-        JSON.stringify(result),
-      );
-      assert.equal(JSON.stringify((await store.list({ limit: 1 }))[0]?.result), JSON.stringify(result));
-      assert.equal((await store.events('bytes'))[1]?.detail, 'détail\u0001');
-    });
+    test(
+      'a result and a grant come back as the same bytes: key order, control characters, any Unicode',
+      LIMIT,
+      async () => {
+        const store = await open();
+        const result = {
+          status: 'succeeded',
+          exitCode: 0,
+          stdout:
+            'ok\u0000\u0001\u0007\u001b[31mred\u001b[0m\r\n\ttab "quoted" back\\slash é 日本語 🎉 \u2028 \ud800 end',
+          stderr: '',
+          zeta: { b: 1.5, a: [1e21, -0.000001, null, true], '': 'empty key' },
+          alpha: 'ordered after zeta on purpose',
+        };
+        const grant = { kind: 'retry' as const, token: 't'.repeat(24), of: 'run-1', by: 'ops', at: at(5) };
+        const done = record('bytes', { state: 'succeeded', result, grant, message: 'ended ✓\n', version: 2 });
+        await store.insert(record('bytes'), event('reserved', 'reserved'));
+        await store.update(done, 1, event('ended', 'succeeded', { detail: 'détail\u0001' }));
+        const got = await store.get('bytes');
+        assert.equal(JSON.stringify(got?.result), JSON.stringify(result));
+        assert.equal(JSON.stringify(got?.grant), JSON.stringify(grant));
+        assert.deepEqual(got, done);
+        assert.equal(
+          JSON.stringify((await store.getMany(['bytes'])).get('bytes')?.result),
+          JSON.stringify(result),
+        );
+        assert.equal(JSON.stringify((await store.list({ limit: 1 }))[0]?.result), JSON.stringify(result));
+        assert.equal((await store.events('bytes'))[1]?.detail, 'détail\u0001');
+      },
+    );
 
-    test('of concurrent updates from the same version, from several connections, exactly one wins', async () => {
-      const scope = `scope-${uid()}`;
-      const [a, b] = [await open(scope), await open(scope)];
-      await a.insert(record('race'), event('reserved', 'reserved'));
-      const attempts = Array.from({ length: 8 }, (_, i) =>
-        (i % 2 ? a : b).update(
-          record('race', { runId: `run-${i}`, state: 'claimed', version: 2 }),
-          1,
-          event('claimed', 'claimed', { runId: `run-${i}` }),
-        ),
-      );
-      const won = await Promise.all(attempts);
-      assert.equal(won.filter(Boolean).length, 1, JSON.stringify(won));
-      const events = await a.events('race');
-      assert.equal(events.length, 2);
-      assert.equal(events[1]?.runId, (await b.get('race'))?.runId);
-    });
+    test(
+      'of concurrent updates from the same version, from several connections, exactly one wins',
+      LIMIT,
+      async () => {
+        const scope = `scope-${uid()}`;
+        const [a, b] = [await open(scope), await open(scope)];
+        await a.insert(record('race'), event('reserved', 'reserved'));
+        const attempts = Array.from({ length: 8 }, (_, i) =>
+          (i % 2 ? a : b).update(
+            record('race', { runId: `run-${i}`, state: 'claimed', version: 2 }),
+            1,
+            event('claimed', 'claimed', { runId: `run-${i}` }),
+          ),
+        );
+        const won = await Promise.all(attempts);
+        assert.equal(won.filter(Boolean).length, 1, JSON.stringify(won));
+        const events = await a.events('race');
+        assert.equal(events.length, 2);
+        assert.equal(events[1]?.runId, (await b.get('race'))?.runId);
+      },
+    );
 
-    test('of concurrent updates from the same version, from several processes, exactly one wins', async () => {
-      const scope = `scope-${uid()}`;
-      const store = await open(scope);
-      await store.insert(record('race'), event('reserved', 'reserved'));
-      const results = await raceInProcesses(backend.url(), scope, 4);
-      assert.equal(results.filter((r) => r === 'won').length, 1, JSON.stringify(results));
-      assert.equal(results.filter((r) => r === 'lost').length, 3, JSON.stringify(results));
-      const winner = results.indexOf('won');
-      assert.equal((await store.get('race'))?.runId, `run-${winner}`);
-      assert.deepEqual(
-        (await store.events('race')).map((e) => e.runId),
-        [null, `run-${winner}`],
-      );
-    });
+    test(
+      'of concurrent updates from the same version, from several processes, exactly one wins',
+      LIMIT,
+      async () => {
+        const scope = `scope-${uid()}`;
+        const store = await open(scope);
+        await store.insert(record('race'), event('reserved', 'reserved'));
+        const results = await raceInProcesses(backend.url(), scope, 4);
+        assert.equal(results.filter((r) => r === 'won').length, 1, JSON.stringify(results));
+        assert.equal(results.filter((r) => r === 'lost').length, 3, JSON.stringify(results));
+        const winner = results.indexOf('won');
+        assert.equal((await store.get('race'))?.runId, `run-${winner}`);
+        assert.deepEqual(
+          (await store.events('race')).map((e) => e.runId),
+          [null, `run-${winner}`],
+        );
+      },
+    );
   });
 }
 
@@ -457,80 +483,105 @@ describe('SQLite key store failures', () => {
     return { folder, file: path.join(folder, 'keys.sqlite') };
   };
 
-  test('a folder that does not exist, a path that is a folder, a file that is not a store', async () => {
-    const missing = path.join(dir, `gone-${uid()}`, 'keys.sqlite');
-    assertUnavailable(
-      (await failure(openKeyStore(`sqlite:${missing}`, 's'))).error,
-      /folder .* does not exist/,
-    );
-    const { file } = fresh();
-    mkdirSync(file);
-    assertUnavailable((await failure(openKeyStore(`sqlite:${file}`, 's'))).error, /it is a folder/);
-    const other = fresh();
-    writeFileSync(other.file, 'these are not the bytes of an SQLite database, '.repeat(200));
-    assertUnavailable((await failure(openKeyStore(`file:${other.file}`, 's'))).error, /damaged or is not/);
-  });
-
-  test('a file removed or replaced while open is refused, never carried on in or recreated', async () => {
-    const { folder, file } = fresh();
-    const store = await openKeyStore(`sqlite:${file}`, 's');
-    try {
-      await store.insert(record('k'), event('reserved', 'reserved'));
-      rmSync(folder, { recursive: true });
-      assertUnavailable((await failure(store.get('k'))).error, /removed/);
+  test(
+    'a folder that does not exist, a path that is a folder, a file that is not a store',
+    LIMIT,
+    async () => {
+      const missing = path.join(dir, `gone-${uid()}`, 'keys.sqlite');
       assertUnavailable(
-        (await failure(store.insert(record('j'), event('reserved', 'reserved')))).error,
-        /removed/,
+        (await failure(openKeyStore(`sqlite:${missing}`, 's'))).error,
+        /folder .* does not exist/,
       );
-      assertUnavailable((await failure(store.ping())).error, /removed/);
-      mkdirSync(folder);
-      const other = await openKeyStore(`sqlite:${file}`, 's');
-      await other.close();
-      assertUnavailable((await failure(store.get('k'))).error, /replaced/);
-    } finally {
-      await store.close();
-    }
-  });
+      const { file } = fresh();
+      mkdirSync(file);
+      assertUnavailable((await failure(openKeyStore(`sqlite:${file}`, 's'))).error, /it is a folder/);
+      const other = fresh();
+      writeFileSync(other.file, 'these are not the bytes of an SQLite database, '.repeat(200));
+      assertUnavailable((await failure(openKeyStore(`file:${other.file}`, 's'))).error, /damaged or is not/);
+    },
+  );
 
-  test('a write lock held past the busy timeout is reported, and the store works once it is let go', async () => {
-    const { file } = fresh();
-    const store = await openKeyStore(`sqlite:${file}`, 's');
-    const holder = new DatabaseSync(file);
-    try {
-      holder.exec('BEGIN IMMEDIATE');
-      const { error } = await failure(store.insert(record('k'), event('reserved', 'reserved')));
-      assertUnavailable(error, /stayed locked by another process/);
-      holder.exec('ROLLBACK');
-      assert.equal(await store.insert(record('k'), event('reserved', 'reserved')), true);
-      assert.equal((await store.events('k')).length, 1, 'the failed insert left nothing behind');
-    } finally {
-      holder.close();
-      await store.close();
-    }
-  });
+  test(
+    'a file removed or replaced while open is refused, never carried on in or recreated',
+    LIMIT,
+    async () => {
+      const { folder, file } = fresh();
+      const store = await openKeyStore(`sqlite:${file}`, 's');
+      try {
+        await store.insert(record('k'), event('reserved', 'reserved'));
+        rmSync(folder, { recursive: true });
+        assertUnavailable((await failure(store.get('k'))).error, /removed/);
+        assertUnavailable(
+          (await failure(store.insert(record('j'), event('reserved', 'reserved')))).error,
+          /removed/,
+        );
+        assertUnavailable((await failure(store.ping())).error, /removed/);
+        mkdirSync(folder);
+        const other = await openKeyStore(`sqlite:${file}`, 's');
+        await other.close();
+        assertUnavailable((await failure(store.get('k'))).error, /replaced/);
+      } finally {
+        await store.close();
+      }
+    },
+  );
 
-  test('URLs: sqlite: and file: paths resolve from the current folder; anything else is a ConfigError', async () => {
-    const store = await openKeyStore(
-      'sqlite:' + path.relative(process.cwd(), path.join(fresh().folder, 'k.db')),
-      's',
-    );
-    assert.match(store.describe, /^sqlite:\/.*\/k\.db$/);
-    await store.close();
-    const viaUrl = await openKeyStore(pathToFileURL(path.join(fresh().folder, 'k.db')).href, 's');
-    assert.match(viaUrl.describe, /^sqlite:\/.*\/k\.db$/);
-    await viaUrl.close();
-    await assert.rejects(openKeyStore('mysql://u:secret@host/db', 's'), (err: Error) => {
-      assert.ok(err instanceof ConfigError);
-      assert.match(err.message, /sqlite:<path/);
-      assert.doesNotMatch(err.message, /secret/);
-      return true;
-    });
-    await assert.rejects(openKeyStore('sqlite:', 's'), ConfigError);
-  });
+  test(
+    'a write lock held past the busy timeout is reported, and the store works once it is let go',
+    LIMIT,
+    async () => {
+      const { file } = fresh();
+      const store = await openKeyStore(`sqlite:${file}`, 's');
+      const holder = new DatabaseSync(file);
+      try {
+        holder.exec('BEGIN IMMEDIATE');
+        const { error } = await failure(store.insert(record('k'), event('reserved', 'reserved')));
+        assertUnavailable(error, /stayed locked by another process/);
+        holder.exec('ROLLBACK');
+        assert.equal(await store.insert(record('k'), event('reserved', 'reserved')), true);
+        assert.equal((await store.events('k')).length, 1, 'the failed insert left nothing behind');
+      } finally {
+        holder.close();
+        await store.close();
+      }
+    },
+  );
+
+  test(
+    'URLs: sqlite: and file: paths resolve from the current folder; anything else is a ConfigError',
+    LIMIT,
+    async () => {
+      const store = await openKeyStore(
+        'sqlite:' + path.relative(process.cwd(), path.join(fresh().folder, 'k.db')),
+        's',
+      );
+      assert.match(store.describe, /^sqlite:\/.*\/k\.db$/);
+      await store.close();
+      const viaUrl = await openKeyStore(pathToFileURL(path.join(fresh().folder, 'k.db')).href, 's');
+      assert.match(viaUrl.describe, /^sqlite:\/.*\/k\.db$/);
+      await viaUrl.close();
+      await assert.rejects(openKeyStore('mysql://u:secret@host/db', 's'), (err: Error) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /sqlite:<path/);
+        assert.doesNotMatch(err.message, /secret/);
+        return true;
+      });
+      await assert.rejects(openKeyStore('sqlite:', 's'), ConfigError);
+    },
+  );
 });
 
 describe('PostgreSQL key store failures', () => {
-  test('describe names host, port and database, never the password', async () => {
+  // Takes connections and never answers, like a hung server or a firewall that drops packets. Its sockets are
+  // closed after the suite, so that a store without a connect timeout fails its test instead of hanging the run.
+  const accepted = new Set<net.Socket>();
+  const silent = net.createServer((socket) => accepted.add(socket));
+  after(() => {
+    for (const socket of accepted) socket.destroy();
+    silent.close();
+  });
+
+  test('describe names host, port and database, never the password', LIMIT, async () => {
     const store = await openKeyStore(postgresUrl, 's');
     try {
       assert.equal(store.describe, `postgres://${postgres?.host}:${postgres?.port}/keys`);
@@ -540,7 +591,7 @@ describe('PostgreSQL key store failures', () => {
     }
   });
 
-  test('a wrong password, no server on the port, a server that never answers', async () => {
+  test('a wrong password, no server on the port, a server that never answers', LIMIT, async () => {
     const wrong = new URL(postgresUrl);
     wrong.password = 'not-the-password';
     assertUnavailable(
@@ -550,40 +601,39 @@ describe('PostgreSQL key store failures', () => {
     const port = await freePort();
     const refused = await failure(openKeyStore(`postgres://u:p@127.0.0.1:${port}/keys`, 's'));
     assertUnavailable(refused.error, new RegExp(`127.0.0.1:${port} is not answering.*nothing was run`));
-    const silent = net.createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    try {
-      const { port: silentPort } = silent.address() as net.AddressInfo;
-      const hung = await failure(openKeyStore(`postgres://u:p@127.0.0.1:${silentPort}/keys`, 's'));
-      assertUnavailable(hung.error, /is not answering/);
-      assert.ok(hung.ms < 10_000, `answered after ${hung.ms} ms`);
-    } finally {
-      silent.close();
-    }
+    const { port: silentPort } = silent.address() as net.AddressInfo;
+    const hung = await failure(openKeyStore(`postgres://u:p@127.0.0.1:${silentPort}/keys`, 's'));
+    assertUnavailable(hung.error, /is not answering/);
+    assert.ok(hung.ms < 10_000, `answered after ${hung.ms} ms`);
   });
 
-  test('PostgreSQL stopped: unavailable within seconds; restarted: the same store works again', async () => {
-    assert.ok(postgres);
-    const store = await openKeyStore(postgresUrl, `scope-${uid()}`);
-    try {
-      await store.insert(record('k'), event('reserved', 'reserved'));
-      await postgres.stop();
-      for (const call of [
-        store.get('k'),
-        store.update(record('k', { version: 2 }), 1, event('claimed', 'claimed')),
-      ]) {
-        const { error, ms } = await failure(call);
-        assertUnavailable(
-          error,
-          new RegExp(`${postgres.host}:${postgres.port} is not answering.*send the same`),
-        );
-        assert.ok(ms < 10_000, `answered after ${ms} ms`);
+  test(
+    'PostgreSQL stopped: unavailable within seconds; restarted: the same store works again',
+    LIMIT,
+    async () => {
+      assert.ok(postgres);
+      const store = await openKeyStore(postgresUrl, `scope-${uid()}`);
+      try {
+        await store.insert(record('k'), event('reserved', 'reserved'));
+        await postgres.stop();
+        for (const call of [
+          () => store.get('k'),
+          () => store.update(record('k', { version: 2 }), 1, event('claimed', 'claimed')),
+        ]) {
+          const { error, ms } = await failure(call());
+          assertUnavailable(
+            error,
+            new RegExp(`${postgres.host}:${postgres.port} is not answering.*send the same`),
+          );
+          assert.ok(ms < 10_000, `answered after ${ms} ms`);
+        }
+        await postgres.start();
+        assert.equal((await store.get('k'))?.version, 1, 'the failed update wrote nothing');
+        assert.equal(await store.update(record('k', { version: 2 }), 1, event('claimed', 'claimed')), true);
+      } finally {
+        await store.close();
       }
-      await postgres.start();
-      assert.equal((await store.get('k'))?.version, 1, 'the failed update wrote nothing');
-      assert.equal(await store.update(record('k', { version: 2 }), 1, event('claimed', 'claimed')), true);
-    } finally {
-      await store.close();
-    }
-  });
+    },
+  );
 });
