@@ -252,14 +252,7 @@ test('a worker SIGKILLed mid-script: the script is ended, the run is outcome_unk
   // A worker in its own process, so it can die for real; this stack's in-process worker is stopped first.
   const side = await startStack({ worker: false });
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'superscript.js'), 'worker'], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: side.address,
-      SUPERSCRIPT_TASK_QUEUE: side.taskQueue,
-      SUPERSCRIPT_CONFIG: REGISTRY_FILE,
-      SUPERSCRIPT_DATA_DIR: side.dataDir,
-      SUPERSCRIPT_LOG_LEVEL: 'warn',
-    },
+    env: { ...process.env, ...side.env, SUPERSCRIPT_LOG_LEVEL: 'warn' },
     stdio: 'ignore',
   });
   try {

@@ -17,6 +17,7 @@ import { openKeyStore } from '../src/keystore/open.js';
 import { loadSqlite } from '../src/keystore/quiet-sqlite.js';
 import type { KeyEvent, KeyRecord } from '../src/keystore/record.js';
 import type { KeyStore } from '../src/keystore/store.js';
+import type { RunResult } from '../src/workflows/contract.js';
 
 const OPEN_MODULE = fileURLToPath(new URL('../src/keystore/open.ts', import.meta.url));
 const { DatabaseSync } = await loadSqlite();
@@ -348,7 +349,9 @@ for (const backend of BACKENDS) {
           alpha: 'ordered after zeta on purpose',
         };
         const grant = { kind: 'retry' as const, token: 't'.repeat(24), of: 'run-1', by: 'ops', at: at(5) };
-        const done = record('bytes', { state: 'succeeded', result, grant, message: 'ended ✓\n', version: 2 });
+        // Fields of any shape and order: the store keeps the text as given, whatever the result holds.
+        const stored = result as unknown as RunResult;
+        const done = record('bytes', { state: 'succeeded', result: stored, grant, message: 'ended ✓\n', version: 2 });
         await store.insert(record('bytes'), event('reserved', 'reserved'));
         await store.update(done, 1, event('ended', 'succeeded', { detail: 'détail\u0001' }));
         const got = await store.get('bytes');

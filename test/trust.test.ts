@@ -9,6 +9,8 @@ import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { InvalidRequestError } from '../src/errors.js';
+import { openKeyStore } from '../src/keystore/open.js';
+import { Runs } from '../src/runs/runs.js';
 import { scriptRunSpec } from '../src/runs/requests.js';
 import {
   RunFailureTypes,
@@ -220,6 +222,10 @@ test('output is capped as stored: control bytes and invalid UTF-8 at the default
 test("a worker stopped mid-script does not log the script's output", { timeout: 120_000 }, async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'superscript-trust-log-'));
   const taskQueue = `trust-log-${uid()}`;
+  // The worker and this test's requests share one key store, as a worker and an API of one installation do.
+  const keyStoreUrl = `sqlite:${path.join(dataDir, 'keys.sqlite')}`;
+  const keys = await openKeyStore(keyStoreUrl, `default/${taskQueue}`);
+  const runs = new Runs(stack.client, taskQueue, keys);
   const worker = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
     cwd: ROOT,
     env: {
@@ -227,6 +233,7 @@ test("a worker stopped mid-script does not log the script's output", { timeout: 
       SUPERSCRIPT_TASK_QUEUE: taskQueue,
       SUPERSCRIPT_CONFIG: REGISTRY_FILE,
       SUPERSCRIPT_DATA_DIR: dataDir,
+      SUPERSCRIPT_KEY_STORE_URL: keyStoreUrl,
       SUPERSCRIPT_SHUTDOWN_GRACE_SECONDS: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -240,8 +247,8 @@ test("a worker stopped mid-script does not log the script's output", { timeout: 
   const [failing, stopped] = [`log-fail-${uid()}`, `log-stop-${uid()}`];
   try {
     // A script that fails: its workflow fails with the script's output in the failure's details.
-    assert.equal((await stack.runs.startOrAttach(spec(failing, 0, 3), Infinity)).run.status, 'failed');
-    await stack.runs.startOrAttach(spec(stopped, 60, 0), 0);
+    assert.equal((await runs.startOrAttach(spec(failing, 0, 3), Infinity)).run.status, 'failed');
+    await runs.startOrAttach(spec(stopped, 60, 0), 0);
     await eventually(
       'the script to start',
       () => (existsSync(path.join(dataDir, `executions-${stopped}.log`)) ? true : undefined),
@@ -252,6 +259,7 @@ test("a worker stopped mid-script does not log the script's output", { timeout: 
   } finally {
     if (!worker.killed) worker.kill('SIGTERM');
     await exited;
+    await keys.close();
   }
   // The stopped script's failure reached the server; with its only worker gone, the run itself stays open.
   const history = await stack.client.workflow.getHandle(`tell-${stopped}`).fetchHistory();

@@ -58,7 +58,7 @@ export function recordValues(r: KeyRecord): SqlValue[] {
     r.by,
     r.grant === null ? null : JSON.stringify(r.grant),
     r.result === null ? null : JSON.stringify(r.result),
-    r.message,
+    plain(r.message),
     r.createdAt,
     r.startedAt,
     r.updatedAt,
@@ -68,7 +68,15 @@ export function recordValues(r: KeyRecord): SqlValue[] {
 }
 
 export function eventValues(e: KeyEvent): SqlValue[] {
-  return [e.at, e.kind, e.runId, e.by, e.state, e.detail];
+  return [e.at, e.kind, e.runId, plain(e.by), e.state, plain(e.detail)];
+}
+
+/**
+ * Free text as both backends can keep it: PostgreSQL's text refuses U+0000, which a message taken from a
+ * failure or a retry's reason may hold, so it is kept as U+FFFD on both (JSON columns escape it instead).
+ */
+function plain(text: string | null): string | null {
+  return text === null ? null : text.replaceAll('\u0000', '\ufffd');
 }
 
 // Rows come only from these tables, which only these functions fill: their values are cast, not checked.

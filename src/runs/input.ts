@@ -24,5 +24,11 @@ export async function startedBy(
   runId: string,
 ): Promise<{ retryOf?: RunExtras['retryOf']; resolveOf?: RunExtras['resolve'] }> {
   const input = await startInput<RunExtras>(client, workflowId, runId);
-  return { retryOf: input?.retryOf, resolveOf: input?.resolve };
+  // A grant's token is the permission itself: it is never shown.
+  const { grant: _retryGrant, ...retryOf } = input?.retryOf ?? {};
+  const { grant: _resolveGrant, ...resolveOf } = input?.resolve ?? {};
+  return {
+    retryOf: input?.retryOf && (retryOf as RunExtras['retryOf']),
+    resolveOf: input?.resolve && (resolveOf as RunExtras['resolve']),
+  };
 }
