@@ -537,6 +537,7 @@ describe('SQLite key store failures', () => {
       const store = await openKeyStore(`sqlite:${file}`, 's');
       const holder = new DatabaseSync(file);
       try {
+        assert.equal(holder.prepare('PRAGMA journal_mode').get()?.journal_mode, 'wal');
         holder.exec('BEGIN IMMEDIATE');
         const { error } = await failure(store.insert(record('k'), event('reserved', 'reserved')));
         assertUnavailable(error, /stayed locked by another process/);
