@@ -34,7 +34,21 @@ const record = (key: string, version: number): KeyRecord => ({
   result:
     version === 1
       ? null
-      : { status: 'succeeded', exitCode: 0, stdout: `charged 12 for ${key}\n`.repeat(8), stderr: '' },
+      : {
+          outcome: 'succeeded',
+          exitCode: 0,
+          signal: null,
+          stdout: `charged 12 for ${key}\n`.repeat(8),
+          stderr: '',
+          stdoutTruncated: false,
+          stderrTruncated: false,
+          startedAt: now,
+          endedAt: now,
+          durationMs: 212,
+          attempt: 1,
+          workflowId: key,
+          runId: `run-${key}`,
+        },
   message: null,
   createdAt: now,
   startedAt: now,

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { RunResult } from '../src/workflows/contract.js';
-import { REGISTRY_FILE, ROOT, alive, eventually, startStack, type Stack } from './support/harness.js';
+import { ROOT, alive, eventually, startStack, type Stack } from './support/harness.js';
 
 let stack: Stack;
 before(async () => {
@@ -191,11 +191,16 @@ test('retry is explicit, recorded, and refused for a run that succeeded', async 
   const history = await stack.client.workflow.getHandle(key, retried.body.runId).fetchHistory();
   const startedEvent = history.events?.[0]?.workflowExecutionStartedEventAttributes;
   const input = JSON.parse(Buffer.from(startedEvent?.input?.payloads?.[0]?.data ?? []).toString());
-  assert.deepEqual(input.retryOf, {
+  const { grant, ...retryOf } = input.retryOf;
+  assert.deepEqual(retryOf, {
     runId: failed.body.runId,
     by: 'local (open API)', // the caller, never the body's claim (no tokens file: the open API)
     reason: 'card updated',
   });
+  // The key store's grant, which only this run could use; the API never shows it.
+  assert.match(grant, /^[0-9a-f-]{36}$/);
+  const read = await call('GET', `/v1/runs/${key}`);
+  assert.deepEqual(read.body.retryOf, retryOf);
   const ok = await startRun(`retry-ok-${uid()}`, 'exit-with', { code: 0 });
   const refused = await call('POST', `/v1/runs/${ok.body.workflowId}/retry`, {});
   assert.equal(refused.status, 409);

@@ -141,6 +141,7 @@ test('exec runs its command only for its own run', { timeout: 120_000 }, async (
         ...process.env,
         SUPERSCRIPT_TASK_QUEUE: `trust-exec-${uid()}`,
         SUPERSCRIPT_CONFIG: REGISTRY_FILE,
+        SUPERSCRIPT_KEY_STORE_URL: `sqlite:${path.join(dir, 'keys.sqlite')}`,
         SUPERSCRIPT_LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -213,7 +213,7 @@ function ownClaim(rec: KeyRecord, c: Claimant): Step<ClaimAnswer> {
         // attempts Temporal made count, as they did before the store.
         rec.origin === 'backfill' && c.temporalAttempt > c.attemptsAllowed;
   if (!spent) return { answer: { kind: 'go', record: rec } };
-  const message = `Run ${c.runId} of ${c.script} started its script and stopped reporting (its worker stopped or timed out); it may or may not have done its work. Resolve it, or retry it explicitly if that is safe.`;
+  const message = `Attempt ${c.temporalAttempt} of ${c.script} refused: the worker's registry allows ${c.attemptsAllowed}, and an earlier attempt of run ${c.runId} started the script and stopped reporting (its worker stopped or timed out). Its outcome is unknown: it may or may not have done its work. Resolve it, or retry it explicitly if that is safe.`;
   const record = next(rec, {
     state: 'outcome_unknown',
     result: unreported(rec, 'outcome_unknown'),

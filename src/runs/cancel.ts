@@ -1,10 +1,15 @@
 // Cancelling a run: the workflow asks its activity to stop, and the worker ends the script's process group.
 import { RunStateError } from '../errors.js';
+import { hasEnded } from '../keystore/record.js';
 import { WorkflowTypes } from '../workflows/contract.js';
 import { describeRun, type RunSource } from './read.js';
 import { viewOf, type RunView } from './view.js';
 
 export async function cancelRun(src: RunSource, workflowId: string): Promise<RunView> {
+  const record = await src.keys.get(workflowId);
+  if (record && hasEnded(record.state)) {
+    throw new RunStateError(`Run "${workflowId}" has already ended (${record.state}); there is nothing to cancel.`);
+  }
   const d = await describeRun(src, workflowId);
   if (d.type === WorkflowTypes.orchestrator || d.type === WorkflowTypes.batchPart) {
     // A batch stops in order (no new orders; running ones finish or are killed), part by part.
