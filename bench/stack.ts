@@ -173,7 +173,7 @@ async function startCluster(p: StackParams): Promise<Server> {
     () => cluster.stop(),
     () => cluster.killNow(),
   );
-  return { address: cluster.address, namespace: cluster.namespace };
+  return { address: cluster.address, namespace: cluster.namespace, keyStoreUrl: cluster.keyStoreUrl };
 }
 
 function dataDir(parent: string, name: string): string {

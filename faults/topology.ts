@@ -63,7 +63,7 @@ export function devTopology(address: string): Topology {
 
 /** A real cluster: two workers and two APIs per scenario; R3 crashes the cluster's own server. */
 export function clusterTopology(cluster: LocalCluster): Topology {
-  const server = { address: cluster.address, namespace: cluster.namespace };
+  const server = { address: cluster.address, namespace: cluster.namespace, keyStoreUrl: cluster.keyStoreUrl };
   return {
     name: 'cluster',
     server,

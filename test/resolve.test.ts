@@ -97,10 +97,9 @@ test('an unknown payment that had charged resolves to succeeded, verified; dupli
   assert.deepEqual(verified, { runId: unknownRunId, by: OPEN, exitCode: 0, answer: 'done' });
   assert.ok(!Number.isNaN(Date.parse(at)));
   assert.match(result.stdout, new RegExp(`order ${orderId} was charged`));
-  assert.deepEqual((await inputOf(key, resolved.body.runId)).resolve, {
-    runId: unknownRunId,
-    by: OPEN,
-  });
+  const { grant, ...resolve } = (await inputOf(key, resolved.body.runId)).resolve;
+  assert.deepEqual(resolve, { runId: unknownRunId, by: OPEN });
+  assert.match(grant, /^[0-9a-f-]{36}$/, "the key store's resolve grant, which only this run could use");
 
   const duplicate = await call('POST', '/v1/payments', { orderId, amount: 5 });
   assert.equal(duplicate.status, 200);
@@ -221,7 +220,7 @@ test('resolve is refused for a run that is not unknown, a script without verify,
   assert.equal((await stack.client.workflow.count(`WorkflowId = '${key}'`)).count, 1, 'nothing started');
 });
 
-test('a hand-started resolve input only asks: the script never runs', async () => {
+test('a hand-started resolve runs nothing: neither the script nor, without a grant, its verify command', async () => {
   const orderId = `hand-${uid()}`;
   await assert.rejects(
     stack.client.workflow.execute('SinglePaymentCollectionWorkflow', {
@@ -229,10 +228,11 @@ test('a hand-started resolve input only asks: the script never runs', async () =
       workflowId: `payment-${orderId}`,
       args: [{ orderId, amount: 3, resolve: { runId: 'made-up', by: 'someone' } }],
     }),
-    (err: Error) =>
-      /Verify found the work of run made-up not done/.test(String((err.cause as Error).message)),
+    // No resolve granted through SuperScript: verify does not even run, and nothing is recorded.
+    (err: Error) => /holds no resolve the key store granted.*Verify did not run/.test(String((err.cause as Error).message)),
   );
   assert.equal(charges(orderId), 0);
+  assert.equal(await stack.keys.get(`payment-${orderId}`), undefined);
 });
 
 test('superscript resolve prints the answer and exits with it', async () => {

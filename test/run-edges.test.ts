@@ -103,6 +103,7 @@ test('a terminated run reads "terminated" alone, to the batch that started it, a
   try {
     const started = await api('POST', '/v1/payments?wait=0', { orderId: alone, amount: 1 });
     assert.equal(started.status, 202);
+    await scriptStarted(`payment-${alone}`);
     await stack.client.workflow.getHandle(`payment-${alone}`).terminate('operator ended it');
 
     const batch = batchPlan(stack.registry, stack.taskQueue, {
@@ -110,17 +111,8 @@ test('a terminated run reads "terminated" alone, to the batch that started it, a
       orders: [{ orderId: inBatch, amount: 1 }],
     });
     await stack.runs.startBatch(batch, 0);
-    const child = stack.client.workflow.getHandle(`payment-${inBatch}`);
-    await eventually(
-      'the child to start',
-      () =>
-        child.describe().then(
-          () => true,
-          () => undefined,
-        ),
-      10_000,
-    );
-    await child.terminate('operator ended it');
+    await scriptStarted(`payment-${inBatch}`);
+    await stack.client.workflow.getHandle(`payment-${inBatch}`).terminate('operator ended it');
     await stack.runs.outcome(batch.coordinator.workflowId, undefined, 30_000);
     const [first] = (await stack.runs.batchOrders(batch.batchId, {})).orders;
     assert.equal(first?.outcome, 'terminated');
@@ -146,6 +138,39 @@ test('a terminated run reads "terminated" alone, to the batch that started it, a
   assert.equal(second?.disposition, 'already_done');
   const request = await api('POST', '/v1/payments', { orderId: inBatch, amount: 1 });
   assert.equal(request.body.status, 'terminated');
+});
+
+/** Until the key's run has started its script, as the key store records it. */
+function scriptStarted(key: string) {
+  return eventually(
+    `the script of ${key} to start`,
+    async () => ((await stack.keys.get(key))?.state === 'running' ? true : undefined),
+    15_000,
+  );
+}
+
+test('a run terminated before its script started ran nothing: the key failed, and a retry runs it once', async () => {
+  const orderId = `term-early-${uid()}`;
+  const key = `payment-${orderId}`;
+  // No worker polls this stack's queue while the run waits, so it cannot have started its script.
+  const quiet = await startStack({ worker: false, api: true });
+  try {
+    const call2 = (method: string, url: string, body?: unknown) => call(quiet.api!.url, method, url, body);
+    assert.equal((await call2('POST', '/v1/payments?wait=0', { orderId, amount: 2 })).status, 202);
+    await quiet.client.workflow.getHandle(key).terminate('operator ended it before it started');
+    const again = await call2('POST', '/v1/payments', { orderId, amount: 2 });
+    assert.equal(again.body.status, 'failed');
+    assert.match(again.body.message, /before its script started: nothing ran/);
+    assert.equal((await quiet.keys.get(key))?.state, 'failed');
+    await quiet.addWorker();
+    const retried = await call2('POST', `/v1/runs/${key}/retry`, { reason: 'it never ran' });
+    assert.equal(retried.status, 200);
+    assert.equal(retried.body.status, 'succeeded');
+    assert.equal(retried.body.executed, true);
+    assert.equal(quiet.ledger().filter((l) => l.includes(` ${orderId} `)).length, 1);
+  } finally {
+    await quiet.stop();
+  }
 });
 
 test('waits are bounded (503 + Retry-After, nothing started) and end when their caller goes away', async () => {

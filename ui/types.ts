@@ -12,7 +12,10 @@ export type { BatchCounts, Caller, JournalEntry, OrderReport, RunResult, RunStat
 
 /** GET /v1/runs/{id} */
 export interface RunDetail extends RunView {
-  dedupWindowDays: number;
+  /** Days after its run ends that the key store remembers the key; null: until pruned. */
+  dedupWindowDays: number | null;
+  /** Days after it closes that Temporal keeps the run's history. */
+  historyDays: number;
   temporalUrl?: string;
   /** Its script declares a verify command, so an unknown outcome can be resolved. */
   verifiable: boolean;

@@ -4,12 +4,11 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ScriptRegistry } from '../config/scripts.js';
 import { InvalidRequestError, KeyConflictError } from '../errors.js';
-import type { KeyRecord } from '../keystore/record.js';
 import { paymentSpec } from '../runs/requests.js';
 import type { Runs } from '../runs/runs.js';
 import { admit, follow } from '../runs/start-or-attach.js';
 import { recordView, type RunView } from '../runs/view.js';
-import type { CollectOrderInput, OrderReport, RunResult } from '../workflows/contract.js';
+import { STARTER_MEMO, type CollectOrderInput, type OrderReport, type RunResult } from '../workflows/contract.js';
 import type { BatchActivities } from './types.js';
 
 const MESSAGE_MAX = 300;
@@ -17,19 +16,20 @@ const MESSAGE_MAX = 300;
 export function createCollectOrder(runs: Runs, registry: ScriptRegistry): BatchActivities['collectOrder'] {
   return async function collectOrder(input) {
     const ctx = Context.current();
-    const spec = orderSpec(registry, runs, input);
+    // The batch names itself in the memo of the runs it starts, so a retried activity still knows them.
+    const spec = { ...orderSpec(registry, runs, input), starter: input.batchWorkflowId };
     const base = { orderId: input.orderId, workflowId: spec.workflowId };
     let admitted;
     try {
-      // Reserved in the batch's name, so a retried activity still knows the batch is what ran it.
       admitted = await admit(runs, spec, input.batchWorkflowId);
     } catch (err) {
       if (!(err instanceof KeyConflictError)) throw err;
       return { ...base, disposition: 'conflict', outcome: 'conflict', message: brief(err.message) };
     }
-    const ours = (record: KeyRecord | undefined) => record?.by === input.batchWorkflowId;
-    if ('ended' in admitted) return report(base, recordView(admitted.ended), ours(admitted.ended));
-    const executed = admitted.started || ours(await runs.keys.get(spec.workflowId));
+    const ours = (runId: string | null) => ctx.info.attempt > 1 && startedBy(runs, spec.workflowId, runId, spec.starter);
+    if ('ended' in admitted)
+      return report(base, recordView(admitted.ended), await ours(admitted.ended.runId));
+    const executed = admitted.started || (await ours(admitted.runId));
     const beat = setInterval(() => ctx.heartbeat(), 5000);
     // Killed (the batch was cancelled with killRunning): cancel the run if this batch started it; a run
     // someone else started is not ours to end. A worker shutting down cancels nothing: the activity is
@@ -43,19 +43,29 @@ export function createCollectOrder(runs: Runs, registry: ScriptRegistry): BatchA
     };
     ctx.cancellationSignal.addEventListener('abort', kill, { once: true });
     try {
-      const { run } = await follow(
+      const answer = await follow(
         runs,
         spec,
-        admitted,
+        { ...admitted, started: executed },
         Infinity,
         executed ? undefined : ctx.cancellationSignal,
       );
-      return report(base, run, executed);
+      return report(base, answer.run, answer.executed);
     } finally {
       clearInterval(beat);
       ctx.cancellationSignal.removeEventListener('abort', kill);
     }
   };
+}
+
+/** Whether the run was started by `starter` (an earlier attempt of this activity), as its memo says. */
+async function startedBy(runs: Runs, workflowId: string, runId: string | null, starter: string): Promise<boolean> {
+  if (!runId) return false;
+  const d = await runs.client.workflow
+    .getHandle(workflowId, runId)
+    .describe()
+    .catch(() => undefined);
+  return d?.memo?.[STARTER_MEMO] === starter;
 }
 
 /** The order's slim report from how its run ended (or stands). */

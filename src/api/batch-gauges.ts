@@ -27,7 +27,7 @@ export function batchGauges(registry: Registry, runs: Runs): void {
       // With Temporal unreachable, the scrape still answers (with no batch gauges): /healthz and the
       // requests' `error` disposition say what is wrong.
       const batches = await runs
-        .list(batchesQuery({ status: 'running', limit: String(MAX_BATCH_GAUGES) }, runs.taskQueue))
+        .listBatches(batchesQuery({ status: 'running', limit: String(MAX_BATCH_GAUGES) }, runs.taskQueue))
         .catch(() => []);
       const progress = await Promise.all(batches.map((b) => progressOf(runs, b.workflowId)));
       this.reset();

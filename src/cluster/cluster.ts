@@ -1,8 +1,10 @@
-// A real Temporal cluster on this machine: PostgreSQL (persistence and visibility) and the full Temporal
-// server, both children of this process, under one data folder, with SuperScript's namespace ready.
+// A real Temporal cluster on this machine: PostgreSQL (persistence, visibility and SuperScript's key store)
+// and the full Temporal server, both children of this process, under one data folder, with SuperScript's
+// namespace ready.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureServerBinaries, TEMPORAL_SERVER_VERSION } from './binaries.js';
+import { ensureKeyStoreDatabase, keyStoreUrl } from './key-store-db.js';
 import { ensureNamespace } from './namespace.js';
 import { Postgres } from './postgres.js';
 import { createSchema, upgradeSchema } from './schema.js';
@@ -75,6 +77,7 @@ export class LocalCluster {
           password: postgres.password,
         },
       });
+      await ensureKeyStoreDatabase(postgres);
       await server.start();
       await ensureNamespace(server.address, opts.namespace, opts.retentionDays);
     } catch (err) {
@@ -90,6 +93,11 @@ export class LocalCluster {
 
   get namespace(): string {
     return this.opts.namespace;
+  }
+
+  /** The key store every worker, API and `exec` of the cluster shares, on its PostgreSQL. */
+  get keyStoreUrl(): string {
+    return keyStoreUrl(this.postgres);
   }
 
   /** The server first (it drains its shards into the database), then PostgreSQL. */

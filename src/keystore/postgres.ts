@@ -199,6 +199,21 @@ export class PostgresKeyStore implements KeyStore {
     return rowCount === 1;
   }
 
+  async remove(key: string, expected: number): Promise<boolean> {
+    // One statement: the record goes only if its version still matches, and its history with it.
+    const { rowCount } = await this.query({
+      name: 'superscript_keys_remove',
+      text: `WITH gone AS (
+          DELETE FROM superscript_keys WHERE scope = $1 AND key = $2 AND version = $3 RETURNING key
+        ), history AS (
+          DELETE FROM superscript_key_events WHERE scope = $1 AND key IN (SELECT key FROM gone)
+        )
+        SELECT key FROM gone`,
+      values: [this.scope, key, expected],
+    });
+    return rowCount === 1;
+  }
+
   async events(key: string, limit?: number): Promise<KeyEvent[]> {
     const base = `SELECT ${EVENT_LIST} FROM superscript_key_events WHERE scope = $1 AND key = $2`;
     const { rows } =

@@ -176,6 +176,19 @@ export class SqliteKeyStore implements KeyStore {
     );
   }
 
+  async remove(key: string, expected: number): Promise<boolean> {
+    return this.run(() =>
+      this.write(() => {
+        const gone = this.statement(
+          'DELETE FROM superscript_keys WHERE scope = ? AND key = ? AND version = ?',
+        ).run(this.scope, key, expected).changes;
+        if (gone === 0) return false;
+        this.statement('DELETE FROM superscript_key_events WHERE scope = ? AND key = ?').run(this.scope, key);
+        return true;
+      }),
+    );
+  }
+
   async events(key: string, limit?: number): Promise<KeyEvent[]> {
     return this.run(() => {
       const rows =

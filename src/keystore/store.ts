@@ -22,6 +22,11 @@ export interface KeyStore {
    * (`record.version` must be `expected + 1`); false, writing nothing, otherwise. Both or neither.
    */
   update(record: KeyRecord, expected: number, event: KeyEvent): Promise<boolean>;
+  /**
+   * Removes a key and its history only if its version is still `expected`; false, removing nothing,
+   * otherwise. For a reservation a front door took and then could not use (nothing started).
+   */
+  remove(key: string, expected: number): Promise<boolean>;
   /** A key's history, oldest first; the latest `limit` when given. */
   events(key: string, limit?: number): Promise<KeyEvent[]>;
   list(filter: KeyFilter): Promise<KeyRecord[]>;

@@ -1,12 +1,15 @@
-// What a batch would do before it charges anything: each order's run `payment-<orderId>` read through the
-// one read path and compared with the order's request, the way the batch's start-or-attach would.
+// What a batch would do before it charges anything: each order's key `payment-<orderId>` looked up in the
+// key store (a page of orders a query) and compared with the order's request, the way the batch's
+// start-or-attach would; keys the store lacks are checked in Temporal's visibility, a page a query, for
+// workflows that are not SuperScript runs holding their IDs.
 import type { ScriptRegistry } from '../config/scripts.js';
 import { KeyConflictError } from '../errors.js';
+import { hasEnded, type KeyRecord } from '../keystore/record.js';
 import type { BatchOrder } from '../workflows/contract.js';
-import { assertSameRequest } from './fingerprint.js';
-import { awaitOutcome } from './outcome.js';
-import { keyHolder, type RunSource } from './read.js';
+import { assertStandsFor } from './fingerprint.js';
+import { isOwnRun, type RunSource } from './read.js';
 import { paymentSpec } from './requests.js';
+import type { KeySpec } from './start-or-attach.js';
 import type { RunStatus } from './view.js';
 
 /** Where an order stands before a batch runs it. */
@@ -28,8 +31,11 @@ export interface BatchPlanReport {
   orders: PlannedOrder[];
 }
 
-/** Orders read at once: enough to plan thousands in seconds, few enough not to crowd the frontend. */
-const PARALLEL_READS = 16;
+/**
+ * Orders looked up at once: one key store query, and one visibility query for the keys it lacks, a page.
+ * A plan's work grows with its orders, two queries a page, and asks Temporal nothing per order.
+ */
+const PAGE = 200;
 
 export async function planBatch(
   src: RunSource,
@@ -37,16 +43,24 @@ export async function planBatch(
   orders: readonly BatchOrder[],
   signal?: AbortSignal,
 ): Promise<BatchPlanReport> {
-  const planned: PlannedOrder[] = new Array<PlannedOrder>(orders.length);
-  let next = 0;
-  const reader = async () => {
-    while (next < orders.length) {
-      signal?.throwIfAborted();
-      const i = next++;
-      planned[i] = await planOrder(src, registry, orders[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, orders.length) }, reader));
+  const planned: PlannedOrder[] = [];
+  for (let at = 0; at < orders.length; at += PAGE) {
+    signal?.throwIfAborted();
+    const page = orders.slice(at, at + PAGE).map((order) => paymentSpec(registry, src.taskQueue, order));
+    const records = await src.keys.getMany(page.map((spec) => spec.workflowId));
+    const squatted = await heldByOthers(
+      src,
+      page.map((spec) => spec.workflowId).filter((id) => !records.has(id)),
+    );
+    page.forEach((spec, i) => {
+      const order = orders[at + i]!;
+      planned.push(
+        squatted.has(spec.workflowId)
+          ? { ...order, workflowId: spec.workflowId, status: 'conflict', message: NOT_OURS(spec.workflowId) }
+          : planOrder(spec, order, records.get(spec.workflowId)),
+      );
+    });
+  }
   const count = (s: PlannedStatus) => planned.filter((o) => o.status === s).length;
   return {
     total: orders.length,
@@ -60,19 +74,35 @@ export async function planBatch(
   };
 }
 
-async function planOrder(src: RunSource, registry: ScriptRegistry, order: BatchOrder): Promise<PlannedOrder> {
-  const spec = paymentSpec(registry, src.taskQueue, order);
+const NOT_OURS = (id: string) =>
+  `Key "${id}" is held by a Temporal workflow that is not a SuperScript run. Use another key.`;
+
+/**
+ * Of keys the store does not have, those whose workflow ID an open workflow that is not a SuperScript run
+ * holds (the batch would be refused them): one visibility query for the whole page.
+ */
+async function heldByOthers(src: RunSource, ids: readonly string[]): Promise<Set<string>> {
+  const held = new Set<string>();
+  if (ids.length === 0) return held;
+  // Keys are checked (letters, digits and . _ : @ = + -), so they quote safely.
+  const query = `WorkflowId IN (${ids.map((id) => `'${id}'`).join(', ')}) AND ExecutionStatus = 'Running'`;
+  for await (const info of src.client.workflow.list({ query, pageSize: ids.length })) {
+    if (!isOwnRun(src, info)) held.add(info.workflowId);
+  }
+  return held;
+}
+
+/** Where one order stands, as start-or-attach would find its key. */
+function planOrder(spec: KeySpec, order: BatchOrder, record: KeyRecord | undefined): PlannedOrder {
   const base = { ...order, workflowId: spec.workflowId };
+  if (!record) return { ...base, status: 'new' };
   try {
-    const d = await keyHolder(src, spec.workflowId);
-    if (!d) return { ...base, status: 'new' };
-    assertSameRequest(spec, d);
-    if (d.status.name === 'RUNNING')
-      return { ...base, status: 'in_flight', outcome: 'running', runId: d.runId };
-    const ended = await awaitOutcome(src.client, spec.workflowId, d.runId, Infinity);
-    return { ...base, status: 'already_done', outcome: ended.status, runId: ended.runId || d.runId };
+    assertStandsFor(spec, record);
   } catch (err) {
     if (err instanceof KeyConflictError) return { ...base, status: 'conflict', message: err.message };
     throw err;
   }
+  const runId = record.runId ?? undefined;
+  if (!hasEnded(record.state)) return { ...base, status: 'in_flight', outcome: 'running', runId };
+  return { ...base, status: 'already_done', outcome: record.state as RunStatus, runId };
 }

@@ -1,6 +1,11 @@
 // Reading runs: one run by ID, or a listing. Only SuperScript's own runs (its workflow types on its task
 // queues) are visible: any other workflow in the namespace answers as if it did not exist.
-import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import {
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowExecutionInfo,
+} from '@temporalio/client';
 import { KeyConflictError, RunNotFoundError } from '../errors.js';
 import { hasEnded, type KeyFilter, type KeyRecord } from '../keystore/record.js';
 import type { KeyStore } from '../keystore/store.js';
@@ -36,7 +41,7 @@ export async function describeAny(
 }
 
 /** Whether a run is one of ours: one of SuperScript's workflow types on its task queues. */
-export function isOwnRun(src: RunSource, d: WorkflowExecutionDescription): boolean {
+export function isOwnRun(src: RunSource, d: Pick<WorkflowExecutionInfo, 'type' | 'taskQueue'>): boolean {
   return OWN_TYPES.includes(d.type) && [src.taskQueue, execTaskQueue(src.taskQueue)].includes(d.taskQueue);
 }
 
@@ -163,6 +168,8 @@ export async function scriptOfRun(src: RunSource, workflowId: string): Promise<s
 
 /** Keys, newest first, each as its latest run: one query to the key store, however many keys there are. */
 export async function listRuns(src: RunSource, filter: KeyFilter): Promise<RunView[]> {
+  // No scripts at all (a token's scopes and the filter have none in common): nothing to list.
+  if (filter.scripts?.length === 0) return [];
   const records = await src.keys.list(filter);
   return records.map((r) => ({ ...recordView(r), origin: r.origin }));
 }

@@ -62,12 +62,24 @@ export async function admit(
   spec: KeySpec,
   by: string,
 ): Promise<Admitted | { ended: KeyRecord }> {
-  let { record } = await reserve(src.keys, {
+  const reserved = await reserve(src.keys, {
     key: spec.workflowId,
     script: spec.request.script,
     request: canonicalJson(spec.request),
     by,
   });
+  try {
+    return await runFor(src, spec, reserved.record);
+  } catch (err) {
+    // Nothing started for this request (Temporal did not answer, or the ID is another's): the key is left
+    // as it was found, so a corrected request may still take it. A run that did start claims it anyway.
+    if (reserved.created) await src.keys.remove(spec.workflowId, reserved.record.version).catch(() => false);
+    throw err;
+  }
+}
+
+async function runFor(src: RunSource, spec: KeySpec, found: KeyRecord): Promise<Admitted | { ended: KeyRecord }> {
+  let record = found;
   const deadline = Date.now() + START_TIMEOUT_MS;
   // Each pass either answers or finds the record changed by another caller; a few are plenty.
   for (let pass = 0; pass < 5; pass++) {

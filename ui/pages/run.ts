@@ -173,7 +173,16 @@ function details(run: RunDetail, result: RunResult | undefined): HTMLElement {
       result ? (result.exitCode ?? (result.signal ? `killed by ${result.signal}` : '—')) : '—',
     ),
     field('Attempt', result ? String(result.attempt) : '—'),
-    field('Dedup window', `the key is remembered ${plural(run.dedupWindowDays, 'day')} after the run ends`),
+    field(
+      'Dedup window',
+      `the key store remembers the key ${
+        run.dedupWindowDays === null ? 'until it is pruned' : `${plural(run.dedupWindowDays, 'day')} after the run ends`
+      }; ${
+        run.onlyInKeyStore
+          ? "Temporal no longer has this run's history"
+          : `Temporal keeps the run's history ${plural(run.historyDays, 'day')}`
+      }`,
+    ),
   );
 }
 

@@ -224,7 +224,7 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       const query = batchesQuery(request.query, deps.runs.taskQueue);
       if (!(listableScripts(request.principal)?.includes(PAYMENT_SCRIPT) ?? true)) return { batches: [] };
-      const views = await deps.runs.list(query);
+      const views = await deps.runs.listBatches(query);
       return {
         batches: views.map(({ workflowId, runId, status, startedAt, closedAt, request: req }) => ({
           batchId: workflowId.slice(BATCH_PREFIX.length),

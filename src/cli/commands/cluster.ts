@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TEMPORAL_SERVER_VERSION } from '../../cluster/binaries.js';
+import { KEY_STORE_DATABASE } from '../../cluster/key-store-db.js';
 import { LocalCluster } from '../../cluster/cluster.js';
 import { DEFAULT_CLUSTER_PORTS, freeClusterPorts } from '../../cluster/ports.js';
 import { DATABASES } from '../../cluster/server-config.js';
@@ -77,6 +78,10 @@ export async function clusterUp(ctx: Context, o: ClusterUpOptions): Promise<void
       SUPERSCRIPT_DATA_DIR: data,
       SUPERSCRIPT_CONFIG: settings.registryFile,
       SUPERSCRIPT_TASK_QUEUE: settings.taskQueue,
+      SUPERSCRIPT_KEY_STORE_URL: cluster.keyStoreUrl,
+      // As recommended for clusters: access to Temporal alone runs nothing; only keys the front door
+      // (an API, exec) reserved run.
+      SUPERSCRIPT_REQUIRE_RESERVATION: 'true',
     };
     const client = await connectClient(temporalTarget(cluster.address, cluster.namespace));
     try {
@@ -121,7 +126,8 @@ export async function clusterUp(ctx: Context, o: ClusterUpOptions): Promise<void
       `  APIs      ${apiUrls.join('  ')}`,
       `  Workers   ${workers.length} (pids ${workers.map((w) => w.pid).join(' ')}), task queue ${settings.taskQueue}`,
       `  Temporal  ${cluster.address} (Temporal Server ${TEMPORAL_SERVER_VERSION}, namespace ${cluster.namespace}, keys kept ${o.retentionDays} days)`,
-      `  Postgres  ${cluster.postgres.host}:${cluster.postgres.port} (persistence and visibility: databases ${DATABASES.persistence}, ${DATABASES.visibility})`,
+      `  Postgres  ${cluster.postgres.host}:${cluster.postgres.port} (persistence and visibility: databases ${DATABASES.persistence}, ${DATABASES.visibility}; key store: ${KEY_STORE_DATABASE})`,
+      `  Keys      only keys reserved through SuperScript run (SUPERSCRIPT_REQUIRE_RESERVATION); kept until pruned`,
       `  Data      ${dir} (ledger ${rel(path.join(data, 'ledger.log'))}, logs ${rel(logs)}/, server config ${rel(cluster.server.configFile)})`,
       `  Scripts   ${ctx.registry.names().join(', ')} from ${settings.registryFile}`,
       `  Clients   TEMPORAL_ADDRESS=${cluster.address} TEMPORAL_NAMESPACE=${cluster.namespace} superscript status <id>`,
