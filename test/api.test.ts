@@ -25,10 +25,10 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
 
 const charges = (orderId: string) => stack.ledger().filter((l) => l.includes(` ${orderId} `)).length;
 
-test('GET /healthz reports Temporal reachable', async () => {
+test('GET /healthz reports Temporal and the key store reachable', async () => {
   const res = await call('GET', '/healthz');
   assert.equal(res.status, 200);
-  assert.deepEqual(res.body, { ok: true, temporal: 'reachable' });
+  assert.deepEqual(res.body, { ok: true, temporal: 'reachable', keyStore: 'reachable' });
 });
 
 test('POST /v1/payments runs once; a later duplicate gets the stored result, marked as a replay', async () => {

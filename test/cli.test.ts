@@ -163,7 +163,8 @@ test('an exec killed mid-command: its command is ended, and the next exec of the
       ...command,
     ],
     {
-      env: { ...process.env, ...stack.env },
+      // '' means unset (as runCli has it): the stack's API settings are not this exec's.
+      env: Object.fromEntries(Object.entries({ ...process.env, ...stack.env }).filter(([, v]) => v !== '')),
       stdio: 'ignore',
     },
   );

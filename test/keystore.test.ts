@@ -351,7 +351,13 @@ for (const backend of BACKENDS) {
         const grant = { kind: 'retry' as const, token: 't'.repeat(24), of: 'run-1', by: 'ops', at: at(5) };
         // Fields of any shape and order: the store keeps the text as given, whatever the result holds.
         const stored = result as unknown as RunResult;
-        const done = record('bytes', { state: 'succeeded', result: stored, grant, message: 'ended ✓\n', version: 2 });
+        const done = record('bytes', {
+          state: 'succeeded',
+          result: stored,
+          grant,
+          message: 'ended ✓\n',
+          version: 2,
+        });
         await store.insert(record('bytes'), event('reserved', 'reserved'));
         await store.update(done, 1, event('ended', 'succeeded', { detail: 'détail\u0001' }));
         const got = await store.get('bytes');

@@ -229,7 +229,8 @@ test('a hand-started resolve runs nothing: neither the script nor, without a gra
       args: [{ orderId, amount: 3, resolve: { runId: 'made-up', by: 'someone' } }],
     }),
     // No resolve granted through SuperScript: verify does not even run, and nothing is recorded.
-    (err: Error) => /holds no resolve the key store granted.*Verify did not run/.test(String((err.cause as Error).message)),
+    (err: Error) =>
+      /holds no resolve the key store granted.*Verify did not run/.test(String((err.cause as Error).message)),
   );
   assert.equal(charges(orderId), 0);
   assert.equal(await stack.keys.get(`payment-${orderId}`), undefined);

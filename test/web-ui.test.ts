@@ -197,7 +197,7 @@ test('run page: request, times, exit code, output, the requests its key got, and
     assert.match(details, /Script\s+collect-payment/);
     assert.match(details, /orderId\s*\n?\s*ui-/);
     assert.match(details, /Exit code\s+0/);
-    assert.match(details, /Dedup window\s+the key is remembered/);
+    assert.match(details, /Dedup window\s+the key store remembers the key until it is pruned/);
     const journal = await page.locator('section', { hasText: 'Requests for this key' }).innerText();
     assert.match(journal, /Executed/);
     assert.match(journal, /Replayed/);

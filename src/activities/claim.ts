@@ -90,17 +90,19 @@ export async function claimAndStart(
 
 /**
  * Records how the run ended. The script has run, so its end must not be lost: while the store does not
- * answer, this keeps trying (and heartbeating) for as long as the activity may; if it never does, Temporal
- * still gets the result, and the key is settled from it when it is next read.
+ * answer, this keeps trying (and heartbeating) for a while; if it never does, Temporal still gets the
+ * result, and the key is settled from it when it is next read. Returns the store's record instead when it
+ * already holds another end of this run: that one is the answer.
  */
-export async function recordRunEnd(k: KeyClaim, key: string, end: RunEnd): Promise<void> {
+export async function recordRunEnd(k: KeyClaim, key: string, end: RunEnd): Promise<KeyRecord | undefined> {
   const ctx = Context.current();
   const run = ctx.info.workflowExecution!;
   const deadline = Date.now() + RECORD_PATIENCE_MS;
   for (let wait = 250; ; wait = Math.min(wait * 2, 5_000)) {
     try {
-      await recordEnd(k.guard.store, key, run.runId, end);
-      return;
+      const kept = await recordEnd(k.guard.store, key, run.runId, end);
+      // The store already had another end of this run (written by a worker Temporal lost): it stands.
+      return kept && JSON.stringify(kept.result) !== JSON.stringify(end.result) ? kept : undefined;
     } catch (err) {
       if (!(err instanceof KeyStoreUnavailableError)) throw err;
       unavailableCount().inc({ step: 'record' });
@@ -109,7 +111,7 @@ export async function recordRunEnd(k: KeyClaim, key: string, end: RunEnd): Promi
           'could not record how the run ended in the key store; it will be settled from Temporal when next read',
           { err: err.message },
         );
-        return;
+        return undefined;
       }
       ctx.heartbeat();
       await new Promise((r) => setTimeout(r, wait));

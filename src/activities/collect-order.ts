@@ -8,7 +8,12 @@ import { paymentSpec } from '../runs/requests.js';
 import type { Runs } from '../runs/runs.js';
 import { admit, follow } from '../runs/start-or-attach.js';
 import { recordView, type RunView } from '../runs/view.js';
-import { STARTER_MEMO, type CollectOrderInput, type OrderReport, type RunResult } from '../workflows/contract.js';
+import {
+  STARTER_MEMO,
+  type CollectOrderInput,
+  type OrderReport,
+  type RunResult,
+} from '../workflows/contract.js';
 import type { BatchActivities } from './types.js';
 
 const MESSAGE_MAX = 300;
@@ -26,7 +31,8 @@ export function createCollectOrder(runs: Runs, registry: ScriptRegistry): BatchA
       if (!(err instanceof KeyConflictError)) throw err;
       return { ...base, disposition: 'conflict', outcome: 'conflict', message: brief(err.message) };
     }
-    const ours = (runId: string | null) => ctx.info.attempt > 1 && startedBy(runs, spec.workflowId, runId, spec.starter);
+    const ours = (runId: string | null) =>
+      ctx.info.attempt > 1 && startedBy(runs, spec.workflowId, runId, spec.starter);
     if ('ended' in admitted)
       return report(base, recordView(admitted.ended), await ours(admitted.ended.runId));
     const executed = admitted.started || (await ours(admitted.runId));
@@ -59,7 +65,12 @@ export function createCollectOrder(runs: Runs, registry: ScriptRegistry): BatchA
 }
 
 /** Whether the run was started by `starter` (an earlier attempt of this activity), as its memo says. */
-async function startedBy(runs: Runs, workflowId: string, runId: string | null, starter: string): Promise<boolean> {
+async function startedBy(
+  runs: Runs,
+  workflowId: string,
+  runId: string | null,
+  starter: string,
+): Promise<boolean> {
   if (!runId) return false;
   const d = await runs.client.workflow
     .getHandle(workflowId, runId)

@@ -6,7 +6,8 @@ import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activ
 import { ApplicationFailureCategory } from '@temporalio/common';
 import { outcomeOf, runProcess, type ProcessSpec } from '../runner/run-process.js';
 import { RunFailureTypes, type RunResult } from '../workflows/contract.js';
-import { claimAndStart, recordRunEnd, type KeyClaim } from './claim.js';
+import type { KeyRecord } from '../keystore/record.js';
+import { claimAndStart, recordRunEnd, recorded, type KeyClaim } from './claim.js';
 import type { RunActivityInput } from './types.js';
 
 export interface ExecuteOptions extends Omit<ProcessSpec, 'signal' | 'env' | 'cwd'> {
@@ -91,9 +92,10 @@ async function execute(
   const started = claimed.attempt;
   // The workflow's retry policy may allow more; the last attempt the registry allows is the last there is.
   const nonRetryable = started >= rules.attempts;
-  const ended = async (result: RunResult, message?: string): Promise<void> => {
-    if (rules.keys) await recordRunEnd(rules.keys, input.key, { outcome: result.outcome, result, message });
-  };
+  // Records the end; the key store's own record of this run's end, when it already had another, is the
+  // answer instead (see recordRunEnd).
+  const ended = async (result: RunResult, message?: string): Promise<KeyRecord | undefined> =>
+    rules.keys && recordRunEnd(rules.keys, input.key, { outcome: result.outcome, result, message });
 
   const { onStart, redact, ...spec } = options;
   onStart?.();
@@ -126,14 +128,16 @@ async function execute(
   };
   if (cancelled && ctx.cancellationDetails?.cancelRequested) {
     const message = 'The run was cancelled; its process group was ended.';
-    await ended(result, message);
+    const kept = await ended(result, message);
+    if (kept) return recorded(kept);
     throw new CancelledFailure(message, [result]);
   }
   if (cancelled) {
     // Not a cancel request: the worker is shutting down (or lost the task) and ended the script midway.
     const unknown: RunResult = { ...result, outcome: 'outcome_unknown' };
     const message = `${input.script} was ended midway because its worker stopped; it may or may not have done its work.`;
-    if (nonRetryable) await ended(unknown, message);
+    const kept = nonRetryable ? await ended(unknown, message) : undefined;
+    if (kept) return recorded(kept);
     throw ApplicationFailure.create({
       type: RunFailureTypes.outcomeUnknown,
       message,
@@ -142,14 +146,15 @@ async function execute(
     });
   }
   if (result.outcome === 'succeeded') {
-    await ended(result);
-    return result;
+    const kept = await ended(result);
+    return kept ? recorded(kept) : result;
   }
   const message = timedOut
     ? `${input.script} ran longer than its timeout and was ended.`
     : `${input.script} exited with ${outcome.exitCode ?? outcome.signal ?? 'no code'}.`;
   // A failure the registry lets Temporal retry is not the run's end: the next attempt starts it again.
-  if (nonRetryable) await ended(result, message);
+  const kept = nonRetryable ? await ended(result, message) : undefined;
+  if (kept) return recorded(kept);
   throw ApplicationFailure.create({
     type: timedOut ? RunFailureTypes.timedOut : RunFailureTypes.failed,
     message,

@@ -18,7 +18,9 @@ export async function ensureKeyStoreDatabase(postgres: Postgres): Promise<void> 
   });
   try {
     await client.connect();
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [KEY_STORE_DATABASE]);
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      KEY_STORE_DATABASE,
+    ]);
     if (!rowCount) await client.query(`CREATE DATABASE ${KEY_STORE_DATABASE}`);
   } catch (err) {
     // Two `cluster up` on one folder are refused earlier; a duplicate here is a race with nobody.

@@ -8,7 +8,9 @@ import { viewOf, type RunView } from './view.js';
 export async function cancelRun(src: RunSource, workflowId: string): Promise<RunView> {
   const record = await src.keys.get(workflowId);
   if (record && hasEnded(record.state)) {
-    throw new RunStateError(`Run "${workflowId}" has already ended (${record.state}); there is nothing to cancel.`);
+    throw new RunStateError(
+      `Run "${workflowId}" has already ended (${record.state}); there is nothing to cancel.`,
+    );
   }
   const d = await describeRun(src, workflowId);
   if (d.type === WorkflowTypes.orchestrator || d.type === WorkflowTypes.batchPart) {

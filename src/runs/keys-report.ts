@@ -6,7 +6,9 @@ import type { KeyEvent, KeyRecord } from '../keystore/record.js';
 import type { RunSource } from './read.js';
 
 export interface KeyReport {
-  record: Omit<KeyRecord, 'grant' | 'version'> & { grant: Omit<NonNullable<KeyRecord['grant']>, 'token'> | null };
+  record: Omit<KeyRecord, 'grant' | 'version'> & {
+    grant: Omit<NonNullable<KeyRecord['grant']>, 'token'> | null;
+  };
   /** Its history, oldest first (the latest HISTORY_LIMIT). */
   events: KeyEvent[];
   /** Days after its run ends that the key is remembered; null: until removed with `keys prune`. */
@@ -15,7 +17,11 @@ export interface KeyReport {
 
 const HISTORY_LIMIT = 200;
 
-export async function keyReport(src: RunSource, key: string, keptDays: number | undefined): Promise<KeyReport> {
+export async function keyReport(
+  src: RunSource,
+  key: string,
+  keptDays: number | undefined,
+): Promise<KeyReport> {
   const record = await src.keys.get(key);
   if (!record) throw new RunNotFoundError(key);
   const { grant, version: _version, ...rest } = record;
@@ -33,6 +39,9 @@ export async function pruneKeys(src: RunSource, before: string): Promise<number>
   if (!/^\d{4}-\d{2}-\d{2}/.test(before) || Number.isNaN(t))
     throw new InvalidRequestError('"before" is an ISO 8601 time, e.g. 2026-01-31T00:00:00Z.', 'before');
   if (t > Date.now())
-    throw new InvalidRequestError('"before" must be in the past: only keys that have ended are removed.', 'before');
+    throw new InvalidRequestError(
+      '"before" must be in the past: only keys that have ended are removed.',
+      'before',
+    );
   return src.keys.prune(new Date(t).toISOString());
 }

@@ -9,6 +9,7 @@
 // - a new key is reserved in the store, then its run is started. Only the activity that runs the script
 //   decides which run may: a run started by hand, by a race or by a retry that was not granted is refused
 //   there, so starting a run here is never what makes a script run twice.
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { KeyConflictError, KeyStoreUnavailableError, RunNotFoundError } from '../errors.js';
 import { hasEnded, type KeyRecord } from '../keystore/record.js';
@@ -78,14 +79,25 @@ export async function admit(
   }
 }
 
-async function runFor(src: RunSource, spec: KeySpec, found: KeyRecord): Promise<Admitted | { ended: KeyRecord }> {
+async function runFor(
+  src: RunSource,
+  spec: KeySpec,
+  found: KeyRecord,
+): Promise<Admitted | { ended: KeyRecord }> {
   let record = found;
   const deadline = Date.now() + START_TIMEOUT_MS;
   // Each pass either answers or finds the record changed by another caller; a few are plenty.
   for (let pass = 0; pass < 5; pass++) {
     assertStandsFor(spec, record);
     if (hasEnded(record.state)) return { ended: record };
-    if (record.runId) return { runId: record.runId, started: false };
+    if (record.runId) {
+      // A run that has ended in Temporal without the store hearing how (terminated) is settled now, so
+      // this request is answered as the replay it is.
+      const settled = await settledHolder(src, record);
+      if (!settled) return { runId: record.runId, started: false };
+      record = settled;
+      continue;
+    }
     const run = await runForReservation(src, spec, deadline);
     if ('runId' in run) return run;
     record = run.record;
@@ -93,6 +105,22 @@ async function runFor(src: RunSource, spec: KeySpec, found: KeyRecord): Promise<
   throw new KeyStoreUnavailableError(
     `Key "${spec.workflowId}" kept changing while it was being started; send the same request again.`,
   );
+}
+
+/** The key settled from Temporal when its holding run has ended there; undefined while it runs. */
+async function settledHolder(src: RunSource, record: KeyRecord): Promise<KeyRecord | undefined> {
+  const holder = await src.client.workflow
+    .getHandle(record.key, record.runId!)
+    .describe()
+    .catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    });
+  if (holder?.status.name === 'RUNNING') return undefined;
+  const view = holder
+    ? await awaitOutcome(src.client, record.key, holder.runId, Infinity)
+    : await outcomeOf(src, record.key, record.runId!, 0);
+  return settle(src.keys, record.key, endedRunOf(view));
 }
 
 /**
@@ -227,13 +255,23 @@ export async function startGranted(
   waitMs: number,
   signal?: AbortSignal,
 ): Promise<StartOrAttach> {
-  const started = await startExplicitly(src.client, spec, explicit);
-  if (!started) {
-    // The key's workflow ID has an open run (the grant's run, or one started by hand): follow it.
+  for (let tries = 0; ; tries++) {
+    const started = await startExplicitly(src.client, spec, explicit);
+    if (started) {
+      const answer = await follow(
+        src,
+        spec,
+        { runId: started.runId, started: started.executed },
+        waitMs,
+        signal,
+      );
+      return { ...answer, replayed: answer.replayed || started.replayed };
+    }
+    // Another run holds the workflow ID (one started by hand): it cannot use the grant, so once it ends,
+    // the granted run is started after all.
     const open = await describeAny(src.client, spec.workflowId);
     if (!open) throw new RunNotFoundError(spec.workflowId);
-    return follow(src, spec, { runId: open.runId, started: false }, waitMs, signal);
+    if (tries >= MAX_HOPS) return follow(src, spec, { runId: open.runId, started: false }, waitMs, signal);
+    await awaitOutcome(src.client, spec.workflowId, open.runId, waitMs, signal);
   }
-  const answer = await follow(src, spec, { runId: started.runId, started: started.executed }, waitMs, signal);
-  return { ...answer, replayed: answer.replayed || started.replayed };
 }

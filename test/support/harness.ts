@@ -87,15 +87,17 @@ export interface StackOptions {
   eager?: boolean;
   /** Workers run only keys the front door reserved (SUPERSCRIPT_REQUIRE_RESERVATION). */
   requireReservation?: boolean;
+  /** Another Temporal server than the suite's, its task queue and data folder: an installation to upgrade. */
+  existing?: { address: string; taskQueue: string; dataDir: string };
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const address = temporalAddress();
+  const address = opts.existing?.address ?? temporalAddress();
   const target = temporalTarget(address);
   const client = await connectClient(target);
   const registry = loadRegistry(opts.registryFile ?? REGISTRY_FILE);
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'superscript-test-'));
-  const taskQueue = `test-${process.pid}-${++queueCounter}-${Date.now()}`;
+  const dataDir = opts.existing?.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'superscript-test-'));
+  const taskQueue = opts.existing?.taskQueue ?? `test-${process.pid}-${++queueCounter}-${Date.now()}`;
   process.env.PAYMENT_DELAY_SECONDS ??= '0.05';
   const stops: (() => Promise<void>)[] = [];
   let firstConnection: NativeConnection | undefined;

@@ -20,7 +20,8 @@ const keySchema = {
     },
     events: {
       type: 'array',
-      description: 'Its history, oldest first: reserved, claimed, spawned, ended, settled, granted, refused, backfilled.',
+      description:
+        'Its history, oldest first: reserved, claimed, spawned, ended, settled, granted, refused, backfilled.',
       items: { type: 'object' },
     },
     keptDays: {

@@ -131,7 +131,8 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
           },
           historyDays: {
             type: 'number',
-            description: "Days after it closes that Temporal keeps the run's history (the namespace's retention).",
+            description:
+              "Days after it closes that Temporal keeps the run's history (the namespace's retention).",
           },
           temporalUrl: {
             type: 'string',

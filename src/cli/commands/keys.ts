@@ -34,7 +34,9 @@ export async function keysShow(ctx: Context, key: string, o: { json?: boolean })
     `  run       ${r.runId ?? '(none yet)'}, ${r.attempts} start(s) of the script`,
     `  started   ${r.startedAt}${r.endedAt ? `, ended ${r.endedAt}` : ''}`,
     ...(r.message ? [`  message   ${r.message}`] : []),
-    ...(r.grant ? [`  pending   ${r.grant.kind} of run ${r.grant.of}, granted to ${r.grant.by} at ${r.grant.at}`] : []),
+    ...(r.grant
+      ? [`  pending   ${r.grant.kind} of run ${r.grant.of}, granted to ${r.grant.by} at ${r.grant.at}`]
+      : []),
     `  kept      ${body.keptDays === null ? 'until removed with `superscript keys prune`' : `${body.keptDays} days after its run ends`}`,
     '  history:',
     ...body.events.map(
@@ -101,7 +103,9 @@ export async function keysImport(ctx: Context, file: string, o: { restore?: bool
       if (await store.importOne(parsed.data.record, parsed.data.events)) added++;
       else kept++;
     }
-    process.stderr.write(`imported ${added} key(s) into ${store.describe}; ${kept} it already had were kept\n`);
+    process.stderr.write(
+      `imported ${added} key(s) into ${store.describe}; ${kept} it already had were kept\n`,
+    );
     if (o.restore) await refill(ctx, store);
   } finally {
     await store.close();

@@ -57,7 +57,8 @@ export async function run(
 
 export async function status(ctx: Context, workflowId: string, o: OutputOptions): Promise<number> {
   const api = ApiClient.from(ctx.settings);
-  const { dedupWindowDays, historyDays, ...view } = (await api.send<RunBody>('GET', runPath(workflowId))).body;
+  const { dedupWindowDays, historyDays, ...view } = (await api.send<RunBody>('GET', runPath(workflowId)))
+    .body;
   printRun({ run: view }, Boolean(o.json));
   if (!o.json) {
     const kept =
