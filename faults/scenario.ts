@@ -25,17 +25,25 @@ export interface ScenarioContext {
 
 /** Collects checks; a scenario holds when none failed. */
 export class Invariants {
-  private readonly violations: string[] = [];
-  private readonly notes: string[] = [];
+  constructor(
+    private readonly prefix = '',
+    private readonly violations: string[] = [],
+    private readonly notes: string[] = [],
+  ) {}
+
+  /** The same record, each message naming `phase` (one of several in a scenario), so a violation says where. */
+  phase(phase: string): Invariants {
+    return new Invariants(`${this.prefix}${phase}: `, this.violations, this.notes);
+  }
 
   /** Records `message` as violated unless `ok`; returns `ok`. */
   check(ok: boolean, message: string): boolean {
-    if (!ok) this.violations.push(`VIOLATED: ${message}`);
+    if (!ok) this.violations.push(`VIOLATED: ${this.prefix}${message}`);
     return ok;
   }
 
   note(message: string): void {
-    this.notes.push(message);
+    this.notes.push(`${this.prefix}${message}`);
   }
 
   get held(): boolean {

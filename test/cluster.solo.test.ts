@@ -1,7 +1,8 @@
 // A real cluster (PostgreSQL and the full Temporal Server 1.29.1) as part of the test command: `superscript
 // cluster up` and `down` as an operator runs them, then the cluster's quick fault subset (`npm run faults --
-// --cluster --quick`: a dedup storm, worker SIGKILLs, a server SIGKILL and a PostgreSQL restart mid-batch, an
-// API SIGKILL mid-storm). Run alone, after the other files (test/run.ts): it keeps both cores busy for minutes.
+// --cluster --quick`: a dedup storm, worker SIGKILLs, a server SIGKILL, a PostgreSQL fast shutdown and a
+// PostgreSQL SIGKILL mid-batch, an API SIGKILL mid-storm). Run alone, after the other files (test/run.ts): it
+// keeps both cores busy for minutes.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';

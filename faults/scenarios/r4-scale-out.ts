@@ -1,7 +1,8 @@
 // R4: two workers share a task queue; one is SIGKILLed mid-batch, while it runs scripts. The batch finishes
-// on the survivor; no order is charged twice; orders whose script died end outcome_unknown, not re-run.
-// Then the operator's view of those runs: their keys still refuse a different request, and an order known
-// not to have been charged can be retried explicitly.
+// on the survivor; no order is charged twice; orders whose script died end outcome_unknown, not re-run, and
+// only those: every order the killed worker did not hold succeeds, charged exactly once. Then the operator's
+// view of those runs: their keys still refuse a different request, and an order known not to have been
+// charged can be retried explicitly, which charges it exactly once.
 import { httpRequest } from '../http.js';
 import { eventually, sleep } from '../../test/support/poll.js';
 import { findProcesses, processTable, stillRunning } from '../procs.js';
@@ -14,7 +15,7 @@ import {
   type ScenarioResult,
 } from '../scenario.js';
 import { FIXTURE_REGISTRY, Stack } from '../stack.js';
-import { awaitBatch, judgeBatch, startBatch, type BatchView } from './batch.js';
+import { awaitBatch, judgeBatch, startBatch, type BatchView, type OrderReport } from './batch.js';
 
 export interface ScaleOutParams {
   orders: number;
@@ -94,14 +95,29 @@ export function scaleOut(
           view,
           orders.map((o) => o.orderId),
         );
+        const outcomeOf = (id: string) => view.orders.find((o) => o.orderId === id)?.outcome;
+        // A script caught before it charged cannot have reported anything: its run must say unknown.
+        const chargedAt = chargeTimes(stack);
+        const killedBeforeCharging = killedOrders.filter(
+          (id) => !((chargedAt.get(id) ?? Infinity) < killedAt),
+        );
+        const notReportedUnknown = killedBeforeCharging.filter((id) => outcomeOf(id) !== 'outcome_unknown');
+        // Only the kill may leave an outcome unknown: an unknown order's script ran on the victim.
+        const notTheVictims: string[] = [];
+        for (const report of view.orders.filter((o) => o.outcome === 'outcome_unknown')) {
+          const by = await scriptWorker(stack, report);
+          if (!by?.startsWith(`${victim.pid}@`))
+            notTheVictims.push(`${report.orderId} (${by ?? 'no worker'})`);
+        }
         Object.assign(figures, {
           orders: p.orders,
           ledgerLinesAtKill: ledgerAtKill,
           scriptsInFlightOnVictim: inFlight.length,
           ...charges,
-          killedScriptsReportedUnknown: killedOrders.filter(
-            (id) => view.orders.find((o) => o.orderId === id)?.outcome === 'outcome_unknown',
-          ).length,
+          killedScriptsReportedUnknown: killedOrders.filter((id) => outcomeOf(id) === 'outcome_unknown')
+            .length,
+          killedBeforeCharging: killedBeforeCharging.length,
+          unknownNotHeldByVictim: notTheVictims.length,
           survivorStillRunning: survivor.running,
           scriptProcessesLeft: leftOver.length,
           reapersLeft: reapersLeft.length,
@@ -109,6 +125,15 @@ export function scaleOut(
           batchMs,
         });
         inv.check(inFlight.length > 0, 'the victim ran no script when killed: the scenario tested nothing');
+        inv.check(
+          notReportedUnknown.length === 0,
+          `orders whose script was killed before it charged, not reported outcome_unknown: ` +
+            notReportedUnknown.map((id) => `${id} (${outcomeOf(id) ?? 'no report'})`).join(', '),
+        );
+        inv.check(
+          notTheVictims.length === 0,
+          `orders outcome_unknown whose script the killed worker never ran: ${notTheVictims.join(', ')}`,
+        );
         inv.check(survivor.running, 'the surviving worker died too');
         inv.check(
           leftOver.length === 0,
@@ -168,6 +193,28 @@ async function afterTheFault(
       retry.status === 200 && (retry.json as { status?: string } | undefined)?.status === 'succeeded',
       `explicit retry of outcome_unknown batch order ${lost.orderId} answered ${retry.status}: ${retry.text.slice(0, 240)}`,
     );
-    inv.check(charged <= 1, `the retried order ${lost.orderId} was charged ${charged} times`);
+    // It had no charge before the retry, and the retry succeeded: exactly the retry's one charge.
+    inv.check(charged === 1, `the retried order ${lost.orderId} was charged ${charged} times, not once`);
+  } else {
+    inv.note('no outcome_unknown order was left uncharged: no explicit retry was tried');
   }
+}
+
+/** When each order was first charged, from the ledger's own timestamps (`<ISO time> <orderId> <amount>`). */
+function chargeTimes(stack: Stack): Map<string, number> {
+  const at = new Map<string, number>();
+  for (const line of stack.ledger()) {
+    const [time = '', orderId = ''] = line.split(' ');
+    if (!at.has(orderId)) at.set(orderId, Date.parse(time));
+  }
+  return at;
+}
+
+/** The identity (`<pid>@<host>`) of the worker that took the order's script, from its run's history. */
+async function scriptWorker(stack: Stack, report: OrderReport): Promise<string | undefined> {
+  const history = await stack.client.workflow
+    .getHandle(`payment-${report.orderId}`, report.runId)
+    .fetchHistory();
+  const started = history.events?.find((e) => e.activityTaskStartedEventAttributes);
+  return started?.activityTaskStartedEventAttributes?.identity ?? undefined;
 }

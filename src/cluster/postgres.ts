@@ -147,7 +147,10 @@ export class Postgres {
     await this.daemon?.stop();
   }
 
-  /** SIGKILL the postmaster; its backends notice and exit. For a process that is exiting itself. */
+  /**
+   * SIGKILL the postmaster; its backends notice and exit, and the next start recovers from the WAL. For a
+   * process that is exiting itself, and for the fault suite's PostgreSQL crash (R6).
+   */
   async kill(): Promise<void> {
     await this.daemon?.kill();
   }
