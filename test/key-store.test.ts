@@ -376,9 +376,10 @@ test('secrets the registry names are redacted from the output that is kept and r
     registryFile,
     JSON.stringify({
       scripts: {
-        'echo-text': {
-          path: path.join(FIXTURES, 'scripts', 'echo-text.sh'),
+        'print-token': {
+          path: path.join(FIXTURES, 'scripts', 'print-token.sh'),
           args: [{ name: 'text', type: 'string' }],
+          env: { SECRET_TOKEN: 'sk_live_abc123' },
           redact: ['sk_live_[A-Za-z0-9]+'],
         },
       },
@@ -388,11 +389,12 @@ test('secrets the registry names are redacted from the output that is kept and r
   try {
     const sideCall = apiClient(() => side.api!.url);
     const key = `kh-redact-${uid()}`;
-    const body = { script: 'echo-text', args: { text: 'token sk_live_abc123 used' }, key };
+    const body = { script: 'print-token', args: { text: 'billing' }, key };
     const ran = await sideCall('POST', '/v1/runs', body);
     assert.equal(ran.body.status, 'succeeded');
     assert.doesNotMatch(JSON.stringify(ran.body.result), /sk_live_abc123/);
-    assert.match(ran.body.result.stdout, /token \[redacted\] used/);
+    assert.equal(ran.body.result.stdout, 'token [redacted] used for billing\n');
+    assert.equal(ran.body.result.stderr, 'note: [redacted]\n');
     const replay = await sideCall('POST', '/v1/runs', body);
     assert.deepEqual(replay.body.result, ran.body.result);
     assert.doesNotMatch(JSON.stringify(await side.keys.get(key)), /sk_live_abc123/);

@@ -398,23 +398,39 @@ export async function settle(store: KeyStore, key: string, run: EndedRun): Promi
   return transition(store, key, (rec) => {
     if (!rec || hasEnded(rec.state)) return { answer: rec };
     if (rec.runId !== null && rec.runId !== run.runId) return { answer: rec };
-    const started = rec.state === 'running';
-    const state: Outcome = started ? run.status : 'failed';
-    const message = started
-      ? (run.message ?? null)
-      : `Run ${run.runId} ended (${run.status}) before its script started: nothing ran. Retry it to run it.`;
+    const { state, message } = settledAs(rec, run);
     const holder = { ...rec, runId: run.runId };
     const record = next(holder, {
       state,
-      result: started && run.result ? run.result : unreported(holder, state),
+      result: state === run.status && run.result ? run.result : unreported(holder, state),
       message,
       endedAt: now(),
     });
-    return {
-      answer: record,
-      write: { record, event: event('settled', state, run.runId, null, message ?? undefined) },
-    };
+    return { answer: record, write: { record, event: event('settled', state, run.runId, null, message) } };
   });
+}
+
+/**
+ * How a run that ended unreported leaves its key. The store knows what Temporal may not: whether the
+ * script was started. Never started: a definite failure. Started: as Temporal says, except that a
+ * failure without the script's result (an attempt that never got going after one that did) is unknown.
+ * Filled from Temporal while in flight: whether it started is unknown, so Temporal's word stands.
+ */
+function settledAs(rec: KeyRecord, run: EndedRun): { state: Outcome; message: string } {
+  const started = rec.state === 'running' || rec.origin === 'backfill';
+  if (!started) {
+    return {
+      state: 'failed',
+      message: `Run ${run.runId} ended (${run.status}) before its script started: nothing ran. Retry it to run it.`,
+    };
+  }
+  if (run.status === 'failed' && !run.result?.attempt && rec.state === 'running') {
+    return {
+      state: 'outcome_unknown',
+      message: `Run ${run.runId} started its script and stopped reporting before it ended (${run.message ?? 'no word from its worker'}): its outcome is unknown; it may or may not have done its work.`,
+    };
+  }
+  return { state: run.status, message: run.message ?? `The run ended ${run.status}.` };
 }
 
 /** A key's run as Temporal recorded it, for a store being filled from Temporal's records. */

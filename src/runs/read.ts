@@ -91,6 +91,10 @@ export function runExists(src: RunSource, workflowId: string): Promise<boolean> 
 export async function readRun(src: RunSource, workflowId: string): Promise<RunView> {
   const [stored, d] = await Promise.all([src.keys.get(workflowId), describeAny(src.client, workflowId)]);
   if (!stored) return readWorkflow(src, workflowId, d);
+  // A retry or resolve the store granted, whose run is under way: that run is the key's news.
+  if (stored.grant && d && d.runId !== stored.runId && d.status.name === 'RUNNING' && isOwnRun(src, d)) {
+    return readWorkflow(src, workflowId, d);
+  }
   const { record, holder } = await settled(src, stored, d);
   const kept = { ...recordView(record), origin: record.origin };
   if (!holder || !isOwnRun(src, holder)) return { ...kept, onlyInKeyStore: true };

@@ -15,7 +15,7 @@ import { KeyConflictError, KeyStoreUnavailableError, RunNotFoundError } from '..
 import { hasEnded, type KeyRecord } from '../keystore/record.js';
 import { reserve, settle } from '../keystore/transitions.js';
 import { canonicalJson } from '../workflows/contract.js';
-import { assertSameRequest, assertStandsFor } from './fingerprint.js';
+import { assertStandsFor } from './fingerprint.js';
 import { awaitOutcome } from './outcome.js';
 import { describeAny, endedRunOf, isOwnRun, type RunSource } from './read.js';
 import type { RerunSpec } from './requests.js';
@@ -26,7 +26,7 @@ import {
   tryStart,
   type ExplicitStart,
 } from './start-workflow.js';
-import { recordView, type RunView, type StartOrAttach } from './view.js';
+import { recordView, requestOf, type RunView, type StartOrAttach } from './view.js';
 
 /** A start of a key's run: a script or a payment. */
 export type KeySpec = RerunSpec;
@@ -158,15 +158,10 @@ async function runForReservation(
   return { runId: open.runId, started: false };
 }
 
-/** Whether an ended Temporal run was started for this very request (its memo says so). */
-function standsFor(spec: KeySpec, d: Parameters<typeof assertSameRequest>[1]): boolean {
-  try {
-    assertSameRequest(spec, d);
-    return true;
-  } catch (err) {
-    if (err instanceof KeyConflictError) return false;
-    throw err;
-  }
+/** Whether an ended Temporal run was started for this very request: its memo says so (not: says nothing). */
+function standsFor(spec: KeySpec, d: Parameters<typeof requestOf>[0]): boolean {
+  const stored = requestOf(d);
+  return stored !== undefined && canonicalJson(stored) === canonicalJson(spec.request);
 }
 
 /**
