@@ -5,7 +5,8 @@ import type { ScriptRegistry } from '../config/scripts.js';
 import { InvalidRequestError, KeyConflictError } from '../errors.js';
 import { paymentSpec } from '../runs/requests.js';
 import type { Runs } from '../runs/runs.js';
-import type { CollectOrderInput, RunResult } from '../workflows/contract.js';
+import { isRunResult } from '../runs/stored.js';
+import type { CollectOrderInput } from '../workflows/contract.js';
 import type { BatchActivities } from './types.js';
 
 const MESSAGE_MAX = 300;
@@ -42,13 +43,13 @@ export function createCollectOrder(runs: Runs, registry: ScriptRegistry): BatchA
         Infinity,
         started.executed ? undefined : ctx.cancellationSignal,
       );
-      const result = view.result as RunResult | undefined;
+      const result = view.result;
       return {
         ...base,
         disposition,
         outcome: view.status === 'running' ? 'outcome_unknown' : view.status,
         runId: view.runId || started.runId,
-        ...(result && 'exitCode' in result ? { exitCode: result.exitCode } : {}),
+        ...(isRunResult(result) ? { exitCode: result.exitCode } : {}),
         ...(view.message && view.status !== 'succeeded' ? { message: brief(view.message) } : {}),
       };
     } finally {

@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import type { TokenStore } from '../config/tokens.js';
 import { metricsRoute, processRegistry } from '../metrics/exposition.js';
 import { KEY_MAX_LENGTH } from '../runs/keys.js';
-import { requestOf } from '../runs/view.js';
+import { requestOf } from '../runs/stored.js';
 import { installAuth } from './auth.js';
 import { batchGauges } from './batch-gauges.js';
 import type { ApiDeps } from './deps.js';
@@ -80,7 +80,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   // Who is asking comes before what was sent: a request without a valid token gets 401, whatever its type.
   installAuth(app, {
     tokens,
-    scriptOf: async (workflowId) => requestOf(await deps.runs.describe(workflowId))?.script,
+    scriptOf: async (workflowId) => requestOf(await deps.runs.describe(workflowId)).request?.script,
   });
   requireJsonPosts(app);
   // A route about one run names it in its log lines from the start.

@@ -84,7 +84,9 @@ export async function readRun(src: RunSource, workflowId: string): Promise<RunVi
     d.status.name === 'RUNNING' ? undefined : awaitOutcome(src.client, workflowId, d.runId, Infinity),
   ]);
   const view = { ...viewOf(d), ...extras };
-  return ended ? { ...view, status: ended.status, result: ended.result, message: ended.message } : view;
+  if (!ended) return view;
+  const { status, result, message } = ended;
+  return { ...view, status, result, message, ...(ended.foreign && { foreign: true }) };
 }
 
 /** Runs read in parallel to tell their outcomes apart; a listing with a status reads at most MAX_SCANNED. */
@@ -120,5 +122,5 @@ export async function listRuns(src: RunSource, q: ListQuery): Promise<RunView[]>
 async function withOutcome(src: RunSource, view: RunView): Promise<RunView> {
   if (view.status !== 'failed') return view;
   const ended = await awaitOutcome(src.client, view.workflowId, view.runId, Infinity);
-  return { ...view, status: ended.status, message: ended.message };
+  return { ...view, status: ended.status, message: ended.message, ...(ended.foreign && { foreign: true }) };
 }

@@ -24,7 +24,7 @@ import {
   type WorkflowType,
 } from '../workflows/contract.js';
 import { validateKey } from './keys.js';
-import { requestOf } from './view.js';
+import { requestOf } from './stored.js';
 
 /** What a run's input may carry beside its request: how it came to be started, and a resolve's own policy. */
 export type InputExtras = RunExtras & { policy?: RunPolicy };
@@ -218,7 +218,7 @@ export function rerunSpec(
   extras: InputExtras,
 ): RerunSpec {
   const { workflowId } = previous;
-  const request = requestOf(previous);
+  const { request } = requestOf(previous);
   if (request?.script === EXEC_SCRIPT) {
     throw new RunStateError(
       `Run "${workflowId}" is a \`superscript exec\` run: its command runs where exec runs. Retry it there with \`superscript exec --retry --key ${workflowId} -- COMMAND\`.`,

@@ -23,6 +23,7 @@ import type { StartSpec } from '../../runs/requests.js';
 import { assertSameRequest } from '../../runs/fingerprint.js';
 import { retryRequestId } from '../../runs/retry.js';
 import { Runs } from '../../runs/runs.js';
+import { isRunResult } from '../../runs/stored.js';
 import type { ExplicitStart } from '../../runs/start-or-attach.js';
 import { workflowBundle } from '../../worker/worker.js';
 import {
@@ -148,8 +149,8 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
     }
     const started = await runs.start(spec, retry);
     const view = await runs.outcome(key, started.runId, Infinity);
-    const result = view.result as RunResult | undefined;
-    if (!ranHere && result) {
+    const result = view.result;
+    if (!ranHere && isRunResult(result)) {
       // Someone else ran it: replay what it printed and how it ended (escaped at a terminal only).
       process.stdout.write(forTerminal(process.stdout, result.stdout));
       process.stderr.write(forTerminal(process.stderr, result.stderr));
