@@ -8,6 +8,8 @@ const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'scratch/', 'bench/results/', 'faults/results/'] },
   js.configs.recommended,
+  // The CLI's entry point is plain JavaScript that runs on Node.
+  { files: ['bin/*.js'], languageOptions: { globals: { process: 'readonly' } } },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { freePort } from '../src/devserver/free-port.js';
 import { runCli, type Ran } from './support/cli.js';
 import { ROOT, alive, eventually, startStack, type Stack } from './support/harness.js';
@@ -198,9 +199,36 @@ test('concurrent exec with one key runs the command once; every caller gets its 
   assert.equal(readFileSync(file, 'utf8'), 'ran\n');
 });
 
+/** A POST as a web page on another site can send it without a CORS preflight: text/plain, any Host. */
+function simplePost(port: number, urlPath: string, host: string, body: string) {
+  return new Promise<{ status?: number; body: string }>((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: urlPath,
+        method: 'POST',
+        headers: { Host: host, Origin: 'https://evil.example', 'Content-Type': 'text/plain;charset=UTF-8' },
+        // Fails the test instead of hanging it when nothing answers.
+        timeout: 15_000,
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode, body: text }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${urlPath}`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 test('dev starts server, worker and API (starting runs eagerly), prints its URLs, and stops cleanly on Ctrl-C', async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'superscript-dev-'));
   const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+  // Temporal's HTTP port, named so the test can reach it (the dev server picks a free one otherwise).
+  const temporalHttpPort = await freePort();
   const child = spawn(
     process.execPath,
     [
@@ -221,6 +249,7 @@ test('dev starts server, worker and API (starting runs eagerly), prints its URLs
         TEMPORAL_ADDRESS: '',
         SUPERSCRIPT_LOG_LEVEL: 'info',
         PAYMENT_DELAY_SECONDS: '0',
+        SUPERSCRIPT_DEV_SERVER_ARGS: `--http-port ${temporalHttpPort}`,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, like a shell's foreground job, so the test can Ctrl-C it.
@@ -283,6 +312,46 @@ test('dev starts server, worker and API (starting runs eagerly), prints its URLs
       run.temporalUrl,
       `http://127.0.0.1:${uiPort}/namespaces/default/workflows/payment-dev-1/${run.runId}/history`,
       'runs link to the Temporal UI of the dev server',
+    );
+
+    // Temporal's own HTTP API refuses what a web page can send it, whatever the Host (a page that targets
+    // the port directly sends the local one), and so does Nexus on the same port: nothing starts.
+    const hosts = ['evil.example', `localhost:${temporalHttpPort}`, `127.0.0.1:${temporalHttpPort}`];
+    const attempts = hosts.map((host, i) => ({ host, workflowId: `via-http-${i}-${Date.now()}` }));
+    for (const { host, workflowId } of attempts) {
+      const start = await simplePost(
+        temporalHttpPort,
+        `/api/v1/namespaces/default/workflows/${workflowId}`,
+        host,
+        JSON.stringify({ workflowType: { name: 'ScriptRunWorkflow' }, taskQueue: { name: 'superscript' } }),
+      );
+      assert.deepEqual([start.status, start.body], [403, '{"code": 7, "message": "Host not allowed"}'], host);
+    }
+    const nexus = await simplePost(
+      temporalHttpPort,
+      '/namespaces/default/task-queues/superscript/nexus-services/any/operation',
+      `127.0.0.1:${temporalHttpPort}`,
+      '{}',
+    );
+    assert.equal(nexus.status, 404, nexus.body);
+    const direct = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+    try {
+      const workflows = new Client({ connection: direct }).workflow;
+      for (const { workflowId } of attempts)
+        await assert.rejects(workflows.getHandle(workflowId).describe(), WorkflowNotFoundError, workflowId);
+    } finally {
+      await direct.close();
+    }
+    // The Temporal Web UI reads through gRPC, not that HTTP API: its workflow list still answers.
+    await eventually(
+      'the Temporal Web UI to list the run',
+      async () => {
+        const list = await fetch(`http://127.0.0.1:${uiPort}/api/v1/namespaces/default/workflows`);
+        return list.status === 200 && /"workflowId": *"payment-dev-1"/.test(await list.text())
+          ? true
+          : undefined;
+      },
+      10_000,
     );
     const serverPid = Number(
       (await import('node:child_process'))

@@ -3,9 +3,10 @@
 // --cluster --quick`: a dedup storm, worker SIGKILLs, a server SIGKILL, a PostgreSQL fast shutdown and a
 // PostgreSQL SIGKILL mid-batch, an API SIGKILL mid-storm). Run alone, after the other files (test/run.ts): it
 // keeps both cores busy for minutes.
+// The server opens its gRPC and membership ports only: no HTTP port, which any web page could post to.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -67,6 +68,19 @@ test(
       const ledger = readFileSync(path.join(dir, 'data', 'ledger.log'), 'utf8');
       assert.equal(ledger.split('\n').filter((l) => l.includes(` ${orderId} `)).length, 1, ledger);
 
+      // Temporal's HTTP port (its HTTP API and Nexus's routes) is not opened: SuperScript uses neither.
+      const config = readFileSync(path.join(dir, 'temporal', 'config', 'superscript.yaml'), 'utf8');
+      const configured = [...config.matchAll(/(?:grpcPort|membershipPort): (\d+)/g)].map((m) => Number(m[1]));
+      assert.equal(configured.length, 8, config);
+      const listening = listeningPorts(pidOf('--root', path.join(dir, 'temporal')));
+      const frontend = Number(/Temporal +127\.0\.0\.1:(\d+)/.exec(stdout)?.[1]);
+      assert.ok(listening.includes(frontend), `the frontend ${frontend} among ${listening.join(' ')}`);
+      assert.deepEqual(
+        listening.filter((port) => !configured.includes(port)),
+        [],
+        'no port but its configured gRPC and membership ones',
+      );
+
       const second = await runCli([...upArgs, '--free-ports'], env);
       assert.equal(second.code, 125, second.stderr);
       assert.match(second.stderr, new RegExp(`A cluster already runs from ${dir} \\(pid ${up.pid}\\)`));
@@ -82,6 +96,39 @@ test(
     }
   },
 );
+
+/** The process whose command line holds every one of `args`. */
+function pidOf(...args: string[]): number {
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args.every((a) => argv.includes(a))) return Number(entry);
+    } catch {
+      // it ended meanwhile
+    }
+  }
+  throw new Error(`No process with ${args.join(' ')}`);
+}
+
+/** The TCP ports a process listens on: its sockets among those /proc/net lists in state LISTEN (0A). */
+function listeningPorts(pid: number): number[] {
+  const portOfInode = new Map<string, number>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const [, local, , state, , , , , , inode] = line.trim().split(/\s+/);
+      if (state === '0A' && local && inode) portOfInode.set(inode, parseInt(local.split(':')[1]!, 16));
+    }
+  }
+  return readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+    try {
+      const socket = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      const port = socket && portOfInode.get(socket[1]!);
+      return port ? [port] : [];
+    } catch {
+      return []; // closed meanwhile
+    }
+  });
+}
 
 interface Report {
   startedAt: string;

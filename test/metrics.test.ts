@@ -1,6 +1,7 @@
 // What operators scrape, on the real server: the API counts each request once by what became of it, the
 // workflows count each run once by outcome (also a run whose worker stopped mid-script), running batches
-// have gauges that go when they end, and one scrape target carries the SDK's own worker series too.
+// have gauges that go when they end, computed at most once per interval however often /metrics is scraped,
+// and one scrape target carries the SDK's own worker series too.
 // Tests share the server and the process's counters, so each reads them before and after.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -9,9 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { NativeConnection } from '@temporalio/worker';
+import { BATCH_GAUGES_INTERVAL_MS, MAX_BATCH_GAUGES } from '../src/api/batch-gauges.js';
+import { buildApi } from '../src/api/server.js';
 import { connectWorker, temporalTarget } from '../src/config/temporal-connection.js';
 import { openKeyStore } from '../src/keystore/open.js';
 import { serveMetrics } from '../src/metrics/metrics-server.js';
+import type { ListQuery } from '../src/runs/list-query.js';
 import { paymentSpec } from '../src/runs/requests.js';
 import { Runs } from '../src/runs/runs.js';
 import { REGISTRY_FILE, ROOT, eventually, sdkMetricsUrl, startStack, type Stack } from './support/harness.js';
@@ -27,8 +31,10 @@ let stopWorker: () => Promise<void>;
  * SDK shuts the Runtime down when its last connection closes. (A worker process keeps its one worker.)
  */
 let keepRuntime: NativeConnection;
+/** The clock the API's batch gauges go by: a scrape computes them afresh only once the test moves it. */
+let clock = 0;
 before(async () => {
-  stack = await startStack({ api: true, worker: false });
+  stack = await startStack({ api: { batchGauges: { now: () => clock } }, worker: false });
   keepRuntime = await connectWorker(temporalTarget(stack.address));
   stopWorker = await stack.addWorker();
   workerMetrics = await serveMetrics('127.0.0.1', 0, sdkMetricsUrl);
@@ -42,6 +48,11 @@ after(async () => {
 const uid = () => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 const tagOf = () => `t${uid()}`.toLowerCase();
 const apiMetrics = () => scrape(`${stack.api!.url}/metrics`);
+/** A scrape after the batch gauges' interval has passed: it computes them afresh. */
+const freshApiMetrics = () => {
+  clock += BATCH_GAUGES_INTERVAL_MS;
+  return apiMetrics();
+};
 const worker = () => scrape(workerMetrics.url);
 
 const call = apiClient(() => stack.api!.url);
@@ -259,7 +270,7 @@ test('a running batch has order gauges; they go when it ends', async () => {
   const running = await eventually(
     'the quick order done and the held one pending',
     async () => {
-      const g = gauges(await apiMetrics());
+      const g = gauges(await freshApiMetrics());
       return g.done === 1 ? g : undefined;
     },
     10_000,
@@ -276,11 +287,50 @@ test('a running batch has order gauges; they go when it ends', async () => {
     30_000,
   );
   assert.equal(ended.status, 'succeeded');
+  assert.deepEqual(gauges(await apiMetrics()), running, 'within the interval, the last values');
   await eventually(
     'the batch to leave the gauges',
-    async () => (Object.keys(gauges(await apiMetrics())).length === 0 ? true : undefined),
+    async () => (Object.keys(gauges(await freshApiMetrics())).length === 0 ? true : undefined),
     10_000,
   );
+});
+
+test('/metrics scraped in a loop reads batches from Temporal at most once per interval', async () => {
+  /** The API's runs, counting the listings behind the batch gauges (each then reads every batch listed). */
+  class CountingRuns extends Runs {
+    readonly listings: ListQuery[] = [];
+    override listBatches(q: ListQuery) {
+      this.listings.push(q);
+      return super.listBatches(q);
+    }
+  }
+  const runs = new CountingRuns(stack.client, stack.taskQueue, stack.keys);
+  let now = 0;
+  const app = buildApi({
+    runs,
+    registry: stack.registry,
+    dataDir: stack.dataDir,
+    waitMs: 1000,
+    logLevel: 'silent',
+    batchGauges: { now: () => now },
+  });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const scrapes = (n: number) => Promise.all(Array.from({ length: n }, () => scrape(`${url}/metrics`)));
+  try {
+    await scrapes(10);
+    assert.equal(runs.listings.length, 1, 'concurrent scrapes share one computation');
+    for (let i = 0; i < 20; i++) await scrapes(1);
+    assert.equal(runs.listings.length, 1, 'scrapes within the interval get the last values');
+    now += BATCH_GAUGES_INTERVAL_MS - 1;
+    await scrapes(3);
+    assert.equal(runs.listings.length, 1);
+    now += 1;
+    await scrapes(5);
+    assert.equal(runs.listings.length, 2, 'the next interval computes once more');
+    for (const q of runs.listings) assert.deepEqual([q.status, q.limit], ['running', MAX_BATCH_GAUGES]);
+  } finally {
+    await app.close();
+  }
 });
 
 test('superscript worker --metrics-port serves its runs and the SDK series; its log lines name each run', async () => {

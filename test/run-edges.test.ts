@@ -1,13 +1,24 @@
-// The run contract at its edges, on the real server: only SuperScript's own runs are reachable, racing
-// retries are held to one run by the server's request-ID dedup, a terminated run reads the same to everyone,
-// waits are bounded and end with their caller, and every route takes every valid key.
+// The run contract at its edges, on the real server: only SuperScript's own runs are reachable, runs holding
+// data SuperScript did not write read as foreign without breaking anything, racing retries are held to one
+// run by the server's request-ID dedup, a terminated run reads the same to everyone, waits are bounded and
+// end with their caller, and every route takes every valid key.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { buildApi } from '../src/api/server.js';
 import { batchPlan, scriptRunSpec } from '../src/runs/requests.js';
 import { RunStateError } from '../src/errors.js';
 import { retryRun } from '../src/runs/retry.js';
-import { WorkflowTypes } from '../src/workflows/contract.js';
+import {
+  REQUEST_MEMO,
+  RunFailureTypes,
+  WorkflowTypes,
+  batchPartWorkflowId,
+  batchRequest,
+  batchWorkflowId,
+  runIdentity,
+} from '../src/workflows/contract.js';
+import { handWorker, type HandAnswers } from './support/hand-worker.js';
 import { eventually, startStack, type Stack } from './support/harness.js';
 
 let stack: Stack;
@@ -69,6 +80,174 @@ test('workflows that are not SuperScript runs on its task queue are not found, l
     );
   } finally {
     for (const f of foreign) await stack.client.workflow.getHandle(f.id).terminate('test cleanup');
+  }
+});
+
+test('runs holding what SuperScript did not write read as foreign; listings, reads and batch pages still answer', async () => {
+  // A stack of its own with no worker: the test's hand-made worker ends its runs and answers their queries.
+  const bare = await startStack({ api: true, worker: false });
+  const { client, taskQueue } = bare;
+  const bareApi = (method: string, url: string, body?: unknown) => call(bare.api!.url, method, url, body);
+  const json = (v: unknown) => client.options.loadedDataConverter.payloadConverter.toPayload(v);
+  // An encoding the SDK's converter does not know, as another SDK's converter may write.
+  const undecodable = {
+    metadata: { encoding: new TextEncoder().encode('binary/x-not-superscript') },
+    data: new TextEncoder().encode('?'),
+  };
+  const id = (what: string) => `foreign-${what}-${uid()}`;
+  const runs = {
+    badJsonMemo: id('memo-json'),
+    wrongShapeMemo: id('memo-shape'),
+    undecodableMemo: id('memo-encoding'),
+    badInput: id('input'),
+    badDetails: id('details'),
+    badResult: id('result'),
+    undecodableResult: id('result-encoding'),
+  };
+  const own = id('own');
+  const batches = { badMemo: `fm-${uid()}`, badAnswers: `fa-${uid()}` };
+  const ends = new Map<string, HandAnswers['end']>([
+    [
+      runs.badDetails,
+      {
+        failure: {
+          message: 'failed by hand',
+          applicationFailureInfo: {
+            type: RunFailureTypes.failed,
+            details: { payloads: [json({ exitCode: 'none' })] },
+          },
+        },
+      },
+    ],
+    [runs.badResult, { result: json({ outcome: 'succeeded', stdout: 5 }) }],
+    [runs.undecodableResult, { result: undecodable }],
+  ]);
+  // Every query gets an answer of no shape SuperScript's workflows give.
+  const worker = handWorker(client, taskQueue, (workflowId) => ({
+    end: ends.get(workflowId),
+    query: json({ total: 'many' }),
+  }));
+  const input = (key: string) => ({ script: 'exit-with', args: { code: 0 }, key });
+  const started: string[] = [];
+  const start = async (type: string, workflowId: string, options: object = {}) => {
+    await client.workflow.start(type, { taskQueue, workflowId, args: [input(workflowId)], ...options });
+    started.push(workflowId);
+  };
+  try {
+    await start(WorkflowTypes.script, runs.badJsonMemo, { memo: { [REQUEST_MEMO]: '{not json' } });
+    await start(WorkflowTypes.script, runs.wrongShapeMemo, { memo: { [REQUEST_MEMO]: '{"script": 5}' } });
+    await client.workflowService.startWorkflowExecution({
+      namespace: client.options.namespace,
+      requestId: randomUUID(),
+      workflowId: runs.undecodableMemo,
+      workflowType: { name: WorkflowTypes.script },
+      taskQueue: { name: taskQueue },
+      input: { payloads: [json(input(runs.undecodableMemo))] },
+      memo: { fields: { [REQUEST_MEMO]: undecodable } },
+    });
+    started.push(runs.undecodableMemo);
+    await start(WorkflowTypes.script, runs.badInput, {
+      args: [{ ...input(runs.badInput), retryOf: 'someone' }],
+    });
+    for (const w of [runs.badDetails, runs.badResult, runs.undecodableResult])
+      await start(WorkflowTypes.script, w);
+    await start(WorkflowTypes.orchestrator, batchWorkflowId(batches.badMemo), {
+      memo: { [REQUEST_MEMO]: '{not json' },
+    });
+    // A batch whose memo is SuperScript's, but whose coordinator and part answer queries with other things.
+    const identity = runIdentity(batchRequest(1, 'a'.repeat(64)));
+    await start(WorkflowTypes.orchestrator, batchWorkflowId(batches.badAnswers), identity);
+    await start(WorkflowTypes.batchPart, batchPartWorkflowId(batches.badAnswers, 0), identity);
+    const ownSpec = scriptRunSpec(bare.registry, taskQueue, input(own));
+    await bare.runs.startOrAttach(ownSpec, 0);
+    started.push(own);
+
+    const expected: Record<string, string> = {
+      [runs.badJsonMemo]: 'running',
+      [runs.wrongShapeMemo]: 'running',
+      [runs.undecodableMemo]: 'running',
+      [runs.badInput]: 'running',
+      [runs.badDetails]: 'failed',
+      [runs.badResult]: 'succeeded',
+      [runs.undecodableResult]: 'succeeded',
+    };
+    for (const [workflowId, status] of Object.entries(expected)) {
+      const read = await eventually(
+        `${workflowId} to read ${status}`,
+        async () => {
+          const r = await bareApi('GET', `/v1/runs/${workflowId}`);
+          return r.status !== 200 || r.body.status === status ? r : undefined;
+        },
+        10_000,
+      );
+      assert.equal(read.status, 200, `${workflowId}: ${JSON.stringify(read.body)}`);
+      assert.equal(read.body.foreign, true, workflowId);
+      assert.equal(read.body.request, undefined, workflowId);
+      assert.equal(read.body.result, undefined, workflowId);
+      assert.equal(read.body.retryOf, undefined, workflowId);
+    }
+    const ownRead = await bareApi('GET', `/v1/runs/${own}`);
+    assert.equal(ownRead.status, 200);
+    assert.equal(ownRead.body.foreign, undefined);
+    assert.deepEqual(ownRead.body.request, { script: 'exit-with', args: { code: 0 } });
+
+    // A listing is the key store's keys: runs that never claimed one (these never reached a worker) are
+    // not in it, and nothing they hold breaks it.
+    const listed = await bareApi('GET', '/v1/runs?limit=1000');
+    assert.equal(listed.status, 200, JSON.stringify(listed.body));
+    assert.deepEqual(
+      listed.body.runs.map((v: { workflowId: string; status: string; request: unknown }) => [
+        v.workflowId,
+        v.status,
+        v.request,
+      ]),
+      [[own, 'running', { script: 'exit-with', args: { code: 0 } }]],
+    );
+    const failed = await bareApi('GET', '/v1/runs?status=failed&limit=1000');
+    assert.equal(failed.status, 200, JSON.stringify(failed.body));
+    assert.deepEqual(failed.body.runs, []);
+
+    // A key whose memo SuperScript did not write is not taken for any request.
+    const taken = await bareApi('POST', '/v1/runs', { ...input(runs.badJsonMemo), key: runs.badJsonMemo });
+    assert.equal(taken.status, 422, JSON.stringify(taken.body));
+
+    const batchList = await eventually(
+      'both batches to be listed',
+      async () => {
+        const r = await bareApi('GET', '/v1/batches?limit=1000');
+        return r.status !== 200 || r.body.batches.length === 2 ? r : undefined;
+      },
+      15_000,
+    );
+    assert.equal(batchList.status, 200, JSON.stringify(batchList.body));
+    const listedBatch = (batchId: string) =>
+      batchList.body.batches.find((b: { batchId: string }) => b.batchId === batchId);
+    assert.equal(listedBatch(batches.badMemo).foreign, true);
+    assert.equal(listedBatch(batches.badAnswers).foreign, undefined);
+    assert.equal(listedBatch(batches.badAnswers).orders, 1);
+    for (const batchId of Object.values(batches)) {
+      const batch = await bareApi('GET', `/v1/batches/${batchId}`);
+      assert.equal(batch.status, 200, JSON.stringify(batch.body));
+      assert.deepEqual(
+        [batch.body.status, batch.body.foreign, batch.body.progress],
+        ['running', true, undefined],
+      );
+    }
+    const orders = await bareApi('GET', `/v1/batches/${batches.badAnswers}/orders`);
+    assert.equal(orders.status, 200, JSON.stringify(orders.body));
+    assert.deepEqual(orders.body, { orders: [], foreign: true });
+  } finally {
+    try {
+      await worker.stop();
+    } finally {
+      for (const w of started) {
+        await client.workflow
+          .getHandle(w)
+          .terminate('test cleanup')
+          .catch(() => undefined); // ended already
+      }
+      await bare.stop();
+    }
   }
 });
 

@@ -1,13 +1,15 @@
 // The web UI in a real browser (Debian's chromium, driven by playwright-core) against the real stack: a
 // payment with a replay and a conflict, a batch, a script that prints HTML, and a run left outcome_unknown by
-// a worker that stopped mid-script, each checked by what the page says; a retry and a cancel from the UI;
-// a phone-sized screen. Screenshots go to test-output/ui/.
+// a worker that stopped mid-script, and a run started by hand with a memo SuperScript did not write, each
+// checked by what the page says; a retry and a cancel from the UI; a phone-sized screen. Screenshots go to
+// test-output/ui/.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { UI_CSP } from '../src/api/routes/ui.js';
+import { REQUEST_MEMO, WorkflowTypes } from '../src/workflows/contract.js';
 import { ROOT, eventually, startStack, type Stack } from './support/harness.js';
 import { CHROMIUM_PATH } from './support/system-packages.js';
 
@@ -235,6 +237,31 @@ test('run page: what a script printed shows as text, never as markup', async () 
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
+  }
+});
+
+test('a run started by hand with a request memo SuperScript did not write shows as such, on both pages', async () => {
+  const key = `ui-foreign-${uid}`;
+  await stack.client.workflow.start(WorkflowTypes.script, {
+    taskQueue: stack.taskQueue,
+    workflowId: key,
+    args: [{ script: 'exit-with', args: { code: 0 }, key }],
+    memo: { [REQUEST_MEMO]: '{"script": "exit-with", "args": null}' },
+  });
+  const runPage = await open(`/runs/${key}`);
+  try {
+    await runPage.page.getByText('Started or changed outside SuperScript').waitFor();
+    assert.match(await runPage.page.locator('dl.details').innerText(), /Script\s+—/);
+    assert.deepEqual(runPage.errors, []);
+  } finally {
+    await runPage.context.close();
+  }
+  const list = await open('/runs');
+  try {
+    await list.page.getByText(key).waitFor();
+    assert.deepEqual(list.errors, []);
+  } finally {
+    await list.context.close();
   }
 });
 

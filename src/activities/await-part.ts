@@ -1,7 +1,7 @@
 // Lets a batch's coordinator wait for one of its parts and take its counts, leaving its reports in the part.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Runs } from '../runs/runs.js';
-import type { BatchPartResult } from '../workflows/contract.js';
+import { isBatchPartResult } from '../runs/stored.js';
 import type { BatchActivities } from './types.js';
 
 export function createAwaitBatchPart(runs: Runs): BatchActivities['awaitBatchPart'] {
@@ -10,8 +10,8 @@ export function createAwaitBatchPart(runs: Runs): BatchActivities['awaitBatchPar
     const beat = setInterval(() => ctx.heartbeat(), 5000);
     try {
       const view = await runs.outcome(workflowId, undefined, Infinity, ctx.cancellationSignal);
-      const result = view.result as BatchPartResult | undefined;
-      if (view.status === 'succeeded' && result) {
+      const result = view.result;
+      if (view.status === 'succeeded' && isBatchPartResult(result)) {
         const { total: _total, done: _done, pending: _pending, ...counts } = result.progress;
         return counts;
       }

@@ -7,13 +7,9 @@ import { InvalidRequestError, KeyConflictError } from '../errors.js';
 import { paymentSpec } from '../runs/requests.js';
 import type { Runs } from '../runs/runs.js';
 import { admit, follow } from '../runs/start-or-attach.js';
+import { isRunResult } from '../runs/stored.js';
 import { recordView, type RunView } from '../runs/view.js';
-import {
-  STARTER_MEMO,
-  type CollectOrderInput,
-  type OrderReport,
-  type RunResult,
-} from '../workflows/contract.js';
+import { STARTER_MEMO, type CollectOrderInput, type OrderReport } from '../workflows/contract.js';
 import type { BatchActivities } from './types.js';
 
 const MESSAGE_MAX = 300;
@@ -85,13 +81,13 @@ function report(
   view: RunView,
   executed: boolean,
 ): OrderReport {
-  const result = view.result as RunResult | undefined;
+  const result = view.result;
   return {
     ...base,
     disposition: executed ? 'executed' : 'already_done',
     outcome: view.status === 'running' ? 'outcome_unknown' : view.status,
     runId: view.runId,
-    ...(result && 'exitCode' in result ? { exitCode: result.exitCode } : {}),
+    ...(isRunResult(result) ? { exitCode: result.exitCode } : {}),
     ...(view.message && view.status !== 'succeeded' ? { message: brief(view.message) } : {}),
   };
 }

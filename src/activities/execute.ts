@@ -52,11 +52,11 @@ export async function executeInActivity(
   rules: RunRules,
 ): Promise<RunResult> {
   const ctx = Context.current();
-  const { attempt, workflowExecution } = ctx.info;
+  const { workflowExecution } = ctx.info;
   // Absent for an activity started on its own, by a client: no run, no key, nothing to run for.
   if (!workflowExecution)
     throw refusal(`Refused to run ${input.script}: it runs only inside its run's workflow.`);
-  const { workflowId, runId } = workflowExecution;
+  const { workflowId } = workflowExecution;
   if (workflowId !== rules.workflowId) {
     throw refusal(
       `Refused to run ${input.script} in workflow "${workflowId}": this request runs only as workflow "${rules.workflowId}". Nothing ran.`,

@@ -4,6 +4,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ScriptRegistry, ScriptSpec } from '../config/scripts.js';
 import type { Runs } from '../runs/runs.js';
+import { storedAnswer } from '../runs/stored.js';
 import {
   RunFailureTypes,
   SEMAPHORE_HOLDERS_QUERY,
@@ -63,9 +64,11 @@ export async function assertHoldsPermit(runs: Runs, spec: ScriptSpec, holder: Pe
   const beat = setInterval(() => ctx.heartbeat(), 500);
   let holders: PermitHolder[];
   try {
-    holders = await runs.client.workflow
+    const answer = await runs.client.workflow
       .getHandle(semaphoreWorkflowId(spec.name, runs.taskQueue))
-      .query<PermitHolder[]>(SEMAPHORE_HOLDERS_QUERY);
+      .query<unknown>(SEMAPHORE_HOLDERS_QUERY);
+    // An answer that is not a list of holders (not our semaphore) grants no permit.
+    holders = storedAnswer.permitHolders(answer) ?? [];
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) {
       // The script did not run: a definite failure, which an explicit retry can safely run again.

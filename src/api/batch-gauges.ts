@@ -1,50 +1,91 @@
-// Progress of the batches running now, read from Temporal when /metrics is scraped.
+// Progress of the batches running now, read from Temporal for /metrics: at most once per interval, however
+// often /metrics is scraped.
 //
 // Why the API and not the worker hosting the orchestrator: a batch's progress lives in Temporal, and any
 // reader sees the same. A gauge kept by the hosting worker would vanish with that worker and come back
 // only once the batch made progress on another (the workflow emits nothing while it replays), and a
-// batch evicted from a worker's cache would leave a stale series behind. Read at scrape time, the gauges
-// hold only the batches running now: a batch that ended is not listed, so it leaves them (bounded
+// batch evicted from a worker's cache would leave a stale series behind. Read from Temporal, the gauges
+// hold only the batches running then: a batch that ended is not listed, so it leaves them (bounded
 // cardinality, and nothing to clean up).
 import { Gauge, type Registry } from 'prom-client';
 import { batchesQuery } from '../runs/list-query.js';
 import type { Runs } from '../runs/runs.js';
 import { batchWorkflowId, type BatchProgress } from '../workflows/contract.js';
 
-/** At most this many batches per scrape: the listing is newest first. */
+/** At most this many batches per computation: the listing is newest first. */
 export const MAX_BATCH_GAUGES = 100;
-/** A batch whose workflow cannot answer (no worker up) is left out of a scrape rather than stall it. */
+/**
+ * The gauges are computed at most once per this interval: each computation lists the running batches and
+ * reads each (a description and up to two queries per batch: up to about 300 calls to Temporal), and
+ * /metrics scraped in a loop must not repeat that. Scrapes within it get the last values. 15 s: a usual scrape interval, so a
+ * scraper at that rate or slower sees fresh values each time.
+ */
+export const BATCH_GAUGES_INTERVAL_MS = 15_000;
+/** A batch whose workflow cannot answer (no worker up) is left out of a computation rather than stall it. */
 const QUERY_DEADLINE_MS = 2000;
 const PREFIX = batchWorkflowId('');
 
-export function batchGauges(registry: Registry, runs: Runs): void {
+export interface BatchGaugeOptions {
+  /** Default BATCH_GAUGES_INTERVAL_MS. */
+  intervalMs?: number;
+  /** The clock the interval is measured by. Default Date.now; tests move time themselves. */
+  now?: () => number;
+}
+
+interface BatchOrders {
+  batch: string;
+  progress: BatchProgress;
+}
+
+export function batchGauges(registry: Registry, runs: Runs, options: BatchGaugeOptions = {}): void {
+  const { intervalMs = BATCH_GAUGES_INTERVAL_MS, now = Date.now } = options;
+  let last: { at: number; values: Promise<BatchOrders[]>; done: boolean } | undefined;
+  // Scrapes share the computation in flight, even one that outlasts the interval (Temporal slow to answer
+  // a listing): one at a time, and one start per interval at most.
+  const current = (): Promise<BatchOrders[]> => {
+    const at = now();
+    if (!last || (last.done && at - last.at >= intervalMs)) {
+      const started = { at, values: compute(runs), done: false };
+      void started.values.finally(() => (started.done = true));
+      last = started;
+    }
+    return last.values;
+  };
   new Gauge({
     name: 'superscript_batch_orders',
     help: 'Orders of each running batch: done (reported) and pending. A batch leaves when it ends.',
     labelNames: ['batch', 'state'],
     registers: [registry],
     async collect() {
-      // With Temporal unreachable, the scrape still answers (with no batch gauges): /healthz and the
-      // requests' `error` disposition say what is wrong.
-      const batches = await runs
-        .listBatches(batchesQuery({ status: 'running', limit: String(MAX_BATCH_GAUGES) }, runs.taskQueue))
-        .catch(() => []);
-      const progress = await Promise.all(batches.map((b) => progressOf(runs, b.workflowId)));
+      const values = await current();
       this.reset();
-      batches.forEach(({ workflowId }, i) => {
-        const p = progress[i];
-        if (!p) return;
-        const batch = workflowId.slice(PREFIX.length);
-        this.set({ batch, state: 'done' }, p.done);
-        this.set({ batch, state: 'pending' }, p.pending);
-      });
+      for (const { batch, progress } of values) {
+        this.set({ batch, state: 'done' }, progress.done);
+        this.set({ batch, state: 'pending' }, progress.pending);
+      }
     },
   });
 }
 
-function progressOf(runs: Runs, workflowId: string): Promise<BatchProgress | undefined> {
+async function compute(runs: Runs): Promise<BatchOrders[]> {
+  // With Temporal unreachable, the scrape still answers (with no batch gauges): /healthz and the
+  // requests' `error` disposition say what is wrong.
+  const batches = await runs
+    .listBatches(batchesQuery({ status: 'running', limit: String(MAX_BATCH_GAUGES) }, runs.taskQueue))
+    .catch(() => []);
+  const values = await Promise.all(
+    batches.map(async ({ workflowId }) => {
+      const batch = workflowId.slice(PREFIX.length);
+      const progress = await progressOf(runs, batch);
+      return progress && { batch, progress };
+    }),
+  );
+  return values.filter((v) => v !== undefined);
+}
+
+function progressOf(runs: Runs, batchId: string): Promise<BatchProgress | undefined> {
   return runs.client.connection
-    .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => runs.readBatch(workflowId.slice(PREFIX.length)))
+    .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => runs.readBatch(batchId))
     .then((batch) => batch.progress)
     .catch(() => undefined);
 }

@@ -1,6 +1,17 @@
 // Schemas that several routes share: the run answer, `?wait=`, a path's ID. Request parts validate (they
 // only say what fastify already receives: strings); answers document (see openapi.ts).
 
+/** `foreign`, on whatever holds data from Temporal that SuperScript did not write (src/runs/stored.ts). */
+export function foreignProperty(what: 'run' | 'batch' | 'page') {
+  const description = {
+    run: "Temporal holds a request memo, input, result or failure details for this run that SuperScript did not write (started or changed outside SuperScript): status and times are Temporal's own, and what did not parse is left out.",
+    batch:
+      "Temporal holds a request memo, result or query answer for this batch that SuperScript did not write: status and times are Temporal's own, and what did not parse (its progress) is left out.",
+    page: 'A part of the batch holds or answered orders that SuperScript did not write: they are left out.',
+  }[what];
+  return { type: 'boolean', enum: [true], description } as const;
+}
+
 /** A run as answered. Loose on purpose beyond the fields every caller relies on. */
 export const runSchema = {
   type: 'object',
@@ -16,6 +27,7 @@ export const runSchema = {
     },
     request: { type: 'object', description: 'The canonical request: script and arguments.' },
     result: { type: 'object', description: 'Exit code, signal, capped stdout and stderr, times, attempt.' },
+    foreign: foreignProperty('run'),
   },
 } as const;
 

@@ -5,7 +5,7 @@ import type { TokenStore } from '../config/tokens.js';
 import { metricsRoute, processRegistry } from '../metrics/exposition.js';
 import { KEY_MAX_LENGTH } from '../runs/keys.js';
 import { installAuth } from './auth.js';
-import { batchGauges } from './batch-gauges.js';
+import { batchGauges, type BatchGaugeOptions } from './batch-gauges.js';
 import type { ApiDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { requireJsonPosts, requireLocalHost } from './guards.js';
@@ -38,12 +38,22 @@ export interface ApiOptions extends Omit<ApiDeps, 'waits'> {
   tokens?: TokenStore;
   /** Answer only requests whose Host is localhost, 127.0.0.1 or [::1]: for an API bound to loopback. */
   localHostOnly?: boolean;
+  /** How often the batch gauges are computed; tests bring their own clock. Default: every 15 s at most. */
+  batchGauges?: BatchGaugeOptions;
 }
 
 const { FST_ERR_CTP_BODY_TOO_LARGE } = errorCodes;
 
 export function buildApi(options: ApiOptions): FastifyInstance {
-  const { maxWaits = 1000, logLevel = 'info', sdkMetricsUrl, tokens, localHostOnly, ...rest } = options;
+  const {
+    maxWaits = 1000,
+    logLevel = 'info',
+    sdkMetricsUrl,
+    tokens,
+    localHostOnly,
+    batchGauges: gaugeOptions,
+    ...rest
+  } = options;
   const deps: ApiDeps = { ...rest, waits: new WaitGate(maxWaits) };
   const app = Fastify({
     logger: { level: logLevel },
@@ -91,7 +101,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   const metrics = new Registry();
   app.decorate('requestMetrics', new RequestMetrics(metrics, deps.registry));
   app.decorate('requestJournal', new RequestJournal());
-  batchGauges(metrics, deps.runs);
+  batchGauges(metrics, deps.runs, gaugeOptions);
   app.setNotFoundHandler((request, reply) =>
     reply
       .code(404)

@@ -162,7 +162,7 @@ cluster
   )
   .option(
     '--free-ports',
-    "every server and PostgreSQL listener on a free port; without it the server's other listeners are fixed (6933-6939, 7234-7243)",
+    "every server and PostgreSQL listener on a free port; without it the server's other listeners are fixed (6933-6939, 7234-7239)",
   )
   .option('--namespace <name>', 'Temporal namespace', CLUSTER_DEFAULTS.namespace)
   .option(

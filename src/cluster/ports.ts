@@ -11,7 +11,6 @@ export interface ClusterPorts extends ServerPorts {
 export const DEFAULT_CLUSTER_PORTS: ClusterPorts = {
   postgres: 5433,
   frontend: 7233,
-  frontendHttp: 7243,
   frontendMembership: 6933,
   history: 7234,
   historyMembership: 6934,

@@ -13,7 +13,6 @@ const HISTORY_SHARDS = 4;
 
 export interface ServerPorts {
   frontend: number;
-  frontendHttp: number;
   frontendMembership: number;
   history: number;
   historyMembership: number;
@@ -35,13 +34,17 @@ export const CONFIG_ENV = 'superscript';
 
 /**
  * SuperScript's dynamic config for the server. The dev server's defaults dispatch tasks slowly once a few
- * workflows have run (see src/devserver/dev-server.ts); the same two values apply to a full server.
+ * workflows have run (see src/devserver/dev-server.ts); the same two values apply to a full server. Nexus is
+ * off as on the dev server: SuperScript uses none, and without an HTTP port (below) the server would turn it
+ * off itself, with a warning at every start.
  */
 const DYNAMIC_CONFIG = `# Written by SuperScript (src/cluster/server-config.ts); the server re-reads it every 10 s.
 history.transferProcessorMaxPollRPS:
   - value: 10000
 system.enableActivityEagerExecution:
   - value: true
+system.enableNexus:
+  - value: false
 `;
 
 /** Writes config/superscript.yaml and dynamicconfig.yaml under `dir`; returns the config folder. */
@@ -72,11 +75,14 @@ function datastore(c: ServerConfigInput, database: string, maxConns: number): st
         maxConnLifetime: "1h"`;
 }
 
-function service(grpc: number, membership: number, http?: number): string {
+// No httpPort: the frontend then opens no HTTP port at all (its HTTP API and Nexus's routes), which any web
+// page could post to, and SuperScript uses neither (the server's common/config/config.go: "If unset/0, HTTP
+// will be disabled").
+function service(grpc: number, membership: number): string {
   return `    rpc:
       grpcPort: ${grpc}
       membershipPort: ${membership}
-      bindOnIP: "127.0.0.1"${http === undefined ? '' : `\n      httpPort: ${http}`}`;
+      bindOnIP: "127.0.0.1"`;
 }
 
 function serverYaml(c: ServerConfigInput, dynamicConfigFile: string): string {
@@ -105,7 +111,7 @@ global:
 
 services:
   frontend:
-${service(p.frontend, p.frontendMembership, p.frontendHttp)}
+${service(p.frontend, p.frontendMembership)}
   history:
 ${service(p.history, p.historyMembership)}
   matching:
@@ -124,7 +130,6 @@ clusterMetadata:
       initialFailoverVersion: 1
       rpcName: "frontend"
       rpcAddress: ${q(`127.0.0.1:${p.frontend}`)}
-      httpAddress: ${q(`127.0.0.1:${p.frontendHttp}`)}
 
 dcRedirectionPolicy:
   policy: "noop"

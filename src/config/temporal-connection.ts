@@ -5,6 +5,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { Client, Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { TemporalUnavailableError } from '../errors.js';
+import { unreadablePayloadsAsNull } from './unreadable-payloads.js';
 
 export interface TemporalTarget {
   address: string;
@@ -29,7 +30,11 @@ export function temporalTarget(address?: string, namespace = 'default'): Tempora
 export async function connectClient(target: TemporalTarget): Promise<Client> {
   try {
     const connection = await Connection.connect({ ...target.connectionOptions, address: target.address });
-    return new Client({ connection, namespace: target.namespace });
+    return new Client({
+      connection,
+      namespace: target.namespace,
+      dataConverter: { payloadCodecs: [unreadablePayloadsAsNull] },
+    });
   } catch (err) {
     throw unavailable(target, err);
   }

@@ -21,8 +21,8 @@ export interface DevServerOptions {
   /** How long to wait for the server to answer. Default: 60 s. */
   startTimeoutMs?: number;
   /**
-   * Start it as a user would by hand: no tuning, no SQLite pragmas, no search attribute. Only the
-   * benchmark's baseline uses this. Default: false.
+   * Start it as a user would by hand: no tuning, no SQLite pragmas, no search attribute (its HTTP port stays
+   * closed all the same). Only the benchmark's baseline uses this. Default: false.
    */
   stock?: boolean;
 }
@@ -39,6 +39,22 @@ const TUNING = [
   'system.enableActivityEagerExecution=true',
   '--dynamic-config-value',
   'system.enableEagerWorkflowStart=true',
+];
+
+// The frontend's HTTP port answers a `text/plain` POST, which any web page may send without a CORS preflight:
+// open, any page the user visits could start workflows through it. SuperScript uses nothing on that port and
+// start-dev always opens it (`--http-port 0` picks a free port), so it is closed from inside:
+// - frontend.httpAllowedHosts guards Temporal's HTTP API (grpc-gateway). The server anchors the list as one
+//   regular expression over the whole Host, port included, literal but for `*`; Go's HTTP server answers 400 to
+//   any Host with a space before a handler sees it, so this entry matches no request, not even one without a
+//   Host (403 `Host not allowed`; see README, Security).
+// - Nexus's routes on that port are outside that check: with Nexus off they answer 404, instead of holding a
+//   request open while it waits for a Nexus worker.
+const CLOSED_HTTP_PORT = [
+  '--dynamic-config-value',
+  'frontend.httpAllowedHosts=["no host: SuperScript does not use this API"]',
+  '--dynamic-config-value',
+  'system.enableNexus=false',
 ];
 
 // What each durability survives, in the README: full = power loss, normal = process kill (an OS crash may
@@ -70,7 +86,7 @@ export class DevServer {
       '--log-level',
       'error',
     ];
-    args.push(...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']));
+    args.push(...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']), ...CLOSED_HTTP_PORT);
     if (!opts.stock) args.push('--search-attribute', `${SCRIPT_SEARCH_ATTRIBUTE}=Keyword`, ...TUNING);
     if (opts.durability !== 'memory') {
       if (!opts.dbFile) throw new TypeError('DevServer: dbFile is required unless durability is memory');

@@ -61,34 +61,35 @@ export type Grant = z.infer<typeof GrantSchema>;
 
 const OUTCOMES = ['succeeded', 'failed', 'timed_out', 'cancelled', 'terminated', 'outcome_unknown'] as const;
 
-/** A run's result as the store keeps it: what its workflow returned (or failed with). */
-export const RunResultSchema = z
-  .object({
-    outcome: z.enum(OUTCOMES),
-    exitCode: z.number().int().nullable(),
-    signal: z.string().nullable(),
-    stdout: z.string(),
-    stderr: z.string(),
-    stdoutTruncated: z.boolean(),
-    stderrTruncated: z.boolean(),
-    startedAt: z.string(),
-    endedAt: z.string(),
-    durationMs: z.number(),
-    attempt: z.number().int(),
-    workflowId: z.string(),
-    runId: z.string(),
-    request: z.string().optional(),
-    verified: z
-      .object({
-        runId: z.string(),
-        by: z.string(),
-        at: z.string(),
-        exitCode: z.number().int().nullable(),
-        answer: z.enum(['done', 'not_done', 'unknown']),
-      })
-      .optional(),
-  })
-  .strict();
+/**
+ * A run's result: what its workflow returns (or fails with), as the store keeps it and as it is read back
+ * from Temporal. Fields it does not know are dropped, so a newer worker's results still read.
+ */
+export const RunResultSchema = z.object({
+  outcome: z.enum(OUTCOMES),
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  stdout: z.string(),
+  stderr: z.string(),
+  stdoutTruncated: z.boolean(),
+  stderrTruncated: z.boolean(),
+  startedAt: z.string(),
+  endedAt: z.string(),
+  durationMs: z.number(),
+  attempt: z.number().int(),
+  workflowId: z.string(),
+  runId: z.string(),
+  request: z.string().optional(),
+  verified: z
+    .object({
+      runId: z.string(),
+      by: z.string(),
+      at: z.string(),
+      exitCode: z.number().int().nullable(),
+      answer: z.enum(['done', 'not_done', 'unknown']),
+    })
+    .optional(),
+});
 // The workflow's own type and this schema describe one shape.
 const _sameShape: RunResult = {} as z.infer<typeof RunResultSchema>;
 void _sameShape;

@@ -16,20 +16,18 @@ import {
   pageOfPart,
   paymentWorkflowId,
   progressOf,
-  type BatchPartResult,
   type BatchProgress,
-  type BatchResult,
   type BatchState,
   type CancelBatch,
-  type OrderCounts,
+  type CanonicalRequest,
   type OrderReport,
   type OrderStatus,
   type PartPage,
 } from '../workflows/contract.js';
 import { awaitOutcome } from './outcome.js';
 import { describeRun, runExists, type RunSource } from './read.js';
-import type { CanonicalRequest } from '../workflows/contract.js';
-import { requestOf, type RunStatus } from './view.js';
+import { isBatchPartResult, isBatchResult, requestOf, storedAnswer } from './stored.js';
+import type { RunStatus } from './view.js';
 
 export interface BatchView {
   batchId: string;
@@ -43,6 +41,8 @@ export interface BatchView {
   closedAt?: string;
   progress?: BatchProgress;
   message?: string;
+  /** As a run's: something Temporal holds for it (its memo, result or answers) is not SuperScript's. */
+  foreign?: true;
 }
 
 /** An order as a batch lists it: its slim report (none while pending), never its output. */
@@ -57,6 +57,8 @@ export interface OrdersPage {
   orders: BatchOrderView[];
   /** Absent on the last page. A page may hold fewer than `limit` orders and still have a next one. */
   nextCursor?: string;
+  /** A part of the batch answered with orders SuperScript did not write: they are left out of the page. */
+  foreign?: true;
 }
 
 export async function readBatch(src: RunSource, batchId: string): Promise<BatchView> {
@@ -65,34 +67,38 @@ export async function readBatch(src: RunSource, batchId: string): Promise<BatchV
     batchId,
     workflowId: d.workflowId,
     runId: d.runId,
-    request: requestOf(d),
+    ...requestOf(d),
     startedAt: d.startTime.toISOString(),
     closedAt: d.closeTime?.toISOString(),
   };
   if (d.status.name !== 'RUNNING') {
     const ended = await awaitOutcome(src.client, d.workflowId, d.runId, Infinity);
-    const result = ended.result as BatchResult | undefined;
-    if (result && 'progress' in result) {
+    const result = ended.result;
+    if (isBatchResult(result)) {
       const status = result.cancelled ? 'cancelled' : 'succeeded';
       return { ...base, status, startedAt: result.startedAt, progress: result.progress };
     }
+    if (ended.foreign) return { ...base, status: ended.status, message: ended.message, foreign: true };
     // Failed or terminated: its last state, read by replaying it, when a worker is there to do so.
     const state = await batchState(src, d.workflowId).catch(() => undefined);
     return {
       ...base,
       status: ended.status,
       message: ended.message,
-      ...(state ? { startedAt: state.startedAt, progress: progressOf(state.total, state.reported) } : {}),
+      ...(state === FOREIGN
+        ? { foreign: true }
+        : state && { startedAt: state.startedAt, progress: progressOf(state.total, state.reported) }),
     };
   }
   // The coordinator first, then its running part: a part that ends in between is counted once.
   const state = await batchState(src, d.workflowId).catch(() => undefined);
   const live =
-    state?.currentPart &&
-    (await src.client.workflow
-      .getHandle(state.currentPart)
-      .query<OrderCounts>(PART_COUNTS_QUERY)
-      .catch(() => undefined));
+    state && state !== FOREIGN && state.currentPart
+      ? await ask(src, state.currentPart, undefined, storedAnswer.orderCounts, PART_COUNTS_QUERY).catch(
+          () => undefined,
+        )
+      : undefined;
+  if (state === FOREIGN || live === FOREIGN) return { ...base, status: 'running', foreign: true };
   if (!state || (state.currentPart && !live)) {
     // Queries need a worker: without one the batch is still there, its progress is not known right now.
     return { ...base, status: 'running', message: 'Progress is unknown right now: no worker answered.' };
@@ -122,6 +128,7 @@ export async function listBatchOrders(
   let { part, index } = decodeCursor(q.cursor);
   await describeBatch(src, batchId);
   const orders: BatchOrderView[] = [];
+  let foreign: true | undefined;
   for (let read = 0; orders.length < limit && read < PARTS_PER_PAGE; read++) {
     const page = await partPage(
       src,
@@ -130,7 +137,11 @@ export async function listBatchOrders(
       limit - orders.length,
       status,
     );
-    if (!page) return { orders }; // past the last part
+    if (!page) return { orders, foreign }; // past the last part
+    if (page === FOREIGN) {
+      [foreign, part, index] = [true, part + 1, 0];
+      continue;
+    }
     for (const { order, report } of page.entries)
       orders.push({
         ...order,
@@ -142,8 +153,8 @@ export async function listBatchOrders(
     else [part, index] = [part + 1, 0];
   }
   // At the start of a part that does not exist, this was the last page.
-  if (index === 0 && !(await runExists(src, batchPartWorkflowId(batchId, part)))) return { orders };
-  return { orders, nextCursor: encodeCursor(part, index) };
+  if (index === 0 && !(await runExists(src, batchPartWorkflowId(batchId, part)))) return { orders, foreign };
+  return { orders, nextCursor: encodeCursor(part, index), foreign };
 }
 
 export async function cancelBatch(src: RunSource, batchId: string, req: CancelBatch): Promise<BatchView> {
@@ -163,18 +174,39 @@ async function describeBatch(src: RunSource, batchId: string): Promise<WorkflowE
   return d;
 }
 
-function batchState(src: RunSource, workflowId: string): Promise<BatchState> {
-  return src.client.workflow.getHandle(workflowId).query<BatchState>(BATCH_STATE_QUERY);
+/** Marks a query answer that none of SuperScript's workflows gives. */
+const FOREIGN = Symbol('foreign');
+
+/** A workflow's answer to a query, checked by `check`; rejects when none comes (no worker to answer). */
+async function ask<T>(
+  src: RunSource,
+  workflowId: string,
+  runId: string | undefined,
+  check: (answer: unknown) => T | undefined,
+  query: string,
+  ...args: unknown[]
+): Promise<T | typeof FOREIGN> {
+  const answer = await src.client.workflow
+    .getHandle(workflowId, runId)
+    .query<unknown, unknown[]>(query, ...args);
+  return check(answer) ?? FOREIGN;
 }
 
-/** A page of one part's orders, or undefined if the batch has no such part. */
+function batchState(src: RunSource, workflowId: string): Promise<BatchState | typeof FOREIGN> {
+  return ask(src, workflowId, undefined, storedAnswer.batchState, BATCH_STATE_QUERY);
+}
+
+/**
+ * A page of one part's orders; undefined if the batch has no such part, FOREIGN if what the part holds or
+ * answers is not SuperScript's.
+ */
 async function partPage(
   src: RunSource,
   workflowId: string,
   offset: number,
   limit: number,
   status?: OrderStatus,
-): Promise<PartPage | undefined> {
+): Promise<PartPage | typeof FOREIGN | undefined> {
   let d: WorkflowExecutionDescription;
   try {
     d = await describeRun(src, workflowId);
@@ -184,14 +216,12 @@ async function partPage(
   }
   if (d.status.name !== 'RUNNING') {
     const ended = await awaitOutcome(src.client, workflowId, d.runId, Infinity);
-    const result = ended.result as BatchPartResult | undefined;
-    if (result && 'reports' in result)
-      return pageOfPart(result.orders, result.reports, offset, limit, status);
+    const result = ended.result;
+    if (isBatchPartResult(result)) return pageOfPart(result.orders, result.reports, offset, limit, status);
+    if (ended.foreign) return FOREIGN;
   }
   // Running, or ended without a result: ask the part itself (a closed one answers by replaying).
-  return src.client.workflow
-    .getHandle(workflowId, d.runId)
-    .query<PartPage, [number, number, OrderStatus | undefined]>(PART_ORDERS_QUERY, offset, limit, status);
+  return ask(src, workflowId, d.runId, storedAnswer.partPage, PART_ORDERS_QUERY, offset, limit, status);
 }
 
 function encodeCursor(part: number, index: number): string {

@@ -9,7 +9,7 @@ import { recordFromTemporal, settle } from '../keystore/transitions.js';
 import { WorkflowTypes, canonicalJson, execTaskQueue } from '../workflows/contract.js';
 import { awaitOutcome } from './outcome.js';
 import { endedRunOf, type RunSource } from './read.js';
-import { requestOf } from './view.js';
+import { requestOf } from './stored.js';
 
 /** Runs read from Temporal at once while filling. */
 const PARALLEL_READS = 16;
@@ -47,12 +47,8 @@ export async function fillFromTemporal(src: RunSource): Promise<string> {
 }
 
 async function fillOne(src: RunSource, info: WorkflowExecutionInfo): Promise<'added' | 'settled' | 'kept'> {
-  let request;
-  try {
-    request = requestOf(info);
-  } catch {
-    return 'kept'; // a memo that does not parse: a run SuperScript did not start, nothing to remember
-  }
+  // A run SuperScript did not start (no memo, or one that does not parse) has no key to remember.
+  const { request } = requestOf(info);
   if (!request) return 'kept';
   const key = info.workflowId;
   const open = info.status.name === 'RUNNING';

@@ -6,14 +6,21 @@ import { KeyConflictError } from '../errors.js';
 import type { KeyRecord } from '../keystore/record.js';
 import { canonicalJson, type CanonicalRequest } from '../workflows/contract.js';
 import type { StartSpec } from './requests.js';
-import { requestOf } from './view.js';
+import { requestOf } from './stored.js';
 
 /** Refuses to attach a request to a run that holds its key for a different request. */
 export function assertSameRequest(
   spec: Pick<StartSpec, 'workflowId' | 'request'>,
   existing: Pick<WorkflowExecutionInfo, 'memo'>,
 ): void {
-  const stored = requestOf(existing);
+  const { request: stored, foreign } = requestOf(existing);
+  // A memo SuperScript did not write cannot say the run is for this request: the key is not usable.
+  if (foreign) {
+    throw new KeyConflictError(
+      `Key "${spec.workflowId}" is held by a run whose recorded request SuperScript did not write. Use another key.`,
+      spec.workflowId,
+    );
+  }
   // A run started outside SuperScript has no fingerprint; the key alone identifies it.
   if (stored) assertSame(spec, stored);
 }

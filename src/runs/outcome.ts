@@ -2,12 +2,13 @@
 import { setMaxListeners } from 'node:events';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { RunNotFoundError } from '../errors.js';
-import type { BatchResult, RunResult } from '../workflows/contract.js';
+import { storedResult } from './stored.js';
 import { failedView, type RunView } from './view.js';
 
 /**
  * The run's outcome, waiting up to `waitMs` (Infinity: until it ends). A run that has not ended by then
- * comes back with status `running`. Aborting `cancel` stops the wait and rejects with its reason.
+ * comes back with status `running`. Aborting `cancel` stops the wait and rejects with its reason. A result
+ * that is none of SuperScript's makes the run foreign, succeeded as Temporal says.
  */
 export async function awaitOutcome(
   client: Client,
@@ -28,9 +29,13 @@ export async function awaitOutcome(
   cancel?.addEventListener('abort', onCancel, { once: true });
   const timer = Number.isFinite(waitMs) ? setTimeout(() => abort.abort(), waitMs) : undefined;
   try {
-    const value = (await client.connection.withAbortSignal(abort.signal, () => handle.result())) as
-      RunResult | BatchResult;
-    return { workflowId, runId: value.runId ?? runId ?? '', status: 'succeeded', result: value };
+    const value: unknown = await client.connection.withAbortSignal(abort.signal, () => handle.result());
+    // None is a semaphore's (it ends when idle).
+    if (value === undefined) return { workflowId, runId: runId ?? '', status: 'succeeded' };
+    const result = storedResult(value);
+    if (!result) return { workflowId, runId: runId ?? '', status: 'succeeded', foreign: true };
+    const ran = 'runId' in result ? result.runId : undefined;
+    return { workflowId, runId: ran ?? runId ?? '', status: 'succeeded', result };
   } catch (err) {
     if (cancel?.aborted) throw cancel.reason;
     if (abort.signal.aborted) return running;

@@ -14,7 +14,8 @@ import { WorkflowTypes, execTaskQueue } from '../workflows/contract.js';
 import { startedBy } from './input.js';
 import type { ListQuery } from './list-query.js';
 import { awaitOutcome } from './outcome.js';
-import { recordView, requestOf, viewOf, type RunView } from './view.js';
+import { requestOf } from './stored.js';
+import { recordView, viewOf, type RunView } from './view.js';
 
 /** Where a SuperScript installation's runs live: its Temporal client, its task queue and its key store. */
 export interface RunSource {
@@ -160,14 +161,16 @@ async function readWorkflow(
     d.status.name === 'RUNNING' ? undefined : awaitOutcome(src.client, workflowId, d.runId, Infinity),
   ]);
   const view = { ...viewOf(d), ...extras };
-  return ended ? { ...view, status: ended.status, result: ended.result, message: ended.message } : view;
+  if (!ended) return view;
+  const { status, result, message } = ended;
+  return { ...view, status, result, message, ...(ended.foreign && { foreign: true }) };
 }
 
 /** The script a key (or run) is for; undefined for a run that records none. */
 export async function scriptOfRun(src: RunSource, workflowId: string): Promise<string | undefined> {
   const record = await src.keys.get(workflowId);
   if (record) return record.script;
-  return requestOf(await describeRun(src, workflowId))?.script;
+  return requestOf(await describeRun(src, workflowId)).request?.script;
 }
 
 /** Keys, newest first, each as its latest run: one query to the key store, however many keys there are. */
@@ -211,7 +214,7 @@ export async function listWorkflows(src: RunSource, q: ListQuery): Promise<RunVi
 async function withOutcome(src: RunSource, view: RunView): Promise<RunView> {
   if (view.status !== 'failed') return view;
   const ended = await awaitOutcome(src.client, view.workflowId, view.runId, Infinity);
-  return { ...view, status: ended.status, message: ended.message };
+  return { ...view, status: ended.status, message: ended.message, ...(ended.foreign && { foreign: true }) };
 }
 
 /** How a run ended, as the key store settles it. */

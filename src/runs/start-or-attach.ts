@@ -26,7 +26,8 @@ import {
   tryStart,
   type ExplicitStart,
 } from './start-workflow.js';
-import { recordView, requestOf, type RunView, type StartOrAttach } from './view.js';
+import { requestOf } from './stored.js';
+import { recordView, type RunView, type StartOrAttach } from './view.js';
 
 /** A start of a key's run: a script or a payment. */
 export type KeySpec = RerunSpec;
@@ -144,7 +145,17 @@ async function runForReservation(
       spec.workflowId,
     );
   }
-  if (d?.status.name === 'RUNNING') return { runId: d.runId, started: false };
+  if (d?.status.name === 'RUNNING') {
+    // A run in flight for another request holds the ID: it will be refused the key, but this request
+    // cannot be answered by it.
+    if (standsForAnother(spec, d)) {
+      throw new KeyConflictError(
+        `Key "${spec.workflowId}" is held by run ${d.runId}, started for another request. Use another key, or send this one again once that run has ended.`,
+        spec.workflowId,
+      );
+    }
+    return { runId: d.runId, started: false };
+  }
   if (d && standsFor(spec, d)) {
     const view = await awaitOutcome(src.client, spec.workflowId, d.runId, Infinity);
     const record = await settle(src.keys, spec.workflowId, endedRunOf(view));
@@ -158,10 +169,16 @@ async function runForReservation(
   return { runId: open.runId, started: false };
 }
 
-/** Whether an ended Temporal run was started for this very request: its memo says so (not: says nothing). */
+/** Whether a Temporal run was started for this very request: its memo says so (not: says nothing). */
 function standsFor(spec: KeySpec, d: Parameters<typeof requestOf>[0]): boolean {
+  const { request } = requestOf(d);
+  return request !== undefined && canonicalJson(request) === canonicalJson(spec.request);
+}
+
+/** Whether a run's memo names another request than this one (or one SuperScript did not write). */
+function standsForAnother(spec: KeySpec, d: Parameters<typeof requestOf>[0]): boolean {
   const stored = requestOf(d);
-  return stored !== undefined && canonicalJson(stored) === canonicalJson(spec.request);
+  return stored.foreign === true || (stored.request !== undefined && !standsFor(spec, d));
 }
 
 /**

@@ -8,8 +8,8 @@ import type {
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { hasEnded, type KeyOrigin, type KeyRecord } from '../keystore/record.js';
 import {
-  REQUEST_MEMO,
   RunFailureTypes,
+  type BatchPartResult,
   type BatchResult,
   type CanonicalRequest,
   type Outcome,
@@ -17,10 +17,14 @@ import {
   type RetryOf,
   type RunResult,
 } from '../workflows/contract.js';
+import { requestOf, storedRunResult } from './stored.js';
 
 export type RunStatus = 'running' | Outcome;
 
-/** A run as callers see it. `result` is a RunResult for script runs and a BatchResult for batches. */
+/**
+ * A run as callers see it. `result` is a RunResult for script runs, a BatchResult for batches and a
+ * BatchPartResult for their parts.
+ */
 export interface RunView {
   workflowId: string;
   runId: string;
@@ -30,8 +34,14 @@ export interface RunView {
   startedAt?: string;
   closedAt?: string;
   historyLength?: number;
-  result?: RunResult | BatchResult;
+  result?: RunResult | BatchResult | BatchPartResult;
   message?: string;
+  /**
+   * Temporal holds something for this run that SuperScript did not write (a request memo, an input, a result
+   * or failure details that do not parse): started or changed outside SuperScript. Its status and times are
+   * Temporal's own, and what did not parse is left out.
+   */
+  foreign?: true;
   /** Set when an explicit retry started this run: the run it retried, who asked and why. */
   retryOf?: RetryOf;
   /** Set when a resolve started this run: it ran only the script's verify command for that unknown run. */
@@ -69,7 +79,7 @@ export function viewOf(info: WorkflowExecutionInfo | WorkflowExecutionDescriptio
     runId: info.runId,
     workflowType: info.type,
     status: STATUS_OF[info.status.name] ?? 'failed',
-    request: requestOf(info),
+    ...requestOf(info),
     startedAt: info.startTime.toISOString(),
     closedAt: info.closeTime?.toISOString(),
     historyLength: info.historyLength,
@@ -94,23 +104,26 @@ export function recordView(record: KeyRecord): RunView {
   };
 }
 
-/** How a run that did not succeed ended; a script's failure carries its RunResult as details. */
+/**
+ * How a run that did not succeed ended; a script's failure carries its RunResult as details. Details that
+ * are not one make the run foreign, failed as Temporal says.
+ */
 export function failedView(workflowId: string, runId: string, err: WorkflowFailedError): RunView {
   const cause = err.cause;
   const base = { workflowId, runId, message: cause?.message ?? err.message };
   if (cause instanceof ApplicationFailure) {
-    const result = cause.details?.[0] as RunResult | undefined;
-    if (result) return { ...base, runId: result.runId || runId, status: result.outcome, result };
-    return { ...base, status: cause.type === RunFailureTypes.outcomeUnknown ? 'outcome_unknown' : 'failed' };
+    const details = cause.details?.[0];
+    if (details === undefined)
+      return {
+        ...base,
+        status: cause.type === RunFailureTypes.outcomeUnknown ? 'outcome_unknown' : 'failed',
+      };
+    const result = storedRunResult(details);
+    if (!result) return { ...base, status: 'failed', foreign: true };
+    return { ...base, runId: result.runId || runId, status: result.outcome, result };
   }
   if (cause instanceof CancelledFailure) return { ...base, status: 'cancelled' };
   if (cause instanceof TerminatedFailure) return { ...base, status: 'terminated' };
   if (cause instanceof TimeoutFailure) return { ...base, status: 'timed_out' };
   return { ...base, status: 'failed' };
-}
-
-/** The canonical request a run was started for, from its memo; none for a run started outside SuperScript. */
-export function requestOf(info: Pick<WorkflowExecutionInfo, 'memo'>): CanonicalRequest | undefined {
-  const raw = info.memo?.[REQUEST_MEMO];
-  return typeof raw === 'string' ? (JSON.parse(raw) as CanonicalRequest) : undefined;
 }

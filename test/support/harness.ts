@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, type NativeConnection } from '@temporalio/worker';
+import type { BatchGaugeOptions } from '../../src/api/batch-gauges.js';
 import { buildApi } from '../../src/api/server.js';
 import { loadRegistry, type ScriptRegistry } from '../../src/config/scripts.js';
 import { TokenStore } from '../../src/config/tokens.js';
@@ -72,6 +73,8 @@ export interface StackApiOptions {
   tokensFile?: string;
   /** Serve POST /v1/payments/traditional, as `superscript dev` does (default true). */
   traditionalRoute?: boolean;
+  /** The batch gauges' interval and clock. */
+  batchGauges?: BatchGaugeOptions;
 }
 
 export interface StackOptions {
@@ -140,7 +143,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
   let api: Stack['api'];
   if (opts.api) {
-    const { tokensFile, traditionalRoute = true } = opts.api === true ? {} : opts.api;
+    const { tokensFile, traditionalRoute = true, batchGauges } = opts.api === true ? {} : opts.api;
     // As `superscript dev` serves it on loopback.
     const app = buildApi({
       runs,
@@ -154,6 +157,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       traditionalRoute,
       batchShape: opts.batchShape,
       temporalUiUrl: opts.temporalUiUrl,
+      batchGauges,
     });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     api = { app, url };

@@ -81,6 +81,13 @@ function runView(
       actions,
     ),
     ...statusNotices(run),
+    run.foreign
+      ? notice(
+          'warning',
+          'Started or changed outside SuperScript',
+          "Temporal holds data for this run that SuperScript did not write. Its status and times are Temporal's own; what SuperScript could not read is not shown.",
+        )
+      : null,
     startedNotice(run, result),
     card('Details', [details(run, result)]),
     // A resolve run ran the verify command, not the script: its output is verify's.
@@ -176,7 +183,9 @@ function details(run: RunDetail, result: RunResult | undefined): HTMLElement {
     field(
       'Dedup window',
       `the key store remembers the key ${
-        run.dedupWindowDays === null ? 'until it is pruned' : `${plural(run.dedupWindowDays, 'day')} after the run ends`
+        run.dedupWindowDays === null
+          ? 'until it is pruned'
+          : `${plural(run.dedupWindowDays, 'day')} after the run ends`
       }; ${
         run.onlyInKeyStore
           ? "Temporal no longer has this run's history"

@@ -11,7 +11,7 @@ import type { ApiDeps } from '../deps.js';
 import { BATCH_BODY_LIMIT } from '../limits.js';
 import { refuseOtherMethods } from '../methods.js';
 import { errors } from '../openapi.js';
-import { idParam, listFilters, runAnswers, waitQuery } from '../schemas.js';
+import { foreignProperty, idParam, listFilters, runAnswers, waitQuery } from '../schemas.js';
 import { temporalUiLink } from '../temporal-link.js';
 import { parseWait } from '../wait.js';
 
@@ -59,6 +59,7 @@ const batchView = {
         'Counts of orders: total, done, succeeded, failed, unknown, alreadyDone, conflict, pending.',
       additionalProperties: { type: 'integer' },
     },
+    foreign: foreignProperty('batch'),
   },
 } as const;
 
@@ -79,6 +80,7 @@ const batchList = {
           startedAt: { type: 'string' },
           closedAt: { type: 'string' },
           orders: { type: 'integer', description: 'How many orders the batch was started with.' },
+          foreign: foreignProperty('batch'),
         },
       },
     },
@@ -150,6 +152,7 @@ const ordersPage = {
       },
     },
     nextCursor: { type: 'string', description: 'Absent on the last page.' },
+    foreign: foreignProperty('page'),
   },
 } as const;
 
@@ -226,15 +229,19 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
       if (!(listableScripts(request.principal)?.includes(PAYMENT_SCRIPT) ?? true)) return { batches: [] };
       const views = await deps.runs.listBatches(query);
       return {
-        batches: views.map(({ workflowId, runId, status, startedAt, closedAt, request: req }) => ({
-          batchId: workflowId.slice(BATCH_PREFIX.length),
-          workflowId,
-          runId,
-          status,
-          startedAt,
-          closedAt,
-          orders: (req?.args as { orders?: number } | undefined)?.orders,
-        })),
+        batches: views.map(({ workflowId, runId, status, startedAt, closedAt, request: req, foreign }) => {
+          const orders = req && 'orders' in req.args ? req.args.orders : undefined;
+          return {
+            batchId: workflowId.slice(BATCH_PREFIX.length),
+            workflowId,
+            runId,
+            status,
+            startedAt,
+            closedAt,
+            orders: Number.isInteger(orders) ? orders : undefined,
+            foreign,
+          };
+        }),
       };
     },
   );

@@ -26,6 +26,7 @@ import { assertStandsFor } from '../../runs/fingerprint.js';
 import { retryRequestId } from '../../runs/retry.js';
 import { Runs } from '../../runs/runs.js';
 import { startGranted, startOrAttach } from '../../runs/start-or-attach.js';
+import { isRunResult } from '../../runs/stored.js';
 import type { StartOrAttach } from '../../runs/view.js';
 import { workflowBundle } from '../../worker/worker.js';
 import {
@@ -158,8 +159,8 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
     const { run: view } = o.retry
       ? await retryHere(runs, spec)
       : await startOrAttach(runs, spec, Infinity, undefined, 'exec');
-    const result = view.result as RunResult | undefined;
-    if (!ranHere && result) {
+    const result = view.result;
+    if (!ranHere && isRunResult(result)) {
       // Someone else ran it: replay what it printed and how it ended (escaped at a terminal only).
       process.stdout.write(forTerminal(process.stdout, result.stdout));
       process.stderr.write(forTerminal(process.stderr, result.stderr));
