@@ -2,7 +2,8 @@
 // Each scenario prints its figures; the run exits 1 when any invariant broke, and writes
 // faults/results/latest.json. `--cluster` runs them on a real cluster instead of the dev server (PostgreSQL
 // and the full Temporal server, two workers and two APIs per scenario), plus the faults only a cluster has
-// (R6, R7), and writes faults/results/cluster.json; `--quick` runs a short subset of those (for CI) and
+// (R6, R7), and writes faults/results/cluster.json; R8-R10 are the key store's (hand-started workflows,
+// deleted histories, the store's own outage); `--quick` runs a short subset of those (for CI) and
 // writes cluster-quick.json. FAULTS_CLI=src runs workers and the API from source instead of dist/;
 // FAULTS_KEEP_DATA=1 keeps each scenario's data folder (ledger, pids, SQLite file, cluster) in the temp folder.
 import { chmodSync, mkdtempSync } from 'node:fs';
@@ -10,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TEMPORAL_SERVER_VERSION } from '../src/cluster/binaries.js';
 import { LocalCluster } from '../src/cluster/cluster.js';
+import { ensureTemporalCli } from '../src/devserver/temporal-cli.js';
 import { freeClusterPorts } from '../src/cluster/ports.js';
 import { formatScenario, formatSummary, writeReport } from './report.js';
 import type { ScenarioContext, ScenarioResult } from './scenario.js';
@@ -19,6 +21,9 @@ import { serverSigkill } from './scenarios/r3-server-sigkill.js';
 import { scaleOut } from './scenarios/r4-scale-out.js';
 import { hostileInput } from './scenarios/r5-hostile-input.js';
 import { postgresRestart } from './scenarios/r6-postgres-restart.js';
+import { handStarted } from './scenarios/r8-hand-started.js';
+import { historyDeleted } from './scenarios/r9-history-deleted.js';
+import { keyStoreOutage } from './scenarios/r10-key-store-outage.js';
 import {
   ManagedServer,
   ensureBuilt,
@@ -38,6 +43,9 @@ const SCENARIOS: Scenarios = {
   R4: (ctx) => scaleOut(ctx, { orders: 120, maxConcurrent: 20, killAtFraction: 0.25, minInFlight: 3 }),
   // Nothing else uses the suite's own server, so the namespace-wide count must not move either.
   R5: (ctx) => hostileInput(ctx, { namespaceExclusive: true }),
+  R8: (ctx) => handStarted(ctx),
+  R9: (ctx) => historyDeleted(ctx, { payments: 20 }),
+  R10: (ctx) => keyStoreOutage(ctx, { orders: 200, maxConcurrent: 20, killAtFraction: 0.25, downMs: 5000 }),
 };
 
 /** The faults a cluster has that the dev server does not: its database, and several API processes. */
@@ -54,6 +62,8 @@ const CLUSTER_QUICK: Scenarios = {
   R3: (ctx) => serverSigkill(ctx, { orders: 40, maxConcurrent: 10, killAtFraction: 0.25, downMs: 1000 }),
   R6: (ctx) => postgresRestart(ctx, { orders: 40, maxConcurrent: 10, killAtFraction: 0.25, downMs: 1000 }),
   R7: (ctx) => dedupStorm(ctx, { requests: 100, keys: 5, killOneApi: true }),
+  R8: (ctx) => handStarted(ctx),
+  R10: (ctx) => keyStoreOutage(ctx, { orders: 40, maxConcurrent: 10, killAtFraction: 0.25, downMs: 3000 }),
 };
 
 const log = (line: string) => console.log(line);
@@ -126,7 +136,7 @@ async function startTopology(): Promise<{ topology: Topology; stop: () => Promis
     log(
       `faults: Temporal dev server ${server.address}; workers and API from ${cli}; scenarios ${selected.join(' ')}`,
     );
-    return { topology: devTopology(server.address), stop: () => server.stop() };
+    return { topology: devTopology(server), stop: () => server.stop() };
   }
   // A fresh cluster in a folder of its own (under the temp folder, which the postgres user can reach).
   const dir = mkdtempSync(path.join(os.tmpdir(), 'superscript-faults-cluster-'));
@@ -151,7 +161,10 @@ async function startTopology(): Promise<{ topology: Topology; stop: () => Promis
   );
   let stopped = false;
   return {
-    topology: clusterTopology(local),
+    topology: clusterTopology(
+      local,
+      await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH }),
+    ),
     stop: async () => {
       if (stopped) return;
       stopped = true;

@@ -19,6 +19,8 @@ import {
   type ServiceKind,
 } from '../src/cluster/services.js';
 import type { Daemon } from '../src/runner/daemon.js';
+import { openKeyStore } from '../src/keystore/open.js';
+import type { KeyStore } from '../src/keystore/store.js';
 import type { ServerTarget } from './topology.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -101,6 +103,11 @@ export interface ServerOptions {
   port?: number;
 }
 
+/** Where a dev server's own HTTP API listens (which SuperScript closes to every request), for R8 to try. */
+export interface HttpApiPort {
+  httpPort: number;
+}
+
 /** A dev server that can be crashed and restarted on the same port and SQLite file. */
 export class ManagedServer {
   private untrack: () => void = () => {};
@@ -113,11 +120,23 @@ export class ManagedServer {
     this.watch();
   }
 
-  static async start(opts: ServerOptions): Promise<ManagedServer> {
+  static async start(opts: ServerOptions): Promise<ManagedServer & HttpApiPort> {
     const cliPath = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
     const port = opts.port ?? (await freePort());
-    const server = await DevServer.start({ cliPath, port, dbFile: opts.dbFile, durability: opts.durability });
-    return new ManagedServer(server, port, { ...opts, cliPath });
+    const httpPort = await freePort();
+    const server = await DevServer.start({
+      cliPath,
+      port,
+      dbFile: opts.dbFile,
+      durability: opts.durability,
+      extraArgs: ['--http-port', String(httpPort)],
+    });
+    return Object.assign(new ManagedServer(server, port, { ...opts, cliPath }), { httpPort, cliPath });
+  }
+
+  /** The Temporal CLI the server runs on; R8 starts workflows with it as an operator would. */
+  get cliPath(): string {
+    return this.opts.cliPath;
   }
 
   get address(): string {
@@ -184,6 +203,7 @@ export class Stack {
   readonly taskQueue: string;
   readonly dataDir: string;
   private readonly services = new Set<Service>();
+  private keys: Promise<KeyStore> | undefined;
 
   private constructor(
     readonly opts: StackOptions,
@@ -264,10 +284,17 @@ export class Stack {
     return (await this.client.workflow.count(query)).count;
   }
 
+  /** The key store this stack's workers and APIs share, opened here to check it against the side effects. */
+  async keyStore(): Promise<KeyStore> {
+    this.keys ??= openKeyStore(this.keyStoreUrl, `${this.opts.server.namespace}/${this.taskQueue}`);
+    return this.keys;
+  }
+
   /** Stops every service still running (gracefully, then by force), closes the client, removes the data. */
   async stop(): Promise<void> {
     await Promise.all([...this.services].map((s) => s.stop(8000)));
     await this.client.connection.close();
+    await (await this.keys?.catch(() => undefined))?.close();
     removeUnlessKept(this.dataDir);
   }
 

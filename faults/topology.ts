@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LocalCluster } from '../src/cluster/cluster.js';
 import type { Postgres } from '../src/cluster/postgres.js';
-import { ManagedServer, removeUnlessKept } from './stack.js';
+import { ManagedServer, removeUnlessKept, type HttpApiPort } from './stack.js';
 
 export interface ServerTarget {
   address: string;
@@ -32,13 +32,19 @@ export interface Topology {
   crashableServer(): Promise<CrashableServer>;
   /** The cluster's database, which R6 restarts; the dev server has none apart from its own file. */
   postgres?: Postgres;
+  /** The Temporal CLI, with which R8 and R9 act on workflows as an operator would. */
+  temporalCli: string;
+  /** The dev server's own HTTP API (closed to every request), which R8 tries; a cluster opens none. */
+  httpApi?: string;
 }
 
 /** The embedded dev server: one worker and one API per scenario; R3 crashes a file-backed server of its own. */
-export function devTopology(address: string): Topology {
+export function devTopology(server: { address: string; cliPath: string } & Partial<HttpApiPort>): Topology {
   return {
     name: 'dev',
-    server: { address, namespace: 'default' },
+    server: { address: server.address, namespace: 'default' },
+    temporalCli: server.cliPath,
+    ...(server.httpPort ? { httpApi: `http://127.0.0.1:${server.httpPort}` } : {}),
     workers: 1,
     apis: 1,
     crashableServer: async () => {
@@ -62,7 +68,7 @@ export function devTopology(address: string): Topology {
 }
 
 /** A real cluster: two workers and two APIs per scenario; R3 crashes the cluster's own server. */
-export function clusterTopology(cluster: LocalCluster): Topology {
+export function clusterTopology(cluster: LocalCluster, temporalCli: string): Topology {
   const server = { address: cluster.address, namespace: cluster.namespace, keyStoreUrl: cluster.keyStoreUrl };
   return {
     name: 'cluster',
@@ -76,5 +82,6 @@ export function clusterTopology(cluster: LocalCluster): Topology {
       release: async () => {},
     }),
     postgres: cluster.postgres,
+    temporalCli,
   };
 }

@@ -1,25 +1,28 @@
-// The quick fault subset for `npm test`: R1 scaled down and R5 in full (its authorization cases and its
-// hand-started workflows too), using the scenario functions of `npm run faults` against the server
-// test/run.ts provides (workers and API are children, from source).
+// The quick fault subset for `npm test`: R1 scaled down, R5 in full (its authorization cases and its
+// hand-started workflows too), R8 (every workflow type started by hand), and R9 and R10 scaled down, using
+// the scenario functions of `npm run faults` against the server test/run.ts provides (workers and API are
+// children, from source).
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { ScenarioContext, ScenarioResult } from '../faults/scenario.js';
 import { dedupStorm } from '../faults/scenarios/r1-dedup-storm.js';
 import { hostileInput } from '../faults/scenarios/r5-hostile-input.js';
+import { handStarted } from '../faults/scenarios/r8-hand-started.js';
+import { historyDeleted } from '../faults/scenarios/r9-history-deleted.js';
+import { keyStoreOutage } from '../faults/scenarios/r10-key-store-outage.js';
 import { ManagedServer } from '../faults/stack.js';
 import { devTopology } from '../faults/topology.js';
+import { ensureTemporalCli } from '../src/devserver/temporal-cli.js';
 
 let ownServer: ManagedServer | undefined;
 
 /** test/run.ts sets TEMPORAL_ADDRESS; a file run on its own starts (and stops) a server of its own. */
 async function context(): Promise<ScenarioContext> {
-  let address = process.env.TEMPORAL_ADDRESS;
-  if (!address) {
-    ownServer ??= await ManagedServer.start({ durability: 'memory' });
-    address = ownServer.address;
-  }
+  const address = process.env.TEMPORAL_ADDRESS;
+  const cliPath = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
+  ownServer ??= address ? undefined : await ManagedServer.start({ durability: 'memory' });
   // From source: the test checks the code as it is, not whatever dist/ was last built from.
-  return { topology: devTopology(address), cli: 'src', log: () => {} };
+  return { topology: devTopology(ownServer ?? { address: address!, cliPath }), cli: 'src', log: () => {} };
 }
 
 after(async () => {
@@ -69,5 +72,44 @@ test(
       1,
     );
     assert.equal(result.figures.startLedgerLines, 0);
+  },
+);
+
+test(
+  'R8: every workflow type started by hand for done, failed, unknown and in-flight keys runs nothing again',
+  { timeout: 300_000 },
+  async () => {
+    const result = await handStarted(await context());
+    assert.equal(result.held, true, explain(result));
+    assert.equal(result.figures.extraExecutions, 0);
+    assert.ok((result.figures.handStarts as number) >= 14);
+  },
+);
+
+test(
+  "R9: keys deleted from Temporal's history: the same requests replay, changed ones get 422, nothing runs",
+  { timeout: 180_000 },
+  async () => {
+    const result = await historyDeleted(await context(), { payments: 3 });
+    assert.equal(result.held, true, explain(result));
+    assert.equal(result.figures.replayed, 3);
+    assert.equal(result.figures.conflicts422, 3);
+    assert.equal(result.figures.scriptExecutions, 1);
+  },
+);
+
+test(
+  'R10: the key store taken away mid-batch: 503 meanwhile, nothing starts unclaimed, every order charged once',
+  { timeout: 300_000 },
+  async () => {
+    const result = await keyStoreOutage(await context(), {
+      orders: 40,
+      maxConcurrent: 10,
+      killAtFraction: 0.25,
+      downMs: 3000,
+    });
+    assert.equal(result.held, true, explain(result));
+    assert.equal(result.figures['file.chargedOnce'], 40);
+    assert.equal(result.figures['file.paymentDuringOutageStatus'], 503);
   },
 );

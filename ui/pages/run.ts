@@ -81,11 +81,13 @@ function runView(
       actions,
     ),
     ...statusNotices(run),
-    run.foreign
+    run.foreign || run.origin === 'temporal'
       ? notice(
           'warning',
           'Started or changed outside SuperScript',
-          "Temporal holds data for this run that SuperScript did not write. Its status and times are Temporal's own; what SuperScript could not read is not shown.",
+          run.foreign
+            ? "Temporal holds data for this run that SuperScript did not write. What SuperScript could not read is not shown; the key's request and outcome are the key store's."
+            : "A Temporal client started this run by its type name, not SuperScript's API, CLI or exec. The key stands for the request its worker checked, and ran once.",
         )
       : null,
     startedNotice(run, result),
