@@ -1,0 +1,33 @@
+// Workflow IDs and task queue names SuperScript derives: a payment's key, a batch's and its parts', a
+// semaphore's, and the task queues beside the installation's own.
+
+export function paymentWorkflowId(orderId: string): string {
+  return `payment-${orderId}`;
+}
+
+/** The task queue of `superscript exec` runs' workflows, beside the installation's own. */
+export function execTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-exec`;
+}
+
+export function batchWorkflowId(batchId: string): string {
+  return `batch-${batchId}`;
+}
+
+/** Part n of a batch. `:` is not allowed in batch IDs, so no batch's part can take another batch's ID. */
+export function batchPartWorkflowId(batchId: string, part: number): string {
+  return `${batchWorkflowId(batchId)}:part-${part}`;
+}
+
+/**
+ * The semaphore of a capped script on one installation's task queue: the installation's workers serve it,
+ * and installations sharing a namespace keep their caps apart.
+ */
+export function semaphoreWorkflowId(script: string, taskQueue: string): string {
+  return `semaphore-${script}@${taskQueue}`;
+}
+
+/** The task queue of batches' activities that wait for orders, so they never take a script's slot. */
+export function batchTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-batch`;
+}
