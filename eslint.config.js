@@ -6,7 +6,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'scratch/', 'bench/results/', 'faults/results/'] },
+  { ignores: ['dist/', 'node_modules/', 'scratch/', 'test/bench/results/', 'test/faults/results/'] },
   js.configs.recommended,
   // The CLI's entry point is plain JavaScript that runs on Node.
   { files: ['bin/*.js'], languageOptions: { globals: { process: 'readonly' } } },
@@ -40,7 +40,17 @@ export default tseslint.config(
               message: 'Import activities with `import type` only.',
             },
             {
-              group: ['**/runner/*', '**/api/*', '**/cli/*', '**/devserver/*', '**/runs/*', '**/config/*'],
+              group: [
+                '**/process/*',
+                '**/api/*',
+                '**/cli/*',
+                '**/devserver/*',
+                '**/runs/*',
+                '**/config/*',
+                '**/keystore/*',
+                '**/cluster/*',
+                '**/worker/*',
+              ],
               message: 'Workflow code imports only workflow-safe modules.',
             },
           ],

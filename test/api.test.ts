@@ -2,7 +2,7 @@
 // and the promise that bad input gets a clear 4xx and starts nothing.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { RunResult } from '../src/workflows/contract.js';
+import type { RunResult } from '../src/shared/runs.js';
 import { eventually, startStack, type Stack } from './support/harness.js';
 
 let stack: Stack;

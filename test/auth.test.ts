@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { ConfigError } from '../src/errors.js';
 import { TokenStore, createToken, loadTokens, revokeToken } from '../src/config/tokens.js';
 import { freePort } from '../src/devserver/free-port.js';
-import { batchWorkflowId } from '../src/workflows/contract.js';
+import { batchWorkflowId } from '../src/shared/ids.js';
 import { runCli } from './support/cli.js';
 import { REGISTRY_FILE, ROOT, eventually, startStack, type Stack } from './support/harness.js';
 

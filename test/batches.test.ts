@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { temporal } from '@temporalio/proto';
 import { batchPlan, type BatchShape } from '../src/runs/requests.js';
-import type { BatchProgress, BatchResult } from '../src/workflows/contract.js';
+import type { BatchProgress, BatchResult } from '../src/shared/batches.js';
 import { FIXTURES, ROOT, eventually, startStack, type Stack } from './support/harness.js';
 import { httpJson } from './support/http.js';
 

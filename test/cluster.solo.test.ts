@@ -143,13 +143,13 @@ test(
   async () => {
     const started = Date.now();
     // The first run builds the Temporal server and its schema tool (minutes) into the per-user cache.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'faults/run.ts', '--cluster', '--quick'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/faults/run.ts', '--cluster', '--quick'], {
       cwd: ROOT,
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     const report = JSON.parse(
-      readFileSync(path.join(ROOT, 'faults', 'results', 'cluster-quick.json'), 'utf8'),
+      readFileSync(path.join(ROOT, 'test', 'faults', 'results', 'cluster-quick.json'), 'utf8'),
     ) as Report;
     assert.ok(Date.parse(report.startedAt) >= started - 1000, `no report from this run (exit ${code})`);
     const broken = report.scenarios.filter((s) => !s.held);

@@ -4,14 +4,14 @@
 // children, from source).
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import type { ScenarioContext, ScenarioResult } from '../faults/scenario.js';
-import { dedupStorm } from '../faults/scenarios/r1-dedup-storm.js';
-import { hostileInput } from '../faults/scenarios/r5-hostile-input.js';
-import { handStarted } from '../faults/scenarios/r8-hand-started.js';
-import { historyDeleted } from '../faults/scenarios/r9-history-deleted.js';
-import { keyStoreOutage } from '../faults/scenarios/r10-key-store-outage.js';
-import { ManagedServer } from '../faults/stack.js';
-import { devTopology } from '../faults/topology.js';
+import type { ScenarioContext, ScenarioResult } from './faults/scenario.js';
+import { dedupStorm } from './faults/scenarios/r1-dedup-storm.js';
+import { hostileInput } from './faults/scenarios/r5-hostile-input.js';
+import { handStarted } from './faults/scenarios/r8-hand-started.js';
+import { historyDeleted } from './faults/scenarios/r9-history-deleted.js';
+import { keyStoreOutage } from './faults/scenarios/r10-key-store-outage.js';
+import { ManagedServer } from './faults/stack.js';
+import { devTopology } from './faults/topology.js';
 import { ensureTemporalCli } from '../src/devserver/temporal-cli.js';
 
 let ownServer: ManagedServer | undefined;

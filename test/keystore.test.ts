@@ -17,7 +17,7 @@ import { openKeyStore } from '../src/keystore/open.js';
 import { loadSqlite } from '../src/keystore/quiet-sqlite.js';
 import type { KeyEvent, KeyRecord } from '../src/keystore/record.js';
 import type { KeyStore } from '../src/keystore/store.js';
-import type { RunResult } from '../src/workflows/contract.js';
+import type { RunResult } from '../src/shared/runs.js';
 
 const OPEN_MODULE = fileURLToPath(new URL('../src/keystore/open.ts', import.meta.url));
 const { DatabaseSync } = await loadSqlite();

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import type { RunResult } from '../src/workflows/contract.js';
+import type { RunResult } from '../src/shared/runs.js';
 import { runCli } from './support/cli.js';
 import { apiClient } from './support/http.js';
 import { eventually, startStack, type Stack } from './support/harness.js';

@@ -9,15 +9,10 @@ import { buildApi } from '../src/api/server.js';
 import { batchPlan, scriptRunSpec } from '../src/runs/requests.js';
 import { RunStateError } from '../src/errors.js';
 import { retryRun } from '../src/runs/retry.js';
-import {
-  REQUEST_MEMO,
-  RunFailureTypes,
-  WorkflowTypes,
-  batchPartWorkflowId,
-  batchRequest,
-  batchWorkflowId,
-  runIdentity,
-} from '../src/workflows/contract.js';
+import { batchRequest } from '../src/shared/batches.js';
+import { batchPartWorkflowId, batchWorkflowId } from '../src/shared/ids.js';
+import { REQUEST_MEMO, RunFailureTypes, runIdentity } from '../src/shared/runs.js';
+import { WorkflowTypes } from '../src/shared/workflow-types.js';
 import { handWorker, type HandAnswers } from './support/hand-worker.js';
 import { eventually, startStack, type Stack } from './support/harness.js';
 

@@ -12,13 +12,8 @@ import { InvalidRequestError } from '../src/errors.js';
 import { openKeyStore } from '../src/keystore/open.js';
 import { Runs } from '../src/runs/runs.js';
 import { scriptRunSpec } from '../src/runs/requests.js';
-import {
-  RunFailureTypes,
-  WorkflowTypes,
-  type RunPolicy,
-  type RunResult,
-  type ScriptRunInput,
-} from '../src/workflows/contract.js';
+import { RunFailureTypes, type RunPolicy, type RunResult, type ScriptRunInput } from '../src/shared/runs.js';
+import { WorkflowTypes } from '../src/shared/workflow-types.js';
 import { REGISTRY_FILE, ROOT, eventually, startStack, uid, type Stack } from './support/harness.js';
 
 let stack: Stack;

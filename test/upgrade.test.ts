@@ -12,7 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DevServer } from '../src/devserver/dev-server.js';
 import { freePort } from '../src/devserver/free-port.js';
 import { ensureTemporalCli } from '../src/devserver/temporal-cli.js';
-import { WorkflowTypes } from '../src/workflows/contract.js';
+import { WorkflowTypes } from '../src/shared/workflow-types.js';
 import { runCli } from './support/cli.js';
 import { FIXTURES, eventually, startStack, type Stack } from './support/harness.js';
 import { apiClient } from './support/http.js';

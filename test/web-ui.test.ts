@@ -9,7 +9,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { UI_CSP } from '../src/api/routes/ui.js';
-import { REQUEST_MEMO, WorkflowTypes } from '../src/workflows/contract.js';
+import { REQUEST_MEMO } from '../src/shared/runs.js';
+import { WorkflowTypes } from '../src/shared/workflow-types.js';
 import { ROOT, eventually, startStack, type Stack } from './support/harness.js';
 import { CHROMIUM_PATH } from './support/system-packages.js';
 

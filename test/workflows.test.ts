@@ -6,12 +6,9 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { KeyConflictError } from '../src/errors.js';
 import { batchPlan, paymentSpec, scriptRunSpec } from '../src/runs/requests.js';
-import {
-  RunFailureTypes,
-  WorkflowTypes,
-  type BatchResult,
-  type RunResult,
-} from '../src/workflows/contract.js';
+import type { BatchResult } from '../src/shared/batches.js';
+import { RunFailureTypes, type RunResult } from '../src/shared/runs.js';
+import { WorkflowTypes } from '../src/shared/workflow-types.js';
 import * as workflows from '../src/workflows/index.js';
 import { startStack, type Stack } from './support/harness.js';
 

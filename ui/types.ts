@@ -3,7 +3,8 @@ import type { Caller } from '../src/api/caller.js';
 import type { JournalEntry, KeyJournal } from '../src/api/request-journal.js';
 
 import type { RunStatus, RunView } from '../src/runs/view.js';
-import type { BatchProgress, OrderReport, RunResult } from '../src/workflows/contract.js';
+import type { BatchProgress, OrderReport } from '../src/shared/batches.js';
+import type { RunResult } from '../src/shared/runs.js';
 
 /** A batch's counts, as GET /v1/batches/{id} answers them in `progress`. */
 type BatchCounts = BatchProgress;

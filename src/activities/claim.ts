@@ -8,7 +8,7 @@ import type { KeyGuard } from '../keystore/guard.js';
 import type { KeyRecord } from '../keystore/record.js';
 import { claim, markStarted, recordEnd, type RunEnd } from '../keystore/transitions.js';
 import { processRegistry } from '../metrics/exposition.js';
-import { RunFailureTypes, type Outcome, type RunResult } from '../workflows/contract.js';
+import { RunFailureTypes, type Outcome, type RunResult } from '../shared/runs.js';
 
 /** What a run claims its key with, by the worker's own reading of its input. */
 export interface KeyClaim {

@@ -2,8 +2,8 @@
 import type { ScriptRegistry } from '../config/scripts.js';
 import type { KeyGuard } from '../keystore/guard.js';
 import type { Runs } from '../runs/runs.js';
-import { createAwaitBatchPart } from './await-part.js';
-import { createCollectOrder } from './collect-order.js';
+import { createAwaitBatchPart } from './batch-part.js';
+import { createCollectOrder } from './batch-order.js';
 import { createRunScript } from './run-script.js';
 import { createSemaphoreActivities } from './semaphore.js';
 import type { BatchActivities, RunActivities, SemaphoreActivities } from './types.js';

@@ -6,18 +6,18 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { keyFromTemplate, validateArgs, type ScriptRegistry, type ScriptSpec } from '../config/scripts.js';
 import { SuperScriptError } from '../errors.js';
 import type { KeyGuard } from '../keystore/guard.js';
-import { scriptProcess } from '../runner/script-process.js';
+import { scriptProcess } from '../process/launch.js';
+import { paymentWorkflowId } from '../shared/ids.js';
 import {
   PAYMENT_SCRIPT,
   RunFailureTypes,
-  WorkflowTypes,
   canonicalJson,
-  paymentWorkflowId,
   type RunResult,
   type ScriptArgs,
-} from '../workflows/contract.js';
+} from '../shared/runs.js';
+import { WorkflowTypes } from '../shared/workflow-types.js';
 import type { Runs } from '../runs/runs.js';
-import { executeInActivity, refusal, type RunRules } from './execute.js';
+import { executeInActivity, refusal, type RunRules } from './process-activity.js';
 import { assertHoldsPermit } from './semaphore.js';
 import type { RunActivityInput } from './types.js';
 

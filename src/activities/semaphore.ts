@@ -5,16 +5,16 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ScriptRegistry, ScriptSpec } from '../config/scripts.js';
 import type { Runs } from '../runs/runs.js';
 import { storedAnswer } from '../runs/stored.js';
+import { semaphoreWorkflowId } from '../shared/ids.js';
+import { RunFailureTypes } from '../shared/runs.js';
 import {
-  RunFailureTypes,
   SEMAPHORE_HOLDERS_QUERY,
   SemaphoreSignals,
-  WorkflowTypes,
-  semaphoreWorkflowId,
   type AcquirePermit,
   type PermitHolder,
   type SemaphoreInput,
-} from '../workflows/contract.js';
+} from '../shared/semaphore.js';
+import { WorkflowTypes } from '../shared/workflow-types.js';
 import type { SemaphoreActivities } from './types.js';
 
 export function createSemaphoreActivities(runs: Runs, registry: ScriptRegistry): SemaphoreActivities {

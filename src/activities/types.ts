@@ -1,13 +1,7 @@
 // Activity signatures, imported by workflows with `import type` only.
-import type {
-  CollectOrderInput,
-  OrderCounts,
-  OrderReport,
-  PermitHolder,
-  PermitRequest,
-  RunResult,
-  ScriptRunInput,
-} from '../workflows/contract.js';
+import type { CollectOrderInput, OrderCounts, OrderReport } from '../shared/batches.js';
+import type { RunResult, ScriptRunInput } from '../shared/runs.js';
+import type { PermitHolder, PermitRequest } from '../shared/semaphore.js';
 
 /**
  * What a run's activity is asked to do. Which run it belongs to (workflow ID, run ID, type, attempt) is not

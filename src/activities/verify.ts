@@ -6,10 +6,10 @@ import type { ScriptRegistry } from '../config/scripts.js';
 import type { KeyGuard } from '../keystore/guard.js';
 import { hasEnded } from '../keystore/record.js';
 import { recordVerified, resolveGrant } from '../keystore/transitions.js';
-import { verifyProcess } from '../runner/script-process.js';
-import { canonicalJson, verifiedResult, verifyVerdict, type RunResult } from '../workflows/contract.js';
+import { verifyProcess } from '../process/launch.js';
+import { canonicalJson, verifiedResult, verifyVerdict, type RunResult } from '../shared/runs.js';
 import { recorded, whileStoreAnswers } from './claim.js';
-import { executeInActivity, refusal } from './execute.js';
+import { executeInActivity, refusal } from './process-activity.js';
 import { registeredProcess } from './run-script.js';
 import type { RunActivityInput } from './types.js';
 

@@ -6,7 +6,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { ScriptRegistry } from '../config/scripts.js';
 import { KeyConflictError, TooBusyError } from '../errors.js';
 import type { StartOrAttach } from '../runs/view.js';
-import { PAYMENT_SCRIPT } from '../workflows/contract.js';
+import { PAYMENT_SCRIPT } from '../shared/runs.js';
 
 /**
  * `rejected`: refused before anything started (bad input, a run in the wrong state, too many waiting);

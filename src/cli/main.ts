@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DURABILITY, type Settings } from '../config/settings.js';
 import { ensureTemporalCli } from '../devserver/temporal-cli.js';
 import { InvalidRequestError, KeyConflictError, SuperScriptError } from '../errors.js';
-import { ORDER_STATUSES } from '../workflows/contract.js';
+import { ORDER_STATUSES } from '../shared/batches.js';
 import type { BatchOptions } from './commands/batches.js';
 import { CLUSTER_DEFAULTS, type ClusterUpOptions } from './commands/cluster-options.js';
 import { loadContext, type Context, type ContextOptions } from './context.js';

@@ -1,7 +1,7 @@
 // How a run is shown at a terminal.
 import type { StartOrAttach } from '../runs/view.js';
 import type { RunView } from '../runs/view.js';
-import type { RunResult, VerifyAnswer } from '../workflows/contract.js';
+import type { RunResult, VerifyAnswer } from '../shared/runs.js';
 import { forTerminal, terminalSafeJson } from './terminal.js';
 
 const ANSWERS: Record<VerifyAnswer, string> = { done: 'done', not_done: 'not done', unknown: 'cannot tell' };

@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { ClusterError } from '../errors.js';
 import { setRetentionDays } from '../runs/retention.js';
-import { SCRIPT_SEARCH_ATTRIBUTE } from '../workflows/contract.js';
+import { SCRIPT_SEARCH_ATTRIBUTE } from '../shared/runs.js';
 
 /** gRPC ALREADY_EXISTS. */
 const ALREADY_EXISTS = 6;

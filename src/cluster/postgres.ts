@@ -16,7 +16,7 @@ import {
 import path from 'node:path';
 import { ClusterError, MissingToolError } from '../errors.js';
 import { findOnPath, isExecutable } from '../devserver/go-install.js';
-import { Daemon } from '../runner/daemon.js';
+import { Daemon } from '../process/daemon.js';
 
 /** The role Temporal connects as; initdb makes it the superuser of this instance. */
 const POSTGRES_USER = 'temporal';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { PACKAGE_ROOT } from '../config/settings.js';
 import { ClusterError } from '../errors.js';
-import { Daemon } from '../runner/daemon.js';
+import { Daemon } from '../process/daemon.js';
 
 export type ServiceKind = 'worker' | 'api';
 

@@ -2,7 +2,7 @@
 // the files server-config.ts writes; its log goes to server.log beside them.
 import path from 'node:path';
 import { ClusterError } from '../errors.js';
-import { Daemon } from '../runner/daemon.js';
+import { Daemon } from '../process/daemon.js';
 import { untilServing } from '../devserver/serving.js';
 import { CONFIG_ENV } from './server-config.js';
 

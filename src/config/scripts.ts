@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, InvalidRequestError, RunStateError } from '../errors.js';
-import { EXEC_SCRIPT, type ArgValue, type RunPolicy, type ScriptArgs } from '../workflows/contract.js';
+import { EXEC_SCRIPT, type ArgValue, type RunPolicy, type ScriptArgs } from '../shared/runs.js';
 
 /** What a script name looks like: the registry's keys, and the `run:<script>` token scopes. */
 export const SCRIPT_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;

@@ -4,9 +4,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Durability } from '../config/settings.js';
 import { TemporalUnavailableError } from '../errors.js';
-import { Daemon } from '../runner/daemon.js';
+import { Daemon } from '../process/daemon.js';
 import { untilServing } from './serving.js';
-import { SCRIPT_SEARCH_ATTRIBUTE } from '../workflows/contract.js';
+import { SCRIPT_SEARCH_ATTRIBUTE } from '../shared/runs.js';
 
 export interface DevServerOptions {
   cliPath: string;

@@ -1,7 +1,7 @@
 // What the key store keeps for each key: which request it stands for, which run holds it, where that run
 // is (reserved, claimed, running, ended how), the result a duplicate replays, and the key's history.
 import { z } from 'zod';
-import type { RunResult } from '../workflows/contract.js';
+import type { RunResult } from '../shared/runs.js';
 
 /**
  * Where a key stands. `reserved`: SuperScript's front door took it for a request; no run holds it yet.

@@ -4,7 +4,7 @@
 // (an explicit retry or resolve), and settling a key from Temporal when its run ended without saying so.
 import { randomUUID } from 'node:crypto';
 import { KeyStoreUnavailableError, RunStateError } from '../errors.js';
-import type { Outcome, RunResult } from '../workflows/contract.js';
+import type { Outcome, RunResult } from '../shared/runs.js';
 import { hasEnded, type Grant, type KeyEvent, type KeyRecord, type KeyState } from './record.js';
 import type { KeyStore } from './store.js';
 

@@ -3,7 +3,7 @@
 // SuperScript's /metrics fetches it and appends it (see exposition.ts), so one scrape target has both.
 import { Runtime, type Logger } from '@temporalio/worker';
 import { freePort } from '../devserver/free-port.js';
-import { RUN_DURATION_BUCKETS, RunMetrics } from '../workflows/contract.js';
+import { RUN_DURATION_BUCKETS, RunMetrics } from '../shared/metrics.js';
 
 /**
  * Installs the Runtime with `logger`; with `metrics`, also its exporter (the SDK's `temporal_*` series and

@@ -1,7 +1,7 @@
 // Cancelling a run: the workflow asks its activity to stop, and the worker ends the script's process group.
 import { RunStateError } from '../errors.js';
 import { hasEnded } from '../keystore/record.js';
-import { WorkflowTypes } from '../workflows/contract.js';
+import { WorkflowTypes } from '../shared/workflow-types.js';
 import { describeRun, type RunSource } from './read.js';
 import { viewOf, type RunView } from './view.js';
 

@@ -4,7 +4,7 @@
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { KeyConflictError } from '../errors.js';
 import type { KeyRecord } from '../keystore/record.js';
-import { canonicalJson, type CanonicalRequest } from '../workflows/contract.js';
+import { canonicalJson, type CanonicalRequest } from '../shared/runs.js';
 import type { StartSpec } from './requests.js';
 import { requestOf } from './stored.js';
 

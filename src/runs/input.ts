@@ -1,7 +1,7 @@
 // The input a run was started with, from the first event of its history: what its memo does not hold,
 // such as who retried or resolved it and why.
 import type { Client } from '@temporalio/client';
-import type { ResolveOf, RetryOf } from '../workflows/contract.js';
+import type { ResolveOf, RetryOf } from '../shared/runs.js';
 import { storedExtras } from './stored.js';
 
 /**

@@ -2,7 +2,7 @@
 // visibility query), from checked filters only.
 import { InvalidRequestError } from '../errors.js';
 import type { KeyFilter, KeyState } from '../keystore/record.js';
-import { WorkflowTypes } from '../workflows/contract.js';
+import { WorkflowTypes } from '../shared/workflow-types.js';
 import type { RunStatus } from './view.js';
 
 // Visibility knows Temporal's statuses only: a script that failed, timed out or ended with its outcome

@@ -3,25 +3,19 @@
 import { createHash } from 'node:crypto';
 import { requestKey, runPolicy, validateArgs, type ScriptRegistry } from '../config/scripts.js';
 import { InvalidRequestError, RunStateError } from '../errors.js';
+import { batchRequest, type BatchOrder, type OrchestratorInput } from '../shared/batches.js';
+import { batchPartWorkflowId, batchWorkflowId, paymentWorkflowId } from '../shared/ids.js';
 import {
   EXEC_SCRIPT,
   PAYMENT_SCRIPT,
-  WorkflowTypes,
-  batchPartWorkflowId,
-  batchRequest,
-  batchWorkflowId,
   canonicalJson,
-  paymentWorkflowId,
-  type BatchOrder,
   type CanonicalRequest,
-  type OrchestratorInput,
   type RunExtras,
   type RunPolicy,
   type ScriptArgs,
   type ScriptRunInput,
-  type WorkflowInputs,
-  type WorkflowType,
-} from '../workflows/contract.js';
+} from '../shared/runs.js';
+import { WorkflowTypes, type WorkflowInputs, type WorkflowType } from '../shared/workflow-types.js';
 import type { KeyRecord } from '../keystore/record.js';
 import { validateKey } from './keys.js';
 

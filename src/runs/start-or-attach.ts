@@ -14,7 +14,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { KeyConflictError, KeyStoreUnavailableError, RunNotFoundError } from '../errors.js';
 import { hasEnded, type KeyRecord } from '../keystore/record.js';
 import { reserve, settle } from '../keystore/transitions.js';
-import { canonicalJson } from '../workflows/contract.js';
+import { canonicalJson } from '../shared/runs.js';
 import { assertStandsFor } from './fingerprint.js';
 import { awaitOutcome } from './outcome.js';
 import { describeAny, endedRunOf, isOwnRun, type RunSource } from './read.js';

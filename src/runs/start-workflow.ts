@@ -23,7 +23,7 @@ import {
   mapToPayloads,
 } from '@temporalio/common';
 import { RunNotFoundError, TemporalUnavailableError } from '../errors.js';
-import { STARTER_MEMO, runIdentity } from '../workflows/contract.js';
+import { STARTER_MEMO, runIdentity } from '../shared/runs.js';
 import { assertSameRequest } from './fingerprint.js';
 import { awaitOutcome } from './outcome.js';
 import { keyHolder, type RunSource } from './read.js';

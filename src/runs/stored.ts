@@ -6,19 +6,15 @@
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { z } from 'zod';
 import { RunResultSchema } from '../keystore/record.js';
+import type { BatchPartResult, BatchResult, BatchState, OrderCounts, PartPage } from '../shared/batches.js';
 import {
   REQUEST_MEMO,
-  type BatchPartResult,
-  type BatchResult,
-  type BatchState,
   type CanonicalRequest,
-  type OrderCounts,
-  type PartPage,
-  type PermitHolder,
   type ResolveOf,
   type RetryOf,
   type RunResult,
-} from '../workflows/contract.js';
+} from '../shared/runs.js';
+import type { PermitHolder } from '../shared/semaphore.js';
 
 const outcome = z.enum(['succeeded', 'failed', 'timed_out', 'cancelled', 'terminated', 'outcome_unknown']);
 const count = z.number().int().nonnegative();

@@ -7,16 +7,15 @@ import type {
 } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { hasEnded, type KeyOrigin, type KeyRecord } from '../keystore/record.js';
+import type { BatchPartResult, BatchResult } from '../shared/batches.js';
 import {
   RunFailureTypes,
-  type BatchPartResult,
-  type BatchResult,
   type CanonicalRequest,
   type Outcome,
   type ResolveOf,
   type RetryOf,
   type RunResult,
-} from '../workflows/contract.js';
+} from '../shared/runs.js';
 import { requestOf, storedRunResult } from './stored.js';
 
 export type RunStatus = 'running' | Outcome;

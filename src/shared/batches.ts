@@ -1,6 +1,5 @@
 // What a batch is across the Temporal boundary: its workflow's (OrchestratorWorkflow's) and its parts' inputs,
 // the slim report of each order, counts and progress, and the queries and signals they answer. Pure code.
-import { batchWorkflowId } from './ids.js';
 import { PAYMENT_SCRIPT, type Outcome } from './runs.js';
 
 export interface BatchOrder {
@@ -10,7 +9,7 @@ export interface BatchOrder {
 
 /**
  * A batch's coordinator. It holds no orders: they are in its parts (`batch-<id>:part-<n>`, started before
- * it, see src/runs/start-batch.ts), which it runs one after another and awaits; it keeps only counts, so
+ * it, see src/runs/batch-start.ts), which it runs one after another and awaits; it keeps only counts, so
  * each of its runs stays small and it continues as new every `continueAsNewAfter` parts.
  */
 export interface OrchestratorInput {

@@ -11,7 +11,7 @@ import type { ScriptRegistry } from '../config/scripts.js';
 import { KeyGuard } from '../keystore/guard.js';
 import type { KeyStore } from '../keystore/store.js';
 import { Runs } from '../runs/runs.js';
-import { batchTaskQueue } from '../workflows/contract.js';
+import { batchTaskQueue } from '../shared/ids.js';
 import { observeActivities } from './activity-observer.js';
 import { zeroOutcomeUnknown } from './zero-counts.js';
 

@@ -1,7 +1,9 @@
 // A worker starts the alerting count at 0 for every script it can run, under the tags its workflows count
 // with: Prometheus' increase() sees a first outcome_unknown only on a series that already existed.
 import { Runtime } from '@temporalio/worker';
-import { PAYMENT_SCRIPT, RunMetrics, WorkflowTypes } from '../workflows/contract.js';
+import { RunMetrics } from '../shared/metrics.js';
+import { PAYMENT_SCRIPT } from '../shared/runs.js';
+import { WorkflowTypes } from '../shared/workflow-types.js';
 
 export function zeroOutcomeUnknown(namespace: string, taskQueue: string, scripts: string[]): void {
   const { name, help } = RunMetrics.outcomeUnknown;

@@ -20,8 +20,6 @@ import {
   BatchSignals,
   PART_COUNTS_QUERY,
   PART_ORDERS_QUERY,
-  batchTaskQueue,
-  batchWorkflowId,
   countReports,
   pageOfPart,
   progressOf,
@@ -33,7 +31,8 @@ import {
   type OrderStatus,
   type PartPage,
   type RunPart,
-} from './contract.js';
+} from '../shared/batches.js';
+import { batchTaskQueue, batchWorkflowId } from '../shared/ids.js';
 
 export const runPartSignal = defineSignal<[RunPart]>(BatchSignals.runPart);
 export const cancelBatchSignal = defineSignal<[CancelBatch]>(BatchSignals.cancel);

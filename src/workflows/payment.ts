@@ -1,8 +1,8 @@
 // The original design's workflow: collect the payment for one order exactly once. Its workflow ID is
 // `payment-<orderId>`; it is the generic script workflow applied to the registered payment script.
 import { workflowInfo } from '@temporalio/workflow';
-import { PAYMENT_SCRIPT, type PaymentInput, type RunResult } from './contract.js';
-import { runScriptOnce } from './run-script.js';
+import { PAYMENT_SCRIPT, type PaymentInput, type RunResult } from '../shared/runs.js';
+import { runScriptOnce } from './script-run.js';
 
 export async function SinglePaymentCollectionWorkflow(input: PaymentInput): Promise<RunResult> {
   return runScriptOnce({

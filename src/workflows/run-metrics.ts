@@ -10,7 +10,8 @@
 // workflow task leaves that step to be decided, and counted, again. And like any per-process counter, what
 // a worker counted since its last scrape goes with it if it dies.
 import { metricMeter } from '@temporalio/workflow';
-import { RunMetrics, type Outcome } from './contract.js';
+import { RunMetrics } from '../shared/metrics.js';
+import type { Outcome } from '../shared/runs.js';
 
 /** `durationMs` when the worker that ran the script measured it; a run decided after its worker died has none. */
 export function countRun(script: string, outcome: Outcome, durationMs: number | undefined): void {

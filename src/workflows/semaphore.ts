@@ -17,14 +17,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SemaphoreActivities } from '../activities/types.js';
+import { semaphoreWorkflowId } from '../shared/ids.js';
 import {
   SEMAPHORE_HOLDERS_QUERY,
   SemaphoreSignals,
-  semaphoreWorkflowId,
   type AcquirePermit,
   type PermitHolder,
   type SemaphoreInput,
-} from './contract.js';
+} from '../shared/semaphore.js';
 
 export const acquireSignal = defineSignal<[AcquirePermit]>(SemaphoreSignals.acquire);
 export const releaseSignal = defineSignal<[PermitHolder]>(SemaphoreSignals.release);

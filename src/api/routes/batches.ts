@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { batchPlan, validBatchOrders, validMaxConcurrent, validateBatchId } from '../../runs/requests.js';
-import { PAYMENT_SCRIPT, batchWorkflowId } from '../../workflows/contract.js';
+import { batchWorkflowId } from '../../shared/ids.js';
+import { PAYMENT_SCRIPT } from '../../shared/runs.js';
 import { listableScripts, type RunAction } from '../scopes.js';
 import { batchesQuery, type RunFilters } from '../../runs/list-query.js';
 import { sendRun } from '../respond.js';

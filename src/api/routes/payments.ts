@@ -3,10 +3,10 @@
 // under `superscript dev` (and so the demos), never in `superscript api`.
 import type { FastifyInstance } from 'fastify';
 import { validateArgs } from '../../config/scripts.js';
-import { outcomeOf, runProcess } from '../../runner/run-process.js';
-import { scriptProcess } from '../../runner/script-process.js';
+import { outcomeOf, runProcess } from '../../process/spawn.js';
+import { scriptProcess } from '../../process/launch.js';
 import { paymentSpec } from '../../runs/requests.js';
-import { PAYMENT_SCRIPT } from '../../workflows/contract.js';
+import { PAYMENT_SCRIPT } from '../../shared/runs.js';
 import { sendRun } from '../respond.js';
 import { bindRunLog } from '../run-log.js';
 import type { ApiDeps } from '../deps.js';

@@ -4,9 +4,10 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidRequestError } from '../../errors.js';
-import type { BatchOrderView, BatchView, OrdersPage } from '../../runs/batches.js';
-import type { BatchPlanReport, PlannedStatus } from '../../runs/plan-batch.js';
-import { PAYMENT_SCRIPT, canonicalJson, type BatchOrder } from '../../workflows/contract.js';
+import type { BatchOrderView, BatchView, OrdersPage } from '../../runs/batch-read.js';
+import type { BatchPlanReport, PlannedStatus } from '../../runs/batch-plan.js';
+import type { BatchOrder } from '../../shared/batches.js';
+import { PAYMENT_SCRIPT, canonicalJson } from '../../shared/runs.js';
 import { ApiClient } from '../api-client.js';
 import { readBatchFile } from '../batch-file.js';
 import { counts, progressOutput } from '../batch-progress.js';

@@ -11,7 +11,7 @@ import { DATABASES } from '../../cluster/server-config.js';
 import { spawnService, untilApiAnswers, untilWorkerPolls } from '../../cluster/services.js';
 import { connectClient, temporalTarget } from '../../config/temporal-connection.js';
 import { ConfigError } from '../../errors.js';
-import type { Daemon } from '../../runner/daemon.js';
+import type { Daemon } from '../../process/daemon.js';
 import type { Context } from '../context.js';
 import { stopOnSignals, type StopStep } from '../shutdown.js';
 import type { ClusterUpOptions } from './cluster-options.js';

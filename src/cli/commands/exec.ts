@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Context as ActivityContext } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import { connectClient, connectWorker, temporalTarget } from '../../config/temporal-connection.js';
-import { executeInActivity, refusal } from '../../activities/execute.js';
+import { executeInActivity, refusal } from '../../activities/process-activity.js';
 import type { RunActivityInput } from '../../activities/types.js';
 import {
   DEFAULT_KILL_GRACE_SECONDS,
@@ -29,14 +29,9 @@ import { startGranted, startOrAttach } from '../../runs/start-or-attach.js';
 import { isRunResult } from '../../runs/stored.js';
 import type { StartOrAttach } from '../../runs/view.js';
 import { workflowBundle } from '../../worker/worker.js';
-import {
-  EXEC_SCRIPT,
-  canonicalJson,
-  execTaskQueue,
-  WorkflowTypes,
-  type RunResult,
-  type ScriptRunInput,
-} from '../../workflows/contract.js';
+import { execTaskQueue } from '../../shared/ids.js';
+import { EXEC_SCRIPT, canonicalJson, type RunResult, type ScriptRunInput } from '../../shared/runs.js';
+import { WorkflowTypes } from '../../shared/workflow-types.js';
 import type { Context } from '../context.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { openKeys } from '../key-store.js';

@@ -7,7 +7,7 @@ import { InvalidRequestError } from '../../errors.js';
 import type { RunFilters } from '../../runs/list-query.js';
 import type { StartOrAttach } from '../../runs/view.js';
 import type { RunView } from '../../runs/view.js';
-import { PAYMENT_SCRIPT } from '../../workflows/contract.js';
+import { PAYMENT_SCRIPT } from '../../shared/runs.js';
 import { ApiClient } from '../api-client.js';
 import type { Context } from '../context.js';
 import { exitCodeFor } from '../exit-codes.js';

@@ -1,0 +1,108 @@
+// What a batch would do before it charges anything: each order's key `payment-<orderId>` looked up in the
+// key store (a page of orders a query) and compared with the order's request, the way the batch's
+// start-or-attach would; keys the store lacks are checked in Temporal's visibility, a page a query, for
+// workflows that are not SuperScript runs holding their IDs.
+import type { ScriptRegistry } from '../config/scripts.js';
+import { KeyConflictError } from '../errors.js';
+import { hasEnded, type KeyRecord } from '../keystore/record.js';
+import type { BatchOrder } from '../shared/batches.js';
+import { assertStandsFor } from './fingerprint.js';
+import { isOwnRun, type RunSource } from './read.js';
+import { paymentSpec } from './requests.js';
+import type { KeySpec } from './start-or-attach.js';
+import type { RunStatus } from './view.js';
+
+/** Where an order stands before a batch runs it. */
+export type PlannedStatus = 'new' | 'already_done' | 'in_flight' | 'conflict';
+
+export interface PlannedOrder extends BatchOrder {
+  workflowId: string;
+  status: PlannedStatus;
+  /** How its run ended (`already_done`), or `running` (`in_flight`). */
+  outcome?: RunStatus;
+  runId?: string;
+  /** Why a `conflict` is one: what the key holds instead. */
+  message?: string;
+}
+
+export interface BatchPlanReport {
+  total: number;
+  counts: { new: number; alreadyDone: number; inFlight: number; conflict: number };
+  orders: PlannedOrder[];
+}
+
+/**
+ * Orders looked up at once: one key store query, and one visibility query for the keys it lacks, a page.
+ * A plan's work grows with its orders, two queries a page, and asks Temporal nothing per order.
+ */
+const PAGE = 200;
+
+export async function planBatch(
+  src: RunSource,
+  registry: ScriptRegistry,
+  orders: readonly BatchOrder[],
+  signal?: AbortSignal,
+): Promise<BatchPlanReport> {
+  const planned: PlannedOrder[] = [];
+  for (let at = 0; at < orders.length; at += PAGE) {
+    signal?.throwIfAborted();
+    const page = orders.slice(at, at + PAGE).map((order) => paymentSpec(registry, src.taskQueue, order));
+    const records = await src.keys.getMany(page.map((spec) => spec.workflowId));
+    const squatted = await heldByOthers(
+      src,
+      page.map((spec) => spec.workflowId).filter((id) => !records.has(id)),
+    );
+    page.forEach((spec, i) => {
+      const order = orders[at + i]!;
+      planned.push(
+        squatted.has(spec.workflowId)
+          ? { ...order, workflowId: spec.workflowId, status: 'conflict', message: NOT_OURS(spec.workflowId) }
+          : planOrder(spec, order, records.get(spec.workflowId)),
+      );
+    });
+  }
+  const count = (s: PlannedStatus) => planned.filter((o) => o.status === s).length;
+  return {
+    total: orders.length,
+    counts: {
+      new: count('new'),
+      alreadyDone: count('already_done'),
+      inFlight: count('in_flight'),
+      conflict: count('conflict'),
+    },
+    orders: planned,
+  };
+}
+
+const NOT_OURS = (id: string) =>
+  `Key "${id}" is held by a Temporal workflow that is not a SuperScript run. Use another key.`;
+
+/**
+ * Of keys the store does not have, those whose workflow ID an open workflow that is not a SuperScript run
+ * holds (the batch would be refused them): one visibility query for the whole page.
+ */
+async function heldByOthers(src: RunSource, ids: readonly string[]): Promise<Set<string>> {
+  const held = new Set<string>();
+  if (ids.length === 0) return held;
+  // Keys are checked (letters, digits and . _ : @ = + -), so they quote safely.
+  const query = `WorkflowId IN (${ids.map((id) => `'${id}'`).join(', ')}) AND ExecutionStatus = 'Running'`;
+  for await (const info of src.client.workflow.list({ query, pageSize: ids.length })) {
+    if (!isOwnRun(src, info)) held.add(info.workflowId);
+  }
+  return held;
+}
+
+/** Where one order stands, as start-or-attach would find its key. */
+function planOrder(spec: KeySpec, order: BatchOrder, record: KeyRecord | undefined): PlannedOrder {
+  const base = { ...order, workflowId: spec.workflowId };
+  if (!record) return { ...base, status: 'new' };
+  try {
+    assertStandsFor(spec, record);
+  } catch (err) {
+    if (err instanceof KeyConflictError) return { ...base, status: 'conflict', message: err.message };
+    throw err;
+  }
+  const runId = record.runId ?? undefined;
+  if (!hasEnded(record.state)) return { ...base, status: 'in_flight', outcome: 'running', runId };
+  return { ...base, status: 'already_done', outcome: record.state as RunStatus, runId };
+}
