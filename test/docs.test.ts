@@ -23,7 +23,7 @@ function documents(): string[] {
       if (entry.isDirectory()) return docs(rel);
       return entry.name.endsWith('.md') ? [rel] : [];
     });
-  return ['README.md', 'bench/README.md', 'faults/README.md', ...docs('docs')].filter((f) =>
+  return ['README.md', 'test/bench/README.md', 'test/faults/README.md', ...docs('docs')].filter((f) =>
     existsSync(path.join(ROOT, f)),
   );
 }
@@ -202,7 +202,7 @@ test('the checker finds what is broken, and nothing else', () => {
   );
 });
 
-test('every relative link and anchor in README.md, docs/, bench/README.md and faults/README.md resolves', () => {
+test('every relative link and anchor in README.md, docs/, test/bench/README.md and test/faults/README.md resolves', () => {
   const files = documents();
   assert.ok(files.includes('README.md') && files.some((f) => f.startsWith('docs/')), 'no documents found');
   const problems = files.flatMap((file) => brokenLinks(file, repository));
