@@ -14,7 +14,7 @@ import { httpJson } from './support/http.js';
 
 // Small parts and an early continue-as-new, so a few dozen orders make several runs of everything.
 const SHAPE: BatchShape = { partSize: 4, continueAsNewAfter: 2 };
-// The bounds README "Batches" documents, in events: a coordinator run per part it handles, a part per order.
+// The bounds docs/batches.md documents, in events: a coordinator run per part it handles, a part per order.
 const coordinatorBound = (partsPerRun: number) => 20 + 12 * partsPerRun;
 const partBound = (orders: number) => 20 + 7 * orders;
 

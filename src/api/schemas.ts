@@ -91,7 +91,8 @@ export const listFilters = {
   properties: {
     status: {
       type: 'string',
-      description: "Temporal's status: running, succeeded, failed, cancelled, terminated.",
+      description:
+        'running, succeeded, failed, timed_out, cancelled, terminated or outcome_unknown (a batch: running, succeeded, cancelled, or how it failed).',
     },
     since: { type: 'string', description: 'An ISO 8601 time.' },
     until: { type: 'string', description: 'An ISO 8601 time.' },

@@ -167,7 +167,7 @@ cluster
   .option('--namespace <name>', 'Temporal namespace', CLUSTER_DEFAULTS.namespace)
   .option(
     '--retention-days <days>',
-    'how long finished keys are remembered (the dedup window)',
+    "how long Temporal keeps a closed run's history (keys are kept by the key store)",
     count('--retention-days'),
     CLUSTER_DEFAULTS.retentionDays,
   )
@@ -226,6 +226,7 @@ program
       'cancelled',
       'terminated',
       'timed_out',
+      'outcome_unknown',
     ]),
   )
   .option('--script <name>')

@@ -17,7 +17,7 @@ export interface ClusterOptions {
   dir: string;
   ports: ClusterPorts;
   namespace: string;
-  /** The namespace's retention: how long a finished key is remembered (the dedup window). */
+  /** The namespace's retention: how long a closed run's history is kept (keys are the key store's). */
   retentionDays: number;
   log: (line: string) => void;
 }

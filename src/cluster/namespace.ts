@@ -1,5 +1,5 @@
 // The cluster's namespace, made fit for SuperScript through the server's own APIs: registered with a
-// retention that is the dedup window, and given the SuperScriptScript search attribute runs are listed by.
+// retention that says how long closed runs' histories are kept, and given the SuperScriptScript search attribute runs are listed by.
 import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { ClusterError } from '../errors.js';

@@ -11,7 +11,7 @@ export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 
 /**
  * How the embedded dev server keeps its SQLite file. Exactly-once rests on the server remembering keys,
- * so the default survives power loss; the others trade that for speed (see README, "Durability").
+ * so the default survives power loss; the others trade that for speed (see docs/guarantee.md, "Durability of the embedded default").
  */
 export const DURABILITY = ['full', 'normal', 'off', 'memory'] as const;
 export type Durability = (typeof DURABILITY)[number];
@@ -49,7 +49,7 @@ const SettingsSchema = z.object({
   SUPERSCRIPT_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(30),
   /** How long a request waits for a run's result before answering 202. */
   SUPERSCRIPT_WAIT_SECONDS: z.coerce.number().min(0).max(600).default(30),
-  /** Warn when the namespace keeps closed runs (the dedup window) for less than this. */
+  /** Warn when the namespace keeps closed runs' histories for less than this (keys are the key store's). */
   SUPERSCRIPT_MIN_RETENTION_DAYS: z.coerce.number().min(0).default(7),
   /**
    * The key store: `postgres://user:pass@host:port/db` (shared by every worker, API and `exec` of an

@@ -29,7 +29,7 @@ export interface DevServerOptions {
 
 // The stock dev server runs one history shard with history.transferProcessorMaxPollRPS at 20, which holds
 // every task dispatch back ~50 ms once a few workflows have run: a one-activity workflow took 150 ms p50
-// here. Lifting the cap and letting activities start eagerly took it to 34 ms (see README, Performance).
+// here. Lifting the cap and letting activities start eagerly took it to 34 ms (see test/bench/README.md).
 // Eager workflow start lets a starter that shares its connection with a worker on the run's task queue
 // (`superscript dev`) hand the first workflow task straight to that worker; other starters are unaffected.
 const TUNING = [
@@ -47,7 +47,7 @@ const TUNING = [
 // - frontend.httpAllowedHosts guards Temporal's HTTP API (grpc-gateway). The server anchors the list as one
 //   regular expression over the whole Host, port included, literal but for `*`; Go's HTTP server answers 400 to
 //   any Host with a space before a handler sees it, so this entry matches no request, not even one without a
-//   Host (403 `Host not allowed`; see README, Security).
+//   Host (403 `Host not allowed`; see docs/security.md).
 // - Nexus's routes on that port are outside that check: with Nexus off they answer 404, instead of holding a
 //   request open while it waits for a Nexus worker.
 const CLOSED_HTTP_PORT = [
@@ -57,7 +57,7 @@ const CLOSED_HTTP_PORT = [
   'system.enableNexus=false',
 ];
 
-// What each durability survives, in the README: full = power loss, normal = process kill (an OS crash may
+// What each durability survives (docs/guarantee.md): full = power loss, normal = process kill (an OS crash may
 // lose the last commits), off = process kill (an OS crash may corrupt the file), memory = nothing.
 const PRAGMAS: Record<Exclude<Durability, 'memory'>, string[]> = {
   full: ['journal_mode=wal', 'synchronous=full'],

@@ -1,4 +1,5 @@
-// The dedup window: Temporal forgets a closed run, and so its key, after the namespace's retention period.
+// Temporal's retention: how long the namespace keeps a closed run's history. Keys outlive it in the key
+// store; what goes with the history is the run's details (its events, its retry's input), not its key.
 import type { Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import type { Logger } from 'pino';
@@ -28,7 +29,7 @@ export async function checkRetention(client: Client, minDays: number, log: Logge
   if (days < minDays) {
     log.warn(
       { retentionDays: days, minRetentionDays: minDays },
-      `namespace ${client.options.namespace} keeps closed runs for ${days} days: a key reused after that runs again. ` +
+      `namespace ${client.options.namespace} keeps closed runs for ${days} days: the key store still answers their keys after that, but their histories (events, who retried them) are gone. ` +
         'Raise the retention (temporal operator namespace update --retention) or lower SUPERSCRIPT_MIN_RETENTION_DAYS.',
     );
   }

@@ -1,7 +1,7 @@
 // A batch of any size. The orders live in the batch's parts (see batch-part.ts), which src/runs starts
 // before this coordinator; the coordinator runs them one after another, so at most maxConcurrent orders of
 // the batch are in flight at once, and keeps only counts. Every `continueAsNewAfter` parts it continues as
-// new with its progress, so no run's history grows with the batch: see README "Batches" for the bounds.
+// new with its progress, so no run's history grows with the batch: see docs/batches.md, "History bounds".
 //
 // Each order runs as its own top-level payment run (workflow ID `payment-<orderId>`, the ID a standalone
 // request uses), started through the one start-or-attach path: a batch never charges an order that was

@@ -125,7 +125,7 @@ export async function clusterUp(ctx: Context, o: ClusterUpOptions): Promise<void
       'SuperScript cluster is running',
       `  APIs      ${apiUrls.join('  ')}`,
       `  Workers   ${workers.length} (pids ${workers.map((w) => w.pid).join(' ')}), task queue ${settings.taskQueue}`,
-      `  Temporal  ${cluster.address} (Temporal Server ${TEMPORAL_SERVER_VERSION}, namespace ${cluster.namespace}, keys kept ${o.retentionDays} days)`,
+      `  Temporal  ${cluster.address} (Temporal Server ${TEMPORAL_SERVER_VERSION}, namespace ${cluster.namespace}, run histories kept ${o.retentionDays} days)`,
       `  Postgres  ${cluster.postgres.host}:${cluster.postgres.port} (persistence and visibility: databases ${DATABASES.persistence}, ${DATABASES.visibility}; key store: ${KEY_STORE_DATABASE})`,
       `  Keys      only keys reserved through SuperScript run (SUPERSCRIPT_REQUIRE_RESERVATION); kept until pruned`,
       `  Data      ${dir} (ledger ${rel(path.join(data, 'ledger.log'))}, logs ${rel(logs)}/, server config ${rel(cluster.server.configFile)})`,

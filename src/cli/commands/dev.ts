@@ -59,7 +59,7 @@ export async function dev(ctx: Context): Promise<void> {
       'SuperScript dev is running',
       `  API          ${apiUrl}`,
       `  Web UI       ${apiUrl}/`,
-      `  Temporal     ${server.address} (namespace default, keys kept ${DEV_RETENTION_DAYS} days)`,
+      `  Temporal     ${server.address} (namespace default, run histories kept ${DEV_RETENTION_DAYS} days)`,
       `  Temporal UI  ${server.uiUrl ?? '(headless)'}`,
       `  Data         ${settings.dataDir} (state ${db}, durability ${settings.durability})`,
       `  Scripts      ${ctx.registry.names().join(', ')} from ${settings.registryFile}`,
