@@ -5,6 +5,25 @@ import { builtinModules } from 'node:module';
 // Workflow code is replayed and must be deterministic: no Node built-ins, and activities by type only.
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 
+// The shapes are zod schemas (src/shared/schemas); workflow code, the shared helpers workflows use and the web UI
+// take only their types, so zod's runtime stays out of the workflow bundle and the browser
+// (test/bundles.test.ts checks the built bundles).
+const typesOfSchemasOnly = {
+  '@typescript-eslint/no-restricted-imports': [
+    'error',
+    {
+      paths: [{ name: 'zod', allowTypeImports: true, message: 'Import zod with `import type` only here.' }],
+      patterns: [
+        {
+          group: ['**/schemas/*'],
+          allowTypeImports: true,
+          message: 'Import the schemas with `import type` only here: their types, never zod at run time.',
+        },
+      ],
+    },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'scratch/', 'test/bench/results/', 'test/faults/results/'] },
   js.configs.recommended,
@@ -59,4 +78,5 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  { files: ['src/workflows/**/*.ts', 'src/shared/*.ts', 'ui/**/*.ts'], rules: typesOfSchemasOnly },
 );

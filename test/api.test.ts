@@ -2,8 +2,8 @@
 // and the promise that bad input gets a clear 4xx and starts nothing.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { RunResult } from '../src/shared/runs.js';
 import { eventually, startStack, type Stack } from './support/harness.js';
+import type { RunResult } from '../src/shared/schemas/runs.js';
 
 let stack: Stack;
 before(async () => {

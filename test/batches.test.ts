@@ -8,9 +8,9 @@ import { after, before, test } from 'node:test';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { temporal } from '@temporalio/proto';
 import { batchPlan, type BatchShape } from '../src/runs/requests.js';
-import type { BatchProgress, BatchResult } from '../src/shared/batches.js';
 import { FIXTURES, ROOT, eventually, startStack, type Stack } from './support/harness.js';
 import { httpJson } from './support/http.js';
+import type { BatchProgress, BatchResult } from '../src/shared/schemas/batches.js';
 
 // Small parts and an early continue-as-new, so a few dozen orders make several runs of everything.
 const SHAPE: BatchShape = { partSize: 4, continueAsNewAfter: 2 };

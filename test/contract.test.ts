@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { RunResult } from '../src/shared/runs.js';
 import { ROOT, alive, eventually, startStack, type Stack } from './support/harness.js';
+import type { RunResult } from '../src/shared/schemas/runs.js';
 
 let stack: Stack;
 before(async () => {

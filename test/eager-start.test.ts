@@ -9,8 +9,8 @@ import { KeyConflictError } from '../src/errors.js';
 import { paymentSpec } from '../src/runs/requests.js';
 import { Runs } from '../src/runs/runs.js';
 import { createWorker } from '../src/worker/worker.js';
-import type { RunResult } from '../src/shared/runs.js';
 import { startStack, type Stack } from './support/harness.js';
+import type { RunResult } from '../src/shared/schemas/runs.js';
 
 let eager: Stack;
 let plain: Stack;

@@ -10,12 +10,12 @@ import { after, before, test } from 'node:test';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { recordEnd } from '../src/keystore/transitions.js';
-import type { RunResult } from '../src/shared/runs.js';
 import { WorkflowTypes } from '../src/shared/workflow-types.js';
 import { runCli } from './support/cli.js';
 import { FIXTURES, ROOT, eventually, startStack, uid, type Stack } from './support/harness.js';
 import { apiClient } from './support/http.js';
 import { scrape, total } from './support/prometheus.js';
+import type { RunResult } from '../src/shared/schemas/runs.js';
 
 let stack: Stack;
 let call: ReturnType<typeof apiClient>;

@@ -15,9 +15,9 @@ import { freePort } from '../src/devserver/free-port.js';
 import { ConfigError, KeyStoreUnavailableError } from '../src/errors.js';
 import { openKeyStore } from '../src/keystore/open.js';
 import { loadSqlite } from '../src/keystore/quiet-sqlite.js';
-import type { KeyEvent, KeyRecord } from '../src/keystore/record.js';
 import type { KeyStore } from '../src/keystore/store.js';
-import type { RunResult } from '../src/shared/runs.js';
+import type { KeyEvent, KeyRecord } from '../src/shared/schemas/keys.js';
+import type { RunResult } from '../src/shared/schemas/runs.js';
 
 const OPEN_MODULE = fileURLToPath(new URL('../src/keystore/open.ts', import.meta.url));
 const { DatabaseSync } = await loadSqlite();

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import type { RunResult } from '../src/shared/runs.js';
 import { runCli } from './support/cli.js';
 import { apiClient } from './support/http.js';
 import { eventually, startStack, type Stack } from './support/harness.js';
+import type { RunResult } from '../src/shared/schemas/runs.js';
 
 // Who asked, as the API records it: the token's name, here the open loopback API's.
 const OPEN = 'local (open API)';

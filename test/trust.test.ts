@@ -12,9 +12,10 @@ import { InvalidRequestError } from '../src/errors.js';
 import { openKeyStore } from '../src/keystore/open.js';
 import { Runs } from '../src/runs/runs.js';
 import { scriptRunSpec } from '../src/runs/requests.js';
-import { RunFailureTypes, type RunPolicy, type RunResult, type ScriptRunInput } from '../src/shared/runs.js';
+import { RunFailureTypes, type RunPolicy, type ScriptRunInput } from '../src/shared/runs.js';
 import { WorkflowTypes } from '../src/shared/workflow-types.js';
 import { REGISTRY_FILE, ROOT, eventually, startStack, uid, type Stack } from './support/harness.js';
+import type { RunResult } from '../src/shared/schemas/runs.js';
 
 let stack: Stack;
 before(async () => {

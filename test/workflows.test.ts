@@ -6,11 +6,12 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { KeyConflictError } from '../src/errors.js';
 import { batchPlan, paymentSpec, scriptRunSpec } from '../src/runs/requests.js';
-import type { BatchResult } from '../src/shared/batches.js';
-import { RunFailureTypes, type RunResult } from '../src/shared/runs.js';
+import { RunFailureTypes } from '../src/shared/runs.js';
 import { WorkflowTypes } from '../src/shared/workflow-types.js';
 import * as workflows from '../src/workflows/index.js';
 import { startStack, type Stack } from './support/harness.js';
+import type { BatchResult } from '../src/shared/schemas/batches.js';
+import type { RunResult } from '../src/shared/schemas/runs.js';
 
 let stack: Stack;
 before(async () => {

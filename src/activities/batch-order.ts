@@ -8,10 +8,12 @@ import { paymentSpec } from '../runs/requests.js';
 import type { Runs } from '../runs/runs.js';
 import { admit, follow } from '../runs/start-or-attach.js';
 import { isRunResult } from '../runs/stored.js';
-import { recordView, type RunView } from '../runs/view.js';
-import type { CollectOrderInput, OrderReport } from '../shared/batches.js';
+import { recordView } from '../runs/view.js';
+import type { CollectOrderInput } from '../shared/batches.js';
 import { STARTER_MEMO } from '../shared/runs.js';
 import type { BatchActivities } from './types.js';
+import type { OrderReport } from '../shared/schemas/batches.js';
+import type { RunView } from '../shared/schemas/views.js';
 
 const MESSAGE_MAX = 300;
 

@@ -5,10 +5,11 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { Counter } from 'prom-client';
 import { KeyStoreUnavailableError } from '../errors.js';
 import type { KeyGuard } from '../keystore/guard.js';
-import type { KeyRecord } from '../keystore/record.js';
 import { claim, markStarted, recordEnd, type RunEnd } from '../keystore/transitions.js';
 import { processRegistry } from '../metrics/exposition.js';
-import { RunFailureTypes, type Outcome, type RunResult } from '../shared/runs.js';
+import { RunFailureTypes } from '../shared/runs.js';
+import type { KeyRecord } from '../shared/schemas/keys.js';
+import type { Outcome, RunResult } from '../shared/schemas/runs.js';
 
 /** What a run claims its key with, by the worker's own reading of its input. */
 export interface KeyClaim {

@@ -5,10 +5,11 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
 import { outcomeOf, runProcess, type ProcessSpec } from '../process/spawn.js';
-import { RunFailureTypes, type RunResult } from '../shared/runs.js';
-import type { KeyRecord } from '../keystore/record.js';
+import { RunFailureTypes } from '../shared/runs.js';
 import { claimAndStart, recordRunEnd, recorded, type KeyClaim } from './claim.js';
 import type { RunActivityInput } from './types.js';
+import type { RunResult } from '../shared/schemas/runs.js';
+import type { KeyRecord } from '../shared/schemas/keys.js';
 
 export interface ExecuteOptions extends Omit<ProcessSpec, 'signal' | 'env' | 'cwd'> {
   /** The script's own environment; SUPERSCRIPT_* variables are added. */

@@ -8,18 +8,13 @@ import { SuperScriptError } from '../errors.js';
 import type { KeyGuard } from '../keystore/guard.js';
 import { scriptProcess } from '../process/launch.js';
 import { paymentWorkflowId } from '../shared/ids.js';
-import {
-  PAYMENT_SCRIPT,
-  RunFailureTypes,
-  canonicalJson,
-  type RunResult,
-  type ScriptArgs,
-} from '../shared/runs.js';
+import { PAYMENT_SCRIPT, RunFailureTypes, canonicalJson } from '../shared/runs.js';
 import { WorkflowTypes } from '../shared/workflow-types.js';
 import type { Runs } from '../runs/runs.js';
 import { executeInActivity, refusal, type RunRules } from './process-activity.js';
 import { assertHoldsPermit } from './semaphore.js';
 import type { RunActivityInput } from './types.js';
+import type { RunResult, ScriptArgs } from '../shared/schemas/runs.js';
 
 export function createRunScript(registry: ScriptRegistry, dataDir: string, runs: Runs, keys: KeyGuard) {
   return async function runScript(input: RunActivityInput): Promise<RunResult> {

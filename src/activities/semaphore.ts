@@ -11,11 +11,11 @@ import {
   SEMAPHORE_HOLDERS_QUERY,
   SemaphoreSignals,
   type AcquirePermit,
-  type PermitHolder,
   type SemaphoreInput,
 } from '../shared/semaphore.js';
 import { WorkflowTypes } from '../shared/workflow-types.js';
 import type { SemaphoreActivities } from './types.js';
+import type { PermitHolder } from '../shared/schemas/semaphore.js';
 
 export function createSemaphoreActivities(runs: Runs, registry: ScriptRegistry): SemaphoreActivities {
   return {

@@ -1,7 +1,10 @@
 // Activity signatures, imported by workflows with `import type` only.
-import type { CollectOrderInput, OrderCounts, OrderReport } from '../shared/batches.js';
-import type { RunResult, ScriptRunInput } from '../shared/runs.js';
-import type { PermitHolder, PermitRequest } from '../shared/semaphore.js';
+import type { CollectOrderInput } from '../shared/batches.js';
+import type { ScriptRunInput } from '../shared/runs.js';
+import type { PermitRequest } from '../shared/semaphore.js';
+import type { OrderCounts, OrderReport } from '../shared/schemas/batches.js';
+import type { RunResult } from '../shared/schemas/runs.js';
+import type { PermitHolder } from '../shared/schemas/semaphore.js';
 
 /**
  * What a run's activity is asked to do. Which run it belongs to (workflow ID, run ID, type, attempt) is not

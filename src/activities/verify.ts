@@ -7,11 +7,12 @@ import type { KeyGuard } from '../keystore/guard.js';
 import { hasEnded } from '../keystore/record.js';
 import { recordVerified, resolveGrant } from '../keystore/transitions.js';
 import { verifyProcess } from '../process/launch.js';
-import { canonicalJson, verifiedResult, verifyVerdict, type RunResult } from '../shared/runs.js';
+import { canonicalJson, verifiedResult, verifyVerdict } from '../shared/runs.js';
 import { recorded, whileStoreAnswers } from './claim.js';
 import { executeInActivity, refusal } from './process-activity.js';
 import { registeredProcess } from './run-script.js';
 import type { RunActivityInput } from './types.js';
+import type { RunResult } from '../shared/schemas/runs.js';
 
 export function createVerifyScript(registry: ScriptRegistry, dataDir: string, keys: KeyGuard) {
   return async function verifyScript(input: RunActivityInput): Promise<RunResult> {

@@ -10,8 +10,8 @@
 import { Gauge, type Registry } from 'prom-client';
 import { batchesQuery } from '../runs/list-query.js';
 import type { Runs } from '../runs/runs.js';
-import type { BatchProgress } from '../shared/batches.js';
 import { batchWorkflowId } from '../shared/ids.js';
+import type { BatchProgress } from '../shared/schemas/batches.js';
 
 /** At most this many batches per computation: the listing is newest first. */
 export const MAX_BATCH_GAUGES = 100;

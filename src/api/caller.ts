@@ -2,15 +2,8 @@
 // open API's local operator when there is no tokens file.
 import type { FastifyRequest } from 'fastify';
 import type {} from './auth.js'; // the request's `principal`
+import type { Caller } from '../shared/schemas/api.js';
 import { OPEN_PRINCIPAL } from './scopes.js';
-
-export interface Caller {
-  /** The token's name, recorded with what the caller did. */
-  name: string;
-  scopes: readonly string[];
-  /** True when the API has no tokens: anyone who reaches it may do anything. */
-  open?: boolean;
-}
 
 export function callerOf(request: FastifyRequest): Caller {
   const p = request.principal;

@@ -14,14 +14,9 @@ import {
   UnauthenticatedError,
   WrongHostError,
 } from '../errors.js';
+import type { ErrorBody } from '../shared/schemas/api.js';
 import { BODY_LIMIT } from './limits.js';
 import { mayAct } from './scopes.js';
-
-export interface ErrorBody {
-  error: string;
-  message: string;
-  field?: string;
-}
 
 const { FST_ERR_CTP_EMPTY_JSON_BODY } = errorCodes;
 

@@ -4,32 +4,8 @@
 // of each. It covers this process since it started, not other API processes.
 import type { FastifyRequest } from 'fastify';
 import { KeyConflictError } from '../errors.js';
+import type { JournalEntry, KeyJournal, RequestAction } from '../shared/schemas/api.js';
 import { tokenNameOf } from './caller.js';
-
-export type Disposition = 'executed' | 'attached' | 'replayed' | 'conflict';
-
-/** The kind of request: an explicit retry, a resolve (verify) of an unknown run, or any start-or-attach. */
-export type RequestAction = 'request' | 'retry' | 'resolve';
-
-export interface JournalEntry {
-  at: string;
-  disposition: Disposition;
-  action: RequestAction;
-  /** The run the request was answered with (none for a conflict). */
-  runId?: string;
-  /** The caller's token name, when the API has tokens. */
-  token?: string;
-  /** Why a conflict was refused. */
-  message?: string;
-}
-
-export interface KeyJournal {
-  /** When this API process started recording: older requests are not known here. */
-  since: string;
-  entries: JournalEntry[];
-  /** Entries for this key dropped to keep the journal bounded (the oldest go first). */
-  dropped: number;
-}
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -7,8 +7,8 @@ import { parse } from 'csv-parse/sync';
 import { argsFromStrings, validateArgs, type ScriptSpec } from '../config/scripts.js';
 import { InvalidRequestError, SuperScriptError } from '../errors.js';
 import { validateKey } from '../runs/keys.js';
-import type { BatchOrder } from '../shared/batches.js';
 import { paymentWorkflowId } from '../shared/ids.js';
+import type { BatchOrder } from '../shared/schemas/batches.js';
 
 type BatchFileFormat = 'csv' | 'jsonl' | 'json';
 

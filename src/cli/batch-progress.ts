@@ -1,8 +1,8 @@
 // A batch's progress as the CLI follows it, on standard error: a bar redrawn in place at a terminal, else
 // one JSON line per change (the progress with a timestamp), for a log or a pipe.
-import type { BatchProgress } from '../shared/batches.js';
-import type { BatchView } from '../runs/batch-read.js';
 import { terminalSafeJson } from './terminal.js';
+import type { BatchProgress } from '../shared/schemas/batches.js';
+import type { BatchView } from '../shared/schemas/batches.js';
 
 const WIDTH = 30;
 

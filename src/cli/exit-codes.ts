@@ -1,9 +1,9 @@
 // Exit codes. A run that ended exits with the script's own code; SuperScript's own conditions use codes
 // from 120 up, which scripts rarely use (and the shell's 126/127/128+n stay theirs).
 import { constants } from 'node:os';
-import type { BatchView } from '../runs/batch-read.js';
-import type { RunView } from '../runs/view.js';
-import type { RunResult } from '../shared/runs.js';
+import type { RunResult } from '../shared/schemas/runs.js';
+import type { BatchView } from '../shared/schemas/batches.js';
+import type { RunView } from '../shared/schemas/views.js';
 
 export const EXIT = {
   ok: 0,

@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DURABILITY, type Settings } from '../config/settings.js';
 import { ensureTemporalCli } from '../devserver/temporal-cli.js';
 import { InvalidRequestError, KeyConflictError, SuperScriptError } from '../errors.js';
-import { ORDER_STATUSES } from '../shared/batches.js';
+import { OrderStatus } from '../shared/schemas/batches.js';
 import type { BatchOptions } from './commands/batches.js';
 import { CLUSTER_DEFAULTS, type ClusterUpOptions } from './commands/cluster-options.js';
 import { loadContext, type Context, type ContextOptions } from './context.js';
@@ -307,7 +307,7 @@ program
   .command('batch-orders')
   .description('every order of a batch with its status, one line each (all pages)')
   .argument('<batchId>')
-  .addOption(new Option('--status <status>').choices(ORDER_STATUSES))
+  .addOption(new Option('--status <status>').choices(OrderStatus.options))
   .option('--json', 'one JSON line per order')
   .action(
     action(async (ctx, id: string, o: { status?: string; json?: boolean }) =>

@@ -1,8 +1,8 @@
 // How a run is shown at a terminal.
 import type { StartOrAttach } from '../runs/view.js';
-import type { RunView } from '../runs/view.js';
-import type { RunResult, VerifyAnswer } from '../shared/runs.js';
 import { forTerminal, terminalSafeJson } from './terminal.js';
+import type { RunResult, VerifyAnswer } from '../shared/schemas/runs.js';
+import type { RunView } from '../shared/schemas/views.js';
 
 const ANSWERS: Record<VerifyAnswer, string> = { done: 'done', not_done: 'not done', unknown: 'cannot tell' };
 

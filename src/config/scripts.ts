@@ -4,10 +4,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, InvalidRequestError, RunStateError } from '../errors.js';
-import { EXEC_SCRIPT, type ArgValue, type RunPolicy, type ScriptArgs } from '../shared/runs.js';
-
-/** What a script name looks like: the registry's keys, and the `run:<script>` token scopes. */
-export const SCRIPT_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+import { EXEC_SCRIPT, type RunPolicy } from '../shared/runs.js';
+import { SCRIPT_NAME, type ArgValue, type ScriptArgs } from '../shared/schemas/runs.js';
 
 /** Defaults a script gets unless its registry entry says otherwise; `exec` commands get them too. */
 export const DEFAULT_KILL_GRACE_SECONDS = 5;

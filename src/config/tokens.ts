@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, InvalidRequestError } from '../errors.js';
-import { SCRIPT_NAME } from './scripts.js';
+import { SCRIPT_NAME } from '../shared/schemas/runs.js';
 
 export type Scope = 'read' | 'retry' | 'cancel' | 'admin' | `run:${string}`;
 

@@ -2,7 +2,7 @@
 // tables and the same compare-and-set writes as the SQLite file, each write one statement (so one round trip).
 import { DatabaseError, Pool, type PoolClient, type QueryConfig, type QueryResultRow } from 'pg';
 import { KeyStoreUnavailableError } from '../errors.js';
-import type { KeyEvent, KeyFilter, KeyRecord } from './record.js';
+import type { KeyFilter } from './record.js';
 import {
   DEFAULT_EXPORT_PAGE,
   EVENT_COLUMNS,
@@ -22,6 +22,7 @@ import {
   type SqlValue,
 } from './rows.js';
 import type { KeyStore } from './store.js';
+import type { KeyEvent, KeyRecord } from '../shared/schemas/keys.js';
 
 /** Connections per process: every call is one short statement, so a few serve a busy worker. */
 const POOL_MAX = 10;

@@ -1,6 +1,7 @@
 // How a key record and its events become table rows and back, shared by the SQLite and PostgreSQL stores so
 // both keep the same columns, the same JSON text and the same checks on what callers hand them.
-import { ENDED_STATES, type KeyEvent, type KeyRecord } from './record.js';
+import { ENDED_STATES } from './record.js';
+import type { KeyEvent, KeyRecord } from '../shared/schemas/keys.js';
 
 /** Written in the schema table; a later SuperScript migrates a store from the version it finds there. */
 export const SCHEMA_VERSION = 1;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { KeyStoreUnavailableError } from '../errors.js';
 import { loadSqlite } from './quiet-sqlite.js';
-import type { KeyEvent, KeyFilter, KeyRecord } from './record.js';
+import type { KeyFilter } from './record.js';
 import {
   DEFAULT_EXPORT_PAGE,
   EVENT_COLUMNS,
@@ -25,6 +25,7 @@ import {
   type SqlValue,
 } from './rows.js';
 import type { KeyStore } from './store.js';
+import type { KeyEvent, KeyRecord } from '../shared/schemas/keys.js';
 
 /**
  * How long a statement waits for another process's write lock before failing. Writes hold it for well under a

@@ -1,7 +1,8 @@
 // The key store's storage contract, met by the embedded SQLite file and by PostgreSQL. It only stores:
 // every decision (who may claim, when a key ends) is made in transitions.ts and written here as a
 // compare-and-set on the record's version, so both backends behave alike by construction.
-import type { KeyEvent, KeyFilter, KeyRecord } from './record.js';
+import type { KeyFilter } from './record.js';
+import type { KeyEvent, KeyRecord } from '../shared/schemas/keys.js';
 
 /**
  * One installation's keys: records are scoped by `scope` (the Temporal namespace and task queue), so that

@@ -4,9 +4,10 @@
 // (an explicit retry or resolve), and settling a key from Temporal when its run ended without saying so.
 import { randomUUID } from 'node:crypto';
 import { KeyStoreUnavailableError, RunStateError } from '../errors.js';
-import type { Outcome, RunResult } from '../shared/runs.js';
-import { hasEnded, type Grant, type KeyEvent, type KeyRecord, type KeyState } from './record.js';
+import { hasEnded } from './record.js';
 import type { KeyStore } from './store.js';
+import type { Outcome, RunResult } from '../shared/schemas/runs.js';
+import type { Grant, KeyEvent, KeyRecord, KeyState } from '../shared/schemas/keys.js';
 
 /** A run that wants to start a key's script, as the worker that hosts it knows it. */
 export interface Claimant {

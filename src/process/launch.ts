@@ -2,8 +2,8 @@
 // a working folder of its own, and the limits from its registry entry.
 import path from 'node:path';
 import { scriptArgv, verifyOf, type ScriptSpec } from '../config/scripts.js';
-import type { ScriptArgs } from '../shared/runs.js';
 import type { ProcessSpec } from './spawn.js';
+import type { ScriptArgs } from '../shared/schemas/runs.js';
 
 /** A registered command's process, and the secrets to take out of the output that is kept. */
 export type ScriptLaunch = ProcessSpec & { cwd: string; redact: readonly RegExp[] };

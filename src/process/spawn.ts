@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { Outcome, RunResult } from '../shared/runs.js';
 import { processReaper } from './reaper.js';
+import type { Outcome, RunResult } from '../shared/schemas/runs.js';
 
 export interface ProcessSpec {
   command: string;

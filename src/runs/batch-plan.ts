@@ -4,32 +4,14 @@
 // workflows that are not SuperScript runs holding their IDs.
 import type { ScriptRegistry } from '../config/scripts.js';
 import { KeyConflictError } from '../errors.js';
-import { hasEnded, type KeyRecord } from '../keystore/record.js';
-import type { BatchOrder } from '../shared/batches.js';
+import { hasEnded } from '../keystore/record.js';
 import { assertStandsFor } from './fingerprint.js';
 import { isOwnRun, type RunSource } from './read.js';
 import { paymentSpec } from './requests.js';
 import type { KeySpec } from './start-or-attach.js';
-import type { RunStatus } from './view.js';
-
-/** Where an order stands before a batch runs it. */
-export type PlannedStatus = 'new' | 'already_done' | 'in_flight' | 'conflict';
-
-export interface PlannedOrder extends BatchOrder {
-  workflowId: string;
-  status: PlannedStatus;
-  /** How its run ended (`already_done`), or `running` (`in_flight`). */
-  outcome?: RunStatus;
-  runId?: string;
-  /** Why a `conflict` is one: what the key holds instead. */
-  message?: string;
-}
-
-export interface BatchPlanReport {
-  total: number;
-  counts: { new: number; alreadyDone: number; inFlight: number; conflict: number };
-  orders: PlannedOrder[];
-}
+import type { KeyRecord } from '../shared/schemas/keys.js';
+import type { BatchOrder, BatchPlanReport, PlannedOrder, PlannedStatus } from '../shared/schemas/batches.js';
+import type { RunStatus } from '../shared/schemas/runs.js';
 
 /**
  * Orders looked up at once: one key store query, and one visibility query for the keys it lacks, a page.

@@ -5,59 +5,27 @@ import { InvalidRequestError, RunNotFoundError, RunStateError } from '../errors.
 import {
   BATCH_STATE_QUERY,
   BatchSignals,
-  ORDER_STATUSES,
   PART_COUNTS_QUERY,
   PART_ORDERS_QUERY,
   addCounts,
   orderStatus,
   pageOfPart,
   progressOf,
-  type BatchProgress,
-  type BatchState,
   type CancelBatch,
-  type OrderReport,
-  type OrderStatus,
-  type PartPage,
 } from '../shared/batches.js';
 import { batchPartWorkflowId, batchWorkflowId, paymentWorkflowId } from '../shared/ids.js';
-import type { CanonicalRequest } from '../shared/runs.js';
 import { WorkflowTypes } from '../shared/workflow-types.js';
 import { awaitOutcome } from './outcome.js';
 import { describeRun, runExists, type RunSource } from './read.js';
 import { isBatchPartResult, isBatchResult, requestOf, storedAnswer } from './stored.js';
-import type { RunStatus } from './view.js';
-
-export interface BatchView {
-  batchId: string;
-  workflowId: string;
-  /** The latest run of the batch's coordinator (it continues as new as it goes). */
-  runId: string;
-  /** As a run's, plus `cancelled` for a batch cancelled through its cancel route. */
-  status: RunStatus;
-  request?: CanonicalRequest;
-  startedAt: string;
-  closedAt?: string;
-  progress?: BatchProgress;
-  message?: string;
-  /** As a run's: something Temporal holds for it (its memo, result or answers) is not SuperScript's. */
-  foreign?: true;
-}
-
-/** An order as a batch lists it: its slim report (none while pending), never its output. */
-export interface BatchOrderView extends Partial<OrderReport> {
-  orderId: string;
-  amount: number;
-  workflowId: string;
-  status: OrderStatus;
-}
-
-export interface OrdersPage {
-  orders: BatchOrderView[];
-  /** Absent on the last page. A page may hold fewer than `limit` orders and still have a next one. */
-  nextCursor?: string;
-  /** A part of the batch answered with orders SuperScript did not write: they are left out of the page. */
-  foreign?: true;
-}
+import {
+  OrderStatus,
+  type BatchOrderView,
+  type BatchState,
+  type BatchView,
+  type OrdersPage,
+  type PartPage,
+} from '../shared/schemas/batches.js';
 
 export async function readBatch(src: RunSource, batchId: string): Promise<BatchView> {
   const d = await describeBatch(src, batchId);
@@ -118,8 +86,8 @@ export async function listBatchOrders(
   q: { cursor?: string; status?: string; limit?: string },
 ): Promise<OrdersPage> {
   const status = q.status as OrderStatus | undefined;
-  if (status !== undefined && !ORDER_STATUSES.includes(status))
-    throw new InvalidRequestError(`"status" is one of ${ORDER_STATUSES.join(', ')}.`, 'status');
+  if (status !== undefined && !OrderStatus.options.includes(status))
+    throw new InvalidRequestError(`"status" is one of ${OrderStatus.options.join(', ')}.`, 'status');
   const limit = q.limit === undefined ? 100 : Number(q.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw new InvalidRequestError('"limit" is a whole number from 1 to 1000.', 'limit');

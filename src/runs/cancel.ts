@@ -3,7 +3,8 @@ import { RunStateError } from '../errors.js';
 import { hasEnded } from '../keystore/record.js';
 import { WorkflowTypes } from '../shared/workflow-types.js';
 import { describeRun, type RunSource } from './read.js';
-import { viewOf, type RunView } from './view.js';
+import { viewOf } from './view.js';
+import type { RunView } from '../shared/schemas/views.js';
 
 export async function cancelRun(src: RunSource, workflowId: string): Promise<RunView> {
   const record = await src.keys.get(workflowId);

@@ -3,10 +3,11 @@
 // for anything else is refused.
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { KeyConflictError } from '../errors.js';
-import type { KeyRecord } from '../keystore/record.js';
-import { canonicalJson, type CanonicalRequest } from '../shared/runs.js';
+import { canonicalJson } from '../shared/runs.js';
 import type { StartSpec } from './requests.js';
 import { requestOf } from './stored.js';
+import type { KeyRecord } from '../shared/schemas/keys.js';
+import type { CanonicalRequest } from '../shared/schemas/runs.js';
 
 /** Refuses to attach a request to a run that holds its key for a different request. */
 export function assertSameRequest(

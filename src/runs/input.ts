@@ -1,8 +1,8 @@
 // The input a run was started with, from the first event of its history: what its memo does not hold,
 // such as who retried or resolved it and why.
 import type { Client } from '@temporalio/client';
-import type { ResolveOf, RetryOf } from '../shared/runs.js';
 import { storedExtras } from './stored.js';
+import type { ResolveOf, RetryOf } from '../shared/schemas/runs.js';
 
 /**
  * The explicit retry or the resolve that started this run, if one did; `foreign` when its input is not one

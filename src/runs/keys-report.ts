@@ -2,18 +2,8 @@
 // history of claims, retries and resolves, and how long it is remembered; and removing keys that ended
 // long ago. A pending grant's token is the permission itself, so it is never shown.
 import { InvalidRequestError, RunNotFoundError } from '../errors.js';
-import type { KeyEvent, KeyRecord } from '../keystore/record.js';
 import type { RunSource } from './read.js';
-
-export interface KeyReport {
-  record: Omit<KeyRecord, 'grant' | 'version'> & {
-    grant: Omit<NonNullable<KeyRecord['grant']>, 'token'> | null;
-  };
-  /** Its history, oldest first (the latest HISTORY_LIMIT). */
-  events: KeyEvent[];
-  /** Days after its run ends that the key is remembered; null: until removed with `keys prune`. */
-  keptDays: number | null;
-}
+import type { KeyReport } from '../shared/schemas/keys.js';
 
 const HISTORY_LIMIT = 200;
 

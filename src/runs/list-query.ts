@@ -1,9 +1,10 @@
 // Builds the listings behind `GET /v1/runs` (the key store's keys) and `GET /v1/batches` (a Temporal
 // visibility query), from checked filters only.
 import { InvalidRequestError } from '../errors.js';
-import type { KeyFilter, KeyState } from '../keystore/record.js';
+import type { KeyFilter } from '../keystore/record.js';
 import { WorkflowTypes } from '../shared/workflow-types.js';
-import type { RunStatus } from './view.js';
+import type { KeyState } from '../shared/schemas/keys.js';
+import type { RunStatus } from '../shared/schemas/runs.js';
 
 // Visibility knows Temporal's statuses only: a script that failed, timed out or ended with its outcome
 // unknown fails its workflow alike, so those three are told apart by reading each such run's outcome.

@@ -3,7 +3,8 @@ import { setMaxListeners } from 'node:events';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { RunNotFoundError } from '../errors.js';
 import { storedResult } from './stored.js';
-import { failedView, type RunView } from './view.js';
+import { failedView } from './view.js';
+import type { RunView } from '../shared/schemas/views.js';
 
 /**
  * The run's outcome, waiting up to `waitMs` (Infinity: until it ends). A run that has not ended by then

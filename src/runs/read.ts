@@ -7,7 +7,7 @@ import {
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
 import { KeyConflictError, RunNotFoundError } from '../errors.js';
-import { hasEnded, type KeyFilter, type KeyRecord } from '../keystore/record.js';
+import { hasEnded, type KeyFilter } from '../keystore/record.js';
 import type { KeyStore } from '../keystore/store.js';
 import { settle } from '../keystore/transitions.js';
 import { execTaskQueue } from '../shared/ids.js';
@@ -16,7 +16,9 @@ import { startedBy } from './input.js';
 import type { ListQuery } from './list-query.js';
 import { awaitOutcome } from './outcome.js';
 import { requestOf } from './stored.js';
-import { recordView, viewOf, type RunView } from './view.js';
+import { recordView, viewOf } from './view.js';
+import type { KeyRecord } from '../shared/schemas/keys.js';
+import type { RunView } from '../shared/schemas/views.js';
 
 /** Where a SuperScript installation's runs live: its Temporal client, its task queue and its key store. */
 export interface RunSource {

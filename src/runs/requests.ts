@@ -3,21 +3,21 @@
 import { createHash } from 'node:crypto';
 import { requestKey, runPolicy, validateArgs, type ScriptRegistry } from '../config/scripts.js';
 import { InvalidRequestError, RunStateError } from '../errors.js';
-import { batchRequest, type BatchOrder, type OrchestratorInput } from '../shared/batches.js';
+import { batchRequest, type OrchestratorInput } from '../shared/batches.js';
 import { batchPartWorkflowId, batchWorkflowId, paymentWorkflowId } from '../shared/ids.js';
 import {
   EXEC_SCRIPT,
   PAYMENT_SCRIPT,
   canonicalJson,
-  type CanonicalRequest,
   type RunExtras,
   type RunPolicy,
-  type ScriptArgs,
   type ScriptRunInput,
 } from '../shared/runs.js';
 import { WorkflowTypes, type WorkflowInputs, type WorkflowType } from '../shared/workflow-types.js';
-import type { KeyRecord } from '../keystore/record.js';
 import { validateKey } from './keys.js';
+import type { BatchOrder } from '../shared/schemas/batches.js';
+import type { CanonicalRequest, ScriptArgs } from '../shared/schemas/runs.js';
+import type { KeyRecord } from '../shared/schemas/keys.js';
 
 /** What a run's input may carry beside its request: how it came to be started, and a resolve's own policy. */
 export type InputExtras = RunExtras & { policy?: RunPolicy };

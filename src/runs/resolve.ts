@@ -5,13 +5,14 @@
 // tell: unknown.
 import { verifyOf, verifyPolicy, type ScriptRegistry, type ScriptSpec } from '../config/scripts.js';
 import { RunStateError } from '../errors.js';
-import { hasEnded, type KeyRecord } from '../keystore/record.js';
+import { hasEnded } from '../keystore/record.js';
 import { grant } from '../keystore/transitions.js';
 import { currentKey } from './read.js';
 import { rerunSpec } from './requests.js';
 import type { Runs } from './runs.js';
 import { startGranted } from './start-or-attach.js';
 import type { StartOrAttach } from './view.js';
+import type { KeyRecord } from '../shared/schemas/keys.js';
 
 /** Runs the verify command for the key `workflowId`, whose outcome is unknown, and records its answer. */
 export async function resolveRun(

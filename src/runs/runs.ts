@@ -3,18 +3,21 @@
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import type { ScriptRegistry } from '../config/scripts.js';
 import type { KeyStore } from '../keystore/store.js';
-import type { BatchOrder, CancelBatch } from '../shared/batches.js';
-import { cancelBatch, listBatchOrders, readBatch, type BatchView, type OrdersPage } from './batch-read.js';
+import type { CancelBatch } from '../shared/batches.js';
+import { cancelBatch, listBatchOrders, readBatch } from './batch-read.js';
 import { cancelRun } from './cancel.js';
 import type { KeyFilter } from '../keystore/record.js';
 import type { ListQuery } from './list-query.js';
 import { awaitOutcome } from './outcome.js';
-import { planBatch, type BatchPlanReport } from './batch-plan.js';
+import { planBatch } from './batch-plan.js';
 import { describeRun, listRuns, listWorkflows, readRun, scriptOfRun, type RunSource } from './read.js';
 import type { BatchPlan } from './requests.js';
 import { startBatch } from './batch-start.js';
 import { startOrAttach, type KeySpec } from './start-or-attach.js';
-import type { RunView, StartOrAttach } from './view.js';
+import type { StartOrAttach } from './view.js';
+import type { BatchOrder } from '../shared/schemas/batches.js';
+import type { BatchPlanReport, BatchView, OrdersPage } from '../shared/schemas/batches.js';
+import type { RunView } from '../shared/schemas/views.js';
 
 export interface RunsOptions {
   /**

@@ -12,7 +12,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { KeyConflictError, KeyStoreUnavailableError, RunNotFoundError } from '../errors.js';
-import { hasEnded, type KeyRecord } from '../keystore/record.js';
+import { hasEnded } from '../keystore/record.js';
 import { reserve, settle } from '../keystore/transitions.js';
 import { canonicalJson } from '../shared/runs.js';
 import { assertStandsFor } from './fingerprint.js';
@@ -27,7 +27,9 @@ import {
   type ExplicitStart,
 } from './start-workflow.js';
 import { requestOf } from './stored.js';
-import { recordView, type RunView, type StartOrAttach } from './view.js';
+import { recordView, type StartOrAttach } from './view.js';
+import type { KeyRecord } from '../shared/schemas/keys.js';
+import type { RunView } from '../shared/schemas/views.js';
 
 /** A start of a key's run: a script or a payment. */
 export type KeySpec = RerunSpec;

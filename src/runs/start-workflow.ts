@@ -28,7 +28,8 @@ import { assertSameRequest } from './fingerprint.js';
 import { awaitOutcome } from './outcome.js';
 import { keyHolder, type RunSource } from './read.js';
 import type { StartSpec } from './requests.js';
-import type { RunView, StartOrAttach } from './view.js';
+import type { StartOrAttach } from './view.js';
+import type { RunView } from '../shared/schemas/views.js';
 
 /**
  * An explicit start of a key that already has a failed run (a retry). Every such start meant for the same

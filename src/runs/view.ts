@@ -6,53 +6,12 @@ import type {
   WorkflowFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
-import { hasEnded, type KeyOrigin, type KeyRecord } from '../keystore/record.js';
-import type { BatchPartResult, BatchResult } from '../shared/batches.js';
-import {
-  RunFailureTypes,
-  type CanonicalRequest,
-  type Outcome,
-  type ResolveOf,
-  type RetryOf,
-  type RunResult,
-} from '../shared/runs.js';
+import { hasEnded } from '../keystore/record.js';
+import { RunFailureTypes } from '../shared/runs.js';
 import { requestOf, storedRunResult } from './stored.js';
-
-export type RunStatus = 'running' | Outcome;
-
-/**
- * A run as callers see it. `result` is a RunResult for script runs, a BatchResult for batches and a
- * BatchPartResult for their parts.
- */
-export interface RunView {
-  workflowId: string;
-  runId: string;
-  status: RunStatus;
-  workflowType?: string;
-  request?: CanonicalRequest;
-  startedAt?: string;
-  closedAt?: string;
-  historyLength?: number;
-  result?: RunResult | BatchResult | BatchPartResult;
-  message?: string;
-  /**
-   * Temporal holds something for this run that SuperScript did not write (a request memo, an input, a result
-   * or failure details that do not parse): started or changed outside SuperScript. Its status and times are
-   * Temporal's own, and what did not parse is left out.
-   */
-  foreign?: true;
-  /** Set when an explicit retry started this run: the run it retried, who asked and why. */
-  retryOf?: RetryOf;
-  /** Set when a resolve started this run: it ran only the script's verify command for that unknown run. */
-  resolveOf?: ResolveOf;
-  /**
-   * How the key came into the key store: `superscript` (its front door reserved it), `temporal` (a run
-   * started by another Temporal client claimed it), `backfill` or `import`.
-   */
-  origin?: KeyOrigin;
-  /** Temporal no longer has this run (its retention ran out, or it was deleted); the key store remembers it. */
-  onlyInKeyStore?: boolean;
-}
+import type { KeyRecord } from '../shared/schemas/keys.js';
+import type { CanonicalRequest, RunStatus } from '../shared/schemas/runs.js';
+import type { RunView } from '../shared/schemas/views.js';
 
 /** How a request for a run was answered. */
 export interface StartOrAttach {

@@ -1,11 +1,15 @@
 // What a batch is across the Temporal boundary: its workflow's (OrchestratorWorkflow's) and its parts' inputs,
-// the slim report of each order, counts and progress, and the queries and signals they answer. Pure code.
-import { PAYMENT_SCRIPT, type Outcome } from './runs.js';
-
-export interface BatchOrder {
-  orderId: string;
-  amount: number;
-}
+// counting and paging the slim reports of its orders, and the queries and signals they answer. Pure code: the
+// shapes it names are zod schemas (./schemas/batches.ts), imported here as types only.
+import { PAYMENT_SCRIPT } from './runs.js';
+import type {
+  BatchOrder,
+  BatchProgress,
+  OrderCounts,
+  OrderReport,
+  OrderStatus,
+  PartPage,
+} from './schemas/batches.js';
 
 /**
  * A batch's coordinator. It holds no orders: they are in its parts (`batch-<id>:part-<n>`, started before
@@ -41,15 +45,6 @@ export interface BatchPartInput {
   orders: BatchOrder[];
 }
 
-export interface BatchPartResult {
-  batchId: string;
-  part: number;
-  orders: BatchOrder[];
-  /** One slim report per order, in order; null for an order never started (the batch was cancelled). */
-  reports: (OrderReport | null)[];
-  progress: BatchProgress;
-}
-
 /** Sent to a batch (and by it to its running part) to stop starting orders. */
 export interface CancelBatch {
   /** Also cancel the orders this batch started that are still running (they end `cancelled`). */
@@ -61,59 +56,12 @@ export interface RunPart {
   maxConcurrent: number;
 }
 
-export type OrderOutcome = 'executed' | 'already_done' | 'conflict';
-
-/** The slim report of one order: never its output, which stays with the order's own run. */
-export interface OrderReport {
-  orderId: string;
-  workflowId: string;
-  /** `executed`: this batch ran it; `already_done`: an earlier request had; `conflict`: the key holds another request. */
-  disposition: OrderOutcome;
-  outcome: Outcome | 'conflict';
-  runId?: string;
-  exitCode?: number | null;
-  message?: string;
-}
-
-/**
- * Where an order stands, each order in exactly one: an order this batch executed is `succeeded`,
- * `failed` (failed, timed out or cancelled) or `unknown` (outcome unknown or terminated: it may or may not
- * have done its work); the others are `already_done`, `conflict`, or `pending` (no report yet, or never
- * started because the batch was cancelled).
- */
-export type OrderStatus = 'succeeded' | 'failed' | 'unknown' | 'already_done' | 'conflict' | 'pending';
-
-export const ORDER_STATUSES: readonly OrderStatus[] = [
-  'succeeded',
-  'failed',
-  'unknown',
-  'already_done',
-  'conflict',
-  'pending',
-];
-
 export function orderStatus(report: OrderReport | null | undefined): OrderStatus {
   if (!report) return 'pending';
   if (report.disposition === 'conflict') return 'conflict';
   if (report.disposition === 'already_done') return 'already_done';
   if (report.outcome === 'succeeded') return 'succeeded';
   return report.outcome === 'outcome_unknown' || report.outcome === 'terminated' ? 'unknown' : 'failed';
-}
-
-/** Reported orders by status (everything but `pending`, which follows from the total). */
-export interface OrderCounts {
-  succeeded: number;
-  failed: number;
-  unknown: number;
-  alreadyDone: number;
-  conflict: number;
-}
-
-export interface BatchProgress extends OrderCounts {
-  total: number;
-  /** Orders with a report: total - pending. */
-  done: number;
-  pending: number;
 }
 
 const COUNT_OF: Record<Exclude<OrderStatus, 'pending'>, keyof OrderCounts> = {
@@ -157,47 +105,14 @@ export function batchRequest(total: number, ordersSha256: string) {
   return { script: PAYMENT_SCRIPT, args: { orders: total, ordersSha256 } };
 }
 
-/** What a batch's coordinator returns: counts only; the orders are listed from its parts. */
-export interface BatchResult {
-  batchId: string;
-  workflowId: string;
-  runId: string;
-  startedAt: string;
-  progress: BatchProgress;
-  /** The batch was cancelled: orders it had not started are `pending`. */
-  cancelled: boolean;
-  /** As RunResult.request. */
-  request?: string;
-}
-
-/** What a running batch's coordinator answers to {@link BATCH_STATE_QUERY}. */
-export interface BatchState {
-  batchId: string;
-  total: number;
-  parts: number;
-  startedAt: string;
-  /** Counts of the parts that have ended. */
-  reported: OrderCounts;
-  /** The part running now (its workflow ID), whose own counts complete `reported`. */
-  currentPart?: string;
-  cancelling: boolean;
-}
-
-/** Query a batch's coordinator answers with its {@link BatchState}. */
+/** Query a batch's coordinator answers with its BatchState. */
 export const BATCH_STATE_QUERY = 'batchState';
 
-/** Query a part answers with its {@link OrderCounts}. */
+/** Query a part answers with its OrderCounts. */
 export const PART_COUNTS_QUERY = 'partCounts';
 
-/** Query a part answers with a page of its orders: args (offset, limit, status?), result {@link PartPage}. */
+/** Query a part answers with a page of its orders: args (offset, limit, status?), result PartPage. */
 export const PART_ORDERS_QUERY = 'partOrders';
-
-export interface PartPage {
-  /** Reports from `offset` on, each with its index in the part; null where an order has no report yet. */
-  entries: { index: number; order: BatchOrder; report: OrderReport | null }[];
-  /** Index to ask for next; absent when the part has no more. */
-  next?: number;
-}
 
 /** Orders of a part from `offset` on, at most `limit`, only those with `status` if given. */
 export function pageOfPart(

@@ -1,6 +1,16 @@
 // What a run is across the Temporal boundary: its request and fingerprint, its input, policy and result, how it
-// fails, and how a resolve's verify answer reads. Pure code, so workflows, activities and clients share it.
+// fails, and how a resolve's verify answer reads. Pure code, so workflows, activities and clients share it: the
+// shapes it names are zod schemas (./schemas/runs.ts), imported here as types only.
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+import type {
+  Outcome,
+  ResolveOf,
+  RetryOf,
+  RunResult,
+  ScriptArgs,
+  Verified,
+  VerifyAnswer,
+} from './schemas/runs.js';
 
 /** `ApplicationFailure.type` of a run that ended without success; details[0] is its {@link RunResult}. */
 export const RunFailureTypes = {
@@ -18,12 +28,6 @@ export const RunFailureTypes = {
    */
   keyStoreUnavailable: 'KeyStoreUnavailable',
 } as const;
-
-/** What a key stands for; two requests are the same when their canonical forms are equal. */
-export interface CanonicalRequest {
-  script: string;
-  args: ScriptArgs | { argv: string[] };
-}
 
 /** Memo field holding the canonical request, compared when a key is used again. */
 export const REQUEST_MEMO = 'superscript.request';
@@ -58,16 +62,6 @@ export function canonicalJson(value: unknown): string {
       : v,
   );
 }
-
-export type ArgValue = string | number | boolean;
-
-export type ScriptArgs = Record<string, ArgValue>;
-
-/**
- * How a run ended. `terminated`: ended from outside through Temporal (not by SuperScript); like
- * `outcome_unknown`, its script may or may not have done its work.
- */
-export type Outcome = 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'terminated' | 'outcome_unknown';
 
 /** How the workflow schedules the script's activity; resolved from the script registry by the client. */
 export interface RunPolicy {
@@ -108,47 +102,22 @@ export interface PaymentInput extends RunExtras {
 
 /** What a run's input may carry beyond its request: how it came to be started. */
 export interface RunExtras {
-  /** Set on an explicit retry: the run it retries and who asked. */
-  retryOf?: RetryOf;
+  /** Set on an explicit retry: the run it retries and who asked, recorded so its history shows who and why. */
+  retryOf?: RetryOf & {
+    /**
+     * The key store's grant for this retry: only a run carrying it may claim the ended key. An input that
+     * says it is a retry without the key's pending grant is refused where the script would run.
+     */
+    grant?: string;
+  };
   /**
    * Set on a resolve: run only the script's verify command, never the script (then `policy` is the verify
    * command's). Verify only reads, so a hand-started resolve can make nothing run more often.
    */
-  resolve?: ResolveOf;
-}
-
-/** Recorded in the input of a run started by an explicit retry, so its history shows who and why. */
-export interface RetryOf {
-  runId: string;
-  by: string;
-  reason?: string;
-  /**
-   * The key store's grant for this retry: only a run carrying it may claim the ended key. An input that
-   * says it is a retry without the key's pending grant is refused where the script would run.
-   */
-  grant?: string;
-}
-
-/** Recorded in the input of a resolve run: the run whose outcome was unknown, and who asked. */
-export interface ResolveOf {
-  runId: string;
-  by: string;
-  /** The key store's grant for this resolve: without it, verify does not run and nothing is recorded. */
-  grant?: string;
-}
-
-/** What a verify command answered: exit 0 done, 1 not done, anything else (or no exit) cannot tell. */
-export type VerifyAnswer = 'done' | 'not_done' | 'unknown';
-
-/** On the result of a resolve run: which run was verified, by whom, when, and the verify command's answer. */
-export interface Verified {
-  /** The run whose outcome was unknown. */
-  runId: string;
-  by: string;
-  /** When verify answered (or gave up). */
-  at: string;
-  exitCode: number | null;
-  answer: VerifyAnswer;
+  resolve?: ResolveOf & {
+    /** The key store's grant for this resolve: without it, verify does not run and nothing is recorded. */
+    grant?: string;
+  };
 }
 
 /**
@@ -207,33 +176,6 @@ export function verifyVerdict(
     failureType: RunFailureTypes.outcomeUnknown,
     message: `Verify could not tell whether run ${resolve.runId} did its work (${ended.failureMessage}); the outcome stays unknown.`,
   };
-}
-
-/** What one script run did. Also the details of a failed run's ApplicationFailure. */
-export interface RunResult {
-  outcome: Outcome;
-  exitCode: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  stdoutTruncated: boolean;
-  stderrTruncated: boolean;
-  startedAt: string;
-  endedAt: string;
-  durationMs: number;
-  attempt: number;
-  workflowId: string;
-  runId: string;
-  /**
-   * The canonical request the run was for (as in its memo), stamped by the workflow, so the result alone
-   * says which request it answers.
-   */
-  request?: string;
-  /**
-   * Set on the result of a resolve run. Its process fields (exit code, output, times) are then the verify
-   * command's: the script itself did not run in that run.
-   */
-  verified?: Verified;
 }
 
 /** The script name `superscript exec` runs record; reserved, no registered script may take it. */

@@ -1,4 +1,5 @@
-// The per-script concurrency cap's semaphore workflow: its input, permit holders, signals and query.
+// The per-script concurrency cap's semaphore workflow: its input, permit requests, signals and query.
+import type { PermitHolder } from './schemas/semaphore.js';
 
 /**
  * The semaphore of a script with a `maxConcurrent` cap: one workflow per script, `semaphore-<script>@<queue>`,
@@ -10,11 +11,6 @@ export interface SemaphoreInput {
   permits: number;
   holders?: PermitHolder[];
   waiting?: PermitHolder[];
-}
-
-export interface PermitHolder {
-  workflowId: string;
-  runId: string;
 }
 
 export interface PermitRequest extends PermitHolder {

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
 import type { RunActivities, RunActivityInput } from '../activities/types.js';
 import { processRegistry } from '../metrics/exposition.js';
-import type { RunResult } from '../shared/runs.js';
+import type { RunResult } from '../shared/schemas/runs.js';
 
 const SCRIPT_ACTIVITY: keyof RunActivities = 'runScript';
 

@@ -24,15 +24,17 @@ import {
   pageOfPart,
   progressOf,
   type BatchPartInput,
-  type BatchPartResult,
   type CancelBatch,
-  type OrderCounts,
-  type OrderReport,
-  type OrderStatus,
-  type PartPage,
   type RunPart,
 } from '../shared/batches.js';
 import { batchTaskQueue, batchWorkflowId } from '../shared/ids.js';
+import type {
+  BatchPartResult,
+  OrderCounts,
+  OrderReport,
+  OrderStatus,
+  PartPage,
+} from '../shared/schemas/batches.js';
 
 export const runPartSignal = defineSignal<[RunPart]>(BatchSignals.runPart);
 export const cancelBatchSignal = defineSignal<[CancelBatch]>(BatchSignals.cancel);

@@ -25,14 +25,13 @@ import {
   batchRequest,
   noCounts,
   progressOf,
-  type BatchResult,
-  type BatchState,
   type CancelBatch,
   type OrchestratorInput,
 } from '../shared/batches.js';
 import { batchPartWorkflowId, batchTaskQueue } from '../shared/ids.js';
 import { canonicalJson } from '../shared/runs.js';
 import { cancelBatchSignal, runPartSignal } from './batch-part.js';
+import type { BatchResult, BatchState } from '../shared/schemas/batches.js';
 
 export const batchStateQuery = defineQuery<BatchState>(BATCH_STATE_QUERY);
 

@@ -11,7 +11,7 @@
 // a worker counted since its last scrape goes with it if it dies.
 import { metricMeter } from '@temporalio/workflow';
 import { RunMetrics } from '../shared/metrics.js';
-import type { Outcome } from '../shared/runs.js';
+import type { Outcome } from '../shared/schemas/runs.js';
 
 /** `durationMs` when the worker that ran the script measured it; a run decided after its worker died has none. */
 export function countRun(script: string, outcome: Outcome, durationMs: number | undefined): void {

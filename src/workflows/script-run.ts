@@ -19,17 +19,14 @@ import type { RunActivities } from '../activities/types.js';
 import {
   RunFailureTypes,
   canonicalJson,
-  type Outcome,
-  type ResolveOf,
   type RunPolicy,
-  type RunResult,
   type ScriptRunInput,
-  type VerifyAnswer,
   verifiedResult,
   verifyVerdict,
 } from '../shared/runs.js';
 import { countRun } from './run-metrics.js';
 import { withPermit } from './semaphore.js';
+import type { Outcome, ResolveOf, RunResult, VerifyAnswer } from '../shared/schemas/runs.js';
 
 const DEFAULT_START_TO_CLOSE_MS = 60 * 60 * 1000;
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;

@@ -22,9 +22,9 @@ import {
   SEMAPHORE_HOLDERS_QUERY,
   SemaphoreSignals,
   type AcquirePermit,
-  type PermitHolder,
   type SemaphoreInput,
 } from '../shared/semaphore.js';
+import type { PermitHolder } from '../shared/schemas/semaphore.js';
 
 export const acquireSignal = defineSignal<[AcquirePermit]>(SemaphoreSignals.acquire);
 export const releaseSignal = defineSignal<[PermitHolder]>(SemaphoreSignals.release);

@@ -8,9 +8,9 @@ import { Client } from 'pg';
 import { Postgres } from '../../src/cluster/postgres.js';
 import { freePort } from '../../src/devserver/free-port.js';
 import { openKeyStore } from '../../src/keystore/open.js';
-import type { KeyEvent, KeyRecord } from '../../src/keystore/record.js';
 import type { KeyStore } from '../../src/keystore/store.js';
 import { percentiles, timed } from './stats.js';
+import type { KeyEvent, KeyRecord } from '../../src/shared/schemas/keys.js';
 
 const COUNT = Number(process.argv[2] ?? 500);
 /** Calls made before measuring, per operation: the first open connections and cold caches. */

@@ -4,17 +4,17 @@ import { badge, card, empty, failure, field, mono, pageHeader, table } from '../
 import { external, h, route } from '../dom.js';
 import { between, duration, plural, statusLabel, time } from '../format.js';
 import { href, poll, type Page, type PageContext } from '../page.js';
-import type { BatchCounts, BatchDetail, OrderReport, OrdersPage } from '../types.js';
+import type { BatchOrderView, BatchProgress, BatchView, OrderStatus, OrdersPage } from '../types.js';
 
 const PAGE_SIZE = 50;
-const ORDER_FILTERS = [
+/** The statuses GET /v1/batches/{id}/orders filters by. */
+const ORDER_FILTERS: OrderStatus[] = [
   'succeeded',
   'failed',
-  'timed_out',
-  'cancelled',
-  'terminated',
-  'outcome_unknown',
+  'unknown',
+  'already_done',
   'conflict',
+  'pending',
 ];
 
 /** A batch that ended is `succeeded` in Temporal's terms even when orders failed: it finished. */
@@ -29,7 +29,7 @@ export const batchPage: Page = async (root, ctx) => {
   root.append(head, orders);
   let ended = false;
   const load = async (): Promise<boolean> => {
-    const batch = await get<BatchDetail>(path);
+    const batch = await get<BatchView>(path);
     if (ctx.signal.aborted) return false;
     head.replaceChildren(...batchHead(batch));
     if (batch.status !== 'running' && !ended) {
@@ -47,7 +47,7 @@ export const batchPage: Page = async (root, ctx) => {
   if (await load()) poll(1000, ctx.signal, load);
 };
 
-function batchHead(b: BatchDetail): HTMLElement[] {
+function batchHead(b: BatchView): HTMLElement[] {
   return [
     h(
       'nav',
@@ -75,14 +75,14 @@ function batchHead(b: BatchDetail): HTMLElement[] {
   ];
 }
 
-const SEGMENTS: [keyof BatchCounts, string, string][] = [
+const SEGMENTS: [keyof BatchProgress, string, string][] = [
   ['succeeded', 'Succeeded', 'succeeded'],
   ['failed', 'Failed', 'failed'],
   ['unknown', 'Outcome unknown', 'outcome_unknown'],
   ['conflict', 'Conflict', 'conflict'],
 ];
 
-function progress(p: BatchCounts): HTMLElement {
+function progress(p: BatchProgress): HTMLElement {
   const bar = h('div', {
     class: 'bar',
     role: 'progressbar',
@@ -171,9 +171,14 @@ async function ordersCard(path: string, ctx: PageContext): Promise<HTMLElement> 
         ? empty(status ? `No orders ${statusLabel(status).toLowerCase()}.` : 'No orders.')
         : table(
             [
-              { title: 'Order', cell: (o: OrderReport) => o.orderId, className: 'key' },
-              { title: 'Outcome', cell: (o) => badge(o.outcome) },
-              { title: 'How', cell: (o) => DISPOSITIONS[o.disposition], className: 'nowrap' },
+              { title: 'Order', cell: (o: BatchOrderView) => o.orderId, className: 'key' },
+              // A pending order (never started: the batch was cancelled) has no report, so no outcome.
+              { title: 'Outcome', cell: (o) => badge(o.outcome ?? o.status) },
+              {
+                title: 'How',
+                cell: (o) => (o.disposition ? DISPOSITIONS[o.disposition] : '—'),
+                className: 'nowrap',
+              },
               {
                 title: 'Run',
                 cell: (o) =>
@@ -193,7 +198,7 @@ async function ordersCard(path: string, ctx: PageContext): Promise<HTMLElement> 
   );
 }
 
-const DISPOSITIONS: Record<OrderReport['disposition'], string> = {
+const DISPOSITIONS: Record<NonNullable<BatchOrderView['disposition']>, string> = {
   executed: 'Ran in this batch',
   already_done: 'Done earlier',
   conflict: 'Key holds another request',

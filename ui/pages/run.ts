@@ -7,7 +7,7 @@ import { external, h, route, type Child } from '../dom.js';
 import { between, duration, plural, statusLabel, time } from '../format.js';
 import { poll, type Page, type PageContext } from '../page.js';
 import { may } from '../scopes.js';
-import type { JournalEntry, RequestsAnswer, RunDetail, RunResult } from '../types.js';
+import type { JournalEntry, RunJournal, RunDetail, RunResult } from '../types.js';
 
 const RETRYABLE = ['failed', 'timed_out', 'cancelled', 'terminated', 'outcome_unknown'];
 /** `superscript exec` runs run where exec runs; the API refuses to retry them. */
@@ -20,7 +20,7 @@ export const runPage: Page = async (root, ctx) => {
   const load = async (): Promise<boolean> => {
     const [run, requests] = await Promise.all([
       get<RunDetail>(path),
-      get<RequestsAnswer>(`${path}/requests`).catch((err: unknown) => err),
+      get<RunJournal>(`${path}/requests`).catch((err: unknown) => err),
     ]);
     if (!ctx.signal.aborted) root.replaceChildren(...runView(run, requests, ctx, load));
     const running = run.status === 'running';
@@ -35,7 +35,7 @@ export const runPage: Page = async (root, ctx) => {
 
 function runView(
   run: RunDetail,
-  requests: RequestsAnswer | unknown,
+  requests: RunJournal | unknown,
   ctx: PageContext,
   reload: () => Promise<boolean>,
 ): Node[] {
@@ -223,9 +223,9 @@ const DISPOSITION: Record<JournalEntry['disposition'], string> = {
   conflict: 'Conflict, refused',
 };
 
-function requestsCard(answer: RequestsAnswer | unknown): HTMLElement {
+function requestsCard(answer: RunJournal | unknown): HTMLElement {
   if (answer instanceof Error) return card('Requests for this key', [failure(answer)]);
-  const { entries, since, dropped } = answer as RequestsAnswer;
+  const { entries, since, dropped } = answer as RunJournal;
   const rows = [...entries].reverse();
   return card('Requests for this key', [
     rows.length === 0

@@ -4,9 +4,6 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidRequestError } from '../../errors.js';
-import type { BatchOrderView, BatchView, OrdersPage } from '../../runs/batch-read.js';
-import type { BatchPlanReport, PlannedStatus } from '../../runs/batch-plan.js';
-import type { BatchOrder } from '../../shared/batches.js';
 import { PAYMENT_SCRIPT, canonicalJson } from '../../shared/runs.js';
 import { ApiClient } from '../api-client.js';
 import { readBatchFile } from '../batch-file.js';
@@ -14,6 +11,14 @@ import { counts, progressOutput } from '../batch-progress.js';
 import type { Context } from '../context.js';
 import { EXIT, exitCodeForBatch } from '../exit-codes.js';
 import { forTerminal, terminalSafeJson } from '../terminal.js';
+import type { BatchOrder } from '../../shared/schemas/batches.js';
+import type {
+  BatchOrderView,
+  BatchPlanReport,
+  BatchView,
+  OrdersPage,
+  PlannedStatus,
+} from '../../shared/schemas/batches.js';
 
 export interface BatchOptions {
   batchId?: string;

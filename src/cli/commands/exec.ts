@@ -30,12 +30,13 @@ import { isRunResult } from '../../runs/stored.js';
 import type { StartOrAttach } from '../../runs/view.js';
 import { workflowBundle } from '../../worker/worker.js';
 import { execTaskQueue } from '../../shared/ids.js';
-import { EXEC_SCRIPT, canonicalJson, type RunResult, type ScriptRunInput } from '../../shared/runs.js';
+import { EXEC_SCRIPT, canonicalJson, type ScriptRunInput } from '../../shared/runs.js';
 import { WorkflowTypes } from '../../shared/workflow-types.js';
 import type { Context } from '../context.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { openKeys } from '../key-store.js';
 import { forTerminal } from '../terminal.js';
+import type { RunResult } from '../../shared/schemas/runs.js';
 
 const EXEC_PICKUP_TIMEOUT_MS = 30_000;
 /** A command is not known to be safe to rerun: one attempt; `--retry` starts a new run instead. */

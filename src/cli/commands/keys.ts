@@ -10,15 +10,15 @@ import { connectClient, temporalTarget } from '../../config/temporal-connection.
 import { InvalidRequestError } from '../../errors.js';
 import { fillOnce, markUnfilled } from '../../keystore/fill-state.js';
 import { openKeyStore } from '../../keystore/open.js';
-import { KeyEventSchema, KeyRecordSchema } from '../../keystore/record.js';
+import { KeyEvent, KeyRecord } from '../../shared/schemas/keys.js';
 import type { KeyStore } from '../../keystore/store.js';
 import { fillFromTemporal } from '../../runs/fill-keys.js';
-import type { KeyReport } from '../../runs/keys-report.js';
 import { ApiClient } from '../api-client.js';
 import type { Context } from '../context.js';
 import { embeddedKeyStoreUrl } from '../key-store.js';
 import { forTerminal, terminalSafeJson } from '../terminal.js';
 import { z } from 'zod';
+import type { KeyReport } from '../../shared/schemas/keys.js';
 
 export async function keysShow(ctx: Context, key: string, o: { json?: boolean }): Promise<number> {
   const api = ApiClient.from(ctx.settings);
@@ -56,7 +56,7 @@ export async function keysPrune(ctx: Context, o: { before: string }): Promise<nu
 }
 
 /** One line of an export: a key with its history, without the scope (an import puts it in its own). */
-const ExportLine = z.object({ record: KeyRecordSchema, events: z.array(KeyEventSchema) }).strict();
+const ExportLine = z.strictObject({ record: KeyRecord, events: z.array(KeyEvent) });
 
 /** Writes every key of the installation, one JSON line each, to `file` (or standard output). */
 export async function keysExport(ctx: Context, o: { out?: string }): Promise<number> {

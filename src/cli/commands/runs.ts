@@ -6,13 +6,13 @@ import { argsFromStrings } from '../../config/scripts.js';
 import { InvalidRequestError } from '../../errors.js';
 import type { RunFilters } from '../../runs/list-query.js';
 import type { StartOrAttach } from '../../runs/view.js';
-import type { RunView } from '../../runs/view.js';
 import { PAYMENT_SCRIPT } from '../../shared/runs.js';
 import { ApiClient } from '../api-client.js';
 import type { Context } from '../context.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { printRun } from '../print.js';
 import { terminalSafeJson } from '../terminal.js';
+import type { RunView } from '../../shared/schemas/views.js';
 
 export interface OutputOptions {
   json?: boolean;

@@ -1,0 +1,259 @@
+// A batch's shapes, each defined once in zod: its orders and the slim report of each, counts and progress,
+// what its coordinator and parts return and answer to queries, how the API shows a batch, a page of its
+// orders and a plan, and what the API takes to start, plan, list, page through and cancel batches. The types
+// are inferred from them; workflow code and the web UI import them with `import type` only.
+import { z } from 'zod';
+import { CanonicalRequest, IsoTime, Limit, Outcome, RunStatus } from './runs.js';
+
+const count = z.number().int().nonnegative();
+
+/** One order of a batch, and the body of POST /v1/payments: the payment script's arguments. */
+export const BatchOrder = z.object({ orderId: z.string(), amount: z.number() });
+export type BatchOrder = z.infer<typeof BatchOrder>;
+
+/** An order as a request sends it: nothing else. */
+export const OrderRequest = BatchOrder.strict();
+export type OrderRequest = z.infer<typeof OrderRequest>;
+
+const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** A batch's ID. `:` is not allowed, so no batch's part (`batch-<id>:part-<n>`) can take another batch's ID. */
+export const BatchId = z
+  .string()
+  .regex(BATCH_ID, 'must be 1-100 letters, digits, . _ or -, starting with a letter or digit')
+  // /v1/batches/plan is the plan route, so no batch may be named plan.
+  .refine((id) => id !== 'plan', '"plan" is reserved; choose another batchId')
+  .describe("The batch ID (the batch's workflow ID is batch-<batchId>).");
+
+/** POST /v1/batches and /v1/batches/plan: every order checked before anything starts. */
+export const BatchRequest = z.strictObject({
+  batchId: BatchId.optional(),
+  orders: z
+    .array(OrderRequest)
+    .min(1, 'must be a non-empty array of {orderId, amount}')
+    .superRefine((orders, ctx) => {
+      const seen = new Set<string>();
+      orders.forEach(({ orderId }, i) => {
+        if (seen.has(orderId))
+          ctx.addIssue({ code: 'custom', path: [i, 'orderId'], message: `order "${orderId}" appears twice` });
+        seen.add(orderId);
+      });
+    }),
+  maxConcurrent: z
+    .number()
+    .int('must be a whole number from 1 to 1000')
+    .min(1, 'must be a whole number from 1 to 1000')
+    .max(1000, 'must be a whole number from 1 to 1000')
+    .optional()
+    .describe('Orders in flight at once. Default: 50.'),
+});
+export type BatchRequest = z.infer<typeof BatchRequest>;
+
+/** POST /v1/batches/{batchId}/cancel. */
+export const CancelBatchRequest = z
+  .strictObject({
+    killRunning: z.boolean().optional().describe('Also cancel the orders the batch started that still run.'),
+  })
+  .nullable();
+export type CancelBatchRequest = z.infer<typeof CancelBatchRequest>;
+
+export const BatchIdParams = z.object({ batchId: BatchId });
+
+/** `executed`: this batch ran it; `already_done`: an earlier request had; `conflict`: the key holds another request. */
+export const OrderOutcome = z.enum(['executed', 'already_done', 'conflict']);
+export type OrderOutcome = z.infer<typeof OrderOutcome>;
+
+/** The slim report of one order: never its output, which stays with the order's own run. */
+export const OrderReport = z.object({
+  orderId: z.string(),
+  workflowId: z.string(),
+  disposition: OrderOutcome,
+  outcome: z.union([Outcome, z.literal('conflict')]),
+  runId: z.string().optional(),
+  exitCode: z.number().nullable().optional(),
+  message: z.string().optional(),
+});
+export type OrderReport = z.infer<typeof OrderReport>;
+
+/**
+ * Where an order stands, each order in exactly one: an order this batch executed is `succeeded`,
+ * `failed` (failed, timed out or cancelled) or `unknown` (outcome unknown or terminated: it may or may not
+ * have done its work); the others are `already_done`, `conflict`, or `pending` (no report yet, or never
+ * started because the batch was cancelled).
+ */
+export const OrderStatus = z.enum(['succeeded', 'failed', 'unknown', 'already_done', 'conflict', 'pending'], {
+  error: 'must be one of succeeded, failed, unknown, already_done, conflict, pending',
+});
+export type OrderStatus = z.infer<typeof OrderStatus>;
+
+/** Reported orders by status (everything but `pending`, which follows from the total). */
+export const OrderCounts = z.object({
+  succeeded: count,
+  failed: count,
+  unknown: count,
+  alreadyDone: count,
+  conflict: count,
+});
+export type OrderCounts = z.infer<typeof OrderCounts>;
+
+export const BatchProgress = OrderCounts.extend({
+  total: count,
+  /** Orders with a report: total - pending. */
+  done: count,
+  pending: count,
+}).describe('Counts of orders: total, done, succeeded, failed, unknown, alreadyDone, conflict, pending.');
+export type BatchProgress = z.infer<typeof BatchProgress>;
+
+/** What a batch's coordinator returns: counts only; the orders are listed from its parts. */
+export const BatchResult = z.object({
+  batchId: z.string(),
+  workflowId: z.string(),
+  runId: z.string(),
+  startedAt: z.string(),
+  progress: BatchProgress,
+  /** The batch was cancelled: orders it had not started are `pending`. */
+  cancelled: z.boolean(),
+  /** As RunResult.request. */
+  request: z.string().optional(),
+});
+export type BatchResult = z.infer<typeof BatchResult>;
+
+export const BatchPartResult = z.object({
+  batchId: z.string(),
+  part: count,
+  orders: z.array(BatchOrder),
+  /** One slim report per order, in order; null for an order never started (the batch was cancelled). */
+  reports: z.array(OrderReport.nullable()),
+  progress: BatchProgress,
+});
+export type BatchPartResult = z.infer<typeof BatchPartResult>;
+
+/** What a running batch's coordinator answers to its state query. */
+export const BatchState = z.object({
+  batchId: z.string(),
+  total: count,
+  parts: count,
+  startedAt: z.string(),
+  /** Counts of the parts that have ended. */
+  reported: OrderCounts,
+  /** The part running now (its workflow ID), whose own counts complete `reported`. */
+  currentPart: z.string().optional(),
+  cancelling: z.boolean(),
+});
+export type BatchState = z.infer<typeof BatchState>;
+
+/** A page of a part's orders, as the part answers its orders query. */
+export const PartPage = z.object({
+  /** Reports from `offset` on, each with its index in the part; null where an order has no report yet. */
+  entries: z.array(z.object({ index: count, order: BatchOrder, report: OrderReport.nullable() })),
+  /** Index to ask for next; absent when the part has no more. */
+  next: count.optional(),
+});
+export type PartPage = z.infer<typeof PartPage>;
+
+const foreign = z
+  .literal(true)
+  .optional()
+  .describe(
+    "Temporal holds a request memo, result or query answer for this batch that SuperScript did not write: status and times are Temporal's own, and what did not parse (its progress) is left out.",
+  );
+
+/** GET /v1/batches/{batchId}: a batch's status and progress at any time. */
+export const BatchView = z.object({
+  batchId: z.string(),
+  workflowId: z.string(),
+  /** The latest run of the batch's coordinator (it continues as new as it goes). */
+  runId: z.string(),
+  /** As a run's; `cancelled` for a batch cancelled through its cancel route. */
+  status: RunStatus,
+  request: CanonicalRequest.optional(),
+  startedAt: z.string(),
+  closedAt: z.string().optional(),
+  progress: BatchProgress.optional(),
+  message: z.string().optional(),
+  foreign,
+  temporalUrl: z
+    .string()
+    .optional()
+    .describe("The batch in Temporal's Web UI, when SUPERSCRIPT_TEMPORAL_UI_URL (or dev) names it."),
+});
+export type BatchView = z.infer<typeof BatchView>;
+
+/** POST /v1/batches/{batchId}/cancel: the batch as it stands, cancelling. */
+export const CancellingBatch = BatchView.extend({ status: z.literal('cancelling') });
+
+/** A batch in a listing. */
+export const BatchSummary = z.object({
+  batchId: z.string(),
+  workflowId: z.string(),
+  runId: z.string(),
+  status: RunStatus,
+  startedAt: z.string().optional(),
+  closedAt: z.string().optional(),
+  orders: z.number().int().optional().describe('How many orders the batch was started with.'),
+  foreign,
+});
+export type BatchSummary = z.infer<typeof BatchSummary>;
+
+export const BatchList = z.object({ batches: z.array(BatchSummary) });
+export type BatchList = z.infer<typeof BatchList>;
+
+/** GET /v1/batches: batches through Temporal's visibility, newest first. */
+export const BatchesQuery = z.object({
+  status: RunStatus.optional(),
+  since: IsoTime.optional(),
+  until: IsoTime.optional(),
+  limit: Limit,
+});
+export type BatchesQuery = z.infer<typeof BatchesQuery>;
+
+/** An order as a batch lists it: its slim report (none while pending), never its output. */
+export const BatchOrderView = OrderReport.partial().extend({
+  orderId: z.string(),
+  amount: z.number(),
+  workflowId: z.string(),
+  status: OrderStatus,
+});
+export type BatchOrderView = z.infer<typeof BatchOrderView>;
+
+/** GET /v1/batches/{batchId}/orders. */
+export const OrdersPage = z.object({
+  orders: z.array(BatchOrderView),
+  /** A page may hold fewer than `limit` orders and still have a next one. */
+  nextCursor: z.string().optional().describe('Absent on the last page.'),
+  foreign: z
+    .literal(true)
+    .optional()
+    .describe(
+      'A part of the batch holds or answered orders that SuperScript did not write: they are left out.',
+    ),
+});
+export type OrdersPage = z.infer<typeof OrdersPage>;
+
+export const OrdersQuery = z.object({
+  cursor: z.string().optional().describe('The nextCursor of the page before.'),
+  status: OrderStatus.optional(),
+  limit: Limit.describe('1 to 1000 (default 100).'),
+});
+export type OrdersQuery = z.infer<typeof OrdersQuery>;
+
+/** Where an order stands before a batch runs it. */
+export const PlannedStatus = z.enum(['new', 'already_done', 'in_flight', 'conflict']);
+export type PlannedStatus = z.infer<typeof PlannedStatus>;
+
+export const PlannedOrder = BatchOrder.extend({
+  workflowId: z.string(),
+  status: PlannedStatus,
+  outcome: RunStatus.optional().describe('How its run ended (already_done), or running (in_flight).'),
+  runId: z.string().optional(),
+  message: z.string().optional().describe('What the key holds instead (conflict).'),
+});
+export type PlannedOrder = z.infer<typeof PlannedOrder>;
+
+/** POST /v1/batches/plan: what the batch would do, order by order. */
+export const BatchPlanReport = z.object({
+  total: count,
+  counts: z.object({ new: count, alreadyDone: count, inFlight: count, conflict: count }),
+  orders: z.array(PlannedOrder),
+});
+export type BatchPlanReport = z.infer<typeof BatchPlanReport>;
