@@ -288,7 +288,7 @@ test('a terminated run reads "terminated" alone, to the batch that started it, a
     await scriptStarted(`payment-${inBatch}`);
     await stack.client.workflow.getHandle(`payment-${inBatch}`).terminate('operator ended it');
     await stack.runs.outcome(batch.coordinator.workflowId, undefined, 30_000);
-    const [first] = (await stack.runs.batchOrders(batch.batchId, {})).orders;
+    const [first] = (await stack.runs.batchOrders(batch.batchId, { limit: 100 })).orders;
     assert.equal(first?.outcome, 'terminated');
     assert.equal(first?.disposition, 'executed');
     assert.equal(first?.status, 'unknown');
@@ -307,7 +307,7 @@ test('a terminated run reads "terminated" alone, to the batch that started it, a
     orders: [{ orderId: inBatch, amount: 1 }],
   });
   await stack.runs.startBatch(later, 30_000);
-  const [second] = (await stack.runs.batchOrders(later.batchId, {})).orders;
+  const [second] = (await stack.runs.batchOrders(later.batchId, { limit: 100 })).orders;
   assert.equal(second?.outcome, 'terminated');
   assert.equal(second?.disposition, 'already_done');
   const request = await api('POST', '/v1/payments', { orderId: inBatch, amount: 1 });

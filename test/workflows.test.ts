@@ -201,7 +201,7 @@ test('a batch charges new orders and reports those already charged alone, each o
     alreadyDone: 1,
     conflict: 0,
   });
-  const { orders: listed } = await stack.runs.batchOrders(batchId, {});
+  const { orders: listed } = await stack.runs.batchOrders(batchId, { limit: 100 });
   assert.deepEqual(
     listed.map((o) => [o.orderId, o.disposition, o.outcome, o.status]),
     [
@@ -247,7 +247,7 @@ test('a batch order whose key holds a different amount is a conflict, not a char
     Infinity,
   );
   assert.equal((run.result as BatchResult).progress.conflict, 1);
-  const [order] = (await stack.runs.batchOrders(batchId, {})).orders;
+  const [order] = (await stack.runs.batchOrders(batchId, { limit: 100 })).orders;
   assert.equal(order?.disposition, 'conflict');
   assert.match(order?.message ?? '', /different arguments \(amount\)/);
   assert.equal(stack.ledger().filter((l) => l.includes(` ${orderId} `)).length, 1);

@@ -5,7 +5,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TokenStore } from '../config/tokens.js';
 import { ForbiddenError, RunNotFoundError, UnauthenticatedError } from '../errors.js';
-import { validateKey } from '../runs/keys.js';
 import {
   OPEN_PRINCIPAL,
   mayActOnAny,
@@ -52,9 +51,8 @@ export interface AuthOptions {
   scriptOf: (workflowId: string) => Promise<string | undefined>;
 }
 
-/** The `:id` of `/v1/runs/:id/...` routes, as a checked key. */
-export const runIdParam = (request: FastifyRequest): string =>
-  validateKey((request.params as { id: string }).id, 'id');
+/** The `:id` of `/v1/runs/:id/...` routes, a key its route's schema (RunIdParams) has checked. */
+export const runIdParam = (request: FastifyRequest): string => (request.params as { id: string }).id;
 
 /** Installs the hooks; call before the routes are added. */
 export function installAuth(app: FastifyInstance, opts: AuthOptions): void {

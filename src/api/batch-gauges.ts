@@ -72,7 +72,7 @@ async function compute(runs: Runs): Promise<BatchOrders[]> {
   // With Temporal unreachable, the scrape still answers (with no batch gauges): /healthz and the
   // requests' `error` disposition say what is wrong.
   const batches = await runs
-    .listBatches(batchesQuery({ status: 'running', limit: String(MAX_BATCH_GAUGES) }, runs.taskQueue))
+    .listBatches(batchesQuery({ status: 'running', limit: MAX_BATCH_GAUGES }, runs.taskQueue))
     .catch(() => []);
   const values = await Promise.all(
     batches.map(async ({ workflowId }) => {

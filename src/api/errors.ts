@@ -1,5 +1,11 @@
 // One error shape for every failure: {error, message, field?}, with the status the error class implies.
-import { errorCodes, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  errorCodes,
+  type FastifyError,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifySchemaValidationError,
+} from 'fastify';
 import {
   CallerGoneError,
   ConfigError,
@@ -65,24 +71,7 @@ export function errorResponse(
   }
   if (err instanceof ConfigError) return { status: 500, body: { error: 'config', message: err.message } };
   const fe = err as Partial<FastifyError>;
-  if (fe.validation) {
-    const v = fe.validation[0];
-    const where = [fe.validationContext, v?.instancePath.replace(/^\//, '').replace(/\//g, '.')]
-      .filter(Boolean)
-      .join('.');
-    const what =
-      v?.keyword === 'additionalProperties'
-        ? `unknown field "${(v.params as { additionalProperty?: string }).additionalProperty}"`
-        : (v?.message ?? 'is invalid');
-    return {
-      status: 400,
-      body: {
-        error: 'invalid_request',
-        message: `${where || 'request'}: ${what}.`,
-        field: where || undefined,
-      },
-    };
-  }
+  if (fe.validation) return { status: 400, body: invalid(fe.validationContext, fe.validation[0]) };
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return {
       status: fe.statusCode,
@@ -153,6 +142,27 @@ function clientErrorMessage(err: Partial<FastifyError>, bodyLimit: number): stri
     default:
       return err.message ?? 'Bad request.';
   }
+}
+
+/**
+ * The first problem a route's zod schema found (fastify-type-provider-zod hands zod's issues over as
+ * `{keyword: issue code, instancePath, message, params: the issue's other fields}`), with `field` naming its
+ * path as callers write it: `orders[3].amount`; `body` (or `querystring`, ...) when it is the whole part.
+ */
+function invalid(context: string | undefined, issue: FastifySchemaValidationError | undefined): ErrorBody {
+  const path = issue?.instancePath.split('/').filter(Boolean) ?? [];
+  const unknown = issue?.keyword === 'unrecognized_keys' ? (issue.params.keys as string[])[0] : undefined;
+  const what = unknown === undefined ? (issue?.message ?? 'is invalid') : `unknown field "${unknown}"`;
+  const message = `${fieldOf(path) || context || 'request'}: ${what}`;
+  return {
+    error: 'invalid_request',
+    message: /[.!?]$/.test(message) ? message : `${message}.`,
+    field: fieldOf(unknown === undefined ? path : [...path, unknown]) || context,
+  };
+}
+
+function fieldOf(path: string[]): string {
+  return path.reduce((at, part) => (/^\d+$/.test(part) ? `${at}[${part}]` : at ? `${at}.${part}` : part), '');
 }
 
 /** A gRPC UNAVAILABLE (code 14) from the Temporal client, directly or as a ServiceError's cause. */

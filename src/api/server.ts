@@ -1,9 +1,10 @@
 // The HTTP API: JSON in and out. Every route validates its input fully before it starts anything.
 import Fastify, { errorCodes, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { Registry } from 'prom-client';
 import type { TokenStore } from '../config/tokens.js';
 import { metricsRoute, processRegistry } from '../metrics/exposition.js';
-import { KEY_MAX_LENGTH } from '../runs/keys.js';
+import { KEY_MAX_LENGTH, MAX_WAIT_MS } from '../shared/schemas/runs.js';
 import { installAuth } from './auth.js';
 import { batchGauges, type BatchGaugeOptions } from './batch-gauges.js';
 import type { ApiDeps } from './deps.js';
@@ -22,7 +23,7 @@ import { RequestJournal } from './request-journal.js';
 import { uiRoutes } from './routes/ui.js';
 import { whoamiRoutes } from './routes/whoami.js';
 import { bindRunLog } from './run-log.js';
-import { MAX_WAIT_MS, WaitGate } from './wait.js';
+import { WaitGate } from './wait.js';
 
 export interface ApiOptions extends Omit<ApiDeps, 'waits'> {
   /** Requests that may wait for a result at once; past it, 503. Default: 1000. */
@@ -64,9 +65,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     connectionTimeout: MAX_WAIT_MS + 30_000,
     // Keys are path segments on GET, cancel and retry: as long as any key, percent-encoded.
     routerOptions: { maxParamLength: 3 * KEY_MAX_LENGTH },
-    // Validate exactly what was sent: no silent stripping of unknown fields, no type coercion.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
   });
+  // Every route's request parts are checked by its zod schemas (src/shared/schemas): bodies are strict (an
+  // unknown field is refused, never stripped) and never coerced; only query strings, which are text, become
+  // numbers. Answers are encoded by the route's response schema, so a field no schema names is never sent.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   // JSON only: a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
   // An empty JSON body is no body: bodyless POSTs (cancel) must carry the JSON type too.
@@ -75,9 +79,6 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
     body === '' ? done(null, undefined) : parseJson(request, body as string, done),
   );
-  // Answers are sent as the handlers return them: response schemas document them (GET /openapi.json, checked
-  // by test/openapi.test.ts) and never strip or coerce a field.
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
   app.addHook('onRequest', async (request) => {
     const length = Number(request.headers['content-length']);

@@ -1,20 +1,7 @@
-// How long a request waits for a run's result (`?wait=30s`), how many may wait at once, and that a wait ends
-// when its caller goes away. Only the wait ends: the run goes on.
+// How many requests may wait for a run's result at once, and that a wait ends when its caller goes away. Only
+// the wait ends: the run goes on. (How long one waits, `?wait=30s`, is the Wait schema's.)
 import type { FastifyReply } from 'fastify';
-import { CallerGoneError, InvalidRequestError, TooBusyError } from '../errors.js';
-
-export const MAX_WAIT_MS = 600_000;
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
-
-export function parseWait(value: string | undefined, fallbackMs: number): number {
-  if (value === undefined) return fallbackMs;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value);
-  const ms = m ? Number(m[1]) * (UNITS[m[2] ?? 's'] ?? 1000) : NaN;
-  if (!Number.isFinite(ms) || ms > MAX_WAIT_MS) {
-    throw new InvalidRequestError('"wait" is a duration such as 500ms, 30s or 2m, at most 10m.', 'wait');
-  }
-  return ms;
-}
+import { CallerGoneError, TooBusyError } from '../errors.js';
 
 /** Each waiting request holds a connection and a long poll on Temporal: at most `max` at once. */
 export class WaitGate {

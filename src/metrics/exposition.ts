@@ -2,6 +2,7 @@
 // SDK Runtime's series read from its private exporter (see sdk-runtime.ts), so one scrape target has both.
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, register, type Registry } from 'prom-client';
+import { z } from 'zod';
 
 let defaults = false;
 
@@ -24,7 +25,7 @@ export function metricsRoute(app: FastifyInstance, registries: Registry[], sdkMe
     response: {
       200: {
         description: 'The Prometheus text format.',
-        content: { 'text/plain': { schema: { type: 'string' } } },
+        content: { 'text/plain': { schema: z.string() } },
       },
     },
   };

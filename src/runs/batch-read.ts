@@ -18,13 +18,14 @@ import { WorkflowTypes } from '../shared/workflow-types.js';
 import { awaitOutcome } from './outcome.js';
 import { describeRun, runExists, type RunSource } from './read.js';
 import { isBatchPartResult, isBatchResult, requestOf, storedAnswer } from './stored.js';
-import {
+import type {
+  BatchOrderView,
+  BatchState,
+  BatchView,
   OrderStatus,
-  type BatchOrderView,
-  type BatchState,
-  type BatchView,
-  type OrdersPage,
-  type PartPage,
+  OrdersPage,
+  OrdersQuery,
+  PartPage,
 } from '../shared/schemas/batches.js';
 
 export async function readBatch(src: RunSource, batchId: string): Promise<BatchView> {
@@ -80,17 +81,8 @@ export async function readBatch(src: RunSource, batchId: string): Promise<BatchV
 /** Parts read per request at most: a page filtered for a rare status may come back short, with a cursor. */
 const PARTS_PER_PAGE = 20;
 
-export async function listBatchOrders(
-  src: RunSource,
-  batchId: string,
-  q: { cursor?: string; status?: string; limit?: string },
-): Promise<OrdersPage> {
-  const status = q.status as OrderStatus | undefined;
-  if (status !== undefined && !OrderStatus.options.includes(status))
-    throw new InvalidRequestError(`"status" is one of ${OrderStatus.options.join(', ')}.`, 'status');
-  const limit = q.limit === undefined ? 100 : Number(q.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-    throw new InvalidRequestError('"limit" is a whole number from 1 to 1000.', 'limit');
+export async function listBatchOrders(src: RunSource, batchId: string, q: OrdersQuery): Promise<OrdersPage> {
+  const { status, limit } = q;
   let { part, index } = decodeCursor(q.cursor);
   await describeBatch(src, batchId);
   const orders: BatchOrderView[] = [];

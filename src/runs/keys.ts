@@ -1,27 +1,10 @@
-// Idempotency keys. A key is the workflow ID of its run, so it must be a safe workflow ID and URL segment.
+// Idempotency keys that do not come through a route's schema (a key a script's template forms, a payment's
+// key from its order, `exec --key`, a batch file's rows), checked by the same Key schema.
 import { InvalidRequestError } from '../errors.js';
-
-export const KEY_MAX_LENGTH = 200;
-export const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@=+-]*$/;
+import { Key } from '../shared/schemas/runs.js';
 
 export function validateKey(key: unknown, field = 'key'): string {
-  if (typeof key !== 'string' || key.length === 0) {
-    throw new InvalidRequestError(
-      'An idempotency key is required: send the Idempotency-Key header (or "key" in the body).',
-      field,
-    );
-  }
-  if (key.length > KEY_MAX_LENGTH) {
-    throw new InvalidRequestError(
-      `The idempotency key is ${key.length} characters; the limit is ${KEY_MAX_LENGTH}.`,
-      field,
-    );
-  }
-  if (!KEY_PATTERN.test(key)) {
-    throw new InvalidRequestError(
-      'The idempotency key may hold letters, digits and . _ : @ = + - and must start with a letter or digit.',
-      field,
-    );
-  }
-  return key;
+  const checked = Key.safeParse(key);
+  if (!checked.success) throw new InvalidRequestError(checked.error.issues[0]!.message, field);
+  return checked.data;
 }

@@ -15,7 +15,7 @@ import {
 } from '../shared/runs.js';
 import { WorkflowTypes, type WorkflowInputs, type WorkflowType } from '../shared/workflow-types.js';
 import { validateKey } from './keys.js';
-import type { BatchOrder } from '../shared/schemas/batches.js';
+import type { BatchOrder, BatchRequest } from '../shared/schemas/batches.js';
 import type { CanonicalRequest, ScriptArgs } from '../shared/schemas/runs.js';
 import type { KeyRecord } from '../shared/schemas/keys.js';
 
@@ -37,8 +37,6 @@ export type StartSpec<T extends WorkflowType = WorkflowType> = {
     starter?: string;
   };
 }[T];
-
-const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 /** How a batch is cut up; tests make it small to exercise continue-as-new. */
 export interface BatchShape {
@@ -105,12 +103,11 @@ export function paymentSpec(
 export function batchPlan(
   registry: ScriptRegistry,
   taskQueue: string,
-  batch: { batchId: unknown; orders: unknown; maxConcurrent?: unknown },
+  batch: BatchRequest & { batchId: string },
   shape: BatchShape = DEFAULT_BATCH_SHAPE,
 ): BatchPlan {
-  const batchId = validateBatchId(batch.batchId);
-  const orders = validBatchOrders(registry, batch.orders);
-  const maxConcurrent = validMaxConcurrent(batch.maxConcurrent);
+  const { batchId, maxConcurrent } = batch;
+  const orders = paymentOrders(registry, batch.orders);
   const chunks: BatchOrder[][] = [];
   for (let i = 0; i < orders.length; i += shape.partSize) chunks.push(orders.slice(i, i + shape.partSize));
   const parts = chunks.map((chunk, part): StartSpec<'BatchPartWorkflow'> => ({
@@ -127,7 +124,7 @@ export function batchPlan(
     total: orders.length,
     ordersSha256,
     continueAsNewAfter: shape.continueAsNewAfter,
-    ...(maxConcurrent !== undefined ? { maxConcurrent: maxConcurrent as number } : {}),
+    ...(maxConcurrent !== undefined ? { maxConcurrent } : {}),
   };
   return {
     batchId,
@@ -142,42 +139,16 @@ export function batchPlan(
   };
 }
 
-export function validateBatchId(batchId: unknown): string {
-  if (typeof batchId !== 'string' || !BATCH_ID.test(batchId)) {
-    throw new InvalidRequestError(
-      '"batchId" must be 1-100 letters, digits, . _ or -, starting with a letter or digit.',
-      'batchId',
-    );
-  }
-  // /v1/batches/plan is the plan route, so no batch may be named plan.
-  if (batchId === 'plan')
-    throw new InvalidRequestError('"plan" is reserved; choose another batchId.', 'batchId');
-  return batchId;
-}
-
-/** A batch's `maxConcurrent`, when given: a whole number from 1 to 1000. */
-export function validMaxConcurrent(value: unknown): number | undefined {
-  if (
-    value !== undefined &&
-    (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 1000)
-  ) {
-    throw new InvalidRequestError('"maxConcurrent" must be a whole number from 1 to 1000.', 'maxConcurrent');
-  }
-  return value as number | undefined;
-}
-
-/** Every order checked as a payment request, with the index of the first bad one. */
-export function validBatchOrders(registry: ScriptRegistry, given: unknown): BatchOrder[] {
-  if (!Array.isArray(given) || given.length === 0) {
-    throw new InvalidRequestError('"orders" must be a non-empty array of {orderId, amount}.', 'orders');
-  }
+/**
+ * Every order of a batch checked as a payment request by the registry (its schema has checked their shape
+ * and that no order appears twice), with the index of the first bad one.
+ */
+export function paymentOrders(registry: ScriptRegistry, given: readonly BatchOrder[]): BatchOrder[] {
   const spec = registry.get(PAYMENT_SCRIPT);
-  const seen = new Set<string>();
-  return given.map((order: unknown, i) => {
-    const o = (typeof order === 'object' && order !== null ? order : {}) as Record<string, unknown>;
+  return given.map((order, i) => {
     let args: ScriptArgs;
     try {
-      args = validateArgs(spec, o);
+      args = validateArgs(spec, order);
     } catch (err) {
       const e = err as InvalidRequestError;
       throw new InvalidRequestError(
@@ -186,12 +157,6 @@ export function validBatchOrders(registry: ScriptRegistry, given: unknown): Batc
       );
     }
     const orderId = String(args.orderId);
-    if (seen.has(orderId))
-      throw new InvalidRequestError(
-        `orders[${i}]: order "${orderId}" appears twice.`,
-        `orders[${i}].orderId`,
-      );
-    seen.add(orderId);
     validateKey(paymentWorkflowId(orderId), `orders[${i}].orderId`);
     return { orderId, amount: args.amount as number };
   });

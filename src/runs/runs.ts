@@ -16,7 +16,7 @@ import { startBatch } from './batch-start.js';
 import { startOrAttach, type KeySpec } from './start-or-attach.js';
 import type { StartOrAttach } from './view.js';
 import type { BatchOrder } from '../shared/schemas/batches.js';
-import type { BatchPlanReport, BatchView, OrdersPage } from '../shared/schemas/batches.js';
+import type { BatchPlanReport, BatchView, OrdersPage, OrdersQuery } from '../shared/schemas/batches.js';
 import type { RunView } from '../shared/schemas/views.js';
 
 export interface RunsOptions {
@@ -94,7 +94,7 @@ export class Runs implements RunSource {
     return readBatch(this, batchId);
   }
 
-  batchOrders(batchId: string, q: { cursor?: string; status?: string; limit?: string }): Promise<OrdersPage> {
+  batchOrders(batchId: string, q: OrdersQuery): Promise<OrdersPage> {
     return listBatchOrders(this, batchId, q);
   }
 

@@ -4,7 +4,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { argsFromStrings } from '../../config/scripts.js';
 import { InvalidRequestError } from '../../errors.js';
-import type { RunFilters } from '../../runs/list-query.js';
 import type { StartOrAttach } from '../../runs/view.js';
 import { PAYMENT_SCRIPT } from '../../shared/runs.js';
 import { ApiClient } from '../api-client.js';
@@ -72,6 +71,9 @@ export async function status(ctx: Context, workflowId: string, o: OutputOptions)
   }
   return exitCodeFor(view);
 }
+
+/** `superscript runs`' filters, as typed: the API checks them (RunsQuery). */
+type RunFilters = Partial<Record<'status' | 'script' | 'since' | 'until' | 'limit', string>>;
 
 export async function list(ctx: Context, filters: RunFilters, o: OutputOptions): Promise<number> {
   const query = new URLSearchParams();

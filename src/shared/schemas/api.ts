@@ -2,7 +2,7 @@
 // caller is, the request journal, health, and the demonstration route's answer. The web UI imports them
 // with `import type` only.
 import { z } from 'zod';
-import { Outcome } from './runs.js';
+import { RunResult } from './runs.js';
 
 /** Every failure's body: a stable name, what was wrong and what to do, and the input at fault if any. */
 export const ErrorBody = z.object({
@@ -64,8 +64,19 @@ export const Unhealthy = z.object({
   message: z.string(),
 });
 
-/** POST /v1/payments/traditional: the payment script's process, run directly. */
+/** POST /v1/payments/traditional: how the payment script's process, run directly, ended. */
 export const TraditionalAnswer = z.object({
   idempotent: z.literal(false),
-  result: z.looseObject({ outcome: Outcome }),
+  result: RunResult.pick({
+    outcome: true,
+    exitCode: true,
+    signal: true,
+    stdout: true,
+    stderr: true,
+    stdoutTruncated: true,
+    stderrTruncated: true,
+    startedAt: true,
+    endedAt: true,
+    durationMs: true,
+  }),
 });
