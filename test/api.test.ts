@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { eventually, startStack, type Stack } from './support/harness.js';
 import type { RunResult } from '../src/shared/schemas/runs.js';
+import { describeRun } from '../src/runs/read.js';
 
 let stack: Stack;
 before(async () => {
@@ -247,7 +248,7 @@ test('bad input gets a 4xx naming the problem and starts nothing', async () => {
     );
     assert.match(res.body.message, message, `${method} ${path}`);
   }
-  await assert.rejects(stack.runs.describe(`payment-${orderId}`), /No run/);
+  await assert.rejects(describeRun(stack.runs, `payment-${orderId}`), /No run/);
   assert.equal(charges(orderId), 0);
 });
 
@@ -266,12 +267,16 @@ test('50 concurrent identical requests make one charge, and all 50 callers get t
 test('with Temporal unreachable, run requests get a 503 that says to send them again', async () => {
   const { Client, Connection } = await import('@temporalio/client');
   const { buildApi } = await import('../src/api/server.js');
-  const { Runs } = await import('../src/runs/runs.js');
+  const { RunService } = await import('../src/runs/service.js');
   const { freePort } = await import('../src/devserver/free-port.js');
   const dead = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 500 });
   const app = buildApi({
-    runs: new Runs(new Client({ connection: dead }), stack.taskQueue, stack.keys),
-    registry: stack.registry,
+    runs: new RunService({
+      client: new Client({ connection: dead }),
+      taskQueue: stack.taskQueue,
+      keys: stack.keys,
+      registry: stack.registry,
+    }),
     dataDir: stack.dataDir,
     waitMs: 1000,
     logLevel: 'silent',

@@ -14,6 +14,7 @@ import { freePort } from '../src/devserver/free-port.js';
 import { batchWorkflowId } from '../src/shared/ids.js';
 import { runCli } from './support/cli.js';
 import { REGISTRY_FILE, ROOT, eventually, startStack, type Stack } from './support/harness.js';
+import { describeRun } from '../src/runs/read.js';
 
 const uid = () => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'superscript-auth-'));
@@ -181,7 +182,7 @@ test('every route refuses a missing, malformed, unknown or revoked token and a m
   const ids = refusedIds.map((id) => `'${id}'`).join(', ');
   assert.equal(await countRuns(`WorkflowId IN (${ids})`), 0, 'no refused request started a run');
   assert.equal(await countRuns(`WorkflowId = '${failedKey}'`), 1, 'the failed run was not retried');
-  assert.equal((await stack.runs.describe(sleeperKey)).status.name, 'RUNNING', 'not cancelled');
+  assert.equal((await describeRun(stack.runs, sleeperKey)).status.name, 'RUNNING', 'not cancelled');
   assert.deepEqual(stack.executions(refusedTag), [], 'no refused sleeper ran');
   assert.equal(stack.executions(tag).length, 1);
   assert.equal(stack.ledger().filter((l) => l.includes(' auth-r-')).length, 0, 'nothing charged');
@@ -376,7 +377,11 @@ test('on loopback, only local Host names are answered (DNS rebinding); every POS
     assert.equal(res.status, 415, `content type ${type}`);
     assert.match(res.body.message as string, /Content-Type: application\/json, also those without a body/);
   }
-  assert.equal((await stack.runs.describe(key)).status.name, 'RUNNING', 'a refused cancel cancels nothing');
+  assert.equal(
+    (await describeRun(stack.runs, key)).status.name,
+    'RUNNING',
+    'a refused cancel cancels nothing',
+  );
   const ok = await raw('POST', cancel, { ...bearer, 'content-type': 'application/json' });
   assert.equal(ok.status, 200, 'a bodyless POST that says JSON is fine');
 });

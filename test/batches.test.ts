@@ -7,10 +7,12 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { temporal } from '@temporalio/proto';
-import { batchPlan, type BatchShape } from '../src/runs/requests.js';
+import { batchPlan, type BatchShape } from '../src/runs/batches/specs.js';
 import { FIXTURES, ROOT, eventually, startStack, type Stack } from './support/harness.js';
 import { httpJson } from './support/http.js';
 import type { BatchProgress, BatchResult } from '../src/shared/schemas/batches.js';
+import { describeRun } from '../src/runs/read.js';
+import { startBatch } from '../src/runs/batches/start.js';
 
 // Small parts and an early continue-as-new, so a few dozen orders make several runs of everything.
 const SHAPE: BatchShape = { partSize: 4, continueAsNewAfter: 2 };
@@ -262,7 +264,9 @@ test('cancel with killRunning ends the running orders cancelled, before they cha
       'three payments running',
       async () => {
         const running = await Promise.all(
-          orders.slice(0, 3).map((o) => stack.runs.describe(`payment-${o.orderId}`).catch(() => undefined)),
+          orders
+            .slice(0, 3)
+            .map((o) => describeRun(stack.runs, `payment-${o.orderId}`).catch(() => undefined)),
         );
         return running.every((d) => d?.status.name === 'RUNNING') ? true : undefined;
       },
@@ -387,7 +391,7 @@ async function bigBatch(s: Stack): Promise<void> {
       continueAsNewAfter: 1,
     },
   );
-  const { run } = await s.runs.startBatch(plan, 600_000);
+  const { run } = await startBatch(s.runs, plan, 600_000);
   const seconds = (Date.now() - t0) / 1000;
   assert.equal(run.status, 'succeeded');
   const { progress } = run.result as BatchResult;

@@ -11,6 +11,7 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { freePort } from '../src/devserver/free-port.js';
 import { runCli, type Ran } from './support/cli.js';
 import { ROOT, alive, eventually, startStack, type Stack } from './support/harness.js';
+import { describeRun } from '../src/runs/read.js';
 
 let stack: Stack;
 before(async () => {
@@ -56,7 +57,7 @@ test('bad input exits 125 with a message and starts nothing', async () => {
   assert.match(run.stderr, /idempotency key/);
   const usage = await cli(['pay']);
   assert.equal(usage.code, 125);
-  await assert.rejects(stack.runs.describe(`payment-${orderId}`), /No run/);
+  await assert.rejects(describeRun(stack.runs, `payment-${orderId}`), /No run/);
 });
 
 test('run exits with the script exit code', async () => {

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, alive, eventually, startStack, type Stack } from './support/harness.js';
 import type { RunResult } from '../src/shared/schemas/runs.js';
+import { awaitOutcome } from '../src/runs/outcome.js';
+import { startOrAttach } from '../src/runs/start-or-attach.js';
 
 let stack: Stack;
 before(async () => {
@@ -267,7 +269,7 @@ test('a worker SIGKILLed mid-script: the script is ended, the run is outcome_unk
       args: { seconds: 60, tag },
       key,
     });
-    await side.runs.startOrAttach(spec, 0);
+    await startOrAttach(side.runs, spec, 0);
     const pids = await eventually('the script to start', () => scriptPids(side.dataDir, tag), 30_000);
     child.kill('SIGKILL');
     await eventually(
@@ -276,10 +278,10 @@ test('a worker SIGKILLed mid-script: the script is ended, the run is outcome_unk
       10_000,
     );
     await side.addWorker(); // takes over the workflow (not the script) once the heartbeat times out
-    const view = await side.runs.outcome(key, undefined, 30_000);
+    const view = await awaitOutcome(side.client, key, undefined, 30_000);
     assert.equal(view.status, 'outcome_unknown');
     assert.match(view.message ?? '', /outcome is unknown/);
-    const again = await side.runs.startOrAttach(spec, 5000);
+    const again = await startOrAttach(side.runs, spec, 5000);
     assert.equal(again.executed, false);
     assert.equal(again.run.status, 'outcome_unknown');
     assert.equal(side.executions(tag).length, 1, 'the script ran once and was not rerun');
@@ -296,7 +298,8 @@ test('a worker that shuts down mid-script ends the script; the run is outcome_un
   try {
     const stopFirst = await side.addWorker();
     const { scriptRunSpec } = await import('../src/runs/requests.js');
-    await side.runs.startOrAttach(
+    await startOrAttach(
+      side.runs,
       scriptRunSpec(side.registry, side.taskQueue, { script: 'sleeper', args: { seconds: 60, tag }, key }),
       0,
     );
@@ -309,7 +312,7 @@ test('a worker that shuts down mid-script ends the script; the run is outcome_un
       2000,
     );
     await side.addWorker();
-    const view = await side.runs.outcome(key, undefined, 30_000);
+    const view = await awaitOutcome(side.client, key, undefined, 30_000);
     assert.equal(view.status, 'outcome_unknown');
     assert.match(view.message ?? '', /ended midway because its worker stopped/);
     assert.equal(side.executions(tag).length, 1);

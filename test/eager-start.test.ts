@@ -7,10 +7,10 @@ import { Client } from '@temporalio/client';
 import { connectWorker, temporalTarget } from '../src/config/temporal-connection.js';
 import { KeyConflictError } from '../src/errors.js';
 import { paymentSpec } from '../src/runs/requests.js';
-import { Runs } from '../src/runs/runs.js';
 import { createWorker } from '../src/worker/worker.js';
 import { startStack, type Stack } from './support/harness.js';
 import type { RunResult } from '../src/shared/schemas/runs.js';
+import { startOrAttach } from '../src/runs/start-or-attach.js';
 
 let eager: Stack;
 let plain: Stack;
@@ -32,7 +32,7 @@ async function startedEagerly(stack: Stack, workflowId: string): Promise<boolean
 }
 
 const pay = (stack: Stack, orderId: string, amount = 10) =>
-  stack.runs.startOrAttach(paymentSpec(stack.registry, stack.taskQueue, { orderId, amount }), 30_000);
+  startOrAttach(stack.runs, paymentSpec(stack.registry, stack.taskQueue, { orderId, amount }), 30_000);
 
 test('with a local worker on the queue, a run starts eagerly; a duplicate replays it and runs nothing', async () => {
   const orderId = `eager-${uid()}`;
@@ -82,10 +82,14 @@ test('a starter whose worker polls another queue does not take the task: the wor
   });
   const running = other.run();
   try {
-    const runs = new Runs(plain.client, plain.taskQueue, plain.keys, {
+    const runs = {
+      client: plain.client,
+      taskQueue: plain.taskQueue,
+      keys: plain.keys,
       eagerStarter: new Client({ connection, namespace: target.namespace }),
-    });
-    const r = await runs.startOrAttach(
+    };
+    const r = await startOrAttach(
+      runs,
       paymentSpec(plain.registry, plain.taskQueue, { orderId: `other-${uid()}`, amount: 1 }),
       30_000,
     );

@@ -16,6 +16,8 @@ import { FIXTURES, ROOT, eventually, startStack, uid, type Stack } from './suppo
 import { apiClient } from './support/http.js';
 import { scrape, total } from './support/prometheus.js';
 import type { RunResult } from '../src/shared/schemas/runs.js';
+import { awaitOutcome } from '../src/runs/outcome.js';
+import { startOrAttach } from '../src/runs/start-or-attach.js';
 
 let stack: Stack;
 let call: ReturnType<typeof apiClient>;
@@ -262,7 +264,7 @@ test('the key store has the outcome when Temporal timed the activity out: it is 
       args: { seconds: 20, tag },
       key: `back-${tag}`,
     });
-    const started = await side.runs.startOrAttach(spec, 0);
+    const started = await startOrAttach(side.runs, spec, 0);
     const record = await eventually(
       'the script to start',
       async () => {
@@ -291,7 +293,7 @@ test('the key store has the outcome when Temporal timed the activity out: it is 
     await recordEnd(side.keys, spec.workflowId, started.run.runId, { outcome: 'succeeded', result });
     child.kill('SIGKILL');
     await side.addWorker(); // takes the run over once its heartbeat times out
-    const ended = await side.runs.outcome(spec.workflowId, undefined, 30_000);
+    const ended = await awaitOutcome(side.client, spec.workflowId, undefined, 30_000);
     assert.equal(ended.status, 'succeeded', ended.message);
     assert.deepEqual(ended.result, result);
     assert.equal(side.executions(tag).length, 1, 'not run again');

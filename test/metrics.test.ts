@@ -15,12 +15,14 @@ import { buildApi } from '../src/api/server.js';
 import { connectWorker, temporalTarget } from '../src/config/temporal-connection.js';
 import { openKeyStore } from '../src/keystore/open.js';
 import { serveMetrics } from '../src/metrics/metrics-server.js';
-import type { ListQuery } from '../src/runs/list-query.js';
+import type { BatchesQuery } from '../src/shared/schemas/batches.js';
 import { paymentSpec } from '../src/runs/requests.js';
-import { Runs } from '../src/runs/runs.js';
+import { RunService } from '../src/runs/service.js';
 import { REGISTRY_FILE, ROOT, eventually, sdkMetricsUrl, startStack, type Stack } from './support/harness.js';
 import { apiClient } from './support/http.js';
 import { scrape, total, type Sample } from './support/prometheus.js';
+import { awaitOutcome } from '../src/runs/outcome.js';
+import { startOrAttach } from '../src/runs/start-or-attach.js';
 
 let stack: Stack;
 /** The worker's own /metrics, as `superscript worker --metrics-port` serves it. */
@@ -184,7 +186,7 @@ test('a run whose worker stops mid-script is counted once, as outcome_unknown, b
   await stopWorker(); // shutdownGraceMs 0: running activities are cancelled at once
   assert.equal(total(await worker(), 'superscript_runs_in_flight', { script: 'sleeper' }), 0);
   stopWorker = await stack.addWorker();
-  const view = await stack.runs.outcome(key, undefined, 30_000);
+  const view = await awaitOutcome(stack.client, key, undefined, 30_000);
   assert.equal(view.status, 'outcome_unknown');
 
   const worker1 = await workerMoved(worker0, [
@@ -297,18 +299,18 @@ test('a running batch has order gauges; they go when it ends', async () => {
 
 test('/metrics scraped in a loop reads batches from Temporal at most once per interval', async () => {
   /** The API's runs, counting the listings behind the batch gauges (each then reads every batch listed). */
-  class CountingRuns extends Runs {
-    readonly listings: ListQuery[] = [];
-    override listBatches(q: ListQuery) {
+  class CountingRuns extends RunService {
+    readonly listings: BatchesQuery[] = [];
+    override listBatches(q: BatchesQuery, scripts?: readonly string[]) {
       this.listings.push(q);
-      return super.listBatches(q);
+      return super.listBatches(q, scripts);
     }
   }
-  const runs = new CountingRuns(stack.client, stack.taskQueue, stack.keys);
+  const { client, taskQueue, keys, registry } = stack;
+  const runs = new CountingRuns({ client, taskQueue, keys, registry });
   let now = 0;
   const app = buildApi({
     runs,
-    registry: stack.registry,
     dataDir: stack.dataDir,
     waitMs: 1000,
     logLevel: 'silent',
@@ -363,9 +365,10 @@ test('superscript worker --metrics-port serves its runs and the SDK series; its 
       () => /"url":"([^"]+)"[^\n]*"msg":"metrics served"/.exec(stderr)?.[1],
       30_000,
     );
-    const runs = new Runs(stack.client, taskQueue, keys);
+    const runs = { client: stack.client, taskQueue, keys };
     const orderId = `mcli-${uid()}`;
-    const paid = await runs.startOrAttach(
+    const paid = await startOrAttach(
+      runs,
       paymentSpec(stack.registry, taskQueue, { orderId, amount: 3 }),
       30_000,
     );

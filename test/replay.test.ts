@@ -7,11 +7,14 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
-import { batchPlan, paymentSpec, scriptRunSpec } from '../src/runs/requests.js';
-import type { BatchPlan } from '../src/runs/requests.js';
+import { paymentSpec, scriptRunSpec } from '../src/runs/requests.js';
+import { batchPlan } from '../src/runs/batches/specs.js';
+import type { BatchPlan } from '../src/runs/batches/specs.js';
 import type { KeySpec } from '../src/runs/start-or-attach.js';
 import { workflowBundle } from '../src/worker/worker.js';
 import { FIXTURES, startStack, type Stack } from './support/harness.js';
+import { startBatch } from '../src/runs/batches/start.js';
+import { startOrAttach } from '../src/runs/start-or-attach.js';
 
 const DIR = path.join(FIXTURES, 'histories');
 let stack: Stack;
@@ -23,13 +26,13 @@ after(() => stack.stop());
 const uid = () => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 
 async function historyOf(spec: KeySpec) {
-  await stack.runs.startOrAttach(spec, Infinity);
+  await startOrAttach(stack.runs, spec, Infinity);
   return stack.client.workflow.getHandle(spec.workflowId).fetchHistory();
 }
 
 /** The histories of a batch's coordinator (its last run) and of its first part. */
 async function batchHistories(plan: BatchPlan) {
-  await stack.runs.startBatch(plan, Infinity);
+  await startBatch(stack.runs, plan, Infinity);
   const history = (id: string) => stack.client.workflow.getHandle(id).fetchHistory();
   return [await history(plan.coordinator.workflowId), await history(plan.parts[0]!.workflowId)] as const;
 }

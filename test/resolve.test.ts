@@ -8,6 +8,7 @@ import { runCli } from './support/cli.js';
 import { apiClient } from './support/http.js';
 import { eventually, startStack, type Stack } from './support/harness.js';
 import type { RunResult } from '../src/shared/schemas/runs.js';
+import { awaitOutcome } from '../src/runs/outcome.js';
 
 // Who asked, as the API records it: the token's name, here the open loopback API's.
 const OPEN = 'local (open API)';
@@ -67,7 +68,7 @@ async function unknownPayment(orderId: string, charged: boolean): Promise<string
     else process.env[knob] = saved;
   }
   await replaceWorker();
-  const view = await stack.runs.outcome(`payment-${orderId}`, undefined, 60_000);
+  const view = await awaitOutcome(stack.client, `payment-${orderId}`, undefined, 60_000);
   assert.equal(view.status, 'outcome_unknown');
   assert.equal(charges(orderId), charged ? 1 : 0);
   return view.runId;
@@ -177,7 +178,7 @@ test('a verify that cannot tell leaves the run unknown; a retry then goes ahead 
     30_000,
   );
   await replaceWorker();
-  const unknown = await stack.runs.outcome(tag, undefined, 60_000);
+  const unknown = await awaitOutcome(stack.client, tag, undefined, 60_000);
   assert.equal(unknown.status, 'outcome_unknown');
 
   const resolved = await call('POST', `/v1/runs/${tag}/resolve`, {});

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { buildApi } from '../src/api/server.js';
-import { batchPlan, scriptRunSpec } from '../src/runs/requests.js';
+import { scriptRunSpec } from '../src/runs/requests.js';
+import { batchPlan } from '../src/runs/batches/specs.js';
 import { RunStateError } from '../src/errors.js';
 import { retryRun } from '../src/runs/retry.js';
 import { batchRequest } from '../src/shared/batches.js';
@@ -15,6 +16,9 @@ import { REQUEST_MEMO, RunFailureTypes, runIdentity } from '../src/shared/runs.j
 import { WorkflowTypes } from '../src/shared/workflow-types.js';
 import { handWorker, type HandAnswers } from './support/hand-worker.js';
 import { eventually, startStack, type Stack } from './support/harness.js';
+import { awaitOutcome } from '../src/runs/outcome.js';
+import { startBatch } from '../src/runs/batches/start.js';
+import { startOrAttach } from '../src/runs/start-or-attach.js';
 
 let stack: Stack;
 before(async () => {
@@ -154,7 +158,7 @@ test('runs holding what SuperScript did not write read as foreign; listings, rea
     await start(WorkflowTypes.orchestrator, batchWorkflowId(batches.badAnswers), identity);
     await start(WorkflowTypes.batchPart, batchPartWorkflowId(batches.badAnswers, 0), identity);
     const ownSpec = scriptRunSpec(bare.registry, taskQueue, input(own));
-    await bare.runs.startOrAttach(ownSpec, 0);
+    await startOrAttach(bare.runs, ownSpec, 0);
     started.push(own);
 
     const expected: Record<string, string> = {
@@ -253,7 +257,7 @@ test('retries of one run share its grant and request ID: one run between them, e
     args: { code: 4 },
     key,
   });
-  const first = await stack.runs.startOrAttach(spec, 30_000);
+  const first = await startOrAttach(stack.runs, spec, 30_000);
   assert.equal(first.run.status, 'failed');
   const retry = (runId?: string) =>
     retryRun(stack.runs, stack.registry, key, { by: 'test', ...(runId ? { runId } : {}) }, 30_000);
@@ -284,10 +288,10 @@ test('a terminated run reads "terminated" alone, to the batch that started it, a
       batchId: `term-${uid()}`,
       orders: [{ orderId: inBatch, amount: 1 }],
     });
-    await stack.runs.startBatch(batch, 0);
+    await startBatch(stack.runs, batch, 0);
     await scriptStarted(`payment-${inBatch}`);
     await stack.client.workflow.getHandle(`payment-${inBatch}`).terminate('operator ended it');
-    await stack.runs.outcome(batch.coordinator.workflowId, undefined, 30_000);
+    await awaitOutcome(stack.client, batch.coordinator.workflowId, undefined, 30_000);
     const [first] = (await stack.runs.batchOrders(batch.batchId, { limit: 100 })).orders;
     assert.equal(first?.outcome, 'terminated');
     assert.equal(first?.disposition, 'executed');
@@ -306,7 +310,7 @@ test('a terminated run reads "terminated" alone, to the batch that started it, a
     batchId: `term-later-${uid()}`,
     orders: [{ orderId: inBatch, amount: 1 }],
   });
-  await stack.runs.startBatch(later, 30_000);
+  await startBatch(stack.runs, later, 30_000);
   const [second] = (await stack.runs.batchOrders(later.batchId, { limit: 100 })).orders;
   assert.equal(second?.outcome, 'terminated');
   assert.equal(second?.disposition, 'already_done');
@@ -350,7 +354,6 @@ test('a run terminated before its script started ran nothing: the key failed, an
 test('waits are bounded (503 + Retry-After, nothing started) and end when their caller goes away', async () => {
   const app = buildApi({
     runs: stack.runs,
-    registry: stack.registry,
     dataDir: stack.dataDir,
     waitMs: 30_000,
     maxWaits: 1,
@@ -410,7 +413,7 @@ test('waits are bounded (503 + Retry-After, nothing started) and end when their 
       10_000,
     );
     assert.equal(next.status, 200);
-    const first = await stack.runs.outcome(`wait-${tag}`, undefined, 30_000);
+    const first = await awaitOutcome(stack.client, `wait-${tag}`, undefined, 30_000);
     assert.equal(first.status, 'succeeded', 'the run went on without its caller');
   } finally {
     await app.close();

@@ -10,12 +10,13 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { InvalidRequestError } from '../src/errors.js';
 import { openKeyStore } from '../src/keystore/open.js';
-import { Runs } from '../src/runs/runs.js';
 import { scriptRunSpec } from '../src/runs/requests.js';
 import { RunFailureTypes, type RunPolicy, type ScriptRunInput } from '../src/shared/runs.js';
 import { WorkflowTypes } from '../src/shared/workflow-types.js';
 import { REGISTRY_FILE, ROOT, eventually, startStack, uid, type Stack } from './support/harness.js';
 import type { RunResult } from '../src/shared/schemas/runs.js';
+import { awaitOutcome } from '../src/runs/outcome.js';
+import { startOrAttach } from '../src/runs/start-or-attach.js';
 
 let stack: Stack;
 before(async () => {
@@ -30,7 +31,7 @@ async function startByHand(workflowId: string, input: ScriptRunInput) {
     workflowId,
     args: [input],
   });
-  return stack.runs.outcome(workflowId, handle.firstExecutionRunId, Infinity);
+  return awaitOutcome(stack.client, workflowId, handle.firstExecutionRunId, Infinity);
 }
 
 function tellInput(tag: string, seconds: number, code: number, policy: RunPolicy, key = `tell-${tag}`) {
@@ -184,7 +185,8 @@ test("scripts run in a working folder of their own, not the data folder that hol
   const work = path.join(stack.dataDir, 'work', 'wipe-cwd');
   mkdirSync(work, { recursive: true });
   writeFileSync(path.join(work, 'old'), 'left by an earlier run');
-  const { run } = await stack.runs.startOrAttach(
+  const { run } = await startOrAttach(
+    stack.runs,
     scriptRunSpec(stack.registry, stack.taskQueue, { script: 'wipe-cwd', args: {}, key: `wipe-${uid()}` }),
     Infinity,
   );
@@ -200,7 +202,7 @@ test('output is capped as stored: control bytes and invalid UTF-8 at the default
     args: {},
     key: `garbage-${uid()}`,
   });
-  const first = await stack.runs.startOrAttach(spec, Infinity);
+  const first = await startOrAttach(stack.runs, spec, Infinity);
   assert.equal(first.executed, true);
   assert.equal(first.run.status, 'succeeded', first.run.message);
   const result = first.run.result as RunResult;
@@ -214,7 +216,7 @@ test('output is capped as stored: control bytes and invalid UTF-8 at the default
   assert.equal(result.stdout, '\u0001'.repeat(result.stdout.length));
   assert.equal(result.stderr, '\u0002'.repeat(result.stderr.length));
 
-  const again = await stack.runs.startOrAttach(spec, Infinity);
+  const again = await startOrAttach(stack.runs, spec, Infinity);
   assert.equal(again.executed, false);
   assert.equal(again.replayed, true);
   assert.deepEqual(again.run.result, first.run.result);
@@ -226,7 +228,7 @@ test("a worker stopped mid-script does not log the script's output", { timeout: 
   // The worker and this test's requests share one key store, as a worker and an API of one installation do.
   const keyStoreUrl = `sqlite:${path.join(dataDir, 'keys.sqlite')}`;
   const keys = await openKeyStore(keyStoreUrl, `default/${taskQueue}`);
-  const runs = new Runs(stack.client, taskQueue, keys);
+  const runs = { client: stack.client, taskQueue, keys };
   const worker = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
     cwd: ROOT,
     env: {
@@ -248,8 +250,8 @@ test("a worker stopped mid-script does not log the script's output", { timeout: 
   const [failing, stopped] = [`log-fail-${uid()}`, `log-stop-${uid()}`];
   try {
     // A script that fails: its workflow fails with the script's output in the failure's details.
-    assert.equal((await runs.startOrAttach(spec(failing, 0, 3), Infinity)).run.status, 'failed');
-    await runs.startOrAttach(spec(stopped, 60, 0), 0);
+    assert.equal((await startOrAttach(runs, spec(failing, 0, 3), Infinity)).run.status, 'failed');
+    await startOrAttach(runs, spec(stopped, 60, 0), 0);
     await eventually(
       'the script to start',
       () => (existsSync(path.join(dataDir, `executions-${stopped}.log`)) ? true : undefined),

@@ -5,13 +5,17 @@ import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { KeyConflictError } from '../src/errors.js';
-import { batchPlan, paymentSpec, scriptRunSpec } from '../src/runs/requests.js';
+import { paymentSpec, scriptRunSpec } from '../src/runs/requests.js';
+import { batchPlan } from '../src/runs/batches/specs.js';
 import { RunFailureTypes } from '../src/shared/runs.js';
 import { WorkflowTypes } from '../src/shared/workflow-types.js';
 import * as workflows from '../src/workflows/index.js';
 import { startStack, type Stack } from './support/harness.js';
 import type { BatchResult } from '../src/shared/schemas/batches.js';
 import type { RunResult } from '../src/shared/schemas/runs.js';
+import { describeRun } from '../src/runs/read.js';
+import { startBatch } from '../src/runs/batches/start.js';
+import { startOrAttach } from '../src/runs/start-or-attach.js';
 
 let stack: Stack;
 before(async () => {
@@ -60,7 +64,8 @@ test('each workflow starts by its string type name, as an outside client would',
 
 test('a payment runs the script once and returns its output, exit code, times and IDs', async () => {
   const orderId = `wf-${uid()}`;
-  const { executed, run } = await stack.runs.startOrAttach(
+  const { executed, run } = await startOrAttach(
+    stack.runs,
     paymentSpec(stack.registry, stack.taskQueue, { orderId, amount: 42.5 }),
     Infinity,
   );
@@ -85,7 +90,7 @@ test('a script that exits non-zero fails the workflow and keeps its result', asy
     args: { code: 7 },
     key: `fail-${uid()}`,
   });
-  const { run } = await stack.runs.startOrAttach(spec, Infinity);
+  const { run } = await startOrAttach(stack.runs, spec, Infinity);
   assert.equal(run.status, 'failed');
   const result = run.result as RunResult;
   assert.equal(result.exitCode, 7);
@@ -97,13 +102,14 @@ test('a script that exits non-zero fails the workflow and keeps its result', asy
     assert.equal(err.cause.type, RunFailureTypes.failed);
     return true;
   });
-  assert.equal((await stack.runs.describe(spec.workflowId)).status.name, 'FAILED');
+  assert.equal((await describeRun(stack.runs, spec.workflowId)).status.name, 'FAILED');
 });
 
 test('the script sees SUPERSCRIPT_* variables and only a controlled environment', async () => {
   process.env.SECRET_OF_THE_WORKER = 'do-not-leak';
   const tag = uid();
-  const { run } = await stack.runs.startOrAttach(
+  const { run } = await startOrAttach(
+    stack.runs,
     scriptRunSpec(stack.registry, stack.taskQueue, { script: 'show-env', args: { tag } }),
     Infinity,
   );
@@ -125,7 +131,8 @@ test('the script sees SUPERSCRIPT_* variables and only a controlled environment'
 });
 
 test('output over the script cap is truncated and flagged', async () => {
-  const { run } = await stack.runs.startOrAttach(
+  const { run } = await startOrAttach(
+    stack.runs,
     scriptRunSpec(stack.registry, stack.taskQueue, {
       script: 'noisy',
       args: { bytes: 5000 },
@@ -140,7 +147,8 @@ test('output over the script cap is truncated and flagged', async () => {
 
 test('a script past its timeout is ended and the run is timed_out', async () => {
   const tag = `to-${uid()}`.toLowerCase();
-  const { run } = await stack.runs.startOrAttach(
+  const { run } = await startOrAttach(
+    stack.runs,
     scriptRunSpec(stack.registry, stack.taskQueue, {
       script: 'short-sleeper',
       args: { seconds: 30, tag },
@@ -154,7 +162,8 @@ test('a script past its timeout is ended and the run is timed_out', async () => 
 });
 
 test('a script declared safe to retry is retried by Temporal; others never are', async () => {
-  const safe = await stack.runs.startOrAttach(
+  const safe = await startOrAttach(
+    stack.runs,
     scriptRunSpec(stack.registry, stack.taskQueue, {
       script: 'flaky-safe',
       args: { code: 1 },
@@ -164,7 +173,8 @@ test('a script declared safe to retry is retried by Temporal; others never are',
   );
   assert.equal(safe.run.status, 'failed');
   assert.equal((safe.run.result as RunResult).attempt, 3, 'maximumAttempts 3 from the registry');
-  const unsafe = await stack.runs.startOrAttach(
+  const unsafe = await startOrAttach(
+    stack.runs,
     scriptRunSpec(stack.registry, stack.taskQueue, {
       script: 'exit-with',
       args: { code: 1 },
@@ -177,7 +187,8 @@ test('a script declared safe to retry is retried by Temporal; others never are',
 
 test('a batch charges new orders and reports those already charged alone, each once', async () => {
   const charged = `pre-${uid()}`;
-  await stack.runs.startOrAttach(
+  await startOrAttach(
+    stack.runs,
     paymentSpec(stack.registry, stack.taskQueue, { orderId: charged, amount: 1 }),
     Infinity,
   );
@@ -185,7 +196,8 @@ test('a batch charges new orders and reports those already charged alone, each o
   const orders = [charged, ...fresh].map((orderId) => ({ orderId, amount: 2 }));
   orders[0]!.amount = 1;
   const batchId = `b-${uid()}`;
-  const { run } = await stack.runs.startBatch(
+  const { run } = await startBatch(
+    stack.runs,
     batchPlan(stack.registry, stack.taskQueue, { batchId, orders }),
     Infinity,
   );
@@ -216,18 +228,21 @@ test('a batch charges new orders and reports those already charged alone, each o
 
 test('runs a batch starts carry the request fingerprint: a different request for the key is refused', async () => {
   const orderId = `fp-${uid()}`;
-  await stack.runs.startBatch(
+  await startBatch(
+    stack.runs,
     batchPlan(stack.registry, stack.taskQueue, { batchId: `fp-${uid()}`, orders: [{ orderId, amount: 10 }] }),
     Infinity,
   );
   await assert.rejects(
-    stack.runs.startOrAttach(
+    startOrAttach(
+      stack.runs,
       paymentSpec(stack.registry, stack.taskQueue, { orderId, amount: 999 }),
       Infinity,
     ),
     (err: Error) => err instanceof KeyConflictError && /different arguments \(amount\)/.test(err.message),
   );
-  const same = await stack.runs.startOrAttach(
+  const same = await startOrAttach(
+    stack.runs,
     paymentSpec(stack.registry, stack.taskQueue, { orderId, amount: 10 }),
     Infinity,
   );
@@ -237,12 +252,14 @@ test('runs a batch starts carry the request fingerprint: a different request for
 
 test('a batch order whose key holds a different amount is a conflict, not a charge', async () => {
   const orderId = `conf-${uid()}`;
-  await stack.runs.startOrAttach(
+  await startOrAttach(
+    stack.runs,
     paymentSpec(stack.registry, stack.taskQueue, { orderId, amount: 1 }),
     Infinity,
   );
   const batchId = `bc-${uid()}`;
-  const { run } = await stack.runs.startBatch(
+  const { run } = await startBatch(
+    stack.runs,
     batchPlan(stack.registry, stack.taskQueue, { batchId, orders: [{ orderId, amount: 99 }] }),
     Infinity,
   );
@@ -257,7 +274,8 @@ test('two batches over the same orders charge each order once', async () => {
   const orders = [1, 2, 3, 4, 5].map((i) => ({ orderId: `twin${i}-${uid()}`, amount: 5 }));
   const [a, b] = await Promise.all(
     ['x', 'y'].map((n) =>
-      stack.runs.startBatch(
+      startBatch(
+        stack.runs,
         batchPlan(stack.registry, stack.taskQueue, { batchId: `tw-${n}-${uid()}`, orders }),
         Infinity,
       ),

@@ -5,7 +5,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ScriptRegistry } from '../config/scripts.js';
 import { InvalidRequestError, KeyConflictError } from '../errors.js';
 import { paymentSpec } from '../runs/requests.js';
-import type { Runs } from '../runs/runs.js';
+import type { RunSource } from '../runs/read.js';
 import { admit, follow } from '../runs/start-or-attach.js';
 import { isRunResult } from '../runs/stored.js';
 import { recordView } from '../runs/view.js';
@@ -17,7 +17,10 @@ import type { RunView } from '../shared/schemas/views.js';
 
 const MESSAGE_MAX = 300;
 
-export function createCollectOrder(runs: Runs, registry: ScriptRegistry): BatchActivities['collectOrder'] {
+export function createCollectOrder(
+  runs: RunSource,
+  registry: ScriptRegistry,
+): BatchActivities['collectOrder'] {
   return async function collectOrder(input) {
     const ctx = Context.current();
     // The batch names itself in the memo of the runs it starts, so a retried activity still knows them.
@@ -65,7 +68,7 @@ export function createCollectOrder(runs: Runs, registry: ScriptRegistry): BatchA
 
 /** Whether the run was started by `starter` (an earlier attempt of this activity), as its memo says. */
 async function startedBy(
-  runs: Runs,
+  runs: RunSource,
   workflowId: string,
   runId: string | null,
   starter: string,
@@ -96,7 +99,7 @@ function report(
 }
 
 /** The worker's own registry validates the order and gives its policy, whatever the batch's input says. */
-function orderSpec(registry: ScriptRegistry, runs: Runs, input: CollectOrderInput) {
+function orderSpec(registry: ScriptRegistry, runs: RunSource, input: CollectOrderInput) {
   try {
     return paymentSpec(registry, runs.taskQueue, { orderId: input.orderId, amount: input.amount });
   } catch (err) {

@@ -1,15 +1,16 @@
 // Lets a batch's coordinator wait for one of its parts and take its counts, leaving its reports in the part.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Runs } from '../runs/runs.js';
+import { awaitOutcome } from '../runs/outcome.js';
+import type { RunSource } from '../runs/read.js';
 import { isBatchPartResult } from '../runs/stored.js';
 import type { BatchActivities } from './types.js';
 
-export function createAwaitBatchPart(runs: Runs): BatchActivities['awaitBatchPart'] {
+export function createAwaitBatchPart(runs: RunSource): BatchActivities['awaitBatchPart'] {
   return async function awaitBatchPart({ workflowId }) {
     const ctx = Context.current();
     const beat = setInterval(() => ctx.heartbeat(), 5000);
     try {
-      const view = await runs.outcome(workflowId, undefined, Infinity, ctx.cancellationSignal);
+      const view = await awaitOutcome(runs.client, workflowId, undefined, Infinity, ctx.cancellationSignal);
       const result = view.result;
       if (view.status === 'succeeded' && isBatchPartResult(result)) {
         const { total: _total, done: _done, pending: _pending, ...counts } = result.progress;

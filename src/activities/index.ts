@@ -1,7 +1,7 @@
 // The activities a SuperScript worker hosts: on its task queue, and on the batch task queue beside it.
 import type { ScriptRegistry } from '../config/scripts.js';
 import type { KeyGuard } from '../keystore/guard.js';
-import type { Runs } from '../runs/runs.js';
+import type { RunSource } from '../runs/read.js';
 import { createAwaitBatchPart } from './batch-part.js';
 import { createCollectOrder } from './batch-order.js';
 import { createRunScript } from './run-script.js';
@@ -11,7 +11,7 @@ import { createVerifyScript } from './verify.js';
 
 export function createActivities(
   registry: ScriptRegistry,
-  runs: Runs,
+  runs: RunSource,
   dataDir: string,
   keys: KeyGuard,
 ): Omit<RunActivities, 'runCommand'> & SemaphoreActivities {
@@ -22,7 +22,7 @@ export function createActivities(
   };
 }
 
-export function createBatchActivities(registry: ScriptRegistry, runs: Runs): BatchActivities {
+export function createBatchActivities(registry: ScriptRegistry, runs: RunSource): BatchActivities {
   return {
     collectOrder: createCollectOrder(runs, registry),
     awaitBatchPart: createAwaitBatchPart(runs),

@@ -10,13 +10,13 @@ import { scriptProcess } from '../process/launch.js';
 import { paymentWorkflowId } from '../shared/ids.js';
 import { PAYMENT_SCRIPT, RunFailureTypes, canonicalJson } from '../shared/runs.js';
 import { WorkflowTypes } from '../shared/workflow-types.js';
-import type { Runs } from '../runs/runs.js';
+import type { RunSource } from '../runs/read.js';
 import { executeInActivity, refusal, type RunRules } from './process-activity.js';
 import { assertHoldsPermit } from './semaphore.js';
 import type { RunActivityInput } from './types.js';
 import type { RunResult, ScriptArgs } from '../shared/schemas/runs.js';
 
-export function createRunScript(registry: ScriptRegistry, dataDir: string, runs: Runs, keys: KeyGuard) {
+export function createRunScript(registry: ScriptRegistry, dataDir: string, runs: RunSource, keys: KeyGuard) {
   return async function runScript(input: RunActivityInput): Promise<RunResult> {
     const { launch, rules, spec, args } = registeredProcess(registry, input, dataDir, scriptProcess);
     // Which run holds the permit is the server's word, as for every identity check.

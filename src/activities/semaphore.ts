@@ -3,7 +3,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ScriptRegistry, ScriptSpec } from '../config/scripts.js';
-import type { Runs } from '../runs/runs.js';
+import type { RunSource } from '../runs/read.js';
 import { storedAnswer } from '../runs/stored.js';
 import { semaphoreWorkflowId } from '../shared/ids.js';
 import { RunFailureTypes } from '../shared/runs.js';
@@ -17,7 +17,7 @@ import { WorkflowTypes } from '../shared/workflow-types.js';
 import type { SemaphoreActivities } from './types.js';
 import type { PermitHolder } from '../shared/schemas/semaphore.js';
 
-export function createSemaphoreActivities(runs: Runs, registry: ScriptRegistry): SemaphoreActivities {
+export function createSemaphoreActivities(runs: RunSource, registry: ScriptRegistry): SemaphoreActivities {
   return {
     async requestPermit({ script, workflowId, runId }) {
       // The cap is the worker's registry's. Uncapped (or unknown, which runScript then refuses): no permit.
@@ -56,7 +56,11 @@ export function createSemaphoreActivities(runs: Runs, registry: ScriptRegistry):
  * Refuses to run a capped script for a run that holds none of its permits (a workflow started by hand
  * without the cap), so the cap holds whatever a workflow's input says.
  */
-export async function assertHoldsPermit(runs: Runs, spec: ScriptSpec, holder: PermitHolder): Promise<void> {
+export async function assertHoldsPermit(
+  runs: RunSource,
+  spec: ScriptSpec,
+  holder: PermitHolder,
+): Promise<void> {
   if (!spec.maxConcurrent) return;
   // The heartbeat timeout runs from the activity's start: keep beating while the semaphore answers.
   const ctx = Context.current();

@@ -8,9 +8,7 @@
 // hold only the batches running then: a batch that ended is not listed, so it leaves them (bounded
 // cardinality, and nothing to clean up).
 import { Gauge, type Registry } from 'prom-client';
-import { batchesQuery } from '../runs/list-query.js';
-import type { Runs } from '../runs/runs.js';
-import { batchWorkflowId } from '../shared/ids.js';
+import type { RunService } from '../runs/service.js';
 import type { BatchProgress } from '../shared/schemas/batches.js';
 
 /** At most this many batches per computation: the listing is newest first. */
@@ -24,7 +22,6 @@ export const MAX_BATCH_GAUGES = 100;
 export const BATCH_GAUGES_INTERVAL_MS = 15_000;
 /** A batch whose workflow cannot answer (no worker up) is left out of a computation rather than stall it. */
 const QUERY_DEADLINE_MS = 2000;
-const PREFIX = batchWorkflowId('');
 
 export interface BatchGaugeOptions {
   /** Default BATCH_GAUGES_INTERVAL_MS. */
@@ -38,7 +35,7 @@ interface BatchOrders {
   progress: BatchProgress;
 }
 
-export function batchGauges(registry: Registry, runs: Runs, options: BatchGaugeOptions = {}): void {
+export function batchGauges(registry: Registry, runs: RunService, options: BatchGaugeOptions = {}): void {
   const { intervalMs = BATCH_GAUGES_INTERVAL_MS, now = Date.now } = options;
   let last: { at: number; values: Promise<BatchOrders[]>; done: boolean } | undefined;
   // Scrapes share the computation in flight, even one that outlasts the interval (Temporal slow to answer
@@ -68,25 +65,15 @@ export function batchGauges(registry: Registry, runs: Runs, options: BatchGaugeO
   });
 }
 
-async function compute(runs: Runs): Promise<BatchOrders[]> {
+async function compute(runs: RunService): Promise<BatchOrders[]> {
   // With Temporal unreachable, the scrape still answers (with no batch gauges): /healthz and the
   // requests' `error` disposition say what is wrong.
-  const batches = await runs
-    .listBatches(batchesQuery({ status: 'running', limit: MAX_BATCH_GAUGES }, runs.taskQueue))
-    .catch(() => []);
+  const batches = await runs.listBatches({ status: 'running', limit: MAX_BATCH_GAUGES }).catch(() => []);
   const values = await Promise.all(
-    batches.map(async ({ workflowId }) => {
-      const batch = workflowId.slice(PREFIX.length);
-      const progress = await progressOf(runs, batch);
-      return progress && { batch, progress };
+    batches.map(async ({ batchId }) => {
+      const progress = await runs.batchProgress(batchId, QUERY_DEADLINE_MS);
+      return progress && { batch: batchId, progress };
     }),
   );
   return values.filter((v) => v !== undefined);
-}
-
-function progressOf(runs: Runs, batchId: string): Promise<BatchProgress | undefined> {
-  return runs.client.connection
-    .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => runs.readBatch(batchId))
-    .then((batch) => batch.progress)
-    .catch(() => undefined);
 }

@@ -1,12 +1,11 @@
 // What the API's routes are built from.
-import type { ScriptRegistry } from '../config/scripts.js';
-import type { BatchShape } from '../runs/requests.js';
-import type { Runs } from '../runs/runs.js';
+import type { RunService } from '../runs/service.js';
 import type { WaitGate } from './wait.js';
 
 export interface ApiDeps {
-  runs: Runs;
-  registry: ScriptRegistry;
+  /** The one front door to the installation's runs: every route is one call to it. */
+  runs: RunService;
+  /** Where the scripts run directly by POST /v1/payments/traditional keep their files. */
   dataDir: string;
   /** Default wait for a run's result before answering 202. */
   waitMs: number;
@@ -14,10 +13,4 @@ export interface ApiDeps {
   waits: WaitGate;
   /** Serve POST /v1/payments/traditional, the demonstration of the problem: `superscript dev` only. */
   traditionalRoute?: boolean;
-  /** How batches are cut into parts; tests make it small. Default: DEFAULT_BATCH_SHAPE. */
-  batchShape?: BatchShape;
-  /** Temporal's Web UI, to link each run to its page there. */
-  temporalUiUrl?: string;
-  /** Days after its run ends that the key store remembers a key; none: until pruned. */
-  keyRetentionDays?: number;
 }

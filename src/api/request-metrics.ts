@@ -6,7 +6,6 @@ import { Counter, type Registry } from 'prom-client';
 import type { ScriptRegistry } from '../config/scripts.js';
 import { KeyConflictError, TooBusyError } from '../errors.js';
 import type { StartOrAttach } from '../runs/view.js';
-import { PAYMENT_SCRIPT } from '../shared/runs.js';
 
 /**
  * `rejected`: refused before anything started (bad input, a run in the wrong state, too many waiting);
@@ -19,14 +18,6 @@ const UNKNOWN_SCRIPT = '(unknown)';
 
 type Route = { kind: 'run'; script: (request: FastifyRequest) => unknown } | { kind: 'batch' };
 
-/** The routes that ask for runs, each with the script a request names before it is validated. */
-const ROUTES: Record<string, Route> = {
-  'POST /v1/runs': { kind: 'run', script: (r) => (r.body as { script?: unknown } | undefined)?.script },
-  'POST /v1/payments': { kind: 'run', script: () => PAYMENT_SCRIPT },
-  'POST /v1/runs/:id/retry': { kind: 'run', script: () => undefined },
-  'POST /v1/batches': { kind: 'batch' },
-};
-
 declare module 'fastify' {
   interface FastifyInstance {
     /** Set by buildApi; `sendRun` and `sendError` count through it. */
@@ -37,11 +28,21 @@ declare module 'fastify' {
 export class RequestMetrics {
   private readonly requests: Counter<'script' | 'disposition'>;
   private readonly batchRequests: Counter<'disposition'>;
+  /** The routes that ask for runs, each with the script a request names before it is validated. */
+  private readonly routes: Record<string, Route>;
 
+  /** `paymentScript`: the script POST /v1/payments runs. */
   constructor(
     registry: Registry,
     private readonly scripts: ScriptRegistry,
+    paymentScript: string,
   ) {
+    this.routes = {
+      'POST /v1/runs': { kind: 'run', script: (r) => (r.body as { script?: unknown } | undefined)?.script },
+      'POST /v1/payments': { kind: 'run', script: () => paymentScript },
+      'POST /v1/runs/:id/retry': { kind: 'run', script: () => undefined },
+      'POST /v1/batches': { kind: 'batch' },
+    };
     this.requests = new Counter({
       name: 'superscript_requests_total',
       help: 'Requests for runs, by script and by what became of them.',
@@ -74,7 +75,7 @@ export class RequestMetrics {
   }
 
   private count(request: FastifyRequest, disposition: Disposition, script: string | undefined): void {
-    const route = ROUTES[`${request.method} ${request.routeOptions.url}`];
+    const route = this.routes[`${request.method} ${request.routeOptions.url}`];
     if (route?.kind === 'batch') this.batchRequests.inc({ disposition });
     if (route?.kind !== 'run') return;
     const named = script ?? route.script(request);

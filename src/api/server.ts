@@ -100,7 +100,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     if (id !== undefined) bindRunLog(request, reply, { workflowId: id });
   });
   const metrics = new Registry();
-  app.decorate('requestMetrics', new RequestMetrics(metrics, deps.registry));
+  app.decorate('requestMetrics', new RequestMetrics(metrics, deps.runs.registry, deps.runs.paymentScript));
   app.decorate('requestJournal', new RequestJournal());
   batchGauges(metrics, deps.runs, gaugeOptions);
   app.setNotFoundHandler((request, reply) =>

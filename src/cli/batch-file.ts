@@ -6,8 +6,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { argsFromStrings, validateArgs, type ScriptSpec } from '../config/scripts.js';
 import { InvalidRequestError, SuperScriptError } from '../errors.js';
-import { validateKey } from '../runs/keys.js';
-import { paymentWorkflowId } from '../shared/ids.js';
+import { paymentKey } from '../runs/requests.js';
 import type { BatchOrder } from '../shared/schemas/batches.js';
 
 type BatchFileFormat = 'csv' | 'jsonl' | 'json';
@@ -129,7 +128,7 @@ function checkRows(rows: Row[], spec: ScriptSpec, format: BatchFileFormat, probl
           ? argsFromStrings(spec, values as Record<string, string>)
           : validateArgs(spec, values);
       const orderId = String(args.orderId);
-      validateKey(paymentWorkflowId(orderId), 'orderId');
+      paymentKey(orderId);
       const earlier = firstSeen.get(orderId);
       if (earlier)
         throw new InvalidRequestError(`order "${orderId}" appears twice (also on ${earlier}).`, 'row');

@@ -5,7 +5,7 @@ import type { ApiAccess } from '../api/access.js';
 import { buildApi } from '../api/server.js';
 import { connectClient, type TemporalTarget } from '../config/temporal-connection.js';
 import type { KeyStore } from '../keystore/store.js';
-import { Runs } from '../runs/runs.js';
+import { RunService } from '../runs/service.js';
 import type { Context } from './context.js';
 import { openKeys } from './key-store.js';
 import { listening } from './listening.js';
@@ -18,7 +18,7 @@ export interface ServeApiOptions extends ApiAccess {
   temporalUiUrl?: string;
   /**
    * The connection of a worker in this process on the same task queue (`dev`): runs are then started with
-   * eager workflow start through it (see RunsOptions). Stop the API before that worker.
+   * eager workflow start through it (see RunServiceOptions). Stop the API before that worker.
    */
   localWorker?: NativeConnection;
   /** A key store this process shares (`dev`); otherwise the API opens (and closes) its own. */
@@ -45,17 +45,23 @@ export async function serveApi(
     throw err;
   }
   const eagerStarter = localWorker && new Client({ connection: localWorker, namespace: target.namespace });
+  const { temporalUiUrl, ...access } = options;
   const app = buildApi({
-    runs: new Runs(client, ctx.settings.taskQueue, keyStore, { eagerStarter }),
-    registry: ctx.registry,
+    runs: new RunService({
+      client,
+      taskQueue: ctx.settings.taskQueue,
+      keys: keyStore,
+      registry: ctx.registry,
+      eagerStarter,
+      keyRetentionDays: ctx.settings.keyRetentionDays,
+      temporalUiUrl: ctx.settings.temporalUiUrl ?? temporalUiUrl,
+    }),
     dataDir: ctx.settings.dataDir,
     waitMs: ctx.settings.waitMs,
     maxWaits: ctx.settings.maxWaits,
-    keyRetentionDays: ctx.settings.keyRetentionDays,
     logLevel: ctx.settings.logLevel,
     sdkMetricsUrl: ctx.sdkMetricsUrl,
-    ...options,
-    temporalUiUrl: ctx.settings.temporalUiUrl ?? options.temporalUiUrl,
+    ...access,
   });
   let url: string;
   try {

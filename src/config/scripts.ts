@@ -217,6 +217,11 @@ export function loadRegistry(file: string): ScriptRegistry {
 /**
  * Checks request arguments against a script's declared arguments and returns them in declared order,
  * which makes them canonical for fingerprints. Unknown, missing and mistyped arguments are refused.
+ *
+ * Code, not a zod schema built from the registry: the API's schemas are fixed when its routes are made and
+ * describe the shape every script shares (`args` is an object), while what each script takes is the
+ * registry's, which the worker also checks against its own copy; here the arguments come out in declared
+ * order (the fingerprint), and each refusal names the script and what it takes.
  */
 export function validateArgs(spec: ScriptSpec, input: unknown): ScriptArgs {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {

@@ -1,15 +1,10 @@
 // What the key store keeps for each key, as the store uses it: which states are ends, and the listing
 // filter. The record and its events are zod schemas (src/shared/schemas/keys.ts), shared with the API.
 import type { KeyState } from '../shared/schemas/keys.js';
+import { Outcome } from '../shared/schemas/runs.js';
 
-export const ENDED_STATES: readonly KeyState[] = [
-  'succeeded',
-  'failed',
-  'timed_out',
-  'cancelled',
-  'terminated',
-  'outcome_unknown',
-];
+/** A key's run has ended in one of these: how it ended, its outcome. */
+export const ENDED_STATES: readonly KeyState[] = Outcome.options;
 
 export function hasEnded(state: KeyState): boolean {
   return ENDED_STATES.includes(state);

@@ -1,6 +1,6 @@
 // A key as the key store keeps it, for people (`superscript keys show`, the web UI): its record, its
-// history of claims, retries and resolves, and how long it is remembered; and removing keys that ended
-// long ago. A pending grant's token is the permission itself, so it is never shown.
+// history of claims, retries and resolves, and how long it is remembered. A pending grant's token is the
+// permission itself, so it is never shown.
 import { RunNotFoundError } from '../errors.js';
 import type { RunSource } from './read.js';
 import type { KeyReport } from '../shared/schemas/keys.js';
@@ -21,9 +21,4 @@ export async function keyReport(
     events: await src.keys.events(key, HISTORY_LIMIT),
     keptDays: keptDays ?? null,
   };
-}
-
-/** Removes the keys whose runs ended before `before` (a time in the past, as PruneRequest checks); how many. */
-export function pruneKeys(src: RunSource, before: string): Promise<number> {
-  return src.keys.prune(before);
 }

@@ -25,7 +25,7 @@ export interface RunSource {
   readonly client: Client;
   readonly taskQueue: string;
   readonly keys: KeyStore;
-  /** See RunsOptions.eagerStarter. */
+  /** See RunServiceOptions.eagerStarter. */
   readonly eagerStarter?: Client;
 }
 

@@ -1,23 +1,27 @@
-// Turns what a caller asked for (a script run, a payment, a batch) into the workflow starts it needs,
-// validating everything first so bad input starts nothing.
-import { createHash } from 'node:crypto';
-import { requestKey, runPolicy, validateArgs, type ScriptRegistry } from '../config/scripts.js';
-import { InvalidRequestError, RunStateError } from '../errors.js';
-import { batchRequest, type OrchestratorInput } from '../shared/batches.js';
-import { batchPartWorkflowId, batchWorkflowId, paymentWorkflowId } from '../shared/ids.js';
+// Turns what a caller asked for (a script run, a payment, a run again under its key) into the workflow start
+// it needs, checking it against the script registry first so bad input starts nothing; and the payment
+// preset: payments and batches run the registry's payment script, each order under its key `payment-<orderId>`.
+// (A batch's starts are in batches/specs.ts.)
+import {
+  requestKey,
+  runPolicy,
+  validateArgs,
+  type ScriptRegistry,
+  type ScriptSpec,
+} from '../config/scripts.js';
+import { RunStateError } from '../errors.js';
+import { paymentWorkflowId } from '../shared/ids.js';
 import {
   EXEC_SCRIPT,
   PAYMENT_SCRIPT,
-  canonicalJson,
   type RunExtras,
   type RunPolicy,
   type ScriptRunInput,
 } from '../shared/runs.js';
+import type { KeyRecord } from '../shared/schemas/keys.js';
+import type { CanonicalRequest, ScriptArgs } from '../shared/schemas/runs.js';
 import { WorkflowTypes, type WorkflowInputs, type WorkflowType } from '../shared/workflow-types.js';
 import { validateKey } from './keys.js';
-import type { BatchOrder, BatchRequest } from '../shared/schemas/batches.js';
-import type { CanonicalRequest, ScriptArgs } from '../shared/schemas/runs.js';
-import type { KeyRecord } from '../shared/schemas/keys.js';
 
 /** What a run's input may carry beside its request: how it came to be started, and a resolve's own policy. */
 export type InputExtras = RunExtras & { policy?: RunPolicy };
@@ -38,31 +42,13 @@ export type StartSpec<T extends WorkflowType = WorkflowType> = {
   };
 }[T];
 
-/** How a batch is cut up; tests make it small to exercise continue-as-new. */
-export interface BatchShape {
-  /** Orders per part: each part's input, reports and history grow with it. Default: 1,000. */
-  partSize: number;
-  /** Parts per run of the coordinator before it continues as new. Default: 100. */
-  continueAsNewAfter: number;
-}
-
-export const DEFAULT_BATCH_SHAPE: BatchShape = { partSize: 1_000, continueAsNewAfter: 100 };
-
-/** A batch's starts: its parts, each holding some of the orders, then its coordinator. */
-export interface BatchPlan {
-  batchId: string;
-  parts: StartSpec<'BatchPartWorkflow'>[];
-  coordinator: StartSpec<'OrchestratorWorkflow'>;
-}
-
+/** A registered script's run; its arguments are the registry's to check (they differ by script). */
 export function scriptRunSpec(
   registry: ScriptRegistry,
   taskQueue: string,
-  req: { script: unknown; args: unknown; key?: unknown },
+  req: { script: string; args?: unknown; key?: string },
   extras: InputExtras = {},
 ): StartSpec<'ScriptRunWorkflow'> {
-  if (typeof req.script !== 'string')
-    throw new InvalidRequestError('"script" must name a registered script.', 'script');
   const spec = registry.get(req.script);
   const args = validateArgs(spec, req.args ?? {});
   const key = validateKey(requestKey(spec, args, req.key));
@@ -77,15 +63,25 @@ export function scriptRunSpec(
   };
 }
 
+/** The registry's payment script: what payments and batches run, and what their orders are checked by. */
+export function paymentScript(registry: ScriptRegistry): ScriptSpec {
+  return registry.get(PAYMENT_SCRIPT);
+}
+
+/** The key an order is paid under, refused (at `field`) when the order ID makes no valid key. */
+export function paymentKey(orderId: string, field = 'orderId'): string {
+  return validateKey(paymentWorkflowId(orderId), field);
+}
+
 export function paymentSpec(
   registry: ScriptRegistry,
   taskQueue: string,
   order: { orderId: unknown; amount: unknown },
   extras: InputExtras = {},
 ): StartSpec<'SinglePaymentCollectionWorkflow'> {
-  const spec = registry.get(PAYMENT_SCRIPT);
+  const spec = paymentScript(registry);
   const args = validateArgs(spec, { orderId: order.orderId, amount: order.amount });
-  const workflowId = validateKey(paymentWorkflowId(String(args.orderId)), 'orderId');
+  const workflowId = paymentKey(String(args.orderId));
   return {
     workflowId,
     workflowType: WorkflowTypes.payment,
@@ -98,72 +94,6 @@ export function paymentSpec(
     request: { script: spec.name, args },
     taskQueue,
   };
-}
-
-export function batchPlan(
-  registry: ScriptRegistry,
-  taskQueue: string,
-  batch: BatchRequest & { batchId: string },
-  shape: BatchShape = DEFAULT_BATCH_SHAPE,
-): BatchPlan {
-  const { batchId, maxConcurrent } = batch;
-  const orders = paymentOrders(registry, batch.orders);
-  const chunks: BatchOrder[][] = [];
-  for (let i = 0; i < orders.length; i += shape.partSize) chunks.push(orders.slice(i, i + shape.partSize));
-  const parts = chunks.map((chunk, part): StartSpec<'BatchPartWorkflow'> => ({
-    workflowId: batchPartWorkflowId(batchId, part),
-    workflowType: WorkflowTypes.batchPart,
-    input: { batchId, part, orders: chunk },
-    request: { script: PAYMENT_SCRIPT, args: { part, orders: chunk.length, ordersSha256: sha256(chunk) } },
-    taskQueue,
-  }));
-  const ordersSha256 = sha256(orders);
-  const input: OrchestratorInput = {
-    batchId,
-    parts: parts.length,
-    total: orders.length,
-    ordersSha256,
-    continueAsNewAfter: shape.continueAsNewAfter,
-    ...(maxConcurrent !== undefined ? { maxConcurrent } : {}),
-  };
-  return {
-    batchId,
-    parts,
-    coordinator: {
-      workflowId: batchWorkflowId(batchId),
-      workflowType: WorkflowTypes.orchestrator,
-      input,
-      request: batchRequest(orders.length, ordersSha256),
-      taskQueue,
-    },
-  };
-}
-
-/**
- * Every order of a batch checked as a payment request by the registry (its schema has checked their shape
- * and that no order appears twice), with the index of the first bad one.
- */
-export function paymentOrders(registry: ScriptRegistry, given: readonly BatchOrder[]): BatchOrder[] {
-  const spec = registry.get(PAYMENT_SCRIPT);
-  return given.map((order, i) => {
-    let args: ScriptArgs;
-    try {
-      args = validateArgs(spec, order);
-    } catch (err) {
-      const e = err as InvalidRequestError;
-      throw new InvalidRequestError(
-        `orders[${i}]: ${e.message}`,
-        `orders[${i}].${e.field?.replace(/^args\./, '') ?? ''}`,
-      );
-    }
-    const orderId = String(args.orderId);
-    validateKey(paymentWorkflowId(orderId), `orders[${i}].orderId`);
-    return { orderId, amount: args.amount as number };
-  });
-}
-
-function sha256(orders: BatchOrder[]): string {
-  return createHash('sha256').update(canonicalJson(orders)).digest('hex');
 }
 
 /** A script or payment run's start: what a retry or a resolve starts again under the same key. */

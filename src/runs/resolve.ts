@@ -7,16 +7,15 @@ import { verifyOf, verifyPolicy, type ScriptRegistry, type ScriptSpec } from '..
 import { RunStateError } from '../errors.js';
 import { hasEnded } from '../keystore/record.js';
 import { grant } from '../keystore/transitions.js';
-import { currentKey } from './read.js';
+import { currentKey, type RunSource } from './read.js';
 import { rerunSpec } from './requests.js';
-import type { Runs } from './runs.js';
 import { startGranted } from './start-or-attach.js';
 import type { StartOrAttach } from './view.js';
 import type { KeyRecord } from '../shared/schemas/keys.js';
 
 /** Runs the verify command for the key `workflowId`, whose outcome is unknown, and records its answer. */
 export async function resolveRun(
-  runs: Runs,
+  runs: RunSource,
   registry: ScriptRegistry,
   workflowId: string,
   by: string,
@@ -41,7 +40,7 @@ export async function resolveRun(
  * found the work done.
  */
 export async function verifyBeforeRetry(
-  runs: Runs,
+  runs: RunSource,
   registry: ScriptRegistry,
   previous: KeyRecord,
   by: string,
@@ -66,7 +65,7 @@ export async function verifyBeforeRetry(
 }
 
 /** The registered script a key was for (refusing keys that cannot be run again, such as `exec` runs). */
-function scriptOf(runs: Runs, registry: ScriptRegistry, previous: KeyRecord): ScriptSpec {
+function scriptOf(runs: RunSource, registry: ScriptRegistry, previous: KeyRecord): ScriptSpec {
   return registry.get(rerunSpec(registry, runs.taskQueue, previous, {}).request.script);
 }
 
@@ -75,7 +74,7 @@ function scriptOf(runs: Runs, registry: ScriptRegistry, previous: KeyRecord): Sc
  * a request ID of its own, so racing resolves of one run start one run between them.
  */
 async function startResolve(
-  runs: Runs,
+  runs: RunSource,
   registry: ScriptRegistry,
   unknown: KeyRecord,
   by: string,

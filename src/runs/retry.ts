@@ -3,19 +3,20 @@
 // running. A caller may name the run it means (`runId`), so a retry meant for a run that was already
 // retried is refused. A run whose outcome is unknown is verified first when its script declares a verify
 // command. The retry is recorded in the key store as a grant, which only the retry's own run can use.
+// `superscript exec --retry` is the same grant for an exec run, which only exec can run again.
 import type { ScriptRegistry } from '../config/scripts.js';
 import { RunStateError } from '../errors.js';
 import { hasEnded } from '../keystore/record.js';
 import { grant } from '../keystore/transitions.js';
-import { currentKey } from './read.js';
-import { rerunSpec } from './requests.js';
+import { currentKey, type RunSource } from './read.js';
+import { rerunSpec, type StartSpec } from './requests.js';
 import { verifyBeforeRetry } from './resolve.js';
-import type { Runs } from './runs.js';
-import { startGranted } from './start-or-attach.js';
+import { assertStandsFor } from './fingerprint.js';
+import { startGranted, startOrAttach } from './start-or-attach.js';
 import type { StartOrAttach } from './view.js';
 
 export async function retryRun(
-  runs: Runs,
+  runs: RunSource,
   registry: ScriptRegistry,
   workflowId: string,
   who: { by: string; reason?: string; runId?: string },
@@ -57,4 +58,22 @@ export async function retryRun(
 /** Every retry of one run sends this request ID, so racing retries start one run (see ExplicitStart). */
 export function retryRequestId(previousRunId: string): string {
   return `superscript-retry-${previousRunId}`;
+}
+
+/**
+ * `superscript exec --retry`: a key whose last run failed, timed out, was cancelled or is unknown runs again,
+ * on a retry grant from the key store (so only this run may claim it); any other key is started or attached
+ * to as usual. A different command under the key is refused before anything is granted.
+ */
+export async function retryExec(
+  src: RunSource,
+  spec: StartSpec<'ScriptRunWorkflow'>,
+): Promise<StartOrAttach> {
+  const existing = await src.keys.get(spec.workflowId);
+  if (!existing || !hasEnded(existing.state) || existing.state === 'succeeded' || !existing.runId)
+    return startOrAttach(src, spec, Infinity, undefined, 'exec');
+  assertStandsFor(spec, existing);
+  const granted = await grant(src.keys, spec.workflowId, { kind: 'retry', of: existing.runId, by: 'exec' });
+  const input = { ...spec.input, retryOf: { runId: granted.of, by: granted.by, grant: granted.token } };
+  return startGranted(src, { ...spec, input }, { requestId: retryRequestId(granted.of) }, Infinity);
 }

@@ -13,7 +13,7 @@ import type {
 
 /**
  * A batch's coordinator. It holds no orders: they are in its parts (`batch-<id>:part-<n>`, started before
- * it, see src/runs/batch-start.ts), which it runs one after another and awaits; it keeps only counts, so
+ * it, see src/runs/batches/start.ts), which it runs one after another and awaits; it keeps only counts, so
  * each of its runs stays small and it continues as new every `continueAsNewAfter` parts.
  */
 export interface OrchestratorInput {

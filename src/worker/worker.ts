@@ -10,7 +10,7 @@ import { createActivities, createBatchActivities } from '../activities/index.js'
 import type { ScriptRegistry } from '../config/scripts.js';
 import { KeyGuard } from '../keystore/guard.js';
 import type { KeyStore } from '../keystore/store.js';
-import { Runs } from '../runs/runs.js';
+import type { RunSource } from '../runs/read.js';
 import { batchTaskQueue } from '../shared/ids.js';
 import { observeActivities } from './activity-observer.js';
 import { zeroOutcomeUnknown } from './zero-counts.js';
@@ -72,7 +72,7 @@ const BATCH_ACTIVITY_SLOTS = 2000;
 
 export async function createWorker(p: WorkerParams): Promise<SuperScriptWorker> {
   zeroOutcomeUnknown(p.namespace, p.taskQueue, p.registry.names());
-  const runs = new Runs(p.client, p.taskQueue, p.keyStore);
+  const runs: RunSource = { client: p.client, taskQueue: p.taskQueue, keys: p.keyStore };
   const [main, batch] = await Promise.all([
     createMainWorker(p, runs),
     // Batch activities mostly wait for runs: on a queue of their own they can never hold every slot and
@@ -98,7 +98,7 @@ export async function createWorker(p: WorkerParams): Promise<SuperScriptWorker> 
   };
 }
 
-async function createMainWorker(p: WorkerParams, runs: Runs): Promise<Worker> {
+async function createMainWorker(p: WorkerParams, runs: RunSource): Promise<Worker> {
   return Worker.create({
     connection: p.connection,
     namespace: p.namespace,

@@ -1,9 +1,7 @@
 // The ways a payment request reaches Temporal, behind one interface so every scenario measures them alike.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ScriptRegistry } from '../../src/config/scripts.js';
-import { paymentSpec } from '../../src/runs/requests.js';
-import type { Runs } from '../../src/runs/runs.js';
+import type { RunService } from '../../src/runs/service.js';
 import type { RawClient } from './baseline/worker.js';
 import { requestJson } from './http-client.js';
 
@@ -23,17 +21,9 @@ export interface PaymentPath {
   executions(prefix: string): number;
 }
 
-export function moduleRequests(
-  runs: Runs,
-  registry: ScriptRegistry,
-  taskQueue: string,
-  dataDir: string,
-): PaymentPath {
+export function moduleRequests(runs: RunService, dataDir: string): PaymentPath {
   const call = async (orderId: string, expect: { executed?: boolean }) => {
-    const r = await runs.startOrAttach(
-      paymentSpec(registry, taskQueue, { orderId, amount: AMOUNT }),
-      Infinity,
-    );
+    const r = await runs.pay({ orderId, amount: AMOUNT }, { by: 'superscript', waitMs: Infinity });
     if (r.run.status !== 'succeeded' || (expect.executed !== undefined && r.executed !== expect.executed)) {
       throw new Error(
         `order ${orderId}: status ${r.run.status}, executed ${r.executed}, ${r.run.message ?? ''}`,

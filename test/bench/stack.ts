@@ -15,7 +15,7 @@ import { freePort } from '../../src/devserver/free-port.js';
 import { embeddedKeyStoreUrl } from '../../src/cli/key-store.js';
 import { openKeyStore } from '../../src/keystore/open.js';
 import { ensureFilled } from '../../src/runs/fill-keys.js';
-import { Runs } from '../../src/runs/runs.js';
+import { RunService } from '../../src/runs/service.js';
 import { createWorker } from '../../src/worker/worker.js';
 import { RawClient, startRawWorker } from './baseline/worker.js';
 import type { Cleanup } from './cleanup.js';
@@ -31,7 +31,7 @@ export interface Stack {
   namespace: string;
   /** SuperScript's client on the tuned server. */
   client: Client;
-  runs: Runs;
+  runs: RunService;
   /** Baseline (a)'s client and its worker's data folder, for the batch fan-out (scenario 5). */
   raw: RawClient;
   rawDataDir: string;
@@ -93,12 +93,15 @@ export async function startStack(p: StackParams): Promise<Stack> {
     await running;
   });
   // As `superscript dev` builds it: starts go through the worker's connection, with eager workflow start.
-  const runs = new Runs(client, SS_QUEUE, keys, {
+  const runs = new RunService({
+    client,
+    taskQueue: SS_QUEUE,
+    keys,
+    registry,
     eagerStarter: new Client({ connection, namespace: target.namespace }),
   });
   const app = buildApi({
     runs,
-    registry,
     dataDir: ssDir,
     waitMs: 120_000,
     logLevel: 'silent',
@@ -127,7 +130,7 @@ export async function startStack(p: StackParams): Promise<Stack> {
     runs,
     raw: rawTuned,
     rawDataDir: rawTunedDir,
-    module: moduleRequests(runs, registry, SS_QUEUE, ssDir),
+    module: moduleRequests(runs, ssDir),
     http: httpRequests(url, ssDir),
     rawTuned: rawRequests(rawTuned, 'rawa', 'raw SDK, tuned server', rawTunedDir),
     rawStock,

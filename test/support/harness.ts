@@ -13,12 +13,12 @@ import { loadRegistry, type ScriptRegistry } from '../../src/config/scripts.js';
 import { TokenStore } from '../../src/config/tokens.js';
 import { connectClient, connectWorker, temporalTarget } from '../../src/config/temporal-connection.js';
 import { installSdkRuntime } from '../../src/metrics/sdk-runtime.js';
-import type { BatchShape } from '../../src/runs/requests.js';
+import type { BatchShape } from '../../src/runs/batches/specs.js';
 import { embeddedKeyStoreUrl } from '../../src/cli/key-store.js';
 import { openKeyStore } from '../../src/keystore/open.js';
 import type { KeyStore } from '../../src/keystore/store.js';
 import { ensureFilled } from '../../src/runs/fill-keys.js';
-import { Runs } from '../../src/runs/runs.js';
+import { RunService } from '../../src/runs/service.js';
 import { createWorker, type SuperScriptWorker } from '../../src/worker/worker.js';
 
 export { eventually } from './poll.js';
@@ -47,7 +47,7 @@ export function temporalAddress(): string {
 
 export interface Stack {
   client: Client;
-  runs: Runs;
+  runs: RunService;
   /** The stack's key store (also `runs.keys`). */
   keys: KeyStore;
   registry: ScriptRegistry;
@@ -139,7 +139,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     opts.eager && firstConnection
       ? new Client({ connection: firstConnection, namespace: target.namespace })
       : undefined;
-  const runs = new Runs(client, taskQueue, keys, { eagerStarter });
+  const runs = new RunService({
+    client,
+    taskQueue,
+    keys,
+    registry,
+    eagerStarter,
+    batchShape: opts.batchShape,
+    temporalUiUrl: opts.temporalUiUrl,
+  });
 
   let api: Stack['api'];
   if (opts.api) {
@@ -147,7 +155,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     // As `superscript dev` serves it on loopback.
     const app = buildApi({
       runs,
-      registry,
       dataDir,
       waitMs: 30_000,
       logLevel: 'silent',
@@ -155,8 +162,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       tokens: tokensFile === undefined ? undefined : new TokenStore(tokensFile),
       localHostOnly: true,
       traditionalRoute,
-      batchShape: opts.batchShape,
-      temporalUiUrl: opts.temporalUiUrl,
       batchGauges,
     });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -1,10 +1,7 @@
 // Batches of any size: plan one, start (or attach to) one, read its progress, page through its orders, cancel it.
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { batchPlan, paymentOrders } from '../../runs/requests.js';
 import { batchWorkflowId } from '../../shared/ids.js';
-import { PAYMENT_SCRIPT } from '../../shared/runs.js';
 import {
   BatchIdParams,
   BatchList,
@@ -19,14 +16,11 @@ import {
 } from '../../shared/schemas/batches.js';
 import { WaitQuery } from '../../shared/schemas/runs.js';
 import { listableScripts, type RunAction } from '../scopes.js';
-import { batchesQuery } from '../../runs/list-query.js';
-import { sendRun } from '../respond.js';
-import { bindRunLog } from '../run-log.js';
+import { answerRun } from '../respond.js';
 import type { ApiDeps } from '../deps.js';
 import { BATCH_BODY_LIMIT } from '../limits.js';
 import { refuseOtherMethods } from '../methods.js';
 import { errors, runAnswers } from '../openapi.js';
-import { temporalUiLink } from '../temporal-link.js';
 
 /** A batch is a run of the payment script: reading and cancelling it take the scopes a payment's would. */
 const onBatch = (act: RunAction) => ({
@@ -36,10 +30,9 @@ const onBatch = (act: RunAction) => ({
   },
 });
 
-const BATCH_PREFIX = batchWorkflowId('');
-
 export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
+  const pays = { auth: { start: () => deps.runs.paymentScript } };
   api.post(
     '/v1/batches',
     {
@@ -50,26 +43,13 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
         response: { ...runAnswers, ...errors(422, 503) },
       },
       bodyLimit: BATCH_BODY_LIMIT,
-      config: { auth: { start: () => PAYMENT_SCRIPT } },
+      config: pays,
     },
-    async (request, reply) => {
-      // A batch answers at once unless asked to wait: batches run long.
-      const wait = request.query.wait ?? 0;
-      // Every order is checked before anything starts.
-      const plan = batchPlan(
-        deps.registry,
-        deps.runs.taskQueue,
-        { ...request.body, batchId: request.body.batchId ?? randomUUID() },
-        deps.batchShape,
-      );
-      bindRunLog(request, reply, {
-        workflowId: batchWorkflowId(plan.batchId),
-        request: { script: PAYMENT_SCRIPT },
-      });
-      const outcome = await deps.waits.run(wait, reply, (gone) => deps.runs.startBatch(plan, wait, gone));
-      const { batchId } = plan;
-      return sendRun(reply, outcome, `/v1/batches/${batchId}`, batchId);
-    },
+    // A batch answers at once unless asked to wait: batches run long.
+    async (request, reply) =>
+      answerRun(request, reply, deps, request.query.wait ?? 0, (call) =>
+        deps.runs.startBatch(request.body, call),
+      ),
   );
 
   // Batches listed like runs (visibility), newest first: to `read`, `run:*` or `run:collect-payment` (batches
@@ -84,26 +64,9 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
       config: { auth: 'list' },
     },
-    async (request) => {
-      const query = batchesQuery(request.query, deps.runs.taskQueue);
-      if (!(listableScripts(request.principal)?.includes(PAYMENT_SCRIPT) ?? true)) return { batches: [] };
-      const views = await deps.runs.listBatches(query);
-      return {
-        batches: views.map(({ workflowId, runId, status, startedAt, closedAt, request: req, foreign }) => {
-          const orders = req && 'orders' in req.args ? req.args.orders : undefined;
-          return {
-            batchId: workflowId.slice(BATCH_PREFIX.length),
-            workflowId,
-            runId,
-            status,
-            startedAt,
-            closedAt,
-            orders: Number.isInteger(orders) ? (orders as number) : undefined,
-            foreign,
-          };
-        }),
-      };
-    },
+    async (request) => ({
+      batches: await deps.runs.listBatches(request.query, listableScripts(request.principal)),
+    }),
   );
 
   // What the batch would do, order by order, before anything is charged; it starts nothing.
@@ -116,14 +79,11 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
         response: { 200: BatchPlanReport, ...errors(503) },
       },
       bodyLimit: BATCH_BODY_LIMIT,
-      config: { auth: { start: () => PAYMENT_SCRIPT } },
+      config: pays,
     },
-    async (request, reply) => {
-      // Checked as POST /v1/batches checks it, so a plan that answers is a batch that would start.
-      const orders = paymentOrders(deps.registry, request.body.orders);
-      // Reading stops when the caller goes away (no wait for a result: it takes no wait slot).
-      return deps.waits.run(0, reply, (gone) => deps.runs.planBatch(deps.registry, orders, gone));
-    },
+    // Checked as POST /v1/batches checks it, so a plan that answers is a batch that would start. Reading
+    // stops when the caller goes away (no wait for a result: it takes no wait slot).
+    async (request, reply) => deps.waits.run(0, reply, (gone) => deps.runs.planBatch(request.body, gone)),
   );
 
   api.get(
@@ -136,11 +96,7 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
       config: onBatch('read'),
     },
-    async (request) => {
-      const batch = await deps.runs.readBatch(request.params.batchId);
-      const temporalUrl = temporalUiLink(deps.temporalUiUrl, deps.runs.client.options.namespace, batch);
-      return { ...batch, temporalUrl };
-    },
+    async (request) => deps.runs.readBatch(request.params.batchId),
   );
 
   api.get(
@@ -168,12 +124,7 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
       config: onBatch('cancel'),
     },
-    async (request) => {
-      const batch = await deps.runs.cancelBatch(request.params.batchId, {
-        killRunning: request.body?.killRunning ?? false,
-      });
-      return { ...batch, status: 'cancelling' as const };
-    },
+    async (request) => deps.runs.cancelBatch(request.params.batchId, request.body),
   );
 
   refuseOtherMethods(app, '/v1/batches', ['GET', 'POST']);

@@ -14,15 +14,7 @@ export function healthRoutes(app: FastifyInstance, deps: ApiDeps): void {
   };
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.get('/healthz', { schema: health, config: { auth: 'public' } }, async (_request, reply) => {
-    const { client } = deps.runs;
-    const [temporal, keyStore] = await Promise.all([
-      answers(() =>
-        client.connection.withDeadline(Date.now() + HEALTH_DEADLINE_MS, () =>
-          client.connection.workflowService.getSystemInfo({}),
-        ),
-      ),
-      answers(() => deps.runs.keys.ping()),
-    ]);
+    const { temporal, keyStore } = await deps.runs.reachability(HEALTH_DEADLINE_MS);
     const state = (err: Error | undefined) => (err ? ('unreachable' as const) : ('reachable' as const));
     if (!temporal && !keyStore)
       return { ok: true as const, temporal: 'reachable' as const, keyStore: 'reachable' as const };
@@ -37,14 +29,4 @@ export function healthRoutes(app: FastifyInstance, deps: ApiDeps): void {
       .send({ ok: false as const, temporal: state(temporal), keyStore: state(keyStore), message });
   });
   refuseOtherMethods(app, '/healthz', ['GET']);
-}
-
-/** Undefined when `check` answers, else what went wrong. */
-async function answers(check: () => Promise<unknown>): Promise<Error | undefined> {
-  try {
-    await check();
-    return undefined;
-  } catch (err) {
-    return err as Error;
-  }
 }

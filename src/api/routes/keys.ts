@@ -2,7 +2,6 @@
 // removing keys whose runs ended before a date (POST /v1/keys/prune, admin only).
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { keyReport, pruneKeys } from '../../runs/keys-report.js';
 import { KeyReport, PruneAnswer, PruneRequest } from '../../shared/schemas/keys.js';
 import { RunIdParams } from '../../shared/schemas/runs.js';
 import { runIdParam } from '../auth.js';
@@ -22,7 +21,7 @@ export function keyRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
       config: { auth: { act: 'read', workflowId: runIdParam } },
     },
-    async (request) => keyReport(deps.runs, request.params.id, deps.keyRetentionDays),
+    async (request) => deps.runs.keyReport(request.params.id),
   );
 
   api.post(
@@ -35,7 +34,7 @@ export function keyRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
       config: { auth: 'admin' },
     },
-    async (request) => ({ removed: await pruneKeys(deps.runs, request.body.before) }),
+    async (request) => ({ removed: await deps.runs.pruneKeys(request.body.before) }),
   );
 
   refuseOtherMethods(app, '/v1/keys/:id', ['GET']);

@@ -3,24 +3,17 @@
 // under `superscript dev` (and so the demos), never in `superscript api`.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { validateArgs } from '../../config/scripts.js';
-import { outcomeOf, runProcess } from '../../process/spawn.js';
-import { scriptProcess } from '../../process/launch.js';
-import { paymentSpec } from '../../runs/requests.js';
-import { PAYMENT_SCRIPT } from '../../shared/runs.js';
 import { TraditionalAnswer } from '../../shared/schemas/api.js';
 import { OrderRequest } from '../../shared/schemas/batches.js';
 import { WaitQuery } from '../../shared/schemas/runs.js';
-import { sendRun } from '../respond.js';
-import { bindRunLog } from '../run-log.js';
+import { answerRun } from '../respond.js';
 import type { ApiDeps } from '../deps.js';
 import { refuseOtherMethods } from '../methods.js';
 import { errors, runAnswers } from '../openapi.js';
 
-const auth = { auth: { start: () => PAYMENT_SCRIPT } };
-
 export function paymentRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
+  const auth = { auth: { start: () => deps.runs.paymentScript } };
   api.post(
     '/v1/payments',
     {
@@ -32,15 +25,10 @@ export function paymentRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
       config: auth,
     },
-    async (request, reply) => {
-      const wait = request.query.wait ?? deps.waitMs;
-      const spec = paymentSpec(deps.registry, deps.runs.taskQueue, request.body);
-      bindRunLog(request, reply, spec);
-      const outcome = await deps.waits.run(wait, reply, (gone) =>
-        deps.runs.startOrAttach(spec, wait, gone, request.principal.name),
-      );
-      return sendRun(reply, outcome, `/v1/runs/${spec.workflowId}`);
-    },
+    async (request, reply) =>
+      answerRun(request, reply, deps, request.query.wait ?? deps.waitMs, (call) =>
+        deps.runs.pay(request.body, call),
+      ),
   );
 
   if (deps.traditionalRoute) {
@@ -54,13 +42,7 @@ export function paymentRoutes(app: FastifyInstance, deps: ApiDeps): void {
         },
         config: auth,
       },
-      async (request) => {
-        const spec = deps.registry.get(PAYMENT_SCRIPT);
-        const args = validateArgs(spec, request.body);
-        const outcome = await runProcess(scriptProcess(spec, args, deps.dataDir));
-        const { timedOut: _timedOut, cancelled: _cancelled, ...result } = outcome;
-        return { idempotent: false as const, result: { ...result, outcome: outcomeOf(outcome) } };
-      },
+      async (request) => deps.runs.payDirectly(request.body, deps.dataDir),
     );
     refuseOtherMethods(app, '/v1/payments/traditional', ['POST']);
   }

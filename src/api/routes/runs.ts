@@ -3,11 +3,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { InvalidRequestError } from '../../errors.js';
-import { keysQuery } from '../../runs/list-query.js';
-import { retentionDays } from '../../runs/retention.js';
-import { scriptRunSpec } from '../../runs/requests.js';
-import { resolveRun } from '../../runs/resolve.js';
-import { retryRun } from '../../runs/retry.js';
 import { RunJournal } from '../../shared/schemas/api.js';
 import {
   ResolveRequest,
@@ -20,9 +15,7 @@ import {
 } from '../../shared/schemas/runs.js';
 import { CancellingRun, RunDetail, RunList } from '../../shared/schemas/views.js';
 import { runIdParam } from '../auth.js';
-import { sendRun } from '../respond.js';
-import { bindRunLog } from '../run-log.js';
-import { temporalUiLink } from '../temporal-link.js';
+import { answerRun } from '../respond.js';
 import type { ApiDeps } from '../deps.js';
 import { refuseOtherMethods } from '../methods.js';
 import { errors, runAnswers } from '../openapi.js';
@@ -45,18 +38,10 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       config: { auth: { start: (r: FastifyRequest) => (r.body as RunRequest).script } },
     },
     async (request, reply) => {
-      const wait = request.query.wait ?? deps.waitMs;
-      const { key: bodyKey, ...rest } = request.body;
-      const spec = scriptRunSpec(deps.registry, deps.runs.taskQueue, {
-        args: {},
-        ...rest,
-        key: oneKey(request.headers['idempotency-key'], bodyKey),
-      });
-      bindRunLog(request, reply, spec);
-      const outcome = await deps.waits.run(wait, reply, (gone) =>
-        deps.runs.startOrAttach(spec, wait, gone, request.principal.name),
+      const key = oneKey(request.headers['idempotency-key'], request.body.key);
+      return answerRun(request, reply, deps, request.query.wait ?? deps.waitMs, (call) =>
+        deps.runs.run({ ...request.body, key }, call),
       );
-      return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(spec.workflowId)}`);
     },
   );
 
@@ -70,9 +55,7 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
       config: { auth: 'list' },
     },
-    async (request) => ({
-      runs: await deps.runs.list(keysQuery(request.query, listableScripts(request.principal))),
-    }),
+    async (request) => ({ runs: await deps.runs.list(request.query, listableScripts(request.principal)) }),
   );
 
   api.get(
@@ -85,21 +68,7 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
       config: acts('read'),
     },
-    async (request) => {
-      const [run, historyDays] = await Promise.all([
-        deps.runs.read(request.params.id),
-        retentionDays(deps.runs.client),
-      ]);
-      const dedupWindowDays = deps.keyRetentionDays ?? null;
-      const temporalUrl = temporalUiLink(deps.temporalUiUrl, deps.runs.client.options.namespace, run);
-      const script = run.request?.script;
-      // Whether an unknown outcome can be resolved by asking the script's verify command.
-      const verifiable =
-        script !== undefined &&
-        deps.registry.names().includes(script) &&
-        Boolean(deps.registry.get(script).verify);
-      return { ...run, dedupWindowDays, historyDays, temporalUrl, verifiable };
-    },
+    async (request) => deps.runs.read(request.params.id),
   );
 
   // Requests for the key as this API process answered them: Temporal keeps only the run they led to.
@@ -130,13 +99,14 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
       config: acts('cancel'),
     },
-    async (request) => ({ ...(await deps.runs.cancel(request.params.id)), status: 'cancelling' as const }),
+    async (request) => deps.runs.cancel(request.params.id),
   );
 
   api.post(
     '/v1/runs/:id/retry',
     {
       schema: {
+        // Who retried is the token (the call's `by`), never what the body claims.
         summary: 'Retry a run explicitly',
         params: RunIdParams,
         querystring: WaitQuery,
@@ -145,19 +115,13 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
       config: acts('retry'),
     },
-    async (request, reply) => {
-      const { id } = request.params;
-      const wait = request.query.wait ?? deps.waitMs;
-      // Who retried is the token, never what the body claims.
-      const who = { by: request.principal.name, reason: request.body?.reason, runId: request.body?.runId };
-      const outcome = await deps.waits.run(wait, reply, (gone) =>
-        retryRun(deps.runs, deps.registry, id, who, wait, gone),
-      );
-      return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(id)}`);
-    },
+    async (request, reply) =>
+      answerRun(request, reply, deps, request.query.wait ?? deps.waitMs, (call) =>
+        deps.runs.retry(request.params.id, request.body, call),
+      ),
   );
 
-  // Resolving is deciding what a retry may do next: the same scope. Who asked is the token.
+  // Resolving is deciding what a retry may do next: the same scope. Who asked is the token (the call's `by`).
   api.post(
     '/v1/runs/:id/resolve',
     {
@@ -170,14 +134,10 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
       config: acts('retry'),
     },
-    async (request, reply) => {
-      const { id } = request.params;
-      const wait = request.query.wait ?? deps.waitMs;
-      const outcome = await deps.waits.run(wait, reply, (gone) =>
-        resolveRun(deps.runs, deps.registry, id, request.principal.name, wait, gone),
-      );
-      return sendRun(reply, outcome, `/v1/runs/${encodeURIComponent(id)}`);
-    },
+    async (request, reply) =>
+      answerRun(request, reply, deps, request.query.wait ?? deps.waitMs, (call) =>
+        deps.runs.resolve(request.params.id, call),
+      ),
   );
 
   refuseOtherMethods(app, '/v1/runs', ['GET', 'POST']);

@@ -4,11 +4,13 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidRequestError } from '../../errors.js';
-import { PAYMENT_SCRIPT, canonicalJson } from '../../shared/runs.js';
+import { paymentScript } from '../../runs/requests.js';
+import { canonicalJson } from '../../shared/runs.js';
 import { ApiClient } from '../api-client.js';
 import { readBatchFile } from '../batch-file.js';
 import { counts, progressOutput } from '../batch-progress.js';
 import type { Context } from '../context.js';
+import type { RunAnswer } from '../../shared/schemas/views.js';
 import { EXIT, exitCodeForBatch } from '../exit-codes.js';
 import { forTerminal, terminalSafeJson } from '../terminal.js';
 import type { BatchOrder } from '../../shared/schemas/batches.js';
@@ -48,7 +50,7 @@ export async function batch(ctx: Context, file: string | undefined, o: BatchOpti
       'file',
     );
   // Read and checked whole before the API is asked for anything.
-  const orders = readBatchFile(file, ctx.registry.get(PAYMENT_SCRIPT));
+  const orders = readBatchFile(file, paymentScript(ctx.registry));
   if (o.plan) return plan(api, orders, o);
   const batchId = o.batchId ?? defaultBatchId(orders);
   const body = {
@@ -56,8 +58,8 @@ export async function batch(ctx: Context, file: string | undefined, o: BatchOpti
     orders,
     ...(o.maxConcurrent === undefined ? {} : { maxConcurrent: o.maxConcurrent }),
   };
-  const started = await api.send<{ executed?: boolean; replayed?: boolean }>('POST', '/v1/batches', body);
-  const { executed = false, replayed = false } = started.body;
+  const started = await api.send<RunAnswer>('POST', '/v1/batches', body);
+  const { executed, replayed } = started.body;
   return finish(await follow(api, batchId, o.wait), { executed, replayed }, o);
 }
 

@@ -19,15 +19,8 @@ import {
 } from '../../config/scripts.js';
 import { validateKey } from '../../runs/keys.js';
 import type { StartSpec } from '../../runs/requests.js';
-import { hasEnded } from '../../keystore/record.js';
 import { KeyGuard } from '../../keystore/guard.js';
-import { grant } from '../../keystore/transitions.js';
-import { assertStandsFor } from '../../runs/fingerprint.js';
-import { retryRequestId } from '../../runs/retry.js';
-import { Runs } from '../../runs/runs.js';
-import { startGranted, startOrAttach } from '../../runs/start-or-attach.js';
-import { isRunResult } from '../../runs/stored.js';
-import type { StartOrAttach } from '../../runs/view.js';
+import { RunService } from '../../runs/service.js';
 import { workflowBundle } from '../../worker/worker.js';
 import { execTaskQueue } from '../../shared/ids.js';
 import { EXEC_SCRIPT, canonicalJson, type ScriptRunInput } from '../../shared/runs.js';
@@ -63,7 +56,7 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
     await Promise.all([connection.close(), client.connection.close()]);
     throw err;
   });
-  const runs = new Runs(client, ctx.settings.taskQueue, keys);
+  const runs = new RunService({ client, taskQueue: ctx.settings.taskQueue, keys, registry: ctx.registry });
   const guard = new KeyGuard(keys, client, ctx.settings.requireReservation);
   const privateQueue = `${ctx.settings.taskQueue}-exec-${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const workflowQueue = execTaskQueue(ctx.settings.taskQueue);
@@ -152,11 +145,9 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
     }),
   );
   try {
-    const { run: view } = o.retry
-      ? await retryHere(runs, spec)
-      : await startOrAttach(runs, spec, Infinity, undefined, 'exec');
+    const { run: view } = await runs.exec(spec, Boolean(o.retry));
     const result = view.result;
-    if (!ranHere && isRunResult(result)) {
+    if (!ranHere && result && 'stdout' in result) {
       // Someone else ran it: replay what it printed and how it ended (escaped at a terminal only).
       process.stdout.write(forTerminal(process.stdout, result.stdout));
       process.stderr.write(forTerminal(process.stderr, result.stderr));
@@ -177,19 +168,4 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
     await client.connection.close();
     await keys.close();
   }
-}
-
-/**
- * `--retry`: a key whose last run failed, timed out, was cancelled or is unknown runs again, on a retry
- * grant from the key store (so only this run may claim it); any other key is started or attached to as
- * usual. A different command under the key is refused before anything is granted.
- */
-async function retryHere(runs: Runs, spec: StartSpec<'ScriptRunWorkflow'>): Promise<StartOrAttach> {
-  const existing = await runs.keys.get(spec.workflowId);
-  if (!existing || !hasEnded(existing.state) || existing.state === 'succeeded' || !existing.runId)
-    return startOrAttach(runs, spec, Infinity, undefined, 'exec');
-  assertStandsFor(spec, existing);
-  const granted = await grant(runs.keys, spec.workflowId, { kind: 'retry', of: existing.runId, by: 'exec' });
-  const input = { ...spec.input, retryOf: { runId: granted.of, by: granted.by, grant: granted.token } };
-  return startGranted(runs, { ...spec, input }, { requestId: retryRequestId(granted.of) }, Infinity);
 }

@@ -10,7 +10,7 @@ import { connectClient, temporalTarget } from '../../config/temporal-connection.
 import { InvalidRequestError } from '../../errors.js';
 import { fillOnce, markUnfilled } from '../../keystore/fill-state.js';
 import { openKeyStore } from '../../keystore/open.js';
-import { KeyEvent, KeyRecord } from '../../shared/schemas/keys.js';
+import { KeyEvent, KeyRecord, type KeyReport, type PruneAnswer } from '../../shared/schemas/keys.js';
 import type { KeyStore } from '../../keystore/store.js';
 import { fillFromTemporal } from '../../runs/fill-keys.js';
 import { ApiClient } from '../api-client.js';
@@ -18,7 +18,6 @@ import type { Context } from '../context.js';
 import { embeddedKeyStoreUrl } from '../key-store.js';
 import { forTerminal, terminalSafeJson } from '../terminal.js';
 import { z } from 'zod';
-import type { KeyReport } from '../../shared/schemas/keys.js';
 
 export async function keysShow(ctx: Context, key: string, o: { json?: boolean }): Promise<number> {
   const api = ApiClient.from(ctx.settings);
@@ -50,7 +49,7 @@ export async function keysShow(ctx: Context, key: string, o: { json?: boolean })
 
 export async function keysPrune(ctx: Context, o: { before: string }): Promise<number> {
   const api = ApiClient.from(ctx.settings);
-  const { body } = await api.send<{ removed: number }>('POST', '/v1/keys/prune', { before: o.before });
+  const { body } = await api.send<PruneAnswer>('POST', '/v1/keys/prune', { before: o.before });
   process.stdout.write(`removed ${body.removed} key(s) whose runs ended before ${o.before}\n`);
   return 0;
 }

@@ -4,27 +4,23 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { argsFromStrings } from '../../config/scripts.js';
 import { InvalidRequestError } from '../../errors.js';
+import { paymentScript } from '../../runs/requests.js';
 import type { StartOrAttach } from '../../runs/view.js';
-import { PAYMENT_SCRIPT } from '../../shared/runs.js';
 import { ApiClient } from '../api-client.js';
 import type { Context } from '../context.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { printRun } from '../print.js';
 import { terminalSafeJson } from '../terminal.js';
-import type { RunView } from '../../shared/schemas/views.js';
+import type { RunAnswer, RunDetail, RunList, RunView } from '../../shared/schemas/views.js';
 
 export interface OutputOptions {
   json?: boolean;
   wait?: number;
 }
 
-/** A run as the API answers it. */
-type RunBody = RunView & {
-  executed?: boolean;
-  replayed?: boolean;
-  dedupWindowDays?: number | null;
-  historyDays?: number;
-};
+/** A run as the API answers it: to the request that started it (RunAnswer), or read (RunDetail). */
+type RunBody = RunView &
+  Partial<Pick<RunAnswer, 'executed' | 'replayed'> & Pick<RunDetail, 'dedupWindowDays' | 'historyDays'>>;
 
 // One request waits at most this long: fetch gives up on an answer after 300 s. Longer waits poll.
 const REQUEST_WAIT_MS = 240_000;
@@ -32,7 +28,7 @@ const POLL_MS = 1000;
 
 export async function pay(ctx: Context, orderId: string, amount: string, o: OutputOptions): Promise<number> {
   // Parsed like any script argument, so `pay X ten` is told what the amount must be.
-  const args = argsFromStrings(ctx.registry.get(PAYMENT_SCRIPT), { orderId, amount });
+  const args = argsFromStrings(paymentScript(ctx.registry), { orderId, amount });
   return finish(await startAndWait(ApiClient.from(ctx.settings), '/v1/payments', args, o), o);
 }
 
@@ -56,7 +52,7 @@ export async function run(
 
 export async function status(ctx: Context, workflowId: string, o: OutputOptions): Promise<number> {
   const api = ApiClient.from(ctx.settings);
-  const { dedupWindowDays, historyDays, ...view } = (await api.send<RunBody>('GET', runPath(workflowId)))
+  const { dedupWindowDays, historyDays, ...view } = (await api.send<RunDetail>('GET', runPath(workflowId)))
     .body;
   printRun({ run: view }, Boolean(o.json));
   if (!o.json) {
@@ -82,7 +78,7 @@ export async function list(ctx: Context, filters: RunFilters, o: OutputOptions):
     if (value !== undefined) query.set(name, value);
   }
   const api = ApiClient.from(ctx.settings);
-  const { runs: views } = (await api.send<{ runs: RunView[] }>('GET', `/v1/runs?${query}`)).body;
+  const { runs: views } = (await api.send<RunList>('GET', `/v1/runs?${query}`)).body;
   if (o.json) process.stdout.write(`${terminalSafeJson(views)}\n`);
   else
     for (const v of views)
@@ -129,14 +125,14 @@ async function startAndWait(
 ): Promise<StartOrAttach> {
   const deadline = o.wait === undefined ? Infinity : Date.now() + o.wait * 1000;
   const waitMs = () => Math.max(0, Math.min(deadline - Date.now(), REQUEST_WAIT_MS));
-  const started = await api.send<RunBody>('POST', `${path}?wait=${Math.ceil(waitMs())}ms`, body);
-  const { executed = false, replayed = false } = started.body;
-  let latest = started.body;
+  const started = await api.send<RunAnswer>('POST', `${path}?wait=${Math.ceil(waitMs())}ms`, body);
+  const { executed, replayed } = started.body;
+  let latest: RunBody = started.body;
   // Only a 202 (still running) has a Location.
   const location = started.headers.get('location');
   while (location && latest.status === 'running' && waitMs() > 0) {
     await sleep(Math.min(POLL_MS, waitMs()));
-    latest = (await api.send<RunBody>('GET', location)).body;
+    latest = (await api.send<RunDetail>('GET', location)).body;
   }
   const { executed: _e, replayed: _r, dedupWindowDays: _d, historyDays: _h, ...run } = latest;
   return { executed, replayed, run };

@@ -2,7 +2,7 @@
 // attempts, origin, who, grant, result, times, version), the events of its history, a key as
 // GET /v1/keys/{id} shows it, and pruning. Both backends and `keys import` check records with them.
 import { z } from 'zod';
-import { IsoTime, RunResult } from './runs.js';
+import { IsoTime, Outcome, RunResult } from './runs.js';
 
 /**
  * Where a key stands. `reserved`: SuperScript's front door took it for a request; no run holds it yet.
@@ -10,17 +10,7 @@ import { IsoTime, RunResult } from './runs.js';
  * about to be) by the holding run. The rest are how the holding run ended; a key in one of them is
  * never run again unless an explicit retry (a grant, below) lets one new run claim it.
  */
-export const KeyState = z.enum([
-  'reserved',
-  'claimed',
-  'running',
-  'succeeded',
-  'failed',
-  'timed_out',
-  'cancelled',
-  'terminated',
-  'outcome_unknown',
-]);
+export const KeyState = z.enum(['reserved', 'claimed', 'running', ...Outcome.options]);
 export type KeyState = z.infer<typeof KeyState>;
 
 /**

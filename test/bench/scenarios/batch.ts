@@ -12,7 +12,7 @@ import type { Client } from '@temporalio/client';
 import { buildApi } from '../../../src/api/server.js';
 import type { ScriptRegistry } from '../../../src/config/scripts.js';
 import { openKeyStore } from '../../../src/keystore/open.js';
-import { Runs } from '../../../src/runs/runs.js';
+import { RunService } from '../../../src/runs/service.js';
 import { batchWorkflowId } from '../../../src/shared/ids.js';
 import type { Cleanup } from '../cleanup.js';
 import { TARGETS, type BenchConfig } from '../config.js';
@@ -21,6 +21,7 @@ import { requestJson } from '../http-client.js';
 import { ledgerCount, orderPrefix } from '../paths.js';
 import type { Stack } from '../stack.js';
 import { timed } from '../stats.js';
+import { awaitOutcome } from '../../../src/runs/outcome.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const QUEUE = 'bench-batch';
@@ -103,8 +104,7 @@ async function runBatches(stack: Stack, cfg: BenchConfig, ctx: BatchContext, pla
     const keys = await openKeyStore(batchKeyStoreUrl(dataDir), `${stack.namespace}/${QUEUE}`);
     ctx.cleanup.add('batch key store', () => keys.close());
     const app = buildApi({
-      runs: new Runs(stack.client, QUEUE, keys),
-      registry: ctx.registry,
+      runs: new RunService({ client: stack.client, taskQueue: QUEUE, keys, registry: ctx.registry }),
       dataDir,
       waitMs: 0,
       logLevel: 'silent',
@@ -139,7 +139,7 @@ async function runBatches(stack: Stack, cfg: BenchConfig, ctx: BatchContext, pla
         wall.mine.push(
           await timed(async () => {
             await submitBatch(api, id, orders, cfg.batchConcurrency);
-            const end = stack.runs.outcome(workflowId, undefined, BATCH_WAIT_MS);
+            const end = awaitOutcome(stack.client, workflowId, undefined, BATCH_WAIT_MS);
             // Abandoned if the worker dies, so a broken worker fails the scenario instead of hanging it.
             await Promise.race([end, died]);
           }),

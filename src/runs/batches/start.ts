@@ -7,10 +7,10 @@
 // Parts also keep each order's report beside its order, where the API pages through them, so no run's state
 // grows with the batch. Why parts first: a coordinator that exists has all its parts. A request that fails
 // midway leaves some parts waiting and no batch; sending it again starts the rest (those there attach).
-import { runExists, type RunSource } from './read.js';
-import type { BatchPlan } from './requests.js';
-import { startOrAttachWorkflow, startWorkflowRun } from './start-workflow.js';
-import type { StartOrAttach } from './view.js';
+import { runExists, type RunSource } from '../read.js';
+import type { BatchPlan } from './specs.js';
+import { startOrAttachWorkflow, startWorkflowRun } from '../start-workflow.js';
+import type { StartOrAttach } from '../view.js';
 
 /** Parts started at once. */
 const PARALLEL_STARTS = 8;

@@ -2,16 +2,21 @@
 // key store (a page of orders a query) and compared with the order's request, the way the batch's
 // start-or-attach would; keys the store lacks are checked in Temporal's visibility, a page a query, for
 // workflows that are not SuperScript runs holding their IDs.
-import type { ScriptRegistry } from '../config/scripts.js';
-import { KeyConflictError } from '../errors.js';
-import { hasEnded } from '../keystore/record.js';
-import { assertStandsFor } from './fingerprint.js';
-import { isOwnRun, type RunSource } from './read.js';
-import { paymentSpec } from './requests.js';
-import type { KeySpec } from './start-or-attach.js';
-import type { KeyRecord } from '../shared/schemas/keys.js';
-import type { BatchOrder, BatchPlanReport, PlannedOrder, PlannedStatus } from '../shared/schemas/batches.js';
-import type { RunStatus } from '../shared/schemas/runs.js';
+import type { ScriptRegistry } from '../../config/scripts.js';
+import { KeyConflictError } from '../../errors.js';
+import { hasEnded } from '../../keystore/record.js';
+import { assertStandsFor } from '../fingerprint.js';
+import { isOwnRun, type RunSource } from '../read.js';
+import { paymentSpec } from '../requests.js';
+import type { KeySpec } from '../start-or-attach.js';
+import type { KeyRecord } from '../../shared/schemas/keys.js';
+import type {
+  BatchOrder,
+  BatchPlanReport,
+  PlannedOrder,
+  PlannedStatus,
+} from '../../shared/schemas/batches.js';
+import type { RunStatus } from '../../shared/schemas/runs.js';
 
 /**
  * Orders looked up at once: one key store query, and one visibility query for the keys it lacks, a page.

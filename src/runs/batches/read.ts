@@ -1,7 +1,7 @@
 // Reading and cancelling a batch: its status and progress at any time (while it runs, across
 // continue-as-new, after it ends), and its orders page by page from its parts.
 import type { WorkflowExecutionDescription } from '@temporalio/client';
-import { InvalidRequestError, RunNotFoundError, RunStateError } from '../errors.js';
+import { InvalidRequestError, RunNotFoundError, RunStateError } from '../../errors.js';
 import {
   BATCH_STATE_QUERY,
   BatchSignals,
@@ -12,12 +12,12 @@ import {
   pageOfPart,
   progressOf,
   type CancelBatch,
-} from '../shared/batches.js';
-import { batchPartWorkflowId, batchWorkflowId, paymentWorkflowId } from '../shared/ids.js';
-import { WorkflowTypes } from '../shared/workflow-types.js';
-import { awaitOutcome } from './outcome.js';
-import { describeRun, runExists, type RunSource } from './read.js';
-import { isBatchPartResult, isBatchResult, requestOf, storedAnswer } from './stored.js';
+} from '../../shared/batches.js';
+import { batchPartWorkflowId, batchWorkflowId, paymentWorkflowId } from '../../shared/ids.js';
+import { WorkflowTypes } from '../../shared/workflow-types.js';
+import { awaitOutcome } from '../outcome.js';
+import { describeRun, runExists, type RunSource } from '../read.js';
+import { isBatchPartResult, isBatchResult, requestOf, storedAnswer } from '../stored.js';
 import type {
   BatchOrderView,
   BatchState,
@@ -26,7 +26,7 @@ import type {
   OrdersPage,
   OrdersQuery,
   PartPage,
-} from '../shared/schemas/batches.js';
+} from '../../shared/schemas/batches.js';
 
 export async function readBatch(src: RunSource, batchId: string): Promise<BatchView> {
   const d = await describeBatch(src, batchId);

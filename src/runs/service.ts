@@ -1,0 +1,272 @@
+// The one front door to runs: what callers (the HTTP API's routes, `superscript exec`, tests) do with the runs
+// of one installation (its Temporal client, task queue, key store and script registry), a verb each. It builds
+// the start specs (requests.ts, batches/specs.ts), applies the registry's rules and owns the payment preset,
+// so a route is parse, one call, reply. Each job lives in its own module; this class binds them to the
+// installation.
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { validateArgs, type ScriptRegistry } from '../config/scripts.js';
+import type { KeyStore } from '../keystore/store.js';
+import { scriptProcess } from '../process/launch.js';
+import { outcomeOf, runProcess } from '../process/spawn.js';
+import { batchWorkflowId } from '../shared/ids.js';
+import { PAYMENT_SCRIPT } from '../shared/runs.js';
+import type {
+  BatchPlanReport,
+  BatchProgress,
+  BatchRequest,
+  BatchSummary,
+  BatchView,
+  BatchesQuery,
+  CancelBatchRequest,
+  OrderRequest,
+  OrdersPage,
+  OrdersQuery,
+} from '../shared/schemas/batches.js';
+import type { KeyReport } from '../shared/schemas/keys.js';
+import type { RetryRequest, RunRequest, RunsQuery } from '../shared/schemas/runs.js';
+import type { RunDetail, RunView } from '../shared/schemas/views.js';
+import { planBatch } from './batches/plan.js';
+import { cancelBatch, listBatchOrders, readBatch } from './batches/read.js';
+import { DEFAULT_BATCH_SHAPE, batchPlan, paymentOrders, type BatchShape } from './batches/specs.js';
+import { startBatch } from './batches/start.js';
+import { cancelRun } from './cancel.js';
+import { keyReport } from './keys-report.js';
+import { batchesQuery, keysQuery } from './list-query.js';
+import { listRuns, listWorkflows, readRun, scriptOfRun, type RunSource } from './read.js';
+import { paymentScript, paymentSpec, scriptRunSpec, type StartSpec } from './requests.js';
+import { resolveRun } from './resolve.js';
+import { retentionDays } from './retention.js';
+import { retryExec, retryRun } from './retry.js';
+import { startOrAttach, type KeySpec } from './start-or-attach.js';
+import { temporalUiLink } from './temporal-link.js';
+import type { StartOrAttach } from './view.js';
+
+export interface RunServiceOptions {
+  client: Client;
+  /** The installation's task queue; its runs (and `exec` runs beside it) are the only ones it sees. */
+  taskQueue: string;
+  /** The installation's keys: which request each stands for, which run holds it, how it ended. */
+  keys: KeyStore;
+  /** The scripts that may run, their arguments and keys. */
+  registry: ScriptRegistry;
+  /**
+   * A client on the NativeConnection of a worker in this process that polls `taskQueue` (`superscript dev`).
+   * Starts on that queue then ask for eager workflow start: the run's first workflow task comes back with the
+   * start's answer and goes straight to that worker, instead of through the server's task dispatch.
+   */
+  eagerStarter?: Client;
+  /** How batches are cut into parts; tests make it small. Default: DEFAULT_BATCH_SHAPE. */
+  batchShape?: BatchShape;
+  /** Days after its run ends that the key store remembers a key; none: until pruned. */
+  keyRetentionDays?: number;
+  /** Temporal's Web UI, to link each run to its page there. */
+  temporalUiUrl?: string;
+}
+
+/** How a caller asks for a run: who it is, how long it waits, and what ends its wait (never the run). */
+export interface Call {
+  /** Who asks (a token's name, `exec`), recorded when the request reserves the key. */
+  by: string;
+  waitMs: number;
+  signal?: AbortSignal;
+  /** Told the run's names once the request's key is known, before anything starts (for log lines). */
+  named?: (run: { workflowId: string; request?: { script: string } }) => void;
+}
+
+/** A run, or a batch, as it stands once it was asked to stop. */
+type Cancelling<T> = Omit<T, 'status'> & { status: 'cancelling' };
+
+export class RunService implements RunSource {
+  readonly client: Client;
+  readonly taskQueue: string;
+  readonly keys: KeyStore;
+  readonly registry: ScriptRegistry;
+  readonly eagerStarter: Client | undefined;
+  /** The script payments and batches run: the `run:` scope they need, and the label of their metrics. */
+  readonly paymentScript = PAYMENT_SCRIPT;
+  private readonly batchShape: BatchShape;
+  private readonly keyRetentionDays: number | undefined;
+  private readonly temporalUiUrl: string | undefined;
+
+  constructor(options: RunServiceOptions) {
+    this.client = options.client;
+    this.taskQueue = options.taskQueue;
+    this.keys = options.keys;
+    this.registry = options.registry;
+    this.eagerStarter = options.eagerStarter;
+    this.batchShape = options.batchShape ?? DEFAULT_BATCH_SHAPE;
+    this.keyRetentionDays = options.keyRetentionDays;
+    this.temporalUiUrl = options.temporalUiUrl;
+  }
+
+  /** Collects a payment: the payment script, once per order (key `payment-<orderId>`). */
+  pay(order: OrderRequest, call: Call): Promise<StartOrAttach> {
+    return this.start(paymentSpec(this.registry, this.taskQueue, order), call);
+  }
+
+  /** Runs a registered script under its key (or the key its template forms), once. */
+  run(request: RunRequest, call: Call): Promise<StartOrAttach> {
+    return this.start(scriptRunSpec(this.registry, this.taskQueue, request), call);
+  }
+
+  /** Runs a key again explicitly (see retry.ts); who retried is the caller, never what the body says. */
+  retry(workflowId: string, request: RetryRequest, call: Call): Promise<StartOrAttach> {
+    const who = { by: call.by, reason: request?.reason, runId: request?.runId };
+    return retryRun(this, this.registry, workflowId, who, call.waitMs, call.signal);
+  }
+
+  /** Asks an unknown run's verify command whether it did its work, and records the answer (resolve.ts). */
+  resolve(workflowId: string, call: Call): Promise<StartOrAttach> {
+    return resolveRun(this, this.registry, workflowId, call.by, call.waitMs, call.signal);
+  }
+
+  /**
+   * `superscript exec`'s command under its key, to its end; with `retry`, a key whose last run did not
+   * succeed runs again (retryExec).
+   */
+  exec(spec: StartSpec<'ScriptRunWorkflow'>, retry: boolean): Promise<StartOrAttach> {
+    return retry ? retryExec(this, spec) : startOrAttach(this, spec, Infinity, undefined, 'exec');
+  }
+
+  /** The payment script run directly, with no key and no idempotency: the problem, for the demos. */
+  async payDirectly(order: OrderRequest, dataDir: string) {
+    const script = paymentScript(this.registry);
+    const outcome = await runProcess(scriptProcess(script, validateArgs(script, order), dataDir));
+    const { timedOut: _timedOut, cancelled: _cancelled, ...result } = outcome;
+    return { idempotent: false as const, result: { ...result, outcome: outcomeOf(outcome) } };
+  }
+
+  /** Starts (or attaches to) a batch of payments, every order checked before anything starts. */
+  async startBatch(request: BatchRequest, call: Call): Promise<StartOrAttach & { batchId: string }> {
+    const batchId = request.batchId ?? randomUUID();
+    const plan = batchPlan(this.registry, this.taskQueue, { ...request, batchId }, this.batchShape);
+    call.named?.({ workflowId: plan.coordinator.workflowId, request: { script: PAYMENT_SCRIPT } });
+    return { ...(await startBatch(this, plan, call.waitMs, call.signal)), batchId };
+  }
+
+  /** What startBatch would do with these orders, starting nothing; checked as startBatch checks them. */
+  planBatch(request: BatchRequest, signal?: AbortSignal): Promise<BatchPlanReport> {
+    return planBatch(this, this.registry, paymentOrders(this.registry, request.orders), signal);
+  }
+
+  /** One run: what it is, how long its key and history are kept, where Temporal's UI shows it. */
+  async read(workflowId: string): Promise<RunDetail> {
+    const [run, historyDays] = await Promise.all([readRun(this, workflowId), retentionDays(this.client)]);
+    const script = run.request?.script;
+    return {
+      ...run,
+      dedupWindowDays: this.keyRetentionDays ?? null,
+      historyDays,
+      temporalUrl: temporalUiLink(this.temporalUiUrl, this.client.options.namespace, run),
+      // Whether an unknown outcome can be resolved by asking the script's verify command.
+      verifiable:
+        script !== undefined &&
+        this.registry.names().includes(script) &&
+        Boolean(this.registry.get(script).verify),
+    };
+  }
+
+  /** The script a run (or key) is for; undefined for one that records none. RunNotFoundError if unknown. */
+  scriptOf(workflowId: string): Promise<string | undefined> {
+    return scriptOfRun(this, workflowId);
+  }
+
+  /** Keys, each as its latest run, newest first; only runs of `scripts` when given (a token's scopes). */
+  list(query: RunsQuery, scripts?: readonly string[]): Promise<RunView[]> {
+    return listRuns(this, keysQuery(query, scripts));
+  }
+
+  /** Ends a run's script (cancel.ts). */
+  async cancel(workflowId: string): Promise<Cancelling<RunView>> {
+    return { ...(await cancelRun(this, workflowId)), status: 'cancelling' };
+  }
+
+  /** A batch's status and progress at any time. */
+  async readBatch(batchId: string): Promise<BatchView> {
+    const batch = await readBatch(this, batchId);
+    return {
+      ...batch,
+      temporalUrl: temporalUiLink(this.temporalUiUrl, this.client.options.namespace, batch),
+    };
+  }
+
+  /** A page of a batch's orders. */
+  batchOrders(batchId: string, query: OrdersQuery): Promise<OrdersPage> {
+    return listBatchOrders(this, batchId, query);
+  }
+
+  /**
+   * Batches, newest first, through Temporal's visibility. Batches run the payment script: a caller that may
+   * list only other scripts' runs (`scripts`) sees none.
+   */
+  async listBatches(query: BatchesQuery, scripts?: readonly string[]): Promise<BatchSummary[]> {
+    if (scripts && !scripts.includes(PAYMENT_SCRIPT)) return [];
+    const prefix = batchWorkflowId('');
+    const views = await listWorkflows(this, batchesQuery(query, this.taskQueue));
+    return views.map(({ workflowId, runId, status, startedAt, closedAt, request, foreign }) => {
+      const orders = request && 'orders' in request.args ? request.args.orders : undefined;
+      return {
+        batchId: workflowId.slice(prefix.length),
+        workflowId,
+        runId,
+        status,
+        startedAt,
+        closedAt,
+        orders: Number.isInteger(orders) ? (orders as number) : undefined,
+        foreign,
+      };
+    });
+  }
+
+  /** A running batch's progress, if Temporal answers within `withinMs` (a worker must answer its query). */
+  batchProgress(batchId: string, withinMs: number): Promise<BatchProgress | undefined> {
+    return this.client.connection
+      .withDeadline(Date.now() + withinMs, () => readBatch(this, batchId))
+      .then((batch) => batch.progress)
+      .catch(() => undefined);
+  }
+
+  /** Stops a batch from starting orders; `killRunning` also cancels the ones running. */
+  async cancelBatch(batchId: string, request: CancelBatchRequest): Promise<Cancelling<BatchView>> {
+    const batch = await cancelBatch(this, batchId, { killRunning: request?.killRunning ?? false });
+    return { ...batch, status: 'cancelling' };
+  }
+
+  /** A key as the key store keeps it, with its history (never a grant's token). */
+  keyReport(key: string): Promise<KeyReport> {
+    return keyReport(this, key, this.keyRetentionDays);
+  }
+
+  /** Removes the keys whose runs ended before `before` (a time in the past); how many. */
+  pruneKeys(before: string): Promise<number> {
+    return this.keys.prune(before);
+  }
+
+  /** Whether Temporal (asked within `withinMs`) and the key store answer: what went wrong with each, if anything. */
+  async reachability(withinMs: number): Promise<{ temporal?: Error; keyStore?: Error }> {
+    const { connection } = this.client;
+    const [temporal, keyStore] = await Promise.all([
+      failureOf(() =>
+        connection.withDeadline(Date.now() + withinMs, () => connection.workflowService.getSystemInfo({})),
+      ),
+      failureOf(() => this.keys.ping()),
+    ]);
+    return { temporal, keyStore };
+  }
+
+  private start(spec: KeySpec, call: Call): Promise<StartOrAttach> {
+    call.named?.(spec);
+    return startOrAttach(this, spec, call.waitMs, call.signal, call.by);
+  }
+}
+
+/** Undefined when `check` answers, else what went wrong. */
+async function failureOf(check: () => Promise<unknown>): Promise<Error | undefined> {
+  try {
+    await check();
+    return undefined;
+  } catch (err) {
+    return err as Error;
+  }
+}
