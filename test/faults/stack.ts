@@ -21,7 +21,6 @@ import {
 import type { Daemon } from '../../src/process/daemon.js';
 import { openKeyStore } from '../../src/keystore/open.js';
 import type { KeyStore } from '../../src/keystore/store.js';
-import type { ServerTarget } from './topology.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The test registry: collect-payment with a 2 s heartbeat timeout, sleeper, exit-with, ... */
@@ -94,6 +93,14 @@ function staleSources(dir: string): string[] {
 
 // ---------------------------------------------------------------------------------------------------------
 // The Temporal server.
+
+/** The Temporal server a stack runs on, and the namespace to use. */
+export interface ServerTarget {
+  address: string;
+  namespace: string;
+  /** A key store shared by everything on this server (a cluster's PostgreSQL); else each stack has a file. */
+  keyStoreUrl?: string;
+}
 
 export interface ServerOptions {
   durability: Durability;

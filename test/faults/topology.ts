@@ -6,14 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LocalCluster } from '../../src/cluster/cluster.js';
 import type { Postgres } from '../../src/cluster/postgres.js';
-import { ManagedServer, removeUnlessKept, type HttpApiPort } from './stack.js';
-
-export interface ServerTarget {
-  address: string;
-  namespace: string;
-  /** A key store shared by everything on this server (a cluster's PostgreSQL); else each stack has a file. */
-  keyStoreUrl?: string;
-}
+import { ManagedServer, removeUnlessKept, type HttpApiPort, type ServerTarget } from './stack.js';
 
 /** A Temporal server a scenario crashes and restarts on purpose (R3). */
 export interface CrashableServer extends ServerTarget {

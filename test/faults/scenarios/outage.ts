@@ -10,8 +10,7 @@ import {
   type ScenarioContext,
   type ScenarioResult,
 } from '../scenario.js';
-import { SHIPPED_REGISTRY, Stack, type ApiService } from '../stack.js';
-import type { ServerTarget } from '../topology.js';
+import { SHIPPED_REGISTRY, Stack, type ApiService, type ServerTarget } from '../stack.js';
 import { awaitBatch, judgeBatch, startBatch } from './batch.js';
 
 export interface OutageParams {
