@@ -5,7 +5,8 @@
 import { httpRequest } from '../http.js';
 import { eventually, sleep } from '../../support/poll.js';
 import { runScenario, runTag, type ScenarioContext, type ScenarioResult } from '../scenario.js';
-import { FIXTURE_REGISTRY, Stack } from '../stack.js';
+import { Stack } from '../stack.js';
+import { FIXTURE_REGISTRY } from '../../support/paths.js';
 import { authorizationCases, issueTokens, revokeWhileRunning, withToken } from './r5-authorization.js';
 import { hostileCases } from './r5-requests.js';
 import { hostileStarts } from './r5-workflow-inputs.js';
