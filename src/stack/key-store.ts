@@ -20,7 +20,7 @@ export function embeddedKeyStoreUrl(dataDir: string): string {
   return `sqlite:${path.join(dataDir, 'keys.sqlite')}`;
 }
 
-/** Records that `address` is this data folder's embedded dev server, while `superscript dev` runs. */
+/** Records that `address` is this data folder's embedded dev server, while the stack running it (`dev`) runs. */
 export function announceEmbedded(dataDir: string, address: string): () => void {
   const file = path.join(dataDir, EMBEDDED_MARKER);
   writeFileSync(file, JSON.stringify({ address, pid: process.pid }));
