@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunResult } from '../src/shared/runs.js';
-import { eventually, startStack, type Stack } from './support/harness.js';
+import { startStack, type Stack } from './support/harness.js';
+import { eventually } from './support/poll.js';
 
 let stack: Stack;
 before(async () => {

@@ -9,7 +9,9 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { temporal } from '@temporalio/proto';
 import { batchPlan, type BatchShape } from '../src/runs/requests.js';
 import type { BatchProgress, BatchResult } from '../src/shared/batches.js';
-import { FIXTURES, ROOT, eventually, startStack, type Stack } from './support/harness.js';
+import { startStack, type Stack } from './support/harness.js';
+import { FIXTURES, ROOT } from './support/paths.js';
+import { eventually } from './support/poll.js';
 import { httpJson } from './support/http.js';
 
 // Small parts and an early continue-as-new, so a few dozen orders make several runs of everything.

@@ -6,7 +6,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { RunResult } from '../src/shared/runs.js';
-import { ROOT, alive, eventually, startStack, type Stack } from './support/harness.js';
+import { startStack, type Stack } from './support/harness.js';
+import { ROOT } from './support/paths.js';
+import { eventually } from './support/poll.js';
+import { alive } from './support/processes.js';
 
 let stack: Stack;
 before(async () => {

@@ -13,7 +13,9 @@ import { recordEnd } from '../src/keystore/transitions.js';
 import type { RunResult } from '../src/shared/runs.js';
 import { WorkflowTypes } from '../src/shared/workflow-types.js';
 import { runCli } from './support/cli.js';
-import { FIXTURES, ROOT, eventually, startStack, uid, type Stack } from './support/harness.js';
+import { startStack, uid, type Stack } from './support/harness.js';
+import { FIXTURES, ROOT } from './support/paths.js';
+import { eventually } from './support/poll.js';
 import { apiClient } from './support/http.js';
 import { scrape, total } from './support/prometheus.js';
 

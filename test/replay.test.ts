@@ -11,7 +11,8 @@ import { batchPlan, paymentSpec, scriptRunSpec } from '../src/runs/requests.js';
 import type { BatchPlan } from '../src/runs/requests.js';
 import type { KeySpec } from '../src/runs/start-or-attach.js';
 import { workflowBundle } from '../src/worker/worker.js';
-import { FIXTURES, startStack, type Stack } from './support/harness.js';
+import { startStack, type Stack } from './support/harness.js';
+import { FIXTURES } from './support/paths.js';
 
 const DIR = path.join(FIXTURES, 'histories');
 let stack: Stack;

@@ -14,7 +14,8 @@ import { batchPartWorkflowId, batchWorkflowId } from '../src/shared/ids.js';
 import { REQUEST_MEMO, RunFailureTypes, runIdentity } from '../src/shared/runs.js';
 import { WorkflowTypes } from '../src/shared/workflow-types.js';
 import { handWorker, type HandAnswers } from './support/hand-worker.js';
-import { eventually, startStack, type Stack } from './support/harness.js';
+import { startStack, type Stack } from './support/harness.js';
+import { eventually } from './support/poll.js';
 
 let stack: Stack;
 before(async () => {

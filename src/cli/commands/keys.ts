@@ -14,9 +14,9 @@ import { KeyEventSchema, KeyRecordSchema } from '../../keystore/record.js';
 import type { KeyStore } from '../../keystore/store.js';
 import { fillFromTemporal } from '../../runs/fill-keys.js';
 import type { KeyReport } from '../../runs/keys-report.js';
+import { embeddedKeyStoreUrl } from '../../stack/key-store.js';
 import { ApiClient } from '../api-client.js';
 import type { Context } from '../context.js';
-import { embeddedKeyStoreUrl } from '../key-store.js';
 import { forTerminal, terminalSafeJson } from '../terminal.js';
 import { z } from 'zod';
 
