@@ -43,7 +43,8 @@ export async function claimAndStart(
   k: KeyClaim,
   key: string,
   attemptsAllowed: number,
-  beforeStart: () => Promise<void>,
+  /** Checks between the claim and the start (a capped script's permit); none: both in one write. */
+  beforeStart?: () => Promise<void>,
 ): Promise<{ attempt: number } | { recorded: RunResult }> {
   const { info } = Context.current();
   const run = info.workflowExecution!;
@@ -59,6 +60,7 @@ export async function claimAndStart(
       requireReservation: k.guard.requireReservation,
       temporalAttempt: info.attempt,
       isOpen: (runId) => k.guard.isOpen(run.workflowId, runId),
+      startNow: beforeStart === undefined,
     });
     switch (answer.kind) {
       case 'refused':
@@ -75,6 +77,7 @@ export async function claimAndStart(
       case 'go':
         break;
     }
+    if (!beforeStart) return { attempt: answer.record.attempts };
     await beforeStart();
     const started = await markStarted(k.guard.store, key, run.runId, attemptsAllowed);
     if (!started) {
