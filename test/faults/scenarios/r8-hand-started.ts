@@ -327,6 +327,12 @@ class CliStarts {
   }
 
   async reset(name: string, workflowId: string): Promise<void> {
+    // A reset terminates the workflow ID's open run: the hand-started runs before it end first (refused), or
+    // the reset, not SuperScript, would be what ended them (seen on a slow cluster).
+    await this.stack.client.workflow
+      .getHandle(workflowId)
+      .result()
+      .catch(() => undefined);
     const { code, output } = await this.run([
       'workflow',
       'reset',
