@@ -69,6 +69,7 @@ export default tseslint.config(
                 '**/keystore/*',
                 '**/cluster/*',
                 '**/worker/*',
+                '**/stack/*',
               ],
               message: 'Workflow code imports only workflow-safe modules.',
             },

@@ -74,6 +74,11 @@ export class ClusterError extends SuperScriptError {
   override name = 'ClusterError';
 }
 
+/** A worker or API process of a stack exited during start-up, or was not ready in time. */
+export class ServiceStartError extends SuperScriptError {
+  override name = 'ServiceStartError';
+}
+
 /** The Temporal server could not be reached or did not start. */
 export class TemporalUnavailableError extends SuperScriptError {
   override name = 'TemporalUnavailableError';

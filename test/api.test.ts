@@ -2,9 +2,10 @@
 // and the promise that bad input gets a clear 4xx and starts nothing.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { eventually, startStack, type Stack } from './support/harness.js';
 import type { RunResult } from '../src/shared/schemas/runs.js';
 import { describeRun } from '../src/runs/read.js';
+import { startStack, type Stack } from './support/harness.js';
+import { eventually } from './support/poll.js';
 
 let stack: Stack;
 before(async () => {

@@ -13,8 +13,10 @@ import { TokenStore, createToken, loadTokens, revokeToken } from '../src/config/
 import { freePort } from '../src/devserver/free-port.js';
 import { batchWorkflowId } from '../src/shared/ids.js';
 import { runCli } from './support/cli.js';
-import { REGISTRY_FILE, ROOT, eventually, startStack, type Stack } from './support/harness.js';
 import { describeRun } from '../src/runs/read.js';
+import { startStack, type Stack } from './support/harness.js';
+import { FIXTURE_REGISTRY, ROOT } from './support/paths.js';
+import { eventually } from './support/poll.js';
 
 const uid = () => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'superscript-auth-'));
@@ -280,7 +282,7 @@ test('a token revoked while the API runs is refused on its next request', async 
 test('superscript token create, list and revoke; the CLI client commands send SUPERSCRIPT_TOKEN', async () => {
   const env = (extra: Record<string, string> = {}) => ({
     SUPERSCRIPT_TOKENS_FILE: tokensFile,
-    SUPERSCRIPT_CONFIG: REGISTRY_FILE,
+    SUPERSCRIPT_CONFIG: FIXTURE_REGISTRY,
     SUPERSCRIPT_API_URL: stack.api!.url,
     SUPERSCRIPT_TOKEN: '',
     SUPERSCRIPT_LOG_LEVEL: 'error',
@@ -421,7 +423,7 @@ test('the tokens file is validated, naming the bad field; one that turns bad ref
 
 /** Starts `superscript ARGS`; `started` resolves once `ready` matches its output, or when it exits. */
 function serve(args: string[], env: Record<string, string>, ready?: RegExp) {
-  const merged = Object.entries({ ...process.env, SUPERSCRIPT_CONFIG: REGISTRY_FILE, ...env });
+  const merged = Object.entries({ ...process.env, SUPERSCRIPT_CONFIG: FIXTURE_REGISTRY, ...env });
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'superscript.js'), ...args], {
     // '' unsets a variable.
     env: Object.fromEntries(merged.filter(([, v]) => v !== '')),

@@ -10,8 +10,11 @@ import { after, before, test } from 'node:test';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { freePort } from '../src/devserver/free-port.js';
 import { runCli, type Ran } from './support/cli.js';
-import { ROOT, alive, eventually, startStack, type Stack } from './support/harness.js';
 import { describeRun } from '../src/runs/read.js';
+import { startStack, type Stack } from './support/harness.js';
+import { ROOT } from './support/paths.js';
+import { eventually } from './support/poll.js';
+import { alive } from './support/processes.js';
 
 let stack: Stack;
 before(async () => {

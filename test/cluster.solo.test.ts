@@ -13,7 +13,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../src/devserver/free-port.js';
 import { runCli } from './support/cli.js';
-import { ROOT, eventually, uid } from './support/harness.js';
+import { uid } from './support/harness.js';
+import { ROOT } from './support/paths.js';
+import { eventually } from './support/poll.js';
 
 test(
   'superscript cluster up serves payments once per order; a second up on its folder is refused; down stops it',

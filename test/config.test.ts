@@ -16,7 +16,7 @@ import { loadSettings } from '../src/config/settings.js';
 import { ensureTemporalCli } from '../src/devserver/temporal-cli.js';
 import { ConfigError, InvalidRequestError, MissingToolError } from '../src/errors.js';
 import { validateKey } from '../src/runs/keys.js';
-import { REGISTRY_FILE } from './support/harness.js';
+import { FIXTURE_REGISTRY } from './support/paths.js';
 
 /** A registry of one script `s` taking these arguments. */
 const withArgs = (args: unknown[]) => registryFrom({ scripts: { s: { path: 'x.sh', args } } });
@@ -29,12 +29,15 @@ function registryFrom(json: unknown) {
 }
 
 test('the registry resolves script paths against its own folder', () => {
-  const registry = loadRegistry(REGISTRY_FILE);
-  assert.equal(registry.get('sleeper').path, path.join(path.dirname(REGISTRY_FILE), 'scripts', 'sleeper.sh'));
+  const registry = loadRegistry(FIXTURE_REGISTRY);
+  assert.equal(
+    registry.get('sleeper').path,
+    path.join(path.dirname(FIXTURE_REGISTRY), 'scripts', 'sleeper.sh'),
+  );
   assert.equal(registry.get('sleeper').timeoutSeconds, 30);
   assert.equal(registry.get('exit-with').killGraceSeconds, 5, 'defaults apply');
   assert.deepEqual(registry.get('unsure-sleeper').verify, {
-    path: path.join(path.dirname(REGISTRY_FILE), 'scripts', 'cannot-tell.sh'),
+    path: path.join(path.dirname(FIXTURE_REGISTRY), 'scripts', 'cannot-tell.sh'),
     timeoutSeconds: 10,
   });
   assert.equal(registry.get('exit-with').verify, undefined);
@@ -72,7 +75,7 @@ test('a bad registry names the bad field', () => {
 });
 
 test('arguments are checked against the schema and come back in declared order', () => {
-  const spec = loadRegistry(REGISTRY_FILE).get('collect-payment');
+  const spec = loadRegistry(FIXTURE_REGISTRY).get('collect-payment');
   assert.deepEqual(Object.keys(validateArgs(spec, { amount: 5, orderId: 'A-1' })), ['orderId', 'amount']);
   assert.deepEqual(scriptArgv(spec, { orderId: 'A-1', amount: 5 }), ['A-1', '5']);
   const refused = (args: unknown, field: string, message: RegExp) =>
@@ -87,7 +90,7 @@ test('arguments are checked against the schema and come back in declared order',
   refused({ orderId: '../../etc/passwd', amount: 5 }, 'args.orderId', /must match/);
   refused({ orderId: 'A1', amount: 5, extra: 1 }, 'args.extra', /Unknown argument "extra"/);
   refused(['A1', 5], 'args', /must be an object/);
-  const tagged = loadRegistry(REGISTRY_FILE).get('show-env');
+  const tagged = loadRegistry(FIXTURE_REGISTRY).get('show-env');
   assert.throws(() => validateArgs(tagged, { tag: 'a\nb' }), /control characters/);
 });
 
@@ -130,21 +133,21 @@ test('a registry pattern must match the whole value', () => {
     assert.throws(() => validateArgs(spec, { word, either }), /must match/, `${word} ${either}`);
   }
   // Patterns already anchored keep working.
-  const payment = loadRegistry(REGISTRY_FILE).get('collect-payment');
+  const payment = loadRegistry(FIXTURE_REGISTRY).get('collect-payment');
   assert.deepEqual(validateArgs(payment, { orderId: 'A-1', amount: 5 }), { orderId: 'A-1', amount: 5 });
 });
 
 test('command-line strings become typed arguments', () => {
-  const spec = loadRegistry(REGISTRY_FILE).get('collect-payment');
+  const spec = loadRegistry(FIXTURE_REGISTRY).get('collect-payment');
   assert.deepEqual(argsFromStrings(spec, { orderId: 'A1', amount: '12.5' }), { orderId: 'A1', amount: 12.5 });
   assert.throws(() => argsFromStrings(spec, { orderId: 'A1', amount: 'ten' }), /must be a number/);
 });
 
 test('a script can form its key from its arguments', () => {
-  const spec = loadRegistry(REGISTRY_FILE).get('show-env');
+  const spec = loadRegistry(FIXTURE_REGISTRY).get('show-env');
   assert.equal(keyFromTemplate(spec, { tag: 'blue' }), 'env-blue');
   assert.equal(
-    keyFromTemplate(loadRegistry(REGISTRY_FILE).get('sleeper'), { seconds: 1, tag: 'x' }),
+    keyFromTemplate(loadRegistry(FIXTURE_REGISTRY).get('sleeper'), { seconds: 1, tag: 'x' }),
     undefined,
   );
   // With a template, the template's key is the key: the same one may be named, another is refused.
@@ -155,7 +158,7 @@ test('a script can form its key from its arguments', () => {
     (e: Error) =>
       e instanceof InvalidRequestError && e.field === 'key' && /"env-blue", not "env-red"/.test(e.message),
   );
-  assert.equal(requestKey(loadRegistry(REGISTRY_FILE).get('sleeper'), { seconds: 1, tag: 'x' }, 'k'), 'k');
+  assert.equal(requestKey(loadRegistry(FIXTURE_REGISTRY).get('sleeper'), { seconds: 1, tag: 'x' }, 'k'), 'k');
 });
 
 test('keys have a length limit and a character set', () => {

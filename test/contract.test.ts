@@ -5,10 +5,13 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ROOT, alive, eventually, startStack, type Stack } from './support/harness.js';
 import type { RunResult } from '../src/shared/schemas/runs.js';
 import { awaitOutcome } from '../src/runs/outcome.js';
 import { startOrAttach } from '../src/runs/start-or-attach.js';
+import { startStack, type Stack } from './support/harness.js';
+import { ROOT } from './support/paths.js';
+import { eventually } from './support/poll.js';
+import { alive } from './support/processes.js';
 
 let stack: Stack;
 before(async () => {

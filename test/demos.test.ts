@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../src/devserver/free-port.js';
-import { ROOT } from './support/harness.js';
+import { ROOT } from './support/paths.js';
 
 interface Run {
   code: number | null;

@@ -10,19 +10,22 @@ import { hostileInput } from './faults/scenarios/r5-hostile-input.js';
 import { handStarted } from './faults/scenarios/r8-hand-started.js';
 import { historyDeleted } from './faults/scenarios/r9-history-deleted.js';
 import { keyStoreOutage } from './faults/scenarios/r10-key-store-outage.js';
-import { ManagedServer } from './faults/stack.js';
-import { devTopology } from './faults/topology.js';
+import { devTopology, startDevTopology, type RunningTopology } from './faults/topology.js';
 import { ensureTemporalCli } from '../src/devserver/temporal-cli.js';
 
-let ownServer: ManagedServer | undefined;
+let ownServer: RunningTopology | undefined;
 
 /** test/run.ts sets TEMPORAL_ADDRESS; a file run on its own starts (and stops) a server of its own. */
 async function context(): Promise<ScenarioContext> {
   const address = process.env.TEMPORAL_ADDRESS;
   const cliPath = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
-  ownServer ??= address ? undefined : await ManagedServer.start({ durability: 'memory' });
+  ownServer ??= address ? undefined : await startDevTopology(cliPath);
   // From source: the test checks the code as it is, not whatever dist/ was last built from.
-  return { topology: devTopology(ownServer ?? { address: address!, cliPath }), cli: 'src', log: () => {} };
+  return {
+    topology: ownServer?.topology ?? devTopology({ address: address!, cliPath }),
+    cli: 'src',
+    log: () => {},
+  };
 }
 
 after(async () => {

@@ -3,14 +3,14 @@
 // failures: a file gone, damaged or locked; a database stopped, absent or silent; all KeyStoreUnavailableError.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Client } from 'pg';
-import { Postgres } from '../src/cluster/postgres.js';
+import { KEY_STORE_DATABASE } from '../src/cluster/key-store-db.js';
+import type { Postgres } from '../src/cluster/postgres.js';
 import { freePort } from '../src/devserver/free-port.js';
 import { ConfigError, KeyStoreUnavailableError } from '../src/errors.js';
 import { openKeyStore } from '../src/keystore/open.js';
@@ -18,6 +18,7 @@ import { loadSqlite } from '../src/keystore/quiet-sqlite.js';
 import type { KeyStore } from '../src/keystore/store.js';
 import type { KeyEvent, KeyRecord } from '../src/shared/schemas/keys.js';
 import type { RunResult } from '../src/shared/schemas/runs.js';
+import { startKeyStorePostgres } from './support/postgres.js';
 
 const OPEN_MODULE = fileURLToPath(new URL('../src/keystore/open.ts', import.meta.url));
 const { DatabaseSync } = await loadSqlite();
@@ -26,31 +27,13 @@ const LIMIT = { timeout: 60_000 };
 const uid = () => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'superscript-keystore-'));
-chmodSync(dir, 0o755); // PostgreSQL runs as its own user and must reach its folder inside
 const sqliteUrl = `sqlite:${path.join(dir, 'keys.sqlite')}`;
 let postgres: Postgres | undefined;
 let postgresUrl = '';
 
 before(
   async () => {
-    postgres = Postgres.locate({
-      dir: path.join(dir, 'postgres'),
-      port: await freePort(),
-      log: () => undefined,
-    });
-    await postgres.initialize();
-    await postgres.start();
-    const login = {
-      host: postgres.host,
-      port: postgres.port,
-      user: postgres.user,
-      password: postgres.password,
-    };
-    const admin = new Client({ ...login, database: 'postgres' });
-    await admin.connect();
-    await admin.query('CREATE DATABASE keys');
-    await admin.end();
-    postgresUrl = `postgres://${login.user}:${encodeURIComponent(login.password)}@${login.host}:${login.port}/keys`;
+    ({ postgres, url: postgresUrl } = await startKeyStorePostgres(dir));
   },
   { timeout: 120_000 },
 );
@@ -594,7 +577,7 @@ describe('PostgreSQL key store failures', () => {
   test('describe names host, port and database, never the password', LIMIT, async () => {
     const store = await openKeyStore(postgresUrl, 's');
     try {
-      assert.equal(store.describe, `postgres://${postgres?.host}:${postgres?.port}/keys`);
+      assert.equal(store.describe, `postgres://${postgres?.host}:${postgres?.port}/${KEY_STORE_DATABASE}`);
       assert.ok(!store.describe.includes(encodeURIComponent(postgres?.password ?? '-')));
     } finally {
       await store.close();

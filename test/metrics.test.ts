@@ -18,7 +18,9 @@ import { serveMetrics } from '../src/metrics/metrics-server.js';
 import type { BatchesQuery } from '../src/shared/schemas/batches.js';
 import { paymentSpec } from '../src/runs/requests.js';
 import { RunService } from '../src/runs/service.js';
-import { REGISTRY_FILE, ROOT, eventually, sdkMetricsUrl, startStack, type Stack } from './support/harness.js';
+import { sdkMetricsUrl, startStack, type Stack } from './support/harness.js';
+import { FIXTURE_REGISTRY, ROOT } from './support/paths.js';
+import { eventually } from './support/poll.js';
 import { apiClient } from './support/http.js';
 import { scrape, total, type Sample } from './support/prometheus.js';
 import { awaitOutcome } from '../src/runs/outcome.js';
@@ -348,7 +350,7 @@ test('superscript worker --metrics-port serves its runs and the SDK series; its 
         ...process.env,
         TEMPORAL_ADDRESS: stack.address,
         SUPERSCRIPT_TASK_QUEUE: taskQueue,
-        SUPERSCRIPT_CONFIG: REGISTRY_FILE,
+        SUPERSCRIPT_CONFIG: FIXTURE_REGISTRY,
         SUPERSCRIPT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'superscript-metrics-')),
         SUPERSCRIPT_KEY_STORE_URL: keyStoreUrl,
         SUPERSCRIPT_LOG_LEVEL: 'info',

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createToken } from '../src/config/tokens.js';
-import { ROOT, startStack, type Stack } from './support/harness.js';
+import { startStack, type Stack } from './support/harness.js';
+import { ROOT } from './support/paths.js';
 
 // With tokens, so schemathesis also checks that the routes the document secures refuse requests without one.
 const tokensFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'superscript-openapi-')), 'tokens.json');

@@ -6,7 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { runProcess, type ProcessSpec } from '../src/process/spawn.js';
-import { ROOT, alive, eventually } from './support/harness.js';
+import { ROOT } from './support/paths.js';
+import { eventually } from './support/poll.js';
+import { alive } from './support/processes.js';
 
 const base = (over: Partial<ProcessSpec>): ProcessSpec => ({
   command: 'bash',

@@ -12,9 +12,10 @@ import { batchPlan } from '../src/runs/batches/specs.js';
 import type { BatchPlan } from '../src/runs/batches/specs.js';
 import type { KeySpec } from '../src/runs/start-or-attach.js';
 import { workflowBundle } from '../src/worker/worker.js';
-import { FIXTURES, startStack, type Stack } from './support/harness.js';
 import { startBatch } from '../src/runs/batches/start.js';
 import { startOrAttach } from '../src/runs/start-or-attach.js';
+import { startStack, type Stack } from './support/harness.js';
+import { FIXTURES } from './support/paths.js';
 
 const DIR = path.join(FIXTURES, 'histories');
 let stack: Stack;

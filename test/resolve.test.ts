@@ -2,13 +2,14 @@
 // after the charge), resolved by the payment's verify command over HTTP and the CLI, and retries that
 // verify first.
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { runCli } from './support/cli.js';
 import { apiClient } from './support/http.js';
-import { eventually, startStack, type Stack } from './support/harness.js';
 import type { RunResult } from '../src/shared/schemas/runs.js';
 import { awaitOutcome } from '../src/runs/outcome.js';
+import { startStack, type Stack } from './support/harness.js';
+import { eventually } from './support/poll.js';
+import { processTable } from './support/processes.js';
 
 // Who asked, as the API records it: the token's name, here the open loopback API's.
 const OPEN = 'local (open API)';
@@ -29,16 +30,9 @@ const charges = (orderId: string) => stack.ledger().filter((l) => l.includes(` $
 
 /** Whether the payment script for this order is running right now. */
 function paymentScriptRunning(orderId: string): boolean {
-  return readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid))
-    .some((pid) => {
-      try {
-        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-        return argv.some((a) => a.endsWith('collect-payment.sh')) && argv.includes(orderId);
-      } catch {
-        return false; // gone meanwhile
-      }
-    });
+  return processTable().some(
+    (p) => p.argv.some((a) => a.endsWith('collect-payment.sh')) && p.argv.includes(orderId),
+  );
 }
 
 /** Stops the worker with scripts running (they are ended at once) and starts another in its place. */

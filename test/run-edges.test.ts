@@ -15,10 +15,11 @@ import { batchPartWorkflowId, batchWorkflowId } from '../src/shared/ids.js';
 import { REQUEST_MEMO, RunFailureTypes, runIdentity } from '../src/shared/runs.js';
 import { WorkflowTypes } from '../src/shared/workflow-types.js';
 import { handWorker, type HandAnswers } from './support/hand-worker.js';
-import { eventually, startStack, type Stack } from './support/harness.js';
 import { awaitOutcome } from '../src/runs/outcome.js';
 import { startBatch } from '../src/runs/batches/start.js';
 import { startOrAttach } from '../src/runs/start-or-attach.js';
+import { startStack, type Stack } from './support/harness.js';
+import { eventually } from './support/poll.js';
 
 let stack: Stack;
 before(async () => {

@@ -7,10 +7,9 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { DevServer } from '../src/devserver/dev-server.js';
-import { freePort } from '../src/devserver/free-port.js';
 import { ensureTemporalCli } from '../src/devserver/temporal-cli.js';
-import { ROOT } from './support/harness.js';
+import { EmbeddedTemporal } from '../src/stack/temporal.js';
+import { ROOT } from './support/paths.js';
 import { CHROMIUM, POSTGRESQL, ensureSystemPrograms, type SystemProgram } from './support/system-packages.js';
 
 /** What a test file needs that npm does not install. */
@@ -37,7 +36,7 @@ const [solo, shared] = [true, false].map((s) =>
 ) as [string[], string[]];
 
 const cliPath = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
-const server = await DevServer.start({ cliPath, port: await freePort(), durability: 'memory' });
+const server = await EmbeddedTemporal.start({ cliPath, durability: 'memory' });
 
 console.log(
   `Temporal dev server ${server.address} (${cliPath}); Node ${process.version}; ` +

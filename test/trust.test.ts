@@ -13,10 +13,12 @@ import { openKeyStore } from '../src/keystore/open.js';
 import { scriptRunSpec } from '../src/runs/requests.js';
 import { RunFailureTypes, type RunPolicy, type ScriptRunInput } from '../src/shared/runs.js';
 import { WorkflowTypes } from '../src/shared/workflow-types.js';
-import { REGISTRY_FILE, ROOT, eventually, startStack, uid, type Stack } from './support/harness.js';
 import type { RunResult } from '../src/shared/schemas/runs.js';
 import { awaitOutcome } from '../src/runs/outcome.js';
 import { startOrAttach } from '../src/runs/start-or-attach.js';
+import { startStack, uid, type Stack } from './support/harness.js';
+import { FIXTURE_REGISTRY, ROOT } from './support/paths.js';
+import { eventually } from './support/poll.js';
 
 let stack: Stack;
 before(async () => {
@@ -141,7 +143,7 @@ test('exec runs its command only for its own run', { timeout: 120_000 }, async (
       env: {
         ...process.env,
         SUPERSCRIPT_TASK_QUEUE: `trust-exec-${uid()}`,
-        SUPERSCRIPT_CONFIG: REGISTRY_FILE,
+        SUPERSCRIPT_CONFIG: FIXTURE_REGISTRY,
         SUPERSCRIPT_KEY_STORE_URL: `sqlite:${path.join(dir, 'keys.sqlite')}`,
         SUPERSCRIPT_LOG_LEVEL: 'warn',
       },
@@ -234,7 +236,7 @@ test("a worker stopped mid-script does not log the script's output", { timeout: 
     env: {
       ...process.env,
       SUPERSCRIPT_TASK_QUEUE: taskQueue,
-      SUPERSCRIPT_CONFIG: REGISTRY_FILE,
+      SUPERSCRIPT_CONFIG: FIXTURE_REGISTRY,
       SUPERSCRIPT_DATA_DIR: dataDir,
       SUPERSCRIPT_KEY_STORE_URL: keyStoreUrl,
       SUPERSCRIPT_SHUTDOWN_GRACE_SECONDS: '0',

@@ -9,16 +9,16 @@ import { after, before, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { DevServer } from '../src/devserver/dev-server.js';
-import { freePort } from '../src/devserver/free-port.js';
 import { ensureTemporalCli } from '../src/devserver/temporal-cli.js';
 import { WorkflowTypes } from '../src/shared/workflow-types.js';
+import { EmbeddedTemporal } from '../src/stack/temporal.js';
 import { runCli } from './support/cli.js';
-import { FIXTURES, eventually, startStack, type Stack } from './support/harness.js';
+import { startStack, type Stack } from './support/harness.js';
+import { FIXTURES } from './support/paths.js';
+import { eventually } from './support/poll.js';
 import { apiClient } from './support/http.js';
 
 const UPGRADE = path.join(FIXTURES, 'upgrade');
-let server: DevServer;
 let stack: Stack;
 let call: ReturnType<typeof apiClient>;
 
@@ -29,17 +29,13 @@ before(async () => {
   for (const file of ['ledger.log', 'executions-upgrade.log'])
     copyFileSync(path.join(UPGRADE, file), path.join(dataDir, file));
   const cliPath = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
-  server = await DevServer.start({ cliPath, port: await freePort(), dbFile, durability: 'full' });
-  // The old installation's task queue; its data folder had no key store.
-  stack = await startStack({
-    api: true,
-    existing: { address: server.address, taskQueue: 'superscript', dataDir },
-  });
+  // The old installation's own server, on its data folder's state; its task queue; no key store yet.
+  const temporal = await EmbeddedTemporal.start({ cliPath, dbFile, durability: 'full' });
+  stack = await startStack({ api: true, existing: { temporal, taskQueue: 'superscript', dataDir } });
   call = apiClient(() => stack.api!.url);
 });
 after(async () => {
   await stack.stop();
-  await server.stop();
 });
 
 const charges = (orderId: string) => stack.ledger().filter((l) => l.split(' ')[1] === orderId).length;

@@ -11,7 +11,9 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { UI_CSP } from '../src/api/routes/ui.js';
 import { REQUEST_MEMO } from '../src/shared/runs.js';
 import { WorkflowTypes } from '../src/shared/workflow-types.js';
-import { ROOT, eventually, startStack, type Stack } from './support/harness.js';
+import { startStack, type Stack } from './support/harness.js';
+import { ROOT } from './support/paths.js';
+import { eventually } from './support/poll.js';
 import { CHROMIUM_PATH } from './support/system-packages.js';
 
 const SHOTS = path.join(ROOT, 'test-output', 'ui');

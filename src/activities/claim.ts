@@ -44,7 +44,8 @@ export async function claimAndStart(
   k: KeyClaim,
   key: string,
   attemptsAllowed: number,
-  beforeStart: () => Promise<void>,
+  /** Checks between the claim and the start (a capped script's permit); none: both in one write. */
+  beforeStart?: () => Promise<void>,
 ): Promise<{ attempt: number } | { recorded: RunResult }> {
   const { info } = Context.current();
   const run = info.workflowExecution!;
@@ -60,6 +61,7 @@ export async function claimAndStart(
       requireReservation: k.guard.requireReservation,
       temporalAttempt: info.attempt,
       isOpen: (runId) => k.guard.isOpen(run.workflowId, runId),
+      startNow: beforeStart === undefined,
     });
     switch (answer.kind) {
       case 'refused':
@@ -76,6 +78,7 @@ export async function claimAndStart(
       case 'go':
         break;
     }
+    if (!beforeStart) return { attempt: answer.record.attempts };
     await beforeStart();
     const started = await markStarted(k.guard.store, key, run.runId, attemptsAllowed);
     if (!started) {

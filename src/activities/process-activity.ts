@@ -87,7 +87,7 @@ async function execute(
   const { attempt } = ctx.info;
   const { workflowId, runId } = ctx.info.workflowExecution!;
   const claimed = rules.keys
-    ? await claimAndStart(rules.keys, input.key, rules.attempts, rules.beforeStart ?? noChecks)
+    ? await claimAndStart(rules.keys, input.key, rules.attempts, rules.beforeStart)
     : { attempt: await attemptByTemporal(input, rules, attempt) };
   if ('recorded' in claimed) return claimed.recorded;
   const started = claimed.attempt;
@@ -165,8 +165,6 @@ async function execute(
     category: ApplicationFailureCategory.BENIGN,
   });
 }
-
-const noChecks = async () => {};
 
 /**
  * Without a key claim, the attempt is Temporal's: attempts are made only while the registry allows them

@@ -29,9 +29,13 @@ export function createRunScript(registry: ScriptRegistry, dataDir: string, runs:
         request: canonicalJson({ script: spec.name, args }),
         grantToken: input.retryOf?.grant,
       },
-      beforeStart: async () => {
-        if (run) await assertHoldsPermit(runs, spec, { workflowId: run.workflowId, runId: run.runId });
-      },
+      // Only a capped script has something to check between its claim and its start.
+      ...(spec.maxConcurrent && run
+        ? {
+            beforeStart: () =>
+              assertHoldsPermit(runs, spec, { workflowId: run.workflowId, runId: run.runId }),
+          }
+        : {}),
     });
   };
 }

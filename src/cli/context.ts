@@ -1,15 +1,11 @@
 // What every command needs: settings, the registry and a logger (and the SDK's runtime, for workers).
 import { pino, type Logger } from 'pino';
-import { loadRegistry, type ScriptRegistry } from '../config/scripts.js';
+import { loadRegistry } from '../config/scripts.js';
 import { loadSettings, type Settings } from '../config/settings.js';
+import type { StackContext } from '../stack/context.js';
 
-export interface Context {
-  settings: Settings;
-  registry: ScriptRegistry;
-  log: Logger;
-  /** The SDK Runtime's Prometheus exporter, when this command serves metrics from a worker it hosts. */
-  sdkMetricsUrl?: string;
-}
+/** The same a stack is assembled from, so the long-running commands hand theirs on as it is. */
+export type Context = StackContext;
 
 export interface ContextOptions {
   /**

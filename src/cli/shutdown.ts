@@ -1,8 +1,7 @@
-// Graceful shutdown on Ctrl-C / SIGTERM: steps run in order (API, then worker, then server); a second
-// signal exits at once.
+// Graceful shutdown on Ctrl-C / SIGTERM: a stack's steps run in order (API, then worker, then server); a
+// second signal exits at once.
 import type { Logger } from 'pino';
-
-export type StopStep = { name: string; stop: () => Promise<void> };
+import type { StopStep } from '../stack/steps.js';
 
 export function stopOnSignals(log: Logger, steps: StopStep[]): Promise<void> {
   return new Promise((resolve) => {
@@ -30,4 +29,10 @@ export function stopOnSignals(log: Logger, steps: StopStep[]): Promise<void> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+/** A worker that failed on its own takes the process down in order (as a SIGTERM would), exiting non-zero. */
+export function stopThisProcess(): void {
+  process.exitCode = 1;
+  process.kill(process.pid, 'SIGTERM');
 }

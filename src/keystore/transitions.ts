@@ -27,6 +27,11 @@ export interface Claimant {
   temporalAttempt: number;
   /** Whether a run is still open in Temporal; asked only before taking over a claim that never started. */
   isOpen(runId: string): Promise<boolean>;
+  /**
+   * Nothing stands between the claim and the start (no permit, no start slot to wait for): claim and mark the
+   * script started in one write, as {@link markStarted} would right after.
+   */
+  startNow?: boolean;
 }
 
 export type ClaimAnswer =
@@ -137,71 +142,86 @@ export async function reserve(
  */
 export async function claim(store: KeyStore, c: Claimant): Promise<ClaimAnswer> {
   return transition<ClaimAnswer>(store, c.key, async (rec) => {
-    const claimed = (record: KeyRecord, detail?: string, by?: string | null): Step<ClaimAnswer> => ({
-      answer: { kind: 'go', record },
-      write: { record, event: event('claimed', 'claimed', c.runId, by, detail) },
-    });
-    if (!rec) {
-      if (c.requireReservation) {
-        return refuse(
-          `Key "${c.key}" was never reserved through SuperScript, and this installation runs only keys its front door reserved (SUPERSCRIPT_REQUIRE_RESERVATION). Start it through the API, the CLI or exec. Nothing ran.`,
+    const step = await decideClaim(rec, c);
+    return c.startNow && step.answer.kind === 'go' ? startingNow(step.answer.record, step.write, c) : step;
+  });
+}
+
+/** A claim that goes ahead, written with the script marked started: one write instead of two. */
+function startingNow(claimed: KeyRecord, write: Step<ClaimAnswer>['write'], c: Claimant): Step<ClaimAnswer> {
+  const base = write?.record ?? claimed;
+  const record = write
+    ? { ...base, state: 'running' as const, attempts: base.attempts + 1 }
+    : next(base, { state: 'running', attempts: base.attempts + 1 });
+  const detail = [write?.event.detail, `attempt ${record.attempts}`].filter(Boolean).join('; ');
+  return {
+    answer: { kind: 'go', record },
+    write: { record, event: event('spawned', 'running', c.runId, write?.event.by, detail) },
+  };
+}
+
+async function decideClaim(rec: KeyRecord | undefined, c: Claimant): Promise<Step<ClaimAnswer>> {
+  const claimed = (record: KeyRecord, detail?: string, by?: string | null): Step<ClaimAnswer> => ({
+    answer: { kind: 'go', record },
+    write: { record, event: event('claimed', 'claimed', c.runId, by, detail) },
+  });
+  if (!rec) {
+    if (c.requireReservation) {
+      return refuse(
+        `Key "${c.key}" was never reserved through SuperScript, and this installation runs only keys its front door reserved (SUPERSCRIPT_REQUIRE_RESERVATION). Start it through the API, the CLI or exec. Nothing ran.`,
+      );
+    }
+    // A run started by another Temporal client may take a key nobody has used, once.
+    return claimed(fresh({ ...c, state: 'claimed', runId: c.runId, origin: 'temporal', by: null }));
+  }
+  if (rec.request !== c.request) {
+    return refuse(
+      `Key "${c.key}" stands for another request${rec.runId ? ` (run ${rec.runId})` : ''}; this run's request differs. Nothing ran.`,
+      rec,
+    );
+  }
+  if (rec.runId === c.runId) return ownClaim(rec, c);
+  switch (rec.state) {
+    case 'reserved':
+      return claimed(next(rec, { state: 'claimed', runId: c.runId, startedAt: now() }));
+    case 'claimed':
+      // A claim whose run ended before starting the script ran nothing: the key is free for its request.
+      if (rec.runId && !(await c.isOpen(rec.runId))) {
+        return claimed(
+          next(rec, { state: 'claimed', runId: c.runId, startedAt: now() }),
+          `took over from run ${rec.runId}, which ended before starting the script`,
         );
       }
-      // A run started by another Temporal client may take a key nobody has used, once.
-      return claimed(fresh({ ...c, state: 'claimed', runId: c.runId, origin: 'temporal', by: null }));
-    }
-    if (rec.request !== c.request) {
       return refuse(
-        `Key "${c.key}" stands for another request${rec.runId ? ` (run ${rec.runId})` : ''}; this run's request differs. Nothing ran.`,
+        `Key "${c.key}" is held by run ${rec.runId}, which has not started its script yet. Nothing ran.`,
+        rec,
+      );
+    case 'running':
+      return refuse(`Key "${c.key}" is held by run ${rec.runId}, whose script is running. Nothing ran.`, rec);
+    default: {
+      const g = rec.grant;
+      if (g?.kind === 'retry' && c.grantToken !== undefined && c.grantToken === g.token) {
+        return claimed(
+          next(rec, {
+            state: 'claimed',
+            runId: c.runId,
+            attempts: 0,
+            grant: null,
+            result: null,
+            message: null,
+            endedAt: null,
+            startedAt: now(),
+          }),
+          `explicit retry of run ${g.of}${g.reason ? `: ${g.reason}` : ''}`,
+          g.by,
+        );
+      }
+      return refuse(
+        `Key "${c.key}" already ran: run ${rec.runId} ended ${rec.state}. A key runs again only through an explicit retry. Nothing ran.`,
         rec,
       );
     }
-    if (rec.runId === c.runId) return ownClaim(rec, c);
-    switch (rec.state) {
-      case 'reserved':
-        return claimed(next(rec, { state: 'claimed', runId: c.runId, startedAt: now() }));
-      case 'claimed':
-        // A claim whose run ended before starting the script ran nothing: the key is free for its request.
-        if (rec.runId && !(await c.isOpen(rec.runId))) {
-          return claimed(
-            next(rec, { state: 'claimed', runId: c.runId, startedAt: now() }),
-            `took over from run ${rec.runId}, which ended before starting the script`,
-          );
-        }
-        return refuse(
-          `Key "${c.key}" is held by run ${rec.runId}, which has not started its script yet. Nothing ran.`,
-          rec,
-        );
-      case 'running':
-        return refuse(
-          `Key "${c.key}" is held by run ${rec.runId}, whose script is running. Nothing ran.`,
-          rec,
-        );
-      default: {
-        const g = rec.grant;
-        if (g?.kind === 'retry' && c.grantToken !== undefined && c.grantToken === g.token) {
-          return claimed(
-            next(rec, {
-              state: 'claimed',
-              runId: c.runId,
-              attempts: 0,
-              grant: null,
-              result: null,
-              message: null,
-              endedAt: null,
-              startedAt: now(),
-            }),
-            `explicit retry of run ${g.of}${g.reason ? `: ${g.reason}` : ''}`,
-            g.by,
-          );
-        }
-        return refuse(
-          `Key "${c.key}" already ran: run ${rec.runId} ended ${rec.state}. A key runs again only through an explicit retry. Nothing ran.`,
-          rec,
-        );
-      }
-    }
-  });
+  }
 }
 
 /** A claim by the run that already holds the key: an earlier attempt of the same run. */

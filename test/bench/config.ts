@@ -1,8 +1,7 @@
-// Benchmark sizes, from the environment, and the targets each figure is held to. BENCH_QUICK=1 shrinks
-// everything for a run of a few minutes; any single size can be overridden, e.g. BENCH_LATENCY_RUNS=500.
-// `npm run bench -- --big` runs only the 100,000-order batch (scenario 7). `--cluster` measures a real
-// cluster (PostgreSQL and the full Temporal server) beside the embedded default: scenarios 1 and 3 by default.
-import type { Target } from './figures.js';
+// Benchmark sizes, from the environment. BENCH_QUICK=1 shrinks everything for a run of a few minutes; any
+// single size can be overridden, e.g. BENCH_LATENCY_RUNS=500. `npm run bench -- --big` runs only the
+// 100,000-order batch (scenario 7). `--cluster` measures a real cluster (PostgreSQL and the full Temporal
+// server) beside the embedded default: scenarios 1 and 3 by default. The targets are in figures.ts.
 
 /** Where the server keeps its state: the embedded dev server's SQLite file or memory, or a real cluster. */
 export type Persistence = 'file' | 'memory' | 'cluster';
@@ -103,27 +102,3 @@ export function loadConfig(
       .map((n) => n.trim()),
   };
 }
-
-/**
- * What each figure is held to. Ratios are SuperScript ÷ baseline, measured side by side in one run; the
- * latency and throughput ones are checked on the embedded default (file) and reported for memory too.
- */
-export const TARGETS = {
-  /**
-   * p50 of a first run, module and HTTP, against the raw SDK on the same tuned server (a): the guarantee
-   * (the key store's reservation, claim and record included) costs nothing over an app that has none.
-   */
-  firstRunVsTuned: { on: 'ratio', op: '<=', limit: 1.0 },
-  /** p50 and p90 of a first run against the raw SDK on a stock dev server (b). */
-  firstRunVsStock: { on: 'ratio', op: '<=', limit: 0.3 },
-  /**
-   * p50 of a duplicate of a completed key, answered from the key store, against (a)'s describe() and
-   * result() sent at once.
-   */
-  duplicate: { on: 'ratio', op: '<=', limit: 0.5 },
-  /** Distinct keys per second, against (a) and (b). */
-  throughputVsTuned: { on: 'ratio', op: '>=', limit: 1.1 },
-  throughputVsStock: { on: 'ratio', op: '>=', limit: 1.3 },
-  /** A batch's wall time against a hand-written fan-out (one child workflow per order) on (a)'s server. */
-  batchWallTime: { on: 'ratio', op: '<=', limit: 1.0 },
-} as const satisfies Record<string, Target>;

@@ -31,6 +31,30 @@ export interface Figure {
   conclusive: boolean | null;
 }
 
+/**
+ * What each figure is held to. Ratios are SuperScript ÷ baseline, measured side by side in one run; the
+ * latency and throughput ones are checked on the embedded default (file) and reported for memory too.
+ */
+export const TARGETS = {
+  /**
+   * p50 of a first run, module and HTTP, against the raw SDK on the same tuned server (a): the guarantee
+   * (the key store's reservation, claim and record included) costs nothing over an app that has none.
+   */
+  firstRunVsTuned: { on: 'ratio', op: '<=', limit: 1.0 },
+  /** p50 and p90 of a first run against the raw SDK on a stock dev server (b). */
+  firstRunVsStock: { on: 'ratio', op: '<=', limit: 0.3 },
+  /**
+   * p50 of a duplicate of a completed key, answered from the key store, against (a)'s describe() and
+   * result() sent at once.
+   */
+  duplicate: { on: 'ratio', op: '<=', limit: 0.5 },
+  /** Distinct keys per second, against (a) and (b). */
+  throughputVsTuned: { on: 'ratio', op: '>=', limit: 1.1 },
+  throughputVsStock: { on: 'ratio', op: '>=', limit: 1.3 },
+  /** A batch's wall time against a hand-written fan-out (one child workflow per order) on (a)'s server. */
+  batchWallTime: { on: 'ratio', op: '<=', limit: 1.0 },
+} as const satisfies Record<string, Target>;
+
 export const AGAINST = {
   tuned: 'raw SDK, tuned server (a)',
   stock: 'raw SDK, stock server (b)',

@@ -1,14 +1,12 @@
 // `npx tsx bench/keystore.ts [count]`: the key store's single-row latency, one call at a time (insert, update,
 // get, each `count` times, 500 by default), on the SQLite file and on a PostgreSQL this script starts on
 // loopback with the machine's binaries. Prints p50, p90 and p99 in milliseconds.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
-import { Postgres } from '../../src/cluster/postgres.js';
-import { freePort } from '../../src/devserver/free-port.js';
 import { openKeyStore } from '../../src/keystore/open.js';
 import type { KeyStore } from '../../src/keystore/store.js';
+import { startKeyStorePostgres } from '../support/postgres.js';
 import { percentiles, timed } from './stats.js';
 import type { KeyEvent, KeyRecord } from '../../src/shared/schemas/keys.js';
 
@@ -88,29 +86,9 @@ async function measure(store: KeyStore): Promise<string[]> {
 const ms = (n: number) => n.toFixed(3).padStart(10);
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'superscript-bench-keystore-'));
-chmodSync(dir, 0o755); // PostgreSQL runs as its own user and must reach its folder inside
-const postgres = Postgres.locate({
-  dir: path.join(dir, 'postgres'),
-  port: await freePort(),
-  log: () => undefined,
-});
+const { postgres, url } = await startKeyStorePostgres(dir);
 try {
-  await postgres.initialize();
-  await postgres.start();
-  const login = {
-    host: postgres.host,
-    port: postgres.port,
-    user: postgres.user,
-    password: postgres.password,
-  };
-  const admin = new Client({ ...login, database: 'postgres' });
-  await admin.connect();
-  await admin.query('CREATE DATABASE keys');
-  await admin.end();
-  const urls = [
-    `sqlite:${path.join(dir, 'keys.sqlite')}`,
-    `postgres://${login.user}:${encodeURIComponent(login.password)}@${login.host}:${login.port}/keys`,
-  ];
+  const urls = [`sqlite:${path.join(dir, 'keys.sqlite')}`, url];
   console.log(`${COUNT} calls each, one at a time, after ${WARMUP} unmeasured; Node ${process.version}`);
   console.log(
     'backend operation'.padEnd(18) + 'p50 ms'.padStart(10) + 'p90 ms'.padStart(10) + 'p99 ms'.padStart(10),

@@ -1,7 +1,6 @@
 // The ways a payment request reaches Temporal, behind one interface so every scenario measures them alike.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { RunService } from '../../src/runs/service.js';
+import { chargesWithPrefix } from '../support/data-folder.js';
 import type { RawClient } from './baseline/worker.js';
 import { requestJson } from './http-client.js';
 
@@ -36,7 +35,7 @@ export function moduleRequests(runs: RunService, dataDir: string): PaymentPath {
     firstRun: (orderId) => call(orderId, { executed: true }),
     duplicate: (orderId) => call(orderId, { executed: false }),
     dedup: (orderId) => call(orderId, {}),
-    executions: (prefix) => ledgerCount(dataDir, prefix),
+    executions: (prefix) => chargesWithPrefix(dataDir, prefix),
   };
 }
 
@@ -64,7 +63,7 @@ export function httpRequests(baseUrl: string, dataDir: string): PaymentPath {
     firstRun: (orderId) => call(orderId, { executed: true }),
     duplicate: (orderId) => call(orderId, { executed: false }),
     dedup: (orderId) => call(orderId, {}),
-    executions: (prefix) => ledgerCount(dataDir, prefix),
+    executions: (prefix) => chargesWithPrefix(dataDir, prefix),
   };
 }
 
@@ -77,19 +76,8 @@ export function rawRequests(raw: RawClient, tag: string, label: string, dataDir:
     firstRun: (orderId) => raw.execute(id(orderId), { orderId, amount: AMOUNT }),
     duplicate: (orderId) => raw.describeAndResult(id(orderId)),
     dedup: (orderId) => raw.startOrAttach(id(orderId), { orderId, amount: AMOUNT }),
-    executions: (prefix) => ledgerCount(dataDir, prefix),
+    executions: (prefix) => chargesWithPrefix(dataDir, prefix),
   };
-}
-
-/** Lines of collect-payment.sh's ledger (`<time> <orderId> <amount>`) for orders starting with `prefix`. */
-export function ledgerCount(dataDir: string, prefix: string): number {
-  let text: string;
-  try {
-    text = readFileSync(path.join(dataDir, 'ledger.log'), 'utf8');
-  } catch {
-    return 0;
-  }
-  return text.split('\n').filter((line) => line.split(' ')[1]?.startsWith(prefix)).length;
 }
 
 // Servers are fresh each run, but a nonce keeps keys unique even against a reused one.

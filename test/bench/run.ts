@@ -6,11 +6,11 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadRegistry } from '../../src/config/scripts.js';
 import { ensureTemporalCli } from '../../src/devserver/temporal-cli.js';
-import { Cleanup } from './cleanup.js';
+import { Cleanup } from '../support/cleanup.js';
+import { ROOT, SHIPPED_REGISTRY } from '../support/paths.js';
 import { loadConfig, type Persistence } from './config.js';
 import { besideEmbedded, untargeted, type Figure } from './figures.js';
 import { describeMachine, loadAverage, textTable, writeReport, type Report } from './report.js';
@@ -22,9 +22,7 @@ import { runner } from './scenarios/runner.js';
 import { throughput } from './scenarios/throughput.js';
 import { startStack, type Stack } from './stack.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RESULTS = path.join(ROOT, 'test', 'bench', 'results');
-const REGISTRY_FILE = path.join(ROOT, 'superscript.config.json');
 
 const log = (line: string) => console.error(`bench: ${line}`);
 // tsx turns source maps on, which makes every Error's stack several times dearer to build; users run the
@@ -81,7 +79,7 @@ try {
 
   const cliPath = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH, log });
   const machine = await describeMachine(cliPath);
-  const registry = loadRegistry(REGISTRY_FILE);
+  const registry = loadRegistry(SHIPPED_REGISTRY);
   log(`${cfg.quick ? 'quick' : 'full'} run on ${machine.cores} cores, ${machine.temporalCli}`);
 
   // First, while no server is running: it measures process spawning, which background load distorts most.
@@ -106,7 +104,7 @@ try {
       await scenario('2. duplicate', persistence, () => duplicate(stack, cfg));
       await scenario('3. throughput', persistence, () => throughput(stack, cfg));
       await scenario('4. dedup storm', persistence, () => dedupStorm(stack, cfg));
-      const batchCtx = { registry, registryFile: REGISTRY_FILE, dir, cleanup };
+      const batchCtx = { registry, registryFile: SHIPPED_REGISTRY, dir, cleanup };
       await scenario('5. batch', persistence, () => batch(stack, cfg, batchCtx));
       await scenario('7. big batch', persistence, () => bigBatch(stack, cfg, batchCtx));
     } catch (err) {

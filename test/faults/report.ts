@@ -5,7 +5,8 @@ import path from 'node:path';
 import { TEMPORAL_SERVER_VERSION } from '../../src/cluster/binaries.js';
 import { TEMPORAL_CLI_VERSION } from '../../src/devserver/temporal-cli.js';
 import type { ScenarioResult } from './scenario.js';
-import { ROOT, type CliSource } from './stack.js';
+import { ROOT } from '../support/paths.js';
+import type { CliSource } from './stack.js';
 import type { Topology } from './topology.js';
 
 const TOPOLOGIES: Record<Topology['name'], string> = {

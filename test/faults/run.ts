@@ -6,13 +6,8 @@
 // deleted histories, the store's own outage); `--quick` runs a short subset of those (for CI) and
 // writes cluster-quick.json. FAULTS_CLI=src runs workers and the API from source instead of dist/;
 // FAULTS_KEEP_DATA=1 keeps each scenario's data folder (ledger, pids, SQLite file, cluster) in the temp folder.
-import { chmodSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { TEMPORAL_SERVER_VERSION } from '../../src/cluster/binaries.js';
-import { LocalCluster } from '../../src/cluster/cluster.js';
 import { ensureTemporalCli } from '../../src/devserver/temporal-cli.js';
-import { freeClusterPorts } from '../../src/cluster/ports.js';
 import { formatScenario, formatSummary, writeReport } from './report.js';
 import type { ScenarioContext, ScenarioResult } from './scenario.js';
 import { dedupStorm } from './scenarios/r1-dedup-storm.js';
@@ -24,15 +19,8 @@ import { postgresRestart } from './scenarios/r6-postgres-restart.js';
 import { handStarted } from './scenarios/r8-hand-started.js';
 import { historyDeleted } from './scenarios/r9-history-deleted.js';
 import { keyStoreOutage } from './scenarios/r10-key-store-outage.js';
-import {
-  ManagedServer,
-  ensureBuilt,
-  killEverything,
-  removeUnlessKept,
-  track,
-  type CliSource,
-} from './stack.js';
-import { clusterTopology, devTopology, type Topology } from './topology.js';
+import { cleanup, ensureBuilt, type CliSource } from './stack.js';
+import { startClusterTopology, startDevTopology, type RunningTopology } from './topology.js';
 
 type Scenarios = Record<string, (ctx: ScenarioContext) => Promise<ScenarioResult>>;
 
@@ -100,7 +88,7 @@ const starting = startTopology();
 // Ctrl-C must not leave servers, databases, workers or scripts behind.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    killEverything();
+    cleanup.killAll();
     void starting
       .then((t) => t.stop())
       .catch(() => {})
@@ -130,47 +118,22 @@ const file = writeReport(resultsName, results, {
 log(`\n${formatSummary(results, durationMs)}\nresults: ${file}`);
 process.exit(results.every((r) => r.held) ? 0 : 1);
 
-async function startTopology(): Promise<{ topology: Topology; stop: () => Promise<void> }> {
+async function startTopology(): Promise<RunningTopology> {
+  const cliPath = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
   if (!cluster) {
-    const server = await ManagedServer.start({ durability: 'memory' });
+    const running = await startDevTopology(cliPath);
     log(
-      `faults: Temporal dev server ${server.address}; workers and API from ${cli}; scenarios ${selected.join(' ')}`,
+      `faults: Temporal dev server ${running.topology.server.address}; workers and API from ${cli}; scenarios ${selected.join(' ')}`,
     );
-    return { topology: devTopology(server), stop: () => server.stop() };
+    return running;
   }
-  // A fresh cluster in a folder of its own (under the temp folder, which the postgres user can reach).
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'superscript-faults-cluster-'));
-  // mkdtemp makes it private; PostgreSQL's user must enter it to reach its own folder inside.
-  chmodSync(dir, 0o755);
   const started = Date.now();
-  const local = await LocalCluster.start({
-    dir,
-    ports: await freeClusterPorts(),
-    namespace: 'superscript',
-    retentionDays: 30,
-    log,
-  }).catch((err: unknown) => {
-    removeUnlessKept(dir);
-    throw err;
-  });
-  const untrack = track(() => local.killNow());
+  const running = await startClusterTopology(cliPath, log);
+  const { cluster: local } = running.temporal;
   log(
     `faults: Temporal Server ${TEMPORAL_SERVER_VERSION} ${local.address} on PostgreSQL 127.0.0.1:${local.postgres.port} ` +
-      `(namespace ${local.namespace}; up in ${((Date.now() - started) / 1000).toFixed(1)} s, data ${dir}); ` +
+      `(namespace ${local.namespace}; up in ${((Date.now() - started) / 1000).toFixed(1)} s, data ${running.dir}); ` +
       `2 workers and 2 APIs per scenario from ${cli}; scenarios ${selected.join(' ')}`,
   );
-  let stopped = false;
-  return {
-    topology: clusterTopology(
-      local,
-      await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH }),
-    ),
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      await local.stop();
-      untrack();
-      removeUnlessKept(dir);
-    },
-  };
+  return running;
 }

@@ -1,60 +1,29 @@
-// Composes what a scenario breaks: a Temporal dev server, workers and the HTTP API, each a child process
-// of this one (a daemon re-parented to PID 1 spawns scripts far slower here, and children die with us).
-// Everything started is tracked, so a failed or interrupted run still stops all of it.
+// One scenario's world, assembled as `cluster up` assembles its processes (src/stack/processes.ts): its own
+// task queue, data folder (and so ledger) and key store, and `superscript worker` and `superscript api`
+// processes, children of this one that a scenario may SIGKILL one by one (a daemon re-parented to PID 1
+// spawns scripts far slower here, and children die with us). Everything started is registered with the
+// cleanup, so a failed or interrupted run still stops all of it.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import type { Durability } from '../../src/config/settings.js';
-import { connectClient, temporalTarget } from '../../src/config/temporal-connection.js';
-import { DevServer } from '../../src/devserver/dev-server.js';
 import { freePort } from '../../src/devserver/free-port.js';
-import { ensureTemporalCli } from '../../src/devserver/temporal-cli.js';
-import {
-  spawnService,
-  untilApiAnswers,
-  untilWorkerPolls,
-  type ServiceKind,
-} from '../../src/cluster/services.js';
-import type { Daemon } from '../../src/process/daemon.js';
 import { openKeyStore } from '../../src/keystore/open.js';
 import type { KeyStore } from '../../src/keystore/store.js';
-import type { ServerTarget } from './topology.js';
-
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** The test registry: collect-payment with a 2 s heartbeat timeout, sleeper, exit-with, ... */
-export const FIXTURE_REGISTRY = path.join(ROOT, 'test', 'fixtures', 'registry.json');
-/** The registry SuperScript ships: collect-payment with the default 10 s heartbeat timeout. */
-export const SHIPPED_REGISTRY = path.join(ROOT, 'superscript.config.json');
+import type { Daemon } from '../../src/process/daemon.js';
+import { embeddedKeyStoreUrl } from '../../src/stack/key-store.js';
+import { ProcessStack, type ApiProcess } from '../../src/stack/processes.js';
+import { externalTemporal } from '../../src/stack/temporal.js';
+import { Cleanup } from '../support/cleanup.js';
+import { chargesByOrder, ledger, lines } from '../support/data-folder.js';
+import { ROOT } from '../support/paths.js';
 
 /** Run the built CLI (bin/superscript.js) or the TypeScript source through tsx. */
 export type CliSource = 'dist' | 'src';
 
-// ---------------------------------------------------------------------------------------------------------
-// Cleanup: whatever is still running when this process exits is killed, even on an uncaught error.
-
-const liveKillers = new Set<() => void>();
-let exitHookInstalled = false;
-
-/** Runs `kill` if this process exits while it is still registered; returns how to unregister it. */
-export function track(kill: () => void): () => void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => {
-      for (const k of liveKillers) k();
-    });
-  }
-  liveKillers.add(kill);
-  return () => liveKillers.delete(kill);
-}
-
-/** Kills everything still running (for signal handlers; `stop()` is the orderly way). */
-export function killEverything(): void {
-  for (const k of liveKillers) k();
-  liveKillers.clear();
-}
+/** Whatever is still running when this process exits is killed, even on an uncaught error. */
+export const cleanup = new Cleanup();
 
 // ---------------------------------------------------------------------------------------------------------
 // The built CLI must match the source under test.
@@ -93,97 +62,19 @@ function staleSources(dir: string): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The Temporal server.
-
-export interface ServerOptions {
-  durability: Durability;
-  /** Required unless durability is `memory`. */
-  dbFile?: string;
-  /** Fixed, so a restarted server is found where clients and workers left it. Default: a free port. */
-  port?: number;
-}
-
-/** Where a dev server's own HTTP API listens (which SuperScript closes to every request), for R8 to try. */
-export interface HttpApiPort {
-  httpPort: number;
-}
-
-/** A dev server that can be crashed and restarted on the same port and SQLite file. */
-export class ManagedServer {
-  private untrack: () => void = () => {};
-
-  private constructor(
-    private server: DevServer,
-    readonly port: number,
-    private readonly opts: ServerOptions & { cliPath: string },
-  ) {
-    this.watch();
-  }
-
-  static async start(opts: ServerOptions): Promise<ManagedServer & HttpApiPort> {
-    const cliPath = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
-    const port = opts.port ?? (await freePort());
-    const httpPort = await freePort();
-    const server = await DevServer.start({
-      cliPath,
-      port,
-      dbFile: opts.dbFile,
-      durability: opts.durability,
-      extraArgs: ['--http-port', String(httpPort)],
-    });
-    return Object.assign(new ManagedServer(server, port, { ...opts, cliPath }), { httpPort, cliPath });
-  }
-
-  /** The Temporal CLI the server runs on; R8 starts workflows with it as an operator would. */
-  get cliPath(): string {
-    return this.opts.cliPath;
-  }
-
-  get address(): string {
-    return this.server.address;
-  }
-
-  get pid(): number | undefined {
-    return this.server.pid;
-  }
-
-  /** SIGKILL, as a crash or an OOM kill would. */
-  async kill(): Promise<void> {
-    await this.server.kill();
-    this.untrack();
-  }
-
-  /** Starts the server again on the same port and file; resolves once it answers. */
-  async restart(): Promise<void> {
-    this.server = await DevServer.start({
-      cliPath: this.opts.cliPath,
-      port: this.port,
-      dbFile: this.opts.dbFile,
-      durability: this.opts.durability,
-    });
-    this.watch();
-  }
-
-  async stop(): Promise<void> {
-    await this.server.stop();
-    this.untrack();
-  }
-
-  private watch(): void {
-    const server = this.server;
-    this.untrack = track(() => void server.kill());
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------
 // SuperScript processes: `superscript worker` and `superscript api`.
+
+/** The Temporal server a stack runs on, and the namespace to use. */
+export interface ServerTarget {
+  address: string;
+  namespace: string;
+  /** A key store shared by everything on this server (a cluster's PostgreSQL); else each stack has a file. */
+  keyStoreUrl?: string;
+}
 
 /** A worker or API process; `kill()` is a SIGKILL, `stop()` an orderly stop. */
 export type Service = Daemon;
-
-export interface ApiService extends Service {
-  url: string;
-}
+export type ApiService = ApiProcess;
 
 export interface StackOptions {
   /** A Temporal server someone else owns (a topology's, or the test runner's), and the namespace to use. */
@@ -200,37 +91,63 @@ let stackCounter = 0;
 
 /** One scenario's world: its own task queue, data folder (and so ledger), workers and APIs. */
 export class Stack {
-  readonly taskQueue: string;
-  readonly dataDir: string;
-  private readonly services = new Set<Service>();
   private keys: Promise<KeyStore> | undefined;
 
   private constructor(
     readonly opts: StackOptions,
-    readonly client: Client,
-  ) {
-    this.taskQueue = `faults-${opts.name}-${process.pid}-${++stackCounter}-${Date.now().toString(36)}`;
-    this.dataDir = mkdtempSync(path.join(os.tmpdir(), `superscript-faults-${opts.name}-`));
-  }
+    readonly taskQueue: string,
+    readonly dataDir: string,
+    private readonly processes: ProcessStack,
+    private readonly forget: () => void,
+  ) {}
 
   static async open(opts: StackOptions): Promise<Stack> {
-    return new Stack(opts, await connectClient(temporalTarget(opts.server.address, opts.server.namespace)));
+    const taskQueue = `faults-${opts.name}-${process.pid}-${++stackCounter}-${Date.now().toString(36)}`;
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), `superscript-faults-${opts.name}-`));
+    const processes = await ProcessStack.open({
+      // The key store every worker and API of this stack shares: the cluster's database, or a file here.
+      temporal: externalTemporal({
+        ...opts.server,
+        keyStoreUrl: opts.server.keyStoreUrl ?? embeddedKeyStoreUrl(dataDir),
+      }),
+      taskQueue,
+      entry: opts.cli === 'dist' ? undefined : ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts')],
+      env: {
+        SUPERSCRIPT_CONFIG: opts.registryFile,
+        SUPERSCRIPT_DATA_DIR: dataDir,
+        SUPERSCRIPT_LOG_LEVEL: 'warn',
+        // A graceful stop at the end of a scenario should not wait half a minute for scripts.
+        SUPERSCRIPT_SHUTDOWN_GRACE_SECONDS: '1',
+        // The dev server keeps closed runs one day; the warning about it is noise here.
+        SUPERSCRIPT_MIN_RETENTION_DAYS: '0',
+        ...opts.env,
+      },
+      stopGraceMs: 1000,
+    });
+    const forget = cleanup.add(
+      `stack ${opts.name}`,
+      () => processes.stop(),
+      () => processes.killNow(),
+    );
+    return new Stack(opts, taskQueue, dataDir, processes, forget);
+  }
+
+  get client(): Client {
+    return this.processes.client;
   }
 
   get address(): string {
     return this.opts.server.address;
   }
 
-  /** The key store every worker and API of this stack shares: the cluster's database, or a file here. */
+  /** The key store this stack's workers and APIs share. */
   get keyStoreUrl(): string {
-    return this.opts.server.keyStoreUrl ?? `sqlite:${path.join(this.dataDir, 'keys.sqlite')}`;
+    return this.processes.temporal.keyStoreUrl!;
   }
 
   /** Starts `superscript worker` and resolves once it polls both its workflow and activity queues. */
-  async startWorker(extraEnv: Record<string, string> = {}): Promise<Service> {
-    const service = this.spawn('worker', extraEnv);
-    await untilWorkerPolls(service, this.client, this.taskQueue);
-    return service;
+  startWorker(extraEnv: Record<string, string> = {}): Promise<Service> {
+    return this.processes.startWorker(extraEnv);
   }
 
   /** Starts `count` workers at once. */
@@ -240,11 +157,7 @@ export class Stack {
 
   /** Starts `superscript api` on a free port and resolves once /healthz answers 200. */
   async startApi(extraEnv: Record<string, string> = {}): Promise<ApiService> {
-    const port = await freePort();
-    const service = this.spawn('api', { SUPERSCRIPT_API_PORT: String(port), ...extraEnv });
-    const url = `http://127.0.0.1:${port}`;
-    await untilApiAnswers(service, url);
-    return Object.assign(service, { url });
+    return this.processes.startApi(await freePort(), extraEnv);
   }
 
   /** Starts `count` API processes, one after the other (each on its own free port). */
@@ -256,26 +169,17 @@ export class Stack {
 
   /** Lines of this stack's payment ledger. */
   ledger(): string[] {
-    return this.lines('ledger.log');
+    return ledger(this.dataDir);
   }
 
-  /** Charges per order ID, from the ledger (`<time> <orderId> <amount>` per line). */
+  /** Charges per order ID, from the ledger. */
   chargesByOrder(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const line of this.ledger()) {
-      const orderId = line.split(' ')[1] ?? '';
-      counts.set(orderId, (counts.get(orderId) ?? 0) + 1);
-    }
-    return counts;
+    return chargesByOrder(this.dataDir);
   }
 
   /** Lines of a file in the data folder (the sleeper's executions-<tag>.log, pids-<tag>.txt). */
   lines(file: string): string[] {
-    try {
-      return readFileSync(path.join(this.dataDir, file), 'utf8').split('\n').filter(Boolean);
-    } catch {
-      return [];
-    }
+    return lines(this.dataDir, file);
   }
 
   /** Workflows started on this stack's task queue, through visibility. */
@@ -290,44 +194,12 @@ export class Stack {
     return this.keys;
   }
 
-  /** Stops every service still running (gracefully, then by force), closes the client, removes the data. */
+  /** Stops every process still running (APIs, then workers), closes the client, removes the data. */
   async stop(): Promise<void> {
-    await Promise.all([...this.services].map((s) => s.stop(8000)));
-    await this.client.connection.close();
+    await this.processes.stop();
+    this.forget();
     await (await this.keys?.catch(() => undefined))?.close();
     removeUnlessKept(this.dataDir);
-  }
-
-  private spawn(kind: ServiceKind, extraEnv: Record<string, string>): Service {
-    const service = spawnService({
-      kind,
-      entry:
-        this.opts.cli === 'dist' ? undefined : ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts')],
-      env: {
-        TEMPORAL_ADDRESS: this.address,
-        TEMPORAL_NAMESPACE: this.opts.server.namespace,
-        SUPERSCRIPT_TASK_QUEUE: this.taskQueue,
-        SUPERSCRIPT_CONFIG: this.opts.registryFile,
-        SUPERSCRIPT_DATA_DIR: this.dataDir,
-        SUPERSCRIPT_KEY_STORE_URL: this.keyStoreUrl,
-        SUPERSCRIPT_API_HOST: '127.0.0.1',
-        SUPERSCRIPT_LOG_LEVEL: 'warn',
-        // A graceful stop at the end of a scenario should not wait half a minute for scripts.
-        SUPERSCRIPT_SHUTDOWN_GRACE_SECONDS: '1',
-        // The dev server keeps closed runs one day; the warning about it is noise here.
-        SUPERSCRIPT_MIN_RETENTION_DAYS: '0',
-        ...this.opts.env,
-        ...extraEnv,
-      },
-      stopGraceMs: 1000,
-    });
-    const untrack = track(() => void service.kill());
-    this.services.add(service);
-    void service.exited.then(() => {
-      untrack();
-      this.services.delete(service);
-    });
-    return service;
   }
 }
 

@@ -1,19 +1,16 @@
 // Where the fault scenarios run: the embedded dev server, or a real cluster (PostgreSQL and the full
-// Temporal server). The scenarios are the same code; the topology says how many workers and APIs each one
-// starts, which server a crash scenario may kill, and whether there is a database to restart.
-import { mkdtempSync } from 'node:fs';
+// Temporal server), each started as a stack's Temporal target (src/stack/temporal.ts). The scenarios are the
+// same code; the topology says how many workers and APIs each one starts, which server a crash scenario may
+// kill, and whether there is a database to restart.
+import { chmodSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { LocalCluster } from '../../src/cluster/cluster.js';
 import type { Postgres } from '../../src/cluster/postgres.js';
-import { ManagedServer, removeUnlessKept, type HttpApiPort } from './stack.js';
-
-export interface ServerTarget {
-  address: string;
-  namespace: string;
-  /** A key store shared by everything on this server (a cluster's PostgreSQL); else each stack has a file. */
-  keyStoreUrl?: string;
-}
+import { freeClusterPorts } from '../../src/cluster/ports.js';
+import { freePort } from '../../src/devserver/free-port.js';
+import { once } from '../../src/stack/steps.js';
+import { ClusterTemporal, EmbeddedTemporal } from '../../src/stack/temporal.js';
+import { cleanup, removeUnlessKept, type ServerTarget } from './stack.js';
 
 /** A Temporal server a scenario crashes and restarts on purpose (R3). */
 export interface CrashableServer extends ServerTarget {
@@ -38,8 +35,35 @@ export interface Topology {
   httpApi?: string;
 }
 
-/** The embedded dev server: one worker and one API per scenario; R3 crashes a file-backed server of its own. */
-export function devTopology(server: { address: string; cliPath: string } & Partial<HttpApiPort>): Topology {
+/** A topology and how to stop what it started (once, however often it is called). */
+export interface RunningTopology {
+  topology: Topology;
+  stop(): Promise<void>;
+}
+
+/** A dev server of the suite's own, in memory, with its HTTP API on a port R8 tries. */
+export async function startDevTopology(cliPath: string): Promise<RunningTopology> {
+  const httpPort = await freePort();
+  const server = await EmbeddedTemporal.start({
+    cliPath,
+    durability: 'memory',
+    extraArgs: ['--http-port', String(httpPort)],
+  });
+  const forget = cleanup.add('Temporal dev server', () => server.stop(), server.started.killNow);
+  return {
+    topology: devTopology({ address: server.address, cliPath, httpPort }),
+    stop: once(async () => {
+      await server.stop();
+      forget();
+    }),
+  };
+}
+
+/**
+ * The embedded dev server at `address`: one worker and one API per scenario; R3 crashes a file-backed server
+ * of its own.
+ */
+export function devTopology(server: { address: string; cliPath: string; httpPort?: number }): Topology {
   return {
     name: 'dev',
     server: { address: server.address, namespace: 'default' },
@@ -49,17 +73,20 @@ export function devTopology(server: { address: string; cliPath: string } & Parti
     apis: 1,
     crashableServer: async () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'superscript-faults-r3-db-'));
-      const own = await ManagedServer.start({
+      const own = await EmbeddedTemporal.start({
+        cliPath: server.cliPath,
         durability: 'full',
         dbFile: path.join(dir, 'temporal.sqlite'),
       });
+      const forget = cleanup.add('R3 dev server', () => own.stop(), own.started.killNow);
       return {
         address: own.address,
         namespace: 'default',
-        kill: () => own.kill(),
+        kill: () => own.crash(),
         restart: () => own.restart(),
         release: async () => {
           await own.stop();
+          forget();
           removeUnlessKept(dir);
         },
       };
@@ -67,21 +94,51 @@ export function devTopology(server: { address: string; cliPath: string } & Parti
   };
 }
 
-/** A real cluster: two workers and two APIs per scenario; R3 crashes the cluster's own server. */
-export function clusterTopology(cluster: LocalCluster, temporalCli: string): Topology {
+/**
+ * A fresh cluster in a folder of its own (under the temp folder, which the postgres user can reach): two
+ * workers and two APIs per scenario; R3 crashes the cluster's own server.
+ */
+export async function startClusterTopology(
+  cliPath: string,
+  log: (line: string) => void,
+): Promise<RunningTopology & { temporal: ClusterTemporal; dir: string }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'superscript-faults-cluster-'));
+  // mkdtemp makes it private; PostgreSQL's user must enter it to reach its own folder inside.
+  chmodSync(dir, 0o755);
+  const temporal = await ClusterTemporal.start({
+    dir,
+    ports: await freeClusterPorts(),
+    namespace: 'superscript',
+    retentionDays: 30,
+    log,
+  }).catch((err: unknown) => {
+    removeUnlessKept(dir);
+    throw err;
+  });
+  const forget = cleanup.add('cluster', () => temporal.stop(), temporal.started.killNow);
+  const { cluster } = temporal;
   const server = { address: cluster.address, namespace: cluster.namespace, keyStoreUrl: cluster.keyStoreUrl };
   return {
-    name: 'cluster',
-    server,
-    workers: 2,
-    apis: 2,
-    crashableServer: async () => ({
-      ...server,
-      kill: () => cluster.server.kill(),
-      restart: () => cluster.server.start(cluster.namespace),
-      release: async () => {},
+    temporal,
+    dir,
+    topology: {
+      name: 'cluster',
+      server,
+      workers: 2,
+      apis: 2,
+      crashableServer: async () => ({
+        ...server,
+        kill: () => cluster.server.kill(),
+        restart: () => cluster.server.start(cluster.namespace),
+        release: async () => {},
+      }),
+      postgres: cluster.postgres,
+      temporalCli: cliPath,
+    },
+    stop: once(async () => {
+      await temporal.stop();
+      forget();
+      removeUnlessKept(dir);
     }),
-    postgres: cluster.postgres,
-    temporalCli,
   };
 }

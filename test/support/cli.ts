@@ -1,7 +1,7 @@
 // Running the built CLI (bin/superscript.js, so `npm run build` first) as a child process.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ROOT } from './harness.js';
+import { ROOT } from './paths.js';
 
 export interface Ran {
   code: number | null;

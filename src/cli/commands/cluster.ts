@@ -5,15 +5,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { TEMPORAL_SERVER_VERSION } from '../../cluster/binaries.js';
 import { KEY_STORE_DATABASE } from '../../cluster/key-store-db.js';
-import { LocalCluster } from '../../cluster/cluster.js';
 import { DEFAULT_CLUSTER_PORTS, freeClusterPorts } from '../../cluster/ports.js';
 import { DATABASES } from '../../cluster/server-config.js';
-import { spawnService, untilApiAnswers, untilWorkerPolls } from '../../cluster/services.js';
-import { connectClient, temporalTarget } from '../../config/temporal-connection.js';
 import { ConfigError } from '../../errors.js';
-import type { Daemon } from '../../process/daemon.js';
+import { ProcessStack } from '../../stack/processes.js';
+import { ClusterTemporal } from '../../stack/temporal.js';
 import type { Context } from '../context.js';
-import { stopOnSignals, type StopStep } from '../shutdown.js';
+import { stopOnSignals } from '../shutdown.js';
 import type { ClusterUpOptions } from './cluster-options.js';
 
 /** What `up` leaves in its data folder while it runs, for `down` (and people) to find it. */
@@ -56,13 +54,11 @@ export async function clusterUp(ctx: Context, o: ClusterUpOptions): Promise<void
     );
   }
 
-  // In start order; stopped in reverse, also when start-up fails midway.
-  const started: StopStep[] = [];
-  const workers: Daemon[] = [];
-  const apiUrls: string[] = [];
-  let cluster: LocalCluster;
+  // Stopped in order (APIs, workers, server, database), also when start-up fails midway.
+  let temporal: ClusterTemporal;
+  let stack: ProcessStack | undefined;
   try {
-    cluster = await LocalCluster.start({
+    temporal = await ClusterTemporal.start({
       dir,
       ports: o.freePorts
         ? await freeClusterPorts()
@@ -71,52 +67,29 @@ export async function clusterUp(ctx: Context, o: ClusterUpOptions): Promise<void
       retentionDays: o.retentionDays,
       log: (line) => log.info(line),
     });
-    started.push({ name: 'temporal server and postgres', stop: () => cluster.stop() });
-    const env = {
-      TEMPORAL_ADDRESS: cluster.address,
-      TEMPORAL_NAMESPACE: cluster.namespace,
-      SUPERSCRIPT_DATA_DIR: data,
-      SUPERSCRIPT_CONFIG: settings.registryFile,
-      SUPERSCRIPT_TASK_QUEUE: settings.taskQueue,
-      SUPERSCRIPT_KEY_STORE_URL: cluster.keyStoreUrl,
-      // As recommended for clusters: access to Temporal alone runs nothing; only keys the front door
-      // (an API, exec) reserved run.
-      SUPERSCRIPT_REQUIRE_RESERVATION: 'true',
-    };
-    const client = await connectClient(temporalTarget(cluster.address, cluster.namespace));
-    try {
-      for (let i = 1; i <= o.workers; i++) {
-        const worker = spawnService({
-          kind: 'worker',
-          env,
-          logFile: path.join(logs, `worker-${i}.log`),
-          stopGraceMs: settings.shutdownGraceMs,
-        });
-        started.push({ name: `worker ${i}`, stop: () => worker.stop().then(() => {}) });
-        await untilWorkerPolls(worker, client, settings.taskQueue);
-        workers.push(worker);
-      }
-    } finally {
-      await client.connection.close();
-    }
-    for (let i = 0; i < o.apis; i++) {
-      const port = o.apiPort + i;
-      const api = spawnService({
-        kind: 'api',
-        env: { ...env, SUPERSCRIPT_API_HOST: '127.0.0.1', SUPERSCRIPT_API_PORT: String(port) },
-        logFile: path.join(logs, `api-${i + 1}.log`),
-        stopGraceMs: 0,
-      });
-      started.push({ name: `api ${i + 1}`, stop: () => api.stop().then(() => {}) });
-      const url = `http://127.0.0.1:${port}`;
-      await untilApiAnswers(api, url);
-      apiUrls.push(url);
-    }
+    stack = await ProcessStack.open({
+      temporal,
+      taskQueue: settings.taskQueue,
+      env: {
+        SUPERSCRIPT_DATA_DIR: data,
+        SUPERSCRIPT_CONFIG: settings.registryFile,
+        // As recommended for clusters: access to Temporal alone runs nothing; only keys the front door
+        // (an API, exec) reserved run.
+        SUPERSCRIPT_REQUIRE_RESERVATION: 'true',
+      },
+      stopGraceMs: settings.shutdownGraceMs,
+      logDir: logs,
+    });
+    for (let i = 0; i < o.workers; i++) await stack.startWorker();
+    for (let i = 0; i < o.apis; i++) await stack.startApi(o.apiPort + i);
   } catch (err) {
-    for (const step of started.reverse()) await step.stop().catch(() => {});
+    await stack?.stop().catch(() => {});
     rmSync(stateFile(dir), { force: true });
     throw err;
   }
+  const { cluster } = temporal;
+  const apiUrls = stack.apis.map((api) => api.url);
+  const workers = stack.workers;
 
   writeState(dir, { ...self, apis: apiUrls, temporal: cluster.address, namespace: cluster.namespace });
   const rel = (file: string) => path.relative(dir, file) || '.';
@@ -141,7 +114,7 @@ export async function clusterUp(ctx: Context, o: ClusterUpOptions): Promise<void
       if (exit.code !== 0) log.warn({ exit, log: path.join(logs, `worker-${i + 1}.log`) }, 'a worker exited');
     });
   }
-  await stopOnSignals(log, started.reverse());
+  await stopOnSignals(log, stack.steps());
   rmSync(stateFile(dir), { force: true });
 }
 

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Context as ActivityContext } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
-import { connectClient, connectWorker, temporalTarget } from '../../config/temporal-connection.js';
+import { connectClient, connectWorker } from '../../config/temporal-connection.js';
 import { executeInActivity, refusal } from '../../activities/process-activity.js';
 import type { RunActivityInput } from '../../activities/types.js';
 import {
@@ -25,9 +25,10 @@ import { workflowBundle } from '../../worker/worker.js';
 import { execTaskQueue } from '../../shared/ids.js';
 import { EXEC_SCRIPT, canonicalJson, type ScriptRunInput } from '../../shared/runs.js';
 import { WorkflowTypes } from '../../shared/workflow-types.js';
+import { openKeys } from '../../stack/key-store.js';
+import { externalTemporal } from '../../stack/temporal.js';
 import type { Context } from '../context.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
-import { openKeys } from '../key-store.js';
 import { forTerminal } from '../terminal.js';
 import type { RunResult } from '../../shared/schemas/runs.js';
 
@@ -50,9 +51,10 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
   const name = o.name ?? path.basename(command);
   // A key of a registered script's form is that script's alone.
   ctx.registry.assertKeyFor(EXEC_SCRIPT, key);
-  const target = temporalTarget();
+  const temporal = externalTemporal();
+  const { target } = temporal;
   const [connection, client] = await Promise.all([connectWorker(target), connectClient(target)]);
-  const keys = await openKeys(ctx, target, client).catch(async (err: unknown) => {
+  const keys = await openKeys(ctx, temporal, client).catch(async (err: unknown) => {
     await Promise.all([connection.close(), client.connection.close()]);
     throw err;
   });

@@ -13,9 +13,9 @@ import { openKeyStore } from '../../keystore/open.js';
 import { KeyEvent, KeyRecord, type KeyReport, type PruneAnswer } from '../../shared/schemas/keys.js';
 import type { KeyStore } from '../../keystore/store.js';
 import { fillFromTemporal } from '../../runs/fill-keys.js';
+import { embeddedKeyStoreUrl } from '../../stack/key-store.js';
 import { ApiClient } from '../api-client.js';
 import type { Context } from '../context.js';
-import { embeddedKeyStoreUrl } from '../key-store.js';
 import { forTerminal, terminalSafeJson } from '../terminal.js';
 import { z } from 'zod';
 

@@ -1,21 +1,15 @@
 // `superscript worker`: the production worker, against any Temporal cluster.
-import { temporalTarget } from '../../config/temporal-connection.js';
+import { startStack } from '../../stack/stack.js';
+import { externalTemporal } from '../../stack/temporal.js';
 import type { Context } from '../context.js';
-import { serveWorker, serveWorkerMetrics } from '../serve-worker.js';
-import { stopOnSignals } from '../shutdown.js';
+import { stopOnSignals, stopThisProcess } from '../shutdown.js';
 
 export async function worker(ctx: Context): Promise<void> {
-  const { metricsPort } = ctx.settings;
-  // Metrics first, so a port in use fails before the worker takes any run; stopped last, so a scrape still
-  // sees the worker drain.
-  const metrics = metricsPort === undefined ? undefined : await serveWorkerMetrics(ctx, metricsPort);
-  let step;
-  try {
-    step = await serveWorker(ctx, temporalTarget());
-  } catch (err) {
-    await metrics?.stop();
-    throw err;
-  }
-  if (metrics) ctx.log.info({ url: metrics.url }, 'metrics served');
-  await stopOnSignals(ctx.log, metrics ? [step, metrics] : [step]);
+  const stack = await startStack(ctx, {
+    temporal: externalTemporal(),
+    metricsPort: ctx.settings.metricsPort,
+    onWorkerFailure: stopThisProcess,
+  });
+  if (stack.metricsUrl) ctx.log.info({ url: stack.metricsUrl }, 'metrics served');
+  await stopOnSignals(ctx.log, stack.steps());
 }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
-import type { Cleanup } from '../cleanup.js';
+import type { Cleanup } from '../../support/cleanup.js';
 import { createRawActivities, type RawOrder } from './activities.js';
 import type { RawBatchResult, RawBatchWorkflow, RawPaymentWorkflow } from './workflows.js';
 

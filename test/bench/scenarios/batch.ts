@@ -3,27 +3,28 @@
 // workflow bundle) in a process of its own, whose peak RSS over its whole life is read from the kernel
 // (VmHWM) and cross-checked by sampling VmRSS. Scenario 5 takes turns with baseline (a)'s hand-written
 // fan-out (one child workflow per order, the same number in flight) on the same server.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { buildApi } from '../../../src/api/server.js';
+import { pino } from 'pino';
+import { apiAccess } from '../../../src/api/access.js';
 import type { ScriptRegistry } from '../../../src/config/scripts.js';
-import { openKeyStore } from '../../../src/keystore/open.js';
-import { RunService } from '../../../src/runs/service.js';
+import { loadSettings } from '../../../src/config/settings.js';
+import { awaitOutcome } from '../../../src/runs/outcome.js';
 import { batchWorkflowId } from '../../../src/shared/ids.js';
-import type { Cleanup } from '../cleanup.js';
-import { TARGETS, type BenchConfig } from '../config.js';
-import { AGAINST, figure, roundsFigure, type Figure } from '../figures.js';
+import { embeddedKeyStoreUrl } from '../../../src/stack/key-store.js';
+import { ProcessStack } from '../../../src/stack/processes.js';
+import { startStack as startInProcess } from '../../../src/stack/stack.js';
+import { externalTemporal } from '../../../src/stack/temporal.js';
+import type { Cleanup } from '../../support/cleanup.js';
+import { chargesWithPrefix } from '../../support/data-folder.js';
+import type { BenchConfig } from '../config.js';
+import { AGAINST, TARGETS, figure, roundsFigure, type Figure } from '../figures.js';
 import { requestJson } from '../http-client.js';
-import { ledgerCount, orderPrefix } from '../paths.js';
+import { orderPrefix } from '../paths.js';
 import type { Stack } from '../stack.js';
 import { timed } from '../stats.js';
-import { awaitOutcome } from '../../../src/runs/outcome.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const QUEUE = 'bench-batch';
 const BATCH_WAIT_MS = 6 * 60 * 60_000;
 
@@ -96,28 +97,56 @@ async function runBatches(stack: Stack, cfg: BenchConfig, ctx: BatchContext, pla
   const dataDir = path.join(ctx.dir, `batch-worker-${plan.scenario[0]}`);
   mkdirSync(dataDir, { recursive: true });
   const mark = ctx.cleanup.size;
-  const worker = spawnWorker(stack, ctx, dataDir);
   let sampler: NodeJS.Timeout | undefined;
   try {
-    await readyLine(worker);
-    // The API for the batch worker's queue, in this process, as `superscript api` would serve it.
-    const keys = await openKeyStore(batchKeyStoreUrl(dataDir), `${stack.namespace}/${QUEUE}`);
-    ctx.cleanup.add('batch key store', () => keys.close());
-    const app = buildApi({
-      runs: new RunService({ client: stack.client, taskQueue: QUEUE, keys, registry: ctx.registry }),
-      dataDir,
-      waitMs: 0,
-      logLevel: 'silent',
+    // The batch's worker, `superscript worker` in a process of its own so its memory is its own, and the API
+    // for its queue in this process, as `superscript api` would serve it. Both on the tuned server, sharing a
+    // key store file in the batch's data folder.
+    const temporal = externalTemporal({
+      address: stack.tunedAddress,
+      namespace: stack.namespace,
+      keyStoreUrl: embeddedKeyStoreUrl(dataDir),
     });
-    const api = await app.listen({ host: '127.0.0.1', port: 0 });
-    ctx.cleanup.add('batch API', () => app.close());
-    const readyRssKb = statusKb(worker.pid!, 'VmRSS');
+    const processes = await ProcessStack.open({
+      temporal,
+      taskQueue: QUEUE,
+      env: {
+        SUPERSCRIPT_DATA_DIR: dataDir,
+        SUPERSCRIPT_CONFIG: ctx.registryFile,
+        SUPERSCRIPT_SHUTDOWN_GRACE_SECONDS: '0',
+      },
+      stopGraceMs: 0,
+    });
+    ctx.cleanup.add(
+      'batch worker process',
+      () => processes.stop(),
+      () => processes.killNow(),
+    );
+    const worker = await processes.startWorker();
+    const settings = {
+      ...loadSettings({
+        SUPERSCRIPT_DATA_DIR: dataDir,
+        SUPERSCRIPT_TASK_QUEUE: QUEUE,
+        SUPERSCRIPT_WAIT_SECONDS: '0',
+        SUPERSCRIPT_LOG_LEVEL: 'silent',
+      }),
+      apiPort: 0,
+    };
+    const batchApi = await startInProcess(
+      { settings, registry: ctx.registry, log: pino({ level: 'error' }, pino.destination(2)) },
+      { temporal, workers: 0, api: apiAccess(settings.apiHost, undefined) },
+    );
+    ctx.cleanup.add('batch API', () => batchApi.stop());
+    const api = batchApi.api!.url;
+    const readyRssKb = statusKb(worker.pid, 'VmRSS');
     let sampledPeakKb = 0;
     sampler = setInterval(
-      () => (sampledPeakKb = Math.max(sampledPeakKb, statusKb(worker.pid!, 'VmRSS') ?? 0)),
+      () => (sampledPeakKb = Math.max(sampledPeakKb, statusKb(worker.pid, 'VmRSS') ?? 0)),
       100,
     );
-    const died = exitOf(worker);
+    const died = worker.exited.then((exit) => {
+      throw new Error(`batch worker process exited (${exit.code ?? exit.signal})`);
+    });
     died.catch(() => {}); // It loses the race when the batches end first, and rejects later at shutdown.
 
     const n = plan.orders;
@@ -145,7 +174,7 @@ async function runBatches(stack: Stack, cfg: BenchConfig, ctx: BatchContext, pla
           }),
         );
         await checkBatch(api, id, n);
-        if (ledgerCount(dataDir, prefix) !== n) wrongExecutions++;
+        if (chargesWithPrefix(dataDir, prefix) !== n) wrongExecutions++;
       } else {
         workflowId = `raw-${id}`;
         let succeeded = 0;
@@ -154,7 +183,7 @@ async function runBatches(stack: Stack, cfg: BenchConfig, ctx: BatchContext, pla
             ({ succeeded } = await stack.raw.executeBatch(workflowId, orders, cfg.batchConcurrency));
           }),
         );
-        if (succeeded !== n || ledgerCount(stack.rawDataDir, prefix) !== n) {
+        if (succeeded !== n || chargesWithPrefix(stack.rawDataDir, prefix) !== n) {
           throw new Error(`raw batch ${id}: ${succeeded} of ${n} succeeded`);
         }
       }
@@ -163,7 +192,7 @@ async function runBatches(stack: Stack, cfg: BenchConfig, ctx: BatchContext, pla
       history[who === 'mine' ? 'mineRuns' : 'rawRuns'] = runs.length;
     }
     clearInterval(sampler);
-    const hwmKb = statusKb(worker.pid!, 'VmHWM') ?? 0;
+    const hwmKb = statusKb(worker.pid, 'VmHWM') ?? 0;
     const peakMb = Math.max(hwmKb, sampledPeakKb) / 1024;
 
     const common = { scenario: plan.scenario, persistence: stack.persistence };
@@ -214,35 +243,6 @@ async function runBatches(stack: Stack, cfg: BenchConfig, ctx: BatchContext, pla
   }
 }
 
-/** The key store the batch worker and the batch API share: a file in the batch's data folder. */
-function batchKeyStoreUrl(dataDir: string): string {
-  return `sqlite:${path.join(dataDir, 'keys.sqlite')}`;
-}
-
-function spawnWorker(stack: Stack, ctx: BatchContext, dataDir: string): ChildProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'superscript.js'), 'worker'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: stack.tunedAddress,
-      TEMPORAL_NAMESPACE: stack.namespace,
-      SUPERSCRIPT_TASK_QUEUE: QUEUE,
-      SUPERSCRIPT_DATA_DIR: dataDir,
-      SUPERSCRIPT_KEY_STORE_URL: batchKeyStoreUrl(dataDir),
-      SUPERSCRIPT_CONFIG: ctx.registryFile,
-      SUPERSCRIPT_LOG_LEVEL: 'info',
-      SUPERSCRIPT_SHUTDOWN_GRACE_SECONDS: '0',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  ctx.cleanup.add(
-    'batch worker process',
-    () => stopChild(child),
-    () => child.kill('SIGKILL'),
-  );
-  return child;
-}
-
 /**
  * History lengths of every run of a batch, once all are closed: each run (continue-as-new) under its workflow
  * ID, and any workflow whose ID extends it (a batch's own sub-workflows).
@@ -257,45 +257,6 @@ async function runHistories(client: Client, workflowId: string): Promise<number[
     if ((runs.length > 0 && runs.every((r) => r.closed)) || attempt >= 50) return runs.map((r) => r.length);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-}
-
-function exitOf(child: ChildProcess): Promise<never> {
-  return new Promise((_, reject) =>
-    child.once('exit', (code, signal) =>
-      reject(new Error(`batch worker process exited (${code ?? signal})`)),
-    ),
-  );
-}
-
-/** Resolves when the worker logs that it polls (its pino JSON lines go to stderr). */
-function readyLine(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stderr! });
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      reject(new Error(`batch worker process ${why}`));
-    };
-    const timer = setTimeout(() => fail('was not ready within 120 s'), 120_000);
-    const onExit = (code: number | null) => fail(`exited (${code}) before it was ready`);
-    child.once('exit', onExit);
-    lines.on('line', (line) => {
-      if (!line.includes('"worker running"')) return;
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      lines.removeAllListeners('line');
-      lines.on('line', () => {}); // keep draining stderr so the worker never blocks on it
-      resolve();
-    });
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 function statusKb(pid: number, field: string): number | null {

@@ -1,6 +1,6 @@
 // Scenario 2: a request for a key whose run has completed; it must answer with the stored result.
-import { TARGETS, type BenchConfig } from '../config.js';
-import { AGAINST, roundsFigure, type Figure } from '../figures.js';
+import type { BenchConfig } from '../config.js';
+import { AGAINST, TARGETS, roundsFigure, type Figure } from '../figures.js';
 import type { Stack } from '../stack.js';
 import { perRound, sequentialRounds } from '../stats.js';
 import { completedKey } from './first-run.js';

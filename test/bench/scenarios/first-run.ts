@@ -1,6 +1,6 @@
 // Scenario 1: a new key, one request at a time, waiting for the script's result.
-import { TARGETS, type BenchConfig } from '../config.js';
-import { AGAINST, roundsFigure, type Figure } from '../figures.js';
+import type { BenchConfig } from '../config.js';
+import { AGAINST, TARGETS, roundsFigure, type Figure } from '../figures.js';
 import { orderPrefix, type PaymentPath } from '../paths.js';
 import type { Stack } from '../stack.js';
 import { perRound, sequentialRounds } from '../stats.js';

@@ -1,6 +1,6 @@
 // Scenario 3: distinct keys, many requests in flight at once.
-import { TARGETS, type BenchConfig } from '../config.js';
-import { AGAINST, roundsFigure, type Figure } from '../figures.js';
+import type { BenchConfig } from '../config.js';
+import { AGAINST, TARGETS, roundsFigure, type Figure } from '../figures.js';
 import { orderPrefix, type PaymentPath } from '../paths.js';
 import type { Stack } from '../stack.js';
 import { rate } from '../stats.js';

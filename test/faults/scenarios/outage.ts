@@ -10,8 +10,8 @@ import {
   type ScenarioContext,
   type ScenarioResult,
 } from '../scenario.js';
-import { SHIPPED_REGISTRY, Stack, type ApiService } from '../stack.js';
-import type { ServerTarget } from '../topology.js';
+import { Stack, type ApiService, type ServerTarget } from '../stack.js';
+import { SHIPPED_REGISTRY } from '../../support/paths.js';
 import { awaitBatch, judgeBatch, startBatch } from './batch.js';
 
 export interface OutageParams {

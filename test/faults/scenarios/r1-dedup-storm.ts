@@ -6,7 +6,8 @@ import http from 'node:http';
 import { httpRequest, type HttpResponse } from '../http.js';
 import { eventually, sleep } from '../../support/poll.js';
 import { percentile, runScenario, runTag, type ScenarioContext, type ScenarioResult } from '../scenario.js';
-import { FIXTURE_REGISTRY, Stack, type ApiService } from '../stack.js';
+import { Stack, type ApiService } from '../stack.js';
+import { FIXTURE_REGISTRY } from '../../support/paths.js';
 
 export interface DedupStormParams {
   requests: number;

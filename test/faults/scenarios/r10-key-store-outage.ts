@@ -4,14 +4,12 @@
 // answers 503 and starts nothing, no script starts without a claim (every charge made during the outage was
 // claimed before it), and afterwards nothing is lost: the batch finishes, every order charged exactly once,
 // and the key store's record of every order says how it ended.
-import { chmodSync, mkdtempSync, renameSync } from 'node:fs';
+import { mkdtempSync, renameSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureKeyStoreDatabase, keyStoreUrl } from '../../../src/cluster/key-store-db.js';
-import { Postgres } from '../../../src/cluster/postgres.js';
-import { freePort } from '../../../src/devserver/free-port.js';
 import { hasEnded } from '../../../src/keystore/record.js';
 import { paymentWorkflowId } from '../../../src/shared/ids.js';
+import { startKeyStorePostgres } from '../../support/postgres.js';
 import { httpRequest } from '../http.js';
 import {
   runScenario,
@@ -21,7 +19,7 @@ import {
   type ScenarioContext,
   type ScenarioResult,
 } from '../scenario.js';
-import { removeUnlessKept, track, type Stack } from '../stack.js';
+import { cleanup, removeUnlessKept, type Stack } from '../stack.js';
 import { outagePhase, type Outage, type OutageParams } from './outage.js';
 
 /** A probe must hear 503 in this long: a caller is told to come back, not kept waiting. */
@@ -146,19 +144,18 @@ async function checkClaims(
 /** The key store on a PostgreSQL of its own, which the outage stops (fast shutdown) or kills. */
 async function separateDatabase(ctx: ScenarioContext, how: 'stop' | 'kill'): Promise<Outage> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'superscript-faults-r10-pg-'));
-  // mkdtemp makes it private; PostgreSQL's user must enter it to reach its own folder inside.
-  chmodSync(dir, 0o755);
-  const postgres = Postgres.locate({ dir, port: await freePort(), log: () => {} });
-  await postgres.initialize();
-  await postgres.start();
-  const untrack = track(() => void postgres.kill());
-  await ensureKeyStoreDatabase(postgres);
-  return keyStoreOutageOf(ctx, keyStoreUrl(postgres), {
+  const { postgres, url } = await startKeyStorePostgres(dir);
+  const forget = cleanup.add(
+    'R10 key store database',
+    () => postgres.stop(),
+    () => void postgres.kill(),
+  );
+  return keyStoreOutageOf(ctx, url, {
     break: () => (how === 'stop' ? postgres.stop() : postgres.kill()),
     repair: () => postgres.start(),
     release: async () => {
       await postgres.stop();
-      untrack();
+      forget();
       removeUnlessKept(dir);
     },
   });

@@ -4,9 +4,10 @@
 // succeeded (nor anything else that claims to know what it did).
 import { httpRequest } from '../http.js';
 import { eventually, sleep } from '../../support/poll.js';
-import { findProcesses, processTable, stillRunning } from '../procs.js';
+import { findProcesses, processTable, stillRunning } from '../../support/processes.js';
 import { runScenario, runTag, type ScenarioContext, type ScenarioResult } from '../scenario.js';
-import { FIXTURE_REGISTRY, Stack, type Service } from '../stack.js';
+import { Stack, type Service } from '../stack.js';
+import { FIXTURE_REGISTRY } from '../../support/paths.js';
 
 export interface WorkerKillParams {
   trials: number;

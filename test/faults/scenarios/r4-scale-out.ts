@@ -5,7 +5,7 @@
 // charged can be retried explicitly, which charges it exactly once.
 import { httpRequest } from '../http.js';
 import { eventually, sleep } from '../../support/poll.js';
-import { findProcesses, processTable, stillRunning } from '../procs.js';
+import { findProcesses, processTable, stillRunning } from '../../support/processes.js';
 import {
   runScenario,
   runTag,
@@ -14,7 +14,8 @@ import {
   type ScenarioContext,
   type ScenarioResult,
 } from '../scenario.js';
-import { FIXTURE_REGISTRY, Stack } from '../stack.js';
+import { Stack } from '../stack.js';
+import { FIXTURE_REGISTRY } from '../../support/paths.js';
 import { awaitBatch, judgeBatch, startBatch, type BatchView, type OrderReport } from './batch.js';
 
 export interface ScaleOutParams {

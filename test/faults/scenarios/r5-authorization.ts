@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { createToken, revokeToken } from '../../../src/config/tokens.js';
 import type { HttpRequest } from '../http.js';
-import type { HostileCase } from './r5-hostile-input.js';
+import type { HostileCase } from './r5-requests.js';
 
 /** The tokens R5's API knows; `revoked` is revoked once the API runs (see revokeWhileRunning). */
 export interface R5Tokens {

@@ -7,9 +7,9 @@ import { readFileSync, statSync } from 'node:fs';
 import type { Postgres } from '../../../src/cluster/postgres.js';
 import { eventually } from '../../support/poll.js';
 import { httpRequest, type HttpResponse } from '../http.js';
-import { processTable, stillRunning } from '../procs.js';
+import { processTable, stillRunning } from '../../support/processes.js';
 import { runScenario, runTag, type Figures, type ScenarioContext, type ScenarioResult } from '../scenario.js';
-import type { ServerTarget } from '../topology.js';
+import type { ServerTarget } from '../stack.js';
 import { outagePhase, type Outage, type OutageParams } from './outage.js';
 
 /**

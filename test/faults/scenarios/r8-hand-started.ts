@@ -11,9 +11,10 @@ import { eventually } from '../../support/poll.js';
 import { batchPartWorkflowId, batchWorkflowId, paymentWorkflowId } from '../../../src/shared/ids.js';
 import { WorkflowTypes } from '../../../src/shared/workflow-types.js';
 import { httpRequest } from '../http.js';
-import { processTable } from '../procs.js';
+import { processTable } from '../../support/processes.js';
 import { runScenario, runTag, type ScenarioContext, type ScenarioResult } from '../scenario.js';
-import { FIXTURE_REGISTRY, Stack, type Service } from '../stack.js';
+import { Stack, type Service } from '../stack.js';
+import { FIXTURE_REGISTRY } from '../../support/paths.js';
 
 /** How long a hand-started run may take to be refused (it waits for a worker like any run). */
 const REFUSED_WITHIN_MS = 60_000;
@@ -57,6 +58,12 @@ export function handStarted(ctx: ScenarioContext): Promise<ScenarioResult> {
         await until(stack, unknown, 'outcome_unknown', 60_000);
         await post('/v1/runs?wait=0', { ...sleeper(flyingTag, 20), key: flying });
         await until(stack, flying, 'running');
+        // The key is marked running just before the spawn: its script writes its line a moment later.
+        await eventually(
+          'the in-flight script to start',
+          () => (executions(stack, flyingTag) ? true : undefined),
+          30_000,
+        );
 
         const before = {
           ledger: stack.ledger().length,
@@ -320,6 +327,12 @@ class CliStarts {
   }
 
   async reset(name: string, workflowId: string): Promise<void> {
+    // A reset terminates the workflow ID's open run: the hand-started runs before it end first (refused), or
+    // the reset, not SuperScript, would be what ended them (seen on a slow cluster).
+    await this.stack.client.workflow
+      .getHandle(workflowId)
+      .result()
+      .catch(() => undefined);
     const { code, output } = await this.run([
       'workflow',
       'reset',

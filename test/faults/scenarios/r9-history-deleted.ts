@@ -10,7 +10,8 @@ import { paymentWorkflowId } from '../../../src/shared/ids.js';
 import { WorkflowTypes } from '../../../src/shared/workflow-types.js';
 import { httpRequest } from '../http.js';
 import { runScenario, runTag, type ScenarioContext, type ScenarioResult } from '../scenario.js';
-import { FIXTURE_REGISTRY, Stack } from '../stack.js';
+import { Stack } from '../stack.js';
+import { FIXTURE_REGISTRY } from '../../support/paths.js';
 
 export function historyDeleted(ctx: ScenarioContext, p = { payments: 5 }): Promise<ScenarioResult> {
   return runScenario(

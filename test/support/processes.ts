@@ -1,4 +1,5 @@
-// The process table, read from /proc, to prove that no script outlived the worker that started it.
+// The process table, read from /proc: to prove that no script outlived the worker that started it, and that
+// what a test stopped is gone.
 import { readFileSync, readdirSync } from 'node:fs';
 
 export interface ProcessEntry {
@@ -36,12 +37,23 @@ export function findProcesses(...needles: string[]): ProcessEntry[] {
   });
 }
 
+/** Whether a process is alive: it exists and is not a zombie waiting for its (new) parent to reap it. */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name is parenthesised and may contain spaces: the state is the field after it.
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** Whether `pid` is alive and still the process we think it is (pids are reused). */
 export function stillRunning(pid: number, argvIncludes: string): boolean {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').includes(argvIncludes);
+    return (
+      alive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').includes(argvIncludes)
+    );
   } catch {
     return false;
   }
