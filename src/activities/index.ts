@@ -2,8 +2,8 @@
 import type { ScriptRegistry } from '../config/scripts.js';
 import type { KeyGuard } from '../keystore/guard.js';
 import type { RunSource } from '../runs/read.js';
-import { createAwaitBatchPart } from './batch-part.js';
-import { createCollectOrder } from './batch-order.js';
+import { createAwaitBatchPart } from '../runs/batches/await-part.js';
+import { createCollectOrder } from '../runs/batches/collect-order.js';
 import { createRunScript } from './run-script.js';
 import { createSemaphoreActivities } from './semaphore.js';
 import type { BatchActivities, RunActivities, SemaphoreActivities } from './types.js';

@@ -1,4 +1,4 @@
-// Turns what a caller asked for (a script run, a payment, a run again under its key) into the workflow start
+// Turns what a caller asked for (a script run, a payment, an `exec` command, a run again under its key) into the workflow start
 // it needs, checking it against the script registry first so bad input starts nothing; and the payment
 // preset: payments and batches run the registry's payment script, each order under its key `payment-<orderId>`.
 // (A batch's starts are in batches/specs.ts.)
@@ -10,7 +10,7 @@ import {
   type ScriptSpec,
 } from '../config/scripts.js';
 import { RunStateError } from '../errors.js';
-import { paymentWorkflowId } from '../shared/ids.js';
+import { execTaskQueue, paymentWorkflowId } from '../shared/ids.js';
 import {
   EXEC_SCRIPT,
   PAYMENT_SCRIPT,
@@ -60,6 +60,44 @@ export function scriptRunSpec(
     input,
     request: { script: spec.name, args },
     taskQueue,
+  };
+}
+
+/** What `superscript exec` runs: its command, under its key, its activity on a task queue of its own. */
+export interface ExecRequest {
+  key: string;
+  /** The command's name in listings (its basename unless given). */
+  name: string;
+  argv: string[];
+  /** The exec process's private queue: only it runs the command. */
+  activityTaskQueue: string;
+  policy: RunPolicy;
+}
+
+/** The request an `exec` run stands for, as its key records it: the command by name and argv. */
+export function execRequest(name: string, argv: string[]) {
+  return { script: EXEC_SCRIPT, args: { name, argv: JSON.stringify(argv) } };
+}
+
+/**
+ * An `exec` command's run; its workflow goes to `<task queue>-exec`, which every exec process polls, so
+ * the next exec of the key settles a run whose process died. A key of a registered script's form is refused.
+ */
+export function execSpec(
+  registry: ScriptRegistry,
+  taskQueue: string,
+  req: ExecRequest,
+): StartSpec<'ScriptRunWorkflow'> {
+  const key = validateKey(req.key);
+  registry.assertKeyFor(EXEC_SCRIPT, key);
+  const request = execRequest(req.name, req.argv);
+  const { activityTaskQueue, policy } = req;
+  return {
+    workflowId: key,
+    workflowType: WorkflowTypes.script,
+    input: { ...request, key, activityTaskQueue, policy },
+    request,
+    taskQueue: execTaskQueue(taskQueue),
   };
 }
 

@@ -5,7 +5,7 @@
 // installation.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { validateArgs, type ScriptRegistry } from '../config/scripts.js';
+import { validateArgs, type ScriptRegistry, type ScriptSpec } from '../config/scripts.js';
 import type { KeyStore } from '../keystore/store.js';
 import { scriptProcess } from '../process/launch.js';
 import { outcomeOf, runProcess } from '../process/spawn.js';
@@ -19,13 +19,14 @@ import type {
   BatchView,
   BatchesQuery,
   CancelBatchRequest,
+  CancellingBatch,
   OrderRequest,
   OrdersPage,
   OrdersQuery,
 } from '../shared/schemas/batches.js';
 import type { KeyReport } from '../shared/schemas/keys.js';
 import type { RetryRequest, RunRequest, RunsQuery } from '../shared/schemas/runs.js';
-import type { RunDetail, RunView } from '../shared/schemas/views.js';
+import type { CancellingRun, RunDetail, RunView } from '../shared/schemas/views.js';
 import { planBatch } from './batches/plan.js';
 import { cancelBatch, listBatchOrders, readBatch } from './batches/read.js';
 import { DEFAULT_BATCH_SHAPE, batchPlan, paymentOrders, type BatchShape } from './batches/specs.js';
@@ -34,7 +35,7 @@ import { cancelRun } from './cancel.js';
 import { keyReport } from './keys-report.js';
 import { batchesQuery, keysQuery } from './list-query.js';
 import { listRuns, listWorkflows, readRun, scriptOfRun, type RunSource } from './read.js';
-import { paymentScript, paymentSpec, scriptRunSpec, type StartSpec } from './requests.js';
+import { execSpec, paymentScript, paymentSpec, scriptRunSpec, type ExecRequest } from './requests.js';
 import { resolveRun } from './resolve.js';
 import { retentionDays } from './retention.js';
 import { retryExec, retryRun } from './retry.js';
@@ -73,9 +74,6 @@ export interface Call {
   /** Told the run's names once the request's key is known, before anything starts (for log lines). */
   named?: (run: { workflowId: string; request?: { script: string } }) => void;
 }
-
-/** A run, or a batch, as it stands once it was asked to stop. */
-type Cancelling<T> = Omit<T, 'status'> & { status: 'cancelling' };
 
 export class RunService implements RunSource {
   readonly client: Client;
@@ -125,8 +123,17 @@ export class RunService implements RunSource {
    * `superscript exec`'s command under its key, to its end; with `retry`, a key whose last run did not
    * succeed runs again (retryExec).
    */
-  exec(spec: StartSpec<'ScriptRunWorkflow'>, retry: boolean): Promise<StartOrAttach> {
+  exec(request: ExecRequest, retry: boolean): Promise<StartOrAttach> {
+    const spec = execSpec(this.registry, this.taskQueue, request);
     return retry ? retryExec(this, spec) : startOrAttach(this, spec, Infinity, undefined, 'exec');
+  }
+
+  /**
+   * The registry's payment script, which payments and batches run: the CLI reads its arguments from text
+   * (and a batch file's orders) by it before it asks the API.
+   */
+  static paymentScript(registry: ScriptRegistry): ScriptSpec {
+    return paymentScript(registry);
   }
 
   /** The payment script run directly, with no key and no idempotency: the problem, for the demos. */
@@ -178,7 +185,7 @@ export class RunService implements RunSource {
   }
 
   /** Ends a run's script (cancel.ts). */
-  async cancel(workflowId: string): Promise<Cancelling<RunView>> {
+  async cancel(workflowId: string): Promise<CancellingRun> {
     return { ...(await cancelRun(this, workflowId)), status: 'cancelling' };
   }
 
@@ -228,7 +235,7 @@ export class RunService implements RunSource {
   }
 
   /** Stops a batch from starting orders; `killRunning` also cancels the ones running. */
-  async cancelBatch(batchId: string, request: CancelBatchRequest): Promise<Cancelling<BatchView>> {
+  async cancelBatch(batchId: string, request: CancelBatchRequest): Promise<CancellingBatch> {
     const batch = await cancelBatch(this, batchId, { killRunning: request?.killRunning ?? false });
     return { ...batch, status: 'cancelling' };
   }

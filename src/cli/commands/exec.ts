@@ -18,12 +18,12 @@ import {
   backstopTimeoutMs,
 } from '../../config/scripts.js';
 import { validateKey } from '../../runs/keys.js';
-import type { StartSpec } from '../../runs/requests.js';
+import { execRequest } from '../../runs/requests.js';
 import { KeyGuard } from '../../keystore/guard.js';
 import { RunService } from '../../runs/service.js';
 import { workflowBundle } from '../../worker/worker.js';
 import { execTaskQueue } from '../../shared/ids.js';
-import { EXEC_SCRIPT, canonicalJson, type ScriptRunInput } from '../../shared/runs.js';
+import { EXEC_SCRIPT, canonicalJson } from '../../shared/runs.js';
 import { WorkflowTypes } from '../../shared/workflow-types.js';
 import { openKeys } from '../../stack/key-store.js';
 import { externalTemporal } from '../../stack/temporal.js';
@@ -61,35 +61,14 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
   const runs = new RunService({ client, taskQueue: ctx.settings.taskQueue, keys, registry: ctx.registry });
   const guard = new KeyGuard(keys, client, ctx.settings.requireReservation);
   const privateQueue = `${ctx.settings.taskQueue}-exec-${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const request = execRequest(name, argv);
   const workflowQueue = execTaskQueue(ctx.settings.taskQueue);
-
-  const input: ScriptRunInput = {
-    script: EXEC_SCRIPT,
-    args: { name, argv: JSON.stringify(argv) },
-    key,
-    activityTaskQueue: privateQueue,
-    policy: {
-      startToCloseTimeoutMs: backstopTimeoutMs(o.timeout, DEFAULT_KILL_GRACE_SECONDS),
-      heartbeatTimeoutMs: o.heartbeatTimeout * 1000,
-      // Only this process polls the private queue: if it dies before picking the command up, nobody will.
-      scheduleToStartTimeoutMs: EXEC_PICKUP_TIMEOUT_MS,
-      maximumAttempts: EXEC_ATTEMPTS,
-    },
-  };
-  const spec: StartSpec<'ScriptRunWorkflow'> = {
-    workflowId: key,
-    workflowType: WorkflowTypes.script,
-    input,
-    request: { script: EXEC_SCRIPT, args: input.args },
-    taskQueue: workflowQueue,
-  };
-
   let ranHere = false;
   const runCommand = async (activity: RunActivityInput): Promise<RunResult> => {
     // Only ever the command this process was started with, for its own run, whatever arrived over the wire.
     if (
       ActivityContext.current().info.workflowType !== WorkflowTypes.script ||
-      activity.args.argv !== input.args.argv
+      activity.args.argv !== request.args.argv
     ) {
       throw refusal('This exec process runs only its own command.');
     }
@@ -115,7 +94,7 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
         keys: {
           guard,
           script: EXEC_SCRIPT,
-          request: canonicalJson(spec.request),
+          request: canonicalJson(request),
           grantToken: activity.retryOf?.grant,
         },
       },
@@ -147,7 +126,22 @@ export async function exec(ctx: Context, argv: string[], o: ExecOptions): Promis
     }),
   );
   try {
-    const { run: view } = await runs.exec(spec, Boolean(o.retry));
+    const { run: view } = await runs.exec(
+      {
+        key,
+        name,
+        argv,
+        activityTaskQueue: privateQueue,
+        policy: {
+          startToCloseTimeoutMs: backstopTimeoutMs(o.timeout, DEFAULT_KILL_GRACE_SECONDS),
+          heartbeatTimeoutMs: o.heartbeatTimeout * 1000,
+          // Only this process polls the private queue: if it dies before picking the command up, nobody will.
+          scheduleToStartTimeoutMs: EXEC_PICKUP_TIMEOUT_MS,
+          maximumAttempts: EXEC_ATTEMPTS,
+        },
+      },
+      Boolean(o.retry),
+    );
     const result = view.result;
     if (!ranHere && result && 'stdout' in result) {
       // Someone else ran it: replay what it printed and how it ended (escaped at a terminal only).

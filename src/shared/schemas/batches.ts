@@ -181,6 +181,7 @@ export type BatchView = z.infer<typeof BatchView>;
 
 /** POST /v1/batches/{batchId}/cancel: the batch as it stands, cancelling. */
 export const CancellingBatch = BatchView.extend({ status: z.literal('cancelling') });
+export type CancellingBatch = z.infer<typeof CancellingBatch>;
 
 /** A batch in a listing. */
 export const BatchSummary = z.object({

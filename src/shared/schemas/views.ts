@@ -76,6 +76,7 @@ export type RunDetail = z.infer<typeof RunDetail>;
 
 /** POST /v1/runs/{id}/cancel: the run as it stands, cancelling. */
 export const CancellingRun = RunView.extend({ status: z.literal('cancelling') });
+export type CancellingRun = z.infer<typeof CancellingRun>;
 
 /** GET /v1/runs. */
 export const RunList = z.object({ runs: z.array(RunView) });

@@ -1,19 +1,19 @@
-// A batch's order: start (or attach to) its payment run through the one start-or-attach path (the key
+// The collectOrder activity, a batch's order: start (or attach to) its payment run through the one start-or-attach path (the key
 // store decides), wait for it, and report it slimly. The run is a top-level workflow, so its output stays
 // in its own history.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ScriptRegistry } from '../config/scripts.js';
-import { InvalidRequestError, KeyConflictError } from '../errors.js';
-import { paymentSpec } from '../runs/requests.js';
-import type { RunSource } from '../runs/read.js';
-import { admit, follow } from '../runs/start-or-attach.js';
-import { isRunResult } from '../runs/stored.js';
-import { recordView } from '../runs/view.js';
-import type { CollectOrderInput } from '../shared/batches.js';
-import { STARTER_MEMO } from '../shared/runs.js';
-import type { BatchActivities } from './types.js';
-import type { OrderReport } from '../shared/schemas/batches.js';
-import type { RunView } from '../shared/schemas/views.js';
+import type { ScriptRegistry } from '../../config/scripts.js';
+import { InvalidRequestError, KeyConflictError } from '../../errors.js';
+import { paymentSpec } from '../requests.js';
+import type { RunSource } from '../read.js';
+import { admit, follow } from '../start-or-attach.js';
+import { isRunResult } from '../stored.js';
+import { recordView } from '../view.js';
+import type { CollectOrderInput } from '../../shared/batches.js';
+import { STARTER_MEMO } from '../../shared/runs.js';
+import type { BatchActivities } from '../../activities/types.js';
+import type { OrderReport } from '../../shared/schemas/batches.js';
+import type { RunView } from '../../shared/schemas/views.js';
 
 const MESSAGE_MAX = 300;
 

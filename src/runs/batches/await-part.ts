@@ -1,9 +1,9 @@
-// Lets a batch's coordinator wait for one of its parts and take its counts, leaving its reports in the part.
+// The awaitBatchPart activity: lets a batch's coordinator wait for one of its parts and take its counts, leaving its reports in the part.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { awaitOutcome } from '../runs/outcome.js';
-import type { RunSource } from '../runs/read.js';
-import { isBatchPartResult } from '../runs/stored.js';
-import type { BatchActivities } from './types.js';
+import { awaitOutcome } from '../outcome.js';
+import type { RunSource } from '../read.js';
+import { isBatchPartResult } from '../stored.js';
+import type { BatchActivities } from '../../activities/types.js';
 
 export function createAwaitBatchPart(runs: RunSource): BatchActivities['awaitBatchPart'] {
   return async function awaitBatchPart({ workflowId }) {
