@@ -1,6 +1,6 @@
 // The web UI's shell: header, navigation and the router (`#/runs`, `#/runs/KEY`, `#/batches`,
 // `#/batches/ID`). Each route renders into <main>; leaving it aborts what it was doing.
-import { forgetToken, get, hasToken } from './api.js';
+import { api, forgetToken, hasToken } from './api.js';
 import { failure } from './components.js';
 import { append, h } from './dom.js';
 import type { Page, PageContext } from './page.js';
@@ -34,7 +34,7 @@ async function render(): Promise<void> {
   showNav(section);
   main.replaceChildren(h('div', { class: 'loading' }, 'Loading…'));
   try {
-    const caller = await get<Caller>('/v1/whoami');
+    const caller = await api.whoami();
     if (here.signal.aborted) return;
     showCaller(caller);
     const id = rest.length > 0 ? decodeURIComponent(rest.join('/')) : undefined;

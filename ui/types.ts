@@ -7,7 +7,6 @@ export type {
   BatchSummary,
   BatchView,
   OrderStatus,
-  OrdersPage,
 } from '../src/shared/schemas/batches.js';
 export type { RunResult, RunStatus } from '../src/shared/schemas/runs.js';
 export type { RunDetail, RunView } from '../src/shared/schemas/views.js';

@@ -1,33 +1,14 @@
-// Calling the HTTP API from tests: JSON in, status and parsed JSON out.
+// Calling the HTTP API from tests, through the one typed client (src/shared/api-client.ts): its `send` takes a
+// request exactly as a test writes it (an object body as JSON, a string as is) and any status is an answer.
+import { ApiClient, type ApiAnswer } from '../../src/shared/api-client.js';
 
-export interface Answer {
-  status: number;
-  headers: Headers;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever fields they check
-  body: any;
-}
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever fields they check
+export type Answer = ApiAnswer<any>;
 
-/**
- * A `call(method, url, body?, headers?)` against the API at `base()` (read per call: stacks start later).
- * An object body is sent as JSON, a string as is.
- */
+/** A `call(method, url, body?, headers?)` against the API at `base()` (read per call: stacks start later). */
 export function apiClient(base: () => string) {
-  return async function call(
-    method: string,
-    url: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<Answer> {
-    // The API takes only JSON POSTs, bodyless ones included.
-    const json = body !== undefined || method === 'POST';
-    const res = await fetch(`${base()}${url}`, {
-      method,
-      headers: json ? { 'content-type': 'application/json', ...headers } : headers,
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-  };
+  return (method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<Answer> =>
+    new ApiClient({ baseUrl: base() }).send(method, url, body, headers);
 }
 
 /** One call against the API at `base`. */
@@ -36,7 +17,7 @@ export function httpJson(
   method: string,
   path: string,
   body?: unknown,
-  headers: Record<string, string> = {},
+  headers?: Record<string, string>,
 ): Promise<Answer> {
-  return apiClient(() => base)(method, path, body, headers);
+  return new ApiClient({ baseUrl: base }).send(method, path, body, headers);
 }

@@ -1,10 +1,10 @@
 // One batch: live progress while it runs, then its per-order report, a page at a time.
-import { get } from '../api.js';
+import { api } from '../api.js';
 import { badge, card, empty, failure, field, mono, pageHeader, table } from '../components.js';
 import { external, h, route } from '../dom.js';
 import { between, duration, plural, statusLabel, time } from '../format.js';
 import { href, poll, type Page, type PageContext } from '../page.js';
-import type { BatchOrderView, BatchProgress, BatchView, OrderStatus, OrdersPage } from '../types.js';
+import type { BatchOrderView, BatchProgress, BatchView, OrderStatus } from '../types.js';
 
 const PAGE_SIZE = 50;
 /** The statuses GET /v1/batches/{id}/orders filters by. */
@@ -23,18 +23,18 @@ export function batchStatus(status: string): string {
 }
 
 export const batchPage: Page = async (root, ctx) => {
-  const path = `/v1/batches/${encodeURIComponent(ctx.id!)}`;
+  const batchId = ctx.id!;
   const head = h('div', { class: 'stack' });
   const orders = h('div', { class: 'stack' });
   root.append(head, orders);
   let ended = false;
   const load = async (): Promise<boolean> => {
-    const batch = await get<BatchView>(path);
+    const batch = await api.readBatch(batchId);
     if (ctx.signal.aborted) return false;
     head.replaceChildren(...batchHead(batch));
     if (batch.status !== 'running' && !ended) {
       ended = true;
-      orders.replaceChildren(await ordersCard(path, ctx).catch(failure));
+      orders.replaceChildren(await ordersCard(batchId, ctx).catch(failure));
     } else if (batch.status === 'running') {
       orders.replaceChildren(
         card('Orders', [
@@ -125,15 +125,14 @@ function progress(p: BatchProgress): HTMLElement {
   );
 }
 
-async function ordersCard(path: string, ctx: PageContext): Promise<HTMLElement> {
+async function ordersCard(batchId: string, ctx: PageContext): Promise<HTMLElement> {
   const status = ctx.params.get('status') ?? '';
   const cursor = ctx.params.get('cursor') ?? '';
-  const query = new URLSearchParams({
-    limit: String(PAGE_SIZE),
-    ...(status && { status }),
-    ...(cursor && { cursor }),
+  const page = await api.batchOrders(batchId, {
+    limit: PAGE_SIZE,
+    status: status || undefined,
+    cursor: cursor || undefined,
   });
-  const page = await get<OrdersPage>(`${path}/orders?${query}`);
   const select = h(
     'select',
     { name: 'status', 'aria-label': 'Orders with outcome' },

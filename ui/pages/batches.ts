@@ -1,5 +1,5 @@
 // Batches, newest first, by status.
-import { get } from '../api.js';
+import { api } from '../api.js';
 import { badge, empty, failure, pageHeader, table } from '../components.js';
 import { h, route } from '../dom.js';
 import { between, duration, time } from '../format.js';
@@ -29,8 +29,7 @@ export const batchesPage: Page = async (root, { params, signal }) => {
     results,
   );
   const load = async () => {
-    const query = new URLSearchParams(status ? { status, limit: '100' } : { limit: '100' });
-    const view = await get<{ batches: BatchSummary[] }>(`/v1/batches?${query}`).then(batchTable, failure);
+    const view = await api.listBatches({ status: status || undefined, limit: 100 }).then(batchTable, failure);
     if (!signal.aborted) results.replaceChildren(view);
     return true;
   };

@@ -1,6 +1,6 @@
 // One run: its request, status, times, exit code and output; who retried it and why; the requests its key
 // got; retry and cancel, each confirmed first.
-import { get, post } from '../api.js';
+import { api } from '../api.js';
 import { badge, card, empty, failure, field, mono, notice, pageHeader, table } from '../components.js';
 import { confirmAction } from '../dialogs.js';
 import { external, h, route, type Child } from '../dom.js';
@@ -14,13 +14,13 @@ const RETRYABLE = ['failed', 'timed_out', 'cancelled', 'terminated', 'outcome_un
 const EXEC_SCRIPT = 'exec';
 
 export const runPage: Page = async (root, ctx) => {
-  const path = `/v1/runs/${encodeURIComponent(ctx.id!)}`;
+  const workflowId = ctx.id!;
   let polling = false;
   // Renders the run; while it runs (also after a retry from this page), keeps it fresh every second.
   const load = async (): Promise<boolean> => {
     const [run, requests] = await Promise.all([
-      get<RunDetail>(path),
-      get<RunJournal>(`${path}/requests`).catch((err: unknown) => err),
+      api.read(workflowId),
+      api.requests(workflowId).catch((err: unknown) => err),
     ]);
     if (!ctx.signal.aborted) root.replaceChildren(...runView(run, requests, ctx, load));
     const running = run.status === 'running';
@@ -277,10 +277,7 @@ function retry(run: RunDetail, reload: () => Promise<boolean>): void {
     onConfirm: async (reason) => {
       try {
         // Naming this run: if someone retried it meanwhile, the API refuses instead of retrying twice.
-        await post(`/v1/runs/${encodeURIComponent(run.workflowId)}/retry?wait=0`, {
-          runId: run.runId,
-          ...(reason ? { reason } : {}),
-        });
+        await api.retry(run.workflowId, { runId: run.runId, ...(reason ? { reason } : {}) }, { wait: '0' });
       } finally {
         // Also after a refusal: verify may have found the work done, and the key now says so.
         await reload();
@@ -346,7 +343,7 @@ function verify(run: RunDetail, reload: () => Promise<boolean>): void {
       ),
     ],
     onConfirm: async () => {
-      await post(`/v1/runs/${encodeURIComponent(run.workflowId)}/resolve?wait=0`);
+      await api.resolve(run.workflowId, { wait: '0' });
       await reload();
     },
   });
@@ -366,7 +363,7 @@ function cancel(run: RunDetail, reload: () => Promise<boolean>): void {
       h('p', {}, 'A script ended midway may have done part of its work.'),
     ],
     onConfirm: async () => {
-      await post(`/v1/runs/${encodeURIComponent(run.workflowId)}/cancel`);
+      await api.cancel(run.workflowId);
       await reload();
     },
   });

@@ -1,6 +1,6 @@
 // Runs, newest first, filtered by status, script and start time. Runs whose outcome is unknown come first:
 // each needs an operator's decision.
-import { get } from '../api.js';
+import { api } from '../api.js';
 import { badge, empty, failure, notice, pageHeader, table, type Column } from '../components.js';
 import { h, route } from '../dom.js';
 import { RUN_STATUSES, argsText, between, duration, plural, statusLabel, time } from '../format.js';
@@ -26,13 +26,12 @@ export const runsPage: Page = async (root, { params, signal }) => {
 };
 
 async function runsView(params: URLSearchParams): Promise<Node> {
-  const query = (extra: Record<string, string>) =>
-    new URLSearchParams({ ...pick(params), limit: '100', ...extra }).toString();
+  const query = (extra: Record<string, string>) => ({ ...pick(params), limit: 100, ...extra });
   const status = params.get('status');
   // Unknown outcomes are looked up on their own too, so they show even when older than the newest 100.
   const [{ runs }, unknown] = await Promise.all([
-    get<{ runs: RunView[] }>(`/v1/runs?${query({})}`),
-    status ? undefined : get<{ runs: RunView[] }>(`/v1/runs?${query({ status: 'outcome_unknown' })}`),
+    api.list(query({})),
+    status ? undefined : api.list(query({ status: 'outcome_unknown' })),
   ]);
   const decisions = unknown?.runs ?? runs.filter((r) => r.status === 'outcome_unknown');
   const pinned = new Set(decisions.map((r) => r.workflowId));

@@ -4,23 +4,17 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidRequestError } from '../../errors.js';
-import { paymentScript } from '../../runs/requests.js';
+import { RunService } from '../../runs/service.js';
 import { canonicalJson } from '../../shared/runs.js';
-import { ApiClient } from '../api-client.js';
+import type { ApiClient } from '../../shared/api-client.js';
+import { apiClient } from '../api-client.js';
 import { readBatchFile } from '../batch-file.js';
 import { counts, progressOutput } from '../batch-progress.js';
 import type { Context } from '../context.js';
-import type { RunAnswer } from '../../shared/schemas/views.js';
 import { EXIT, exitCodeForBatch } from '../exit-codes.js';
 import { forTerminal, terminalSafeJson } from '../terminal.js';
 import type { BatchOrder } from '../../shared/schemas/batches.js';
-import type {
-  BatchOrderView,
-  BatchPlanReport,
-  BatchView,
-  OrdersPage,
-  PlannedStatus,
-} from '../../shared/schemas/batches.js';
+import type { BatchOrderView, BatchView, PlannedStatus } from '../../shared/schemas/batches.js';
 
 export interface BatchOptions {
   batchId?: string;
@@ -35,7 +29,7 @@ export interface BatchOptions {
 const POLL_MS = 500;
 
 export async function batch(ctx: Context, file: string | undefined, o: BatchOptions): Promise<number> {
-  const api = ApiClient.from(ctx.settings);
+  const api = apiClient(ctx.settings);
   if (o.attach !== undefined) {
     if (file !== undefined || o.plan)
       throw new InvalidRequestError(
@@ -50,7 +44,7 @@ export async function batch(ctx: Context, file: string | undefined, o: BatchOpti
       'file',
     );
   // Read and checked whole before the API is asked for anything.
-  const orders = readBatchFile(file, paymentScript(ctx.registry));
+  const orders = readBatchFile(file, RunService.paymentScript(ctx.registry));
   if (o.plan) return plan(api, orders, o);
   const batchId = o.batchId ?? defaultBatchId(orders);
   const body = {
@@ -58,7 +52,7 @@ export async function batch(ctx: Context, file: string | undefined, o: BatchOpti
     orders,
     ...(o.maxConcurrent === undefined ? {} : { maxConcurrent: o.maxConcurrent }),
   };
-  const started = await api.send<RunAnswer>('POST', '/v1/batches', body);
+  const started = await api.startBatch(body);
   const { executed, replayed } = started.body;
   return finish(await follow(api, batchId, o.wait), { executed, replayed }, o);
 }
@@ -77,7 +71,7 @@ async function follow(api: ApiClient, batchId: string, waitSeconds?: number): Pr
   const output = progressOutput(process.stderr);
   let shown = '';
   for (;;) {
-    const view = (await api.send<BatchView>('GET', batchPath(batchId))).body;
+    const view = await api.readBatch(batchId);
     const now = JSON.stringify([view.status, view.progress]);
     if (now !== shown) output.show(view);
     shown = now;
@@ -122,7 +116,7 @@ const PLANNED: Record<PlannedStatus, string> = {
 
 /** What the batch would do; exits 120 if some order's key holds another amount, else 0. */
 async function plan(api: ApiClient, orders: BatchOrder[], o: BatchOptions): Promise<number> {
-  const report = (await api.send<BatchPlanReport>('POST', '/v1/batches/plan', { orders })).body;
+  const report = await api.planBatch({ orders });
   const code = report.counts.conflict > 0 ? EXIT.keyConflict : EXIT.ok;
   if (o.json) {
     process.stdout.write(`${terminalSafeJson(report)}\n`);
@@ -151,13 +145,10 @@ export async function batchOrders(
   batchId: string,
   o: { status?: string; json?: boolean },
 ): Promise<number> {
-  const api = ApiClient.from(ctx.settings);
+  const api = apiClient(ctx.settings);
   let cursor: string | undefined;
   do {
-    const q = new URLSearchParams({ limit: '1000' });
-    if (o.status) q.set('status', o.status);
-    if (cursor) q.set('cursor', cursor);
-    const page = (await api.send<OrdersPage>('GET', `${batchPath(batchId)}/orders?${q}`)).body;
+    const page = await api.batchOrders(batchId, { limit: 1000, status: o.status || undefined, cursor });
     process.stdout.write(page.orders.map((order) => orderLine(order, Boolean(o.json))).join(''));
     cursor = page.nextCursor;
   } while (cursor);
@@ -178,15 +169,9 @@ export async function batchCancel(
   batchId: string,
   o: { killRunning?: boolean },
 ): Promise<number> {
-  await ApiClient.from(ctx.settings).send('POST', `${batchPath(batchId)}/cancel`, {
-    killRunning: Boolean(o.killRunning),
-  });
+  await apiClient(ctx.settings).cancelBatch(batchId, { killRunning: Boolean(o.killRunning) });
   process.stdout.write(
     `cancellation requested for batch ${batchId}: it starts no more orders; ${o.killRunning ? 'the runs it started that still run are cancelled' : 'the orders in flight finish'}\n`,
   );
   return EXIT.ok;
-}
-
-function batchPath(batchId: string): string {
-  return `/v1/batches/${encodeURIComponent(batchId)}`;
 }

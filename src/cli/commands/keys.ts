@@ -10,18 +10,17 @@ import { connectClient, temporalTarget } from '../../config/temporal-connection.
 import { InvalidRequestError } from '../../errors.js';
 import { fillOnce, markUnfilled } from '../../keystore/fill-state.js';
 import { openKeyStore } from '../../keystore/open.js';
-import { KeyEvent, KeyRecord, type KeyReport, type PruneAnswer } from '../../shared/schemas/keys.js';
+import { KeyEvent, KeyRecord } from '../../shared/schemas/keys.js';
 import type { KeyStore } from '../../keystore/store.js';
 import { fillFromTemporal } from '../../runs/fill-keys.js';
 import { embeddedKeyStoreUrl } from '../../stack/key-store.js';
-import { ApiClient } from '../api-client.js';
+import { apiClient } from '../api-client.js';
 import type { Context } from '../context.js';
 import { forTerminal, terminalSafeJson } from '../terminal.js';
 import { z } from 'zod';
 
 export async function keysShow(ctx: Context, key: string, o: { json?: boolean }): Promise<number> {
-  const api = ApiClient.from(ctx.settings);
-  const { body } = await api.send<KeyReport>('GET', `/v1/keys/${encodeURIComponent(key)}`);
+  const body = await apiClient(ctx.settings).keyReport(key);
   if (o.json) {
     process.stdout.write(`${terminalSafeJson(body)}\n`);
     return 0;
@@ -48,8 +47,7 @@ export async function keysShow(ctx: Context, key: string, o: { json?: boolean })
 }
 
 export async function keysPrune(ctx: Context, o: { before: string }): Promise<number> {
-  const api = ApiClient.from(ctx.settings);
-  const { body } = await api.send<PruneAnswer>('POST', '/v1/keys/prune', { before: o.before });
+  const body = await apiClient(ctx.settings).pruneKeys(o.before);
   process.stdout.write(`removed ${body.removed} key(s) whose runs ended before ${o.before}\n`);
   return 0;
 }

@@ -4,14 +4,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { argsFromStrings } from '../../config/scripts.js';
 import { InvalidRequestError } from '../../errors.js';
-import { paymentScript } from '../../runs/requests.js';
+import { RunService } from '../../runs/service.js';
 import type { StartOrAttach } from '../../runs/view.js';
-import { ApiClient } from '../api-client.js';
+import type { ApiAnswer, ApiClient } from '../../shared/api-client.js';
+import { apiClient } from '../api-client.js';
 import type { Context } from '../context.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { printRun } from '../print.js';
 import { terminalSafeJson } from '../terminal.js';
-import type { RunAnswer, RunDetail, RunList, RunView } from '../../shared/schemas/views.js';
+import type { OrderRequest } from '../../shared/schemas/batches.js';
+import type { RunAnswer, RunDetail, RunView } from '../../shared/schemas/views.js';
 
 export interface OutputOptions {
   json?: boolean;
@@ -28,8 +30,11 @@ const POLL_MS = 1000;
 
 export async function pay(ctx: Context, orderId: string, amount: string, o: OutputOptions): Promise<number> {
   // Parsed like any script argument, so `pay X ten` is told what the amount must be.
-  const args = argsFromStrings(paymentScript(ctx.registry), { orderId, amount });
-  return finish(await startAndWait(ApiClient.from(ctx.settings), '/v1/payments', args, o), o);
+  const args = argsFromStrings(RunService.paymentScript(ctx.registry), { orderId, amount });
+  const api = apiClient(ctx.settings);
+  // Typed by the payment script; the API checks the order again.
+  const order = args as OrderRequest;
+  return finish(await startAndWait(api, (wait) => api.pay(order, { wait }), o), o);
 }
 
 export async function run(
@@ -47,13 +52,12 @@ export async function run(
   // The registry says each argument's type, so `code=4` is sent as the number 4.
   const args = argsFromStrings(ctx.registry.get(script), values);
   const body = { script, args, ...(o.key === undefined ? {} : { key: o.key }) };
-  return finish(await startAndWait(ApiClient.from(ctx.settings), '/v1/runs', body, o), o);
+  const api = apiClient(ctx.settings);
+  return finish(await startAndWait(api, (wait) => api.run(body, { wait }), o), o);
 }
 
 export async function status(ctx: Context, workflowId: string, o: OutputOptions): Promise<number> {
-  const api = ApiClient.from(ctx.settings);
-  const { dedupWindowDays, historyDays, ...view } = (await api.send<RunDetail>('GET', runPath(workflowId)))
-    .body;
+  const { dedupWindowDays, historyDays, ...view } = await apiClient(ctx.settings).read(workflowId);
   printRun({ run: view }, Boolean(o.json));
   if (!o.json) {
     const kept =
@@ -72,13 +76,9 @@ export async function status(ctx: Context, workflowId: string, o: OutputOptions)
 type RunFilters = Partial<Record<'status' | 'script' | 'since' | 'until' | 'limit', string>>;
 
 export async function list(ctx: Context, filters: RunFilters, o: OutputOptions): Promise<number> {
-  const query = new URLSearchParams();
-  for (const name of ['status', 'script', 'since', 'until', 'limit'] as const) {
-    const value = filters[name];
-    if (value !== undefined) query.set(name, value);
-  }
-  const api = ApiClient.from(ctx.settings);
-  const { runs: views } = (await api.send<RunList>('GET', `/v1/runs?${query}`)).body;
+  // `filters` is commander's options object: only the filters go to the API.
+  const { status, script, since, until, limit } = filters;
+  const { runs: views } = await apiClient(ctx.settings).list({ status, script, since, until, limit });
   if (o.json) process.stdout.write(`${terminalSafeJson(views)}\n`);
   else
     for (const v of views)
@@ -95,18 +95,18 @@ export async function retry(
 ): Promise<number> {
   // Who retried is recorded by the API: the token's name.
   const body = o.reason === undefined ? {} : { reason: o.reason };
-  const api = ApiClient.from(ctx.settings);
-  return finish(await startAndWait(api, `${runPath(workflowId)}/retry`, body, o), o);
+  const api = apiClient(ctx.settings);
+  return finish(await startAndWait(api, (wait) => api.retry(workflowId, body, { wait }), o), o);
 }
 
 /** Asks the run's verify command whether its unknown outcome did its work; exits as the recorded answer. */
 export async function resolve(ctx: Context, workflowId: string, o: OutputOptions): Promise<number> {
-  const api = ApiClient.from(ctx.settings);
-  return finish(await startAndWait(api, `${runPath(workflowId)}/resolve`, {}, o), o);
+  const api = apiClient(ctx.settings);
+  return finish(await startAndWait(api, (wait) => api.resolve(workflowId, { wait }), o), o);
 }
 
 export async function cancel(ctx: Context, workflowId: string): Promise<number> {
-  await ApiClient.from(ctx.settings).send('POST', `${runPath(workflowId)}/cancel`);
+  await apiClient(ctx.settings).cancel(workflowId);
   process.stdout.write(
     `cancellation requested for ${workflowId}; its script's process group is being ended\n`,
   );
@@ -114,32 +114,27 @@ export async function cancel(ctx: Context, workflowId: string): Promise<number> 
 }
 
 /**
- * POSTs a request that starts (or attaches to) a run and waits for its outcome, for `o.wait` seconds or
+ * Sends a request that starts (or attaches to) a run and waits for its outcome, for `o.wait` seconds or
  * until it ends: first in the request itself (`?wait=`), then by reading the run's Location.
  */
 async function startAndWait(
   api: ApiClient,
-  path: string,
-  body: unknown,
+  start: (wait: string) => Promise<ApiAnswer<RunAnswer>>,
   o: OutputOptions,
 ): Promise<StartOrAttach> {
   const deadline = o.wait === undefined ? Infinity : Date.now() + o.wait * 1000;
   const waitMs = () => Math.max(0, Math.min(deadline - Date.now(), REQUEST_WAIT_MS));
-  const started = await api.send<RunAnswer>('POST', `${path}?wait=${Math.ceil(waitMs())}ms`, body);
+  const started = await start(`${Math.ceil(waitMs())}ms`);
   const { executed, replayed } = started.body;
   let latest: RunBody = started.body;
   // Only a 202 (still running) has a Location.
   const location = started.headers.get('location');
   while (location && latest.status === 'running' && waitMs() > 0) {
     await sleep(Math.min(POLL_MS, waitMs()));
-    latest = (await api.send<RunDetail>('GET', location)).body;
+    latest = await api.read(location);
   }
   const { executed: _e, replayed: _r, dedupWindowDays: _d, historyDays: _h, ...run } = latest;
   return { executed, replayed, run };
-}
-
-function runPath(workflowId: string): string {
-  return `/v1/runs/${encodeURIComponent(workflowId)}`;
 }
 
 function finish(outcome: StartOrAttach, o: OutputOptions): number {

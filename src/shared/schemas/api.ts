@@ -63,6 +63,7 @@ export const Unhealthy = z.object({
   keyStore: reach,
   message: z.string(),
 });
+export type Health = z.infer<typeof Healthy> | z.infer<typeof Unhealthy>;
 
 /** POST /v1/payments/traditional: how the payment script's process, run directly, ended. */
 export const TraditionalAnswer = z.object({
