@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import type { RunResult } from '../src/shared/schemas/runs.js';
 import { describeRun } from '../src/runs/read.js';
 import { startStack, type Stack } from './support/harness.js';
+import { apiClient } from './support/http.js';
 import { eventually } from './support/poll.js';
 
 let stack: Stack;
@@ -15,15 +16,7 @@ after(() => stack.stop());
 
 const uid = () => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${stack.api!.url}${path}`, {
-    method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-}
+const call = apiClient(() => stack.api!.url);
 
 const charges = (orderId: string) => stack.ledger().filter((l) => l.includes(` ${orderId} `)).length;
 

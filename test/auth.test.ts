@@ -14,6 +14,7 @@ import { freePort } from '../src/devserver/free-port.js';
 import { batchWorkflowId } from '../src/shared/ids.js';
 import { runCli } from './support/cli.js';
 import { describeRun } from '../src/runs/read.js';
+import { ApiClient } from '../src/shared/api-client.js';
 import { startStack, type Stack } from './support/harness.js';
 import { FIXTURE_REGISTRY, ROOT } from './support/paths.js';
 import { eventually } from './support/poll.js';
@@ -54,17 +55,14 @@ async function call(
   auth: { token?: string; header?: string },
   body?: unknown,
 ): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (auth.token !== undefined) headers.authorization = `Bearer ${auth.token}`;
-  if (auth.header !== undefined) headers.authorization = auth.header;
-  if (method === 'POST') headers['content-type'] = 'application/json';
-  const res = await fetch(`${stack.api!.url}${url}`, {
+  const api = new ApiClient({ baseUrl: stack.api!.url, token: () => auth.token });
+  const res = await api.send<Answer['body']>(
     method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : {} };
+    url,
+    body,
+    auth.header ? { authorization: auth.header } : {},
+  );
+  return { ...res, body: res.body ?? {} };
 }
 
 const as = (t: string) => ({ token: t });

@@ -9,6 +9,7 @@ import type { RunResult } from '../src/shared/schemas/runs.js';
 import { awaitOutcome } from '../src/runs/outcome.js';
 import { startOrAttach } from '../src/runs/start-or-attach.js';
 import { startStack, type Stack } from './support/harness.js';
+import { apiClient } from './support/http.js';
 import { ROOT } from './support/paths.js';
 import { eventually } from './support/poll.js';
 import { alive } from './support/processes.js';
@@ -22,16 +23,7 @@ after(() => stack.stop());
 const uid = () => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 const tagOf = () => `t${uid()}`.toLowerCase();
 
-async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${stack.api!.url}${url}`, {
-    method,
-    // Every POST says JSON, bodyless ones too (the API refuses others).
-    headers: method === 'POST' ? { 'content-type': 'application/json', ...headers } : headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-}
+const call = apiClient(() => stack.api!.url);
 
 const startRun = (key: string, script: string, args: unknown, query = '') =>
   call('POST', `/v1/runs${query}`, { script, args }, { 'idempotency-key': key });

@@ -19,6 +19,7 @@ import { awaitOutcome } from '../src/runs/outcome.js';
 import { startBatch } from '../src/runs/batches/start.js';
 import { startOrAttach } from '../src/runs/start-or-attach.js';
 import { startStack, type Stack } from './support/harness.js';
+import { httpJson } from './support/http.js';
 import { eventually } from './support/poll.js';
 
 let stack: Stack;
@@ -29,16 +30,8 @@ after(() => stack.stop());
 
 const uid = () => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 
-async function call(base: string, method: string, url: string, body?: unknown, signal?: AbortSignal) {
-  const res = await fetch(`${base}${url}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal,
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-}
+const call = (base: string, method: string, url: string, body?: unknown, signal?: AbortSignal) =>
+  httpJson(base, method, url, body, {}, signal);
 const api = (method: string, url: string, body?: unknown) => call(stack.api!.url, method, url, body);
 
 test('workflows that are not SuperScript runs on its task queue are not found, listed or attached to', async () => {

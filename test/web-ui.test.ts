@@ -12,6 +12,7 @@ import { UI_CSP } from '../src/api/routes/ui.js';
 import { REQUEST_MEMO } from '../src/shared/runs.js';
 import { WorkflowTypes } from '../src/shared/workflow-types.js';
 import { startStack, type Stack } from './support/harness.js';
+import { apiClient } from './support/http.js';
 import { ROOT } from './support/paths.js';
 import { eventually } from './support/poll.js';
 import { CHROMIUM_PATH } from './support/system-packages.js';
@@ -39,14 +40,7 @@ const unknownTag = `ui-${uid}`;
 const htmlKey = `ui-html-${uid}`;
 const HTML_TEXT = '<img src=x onerror="window.injected=1"><b>bold</b> & "quoted"';
 
-async function call(method: string, route: string, body?: unknown) {
-  const res = await fetch(`${url}${route}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
-}
+const call = apiClient(() => url);
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });

@@ -66,6 +66,8 @@ export interface ApiClientOptions {
    * which `token` then reads); without it a 401 is thrown as any refusal.
    */
   unauthorized?: (message: string, hadToken: boolean) => Promise<boolean>;
+  /** How long a call waits for its answer before it gives up (as unreachable). Default: as long as it takes. */
+  timeoutMs?: number;
   /** The error a failed call throws. Default: ApiError for a refusal, ApiNotReachedError otherwise. */
   failure?: (failure: ApiFailure) => Error;
 }
@@ -170,13 +172,14 @@ export class ApiClient {
 
   /**
    * One request exactly as given, whatever it is answered (tests send what no method would); an object body
-   * is sent as JSON, a string as is. Throws only when there is no answer.
+   * is sent as JSON, a string as is. Throws only when there is no answer (or `signal` gave up on it).
    */
   async send<T = unknown>(
     method: string,
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
+    signal?: AbortSignal,
   ): Promise<ApiAnswer<T>> {
     const url = new URL(path, this.options.baseUrl);
     const sent: Record<string, string> = { accept: 'application/json' };
@@ -190,6 +193,7 @@ export class ApiClient {
         method,
         headers: { ...sent, ...headers },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        signal: this.givesUp(signal),
       });
     } catch (err) {
       throw this.failed({ kind: 'unreachable', url, cause: err as Error });
@@ -218,6 +222,14 @@ export class ApiClient {
 
   private async body<T>(method: string, path: string, body?: unknown): Promise<T> {
     return (await this.call<T>(method, path, body)).body;
+  }
+
+  /** The caller's signal, and the client's timeout, whichever gives up first. */
+  private givesUp(signal: AbortSignal | undefined): AbortSignal | undefined {
+    const { timeoutMs } = this.options;
+    if (timeoutMs === undefined) return signal;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    return signal ? AbortSignal.any([signal, timeout]) : timeout;
   }
 
   private failed(failure: ApiFailure): Error {

@@ -1,6 +1,7 @@
-// A raw HTTP client on node:http. fetch() would not do: it rewrites hostile requests (it sets its own
-// Content-Type for string bodies and refuses some methods and header values), and fault cases must
-// reach the server byte for byte.
+// The fault suite's raw HTTP client on node:http, for what the typed client (src/shared/api-client.ts) must
+// not do: fetch rewrites hostile requests (it sets its own Content-Type for string bodies and refuses some
+// methods and header values), and fault cases must reach the server byte for byte; outage probes time each
+// answer and give up on it in their own time. Ordinary calls go through the typed client.
 import http from 'node:http';
 
 export interface HttpRequest {

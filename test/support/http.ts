@@ -18,6 +18,7 @@ export function httpJson(
   path: string,
   body?: unknown,
   headers?: Record<string, string>,
+  signal?: AbortSignal,
 ): Promise<Answer> {
-  return new ApiClient({ baseUrl: base }).send(method, path, body, headers);
+  return new ApiClient({ baseUrl: base }).send(method, path, body, headers, signal);
 }

@@ -1,24 +1,15 @@
 // What R3 and R4 share: start a batch over HTTP, wait for it while tolerating an outage, and judge the
 // ledger against the batch's own report.
-import { httpRequest } from '../http.js';
+import { ApiClient } from '../../../src/shared/api-client.js';
+import type { BatchOrderView, BatchView as Batch } from '../../../src/shared/schemas/batches.js';
 import { eventually } from '../../support/poll.js';
 import type { Invariants } from '../scenario.js';
 import type { Stack } from '../stack.js';
 
-export interface OrderReport {
-  orderId: string;
-  outcome: string;
-  disposition: string;
-  /** The order's payment run (of workflow `payment-<orderId>`). */
-  runId?: string;
-}
+export type { BatchOrderView as OrderReport } from '../../../src/shared/schemas/batches.js';
 
-export interface BatchView {
-  status: string;
-  progress?: { total: number; done: number };
-  /** Every order's report, paged from GET /v1/batches/:id/orders once the batch has ended. */
-  orders: OrderReport[];
-}
+/** A batch as it ended, with every order's report, paged from GET /v1/batches/:id/orders. */
+export type BatchView = Batch & { orders: BatchOrderView[] };
 
 export async function startBatch(
   apiUrl: string,
@@ -26,13 +17,7 @@ export async function startBatch(
   orders: { orderId: string; amount: number }[],
   maxConcurrent: number,
 ): Promise<void> {
-  const res = await httpRequest(apiUrl, {
-    method: 'POST',
-    path: '/v1/batches',
-    body: { batchId, orders, maxConcurrent },
-  });
-  if (res.status !== 202 && res.status !== 200)
-    throw new Error(`batch start answered ${res.status}: ${res.text}`);
+  await new ApiClient({ baseUrl: apiUrl }).startBatch({ batchId, orders, maxConcurrent });
 }
 
 /**
@@ -40,31 +25,24 @@ export async function startBatch(
  * reads all its orders.
  */
 export async function awaitBatch(apiUrl: string, batchId: string, timeoutMs: number): Promise<BatchView> {
+  // A server that is down may leave a read unanswered: each read gives up in time and is tried again.
+  const reading = new ApiClient({ baseUrl: apiUrl, timeoutMs: 10_000 });
   const ended = await eventually(
     `batch ${batchId} to end`,
     async () => {
-      const res = await httpRequest(apiUrl, {
-        method: 'GET',
-        path: `/v1/batches/${batchId}`,
-        timeoutMs: 10_000,
-      }).catch(() => undefined);
-      const view = res?.status === 200 ? (res.json as Omit<BatchView, 'orders'>) : undefined;
+      const view = await reading.readBatch(batchId).catch(() => undefined);
       return view && view.status !== 'running' ? view : undefined;
     },
     timeoutMs,
     500,
   );
-  const orders: OrderReport[] = [];
-  let cursor = '';
+  const paging = new ApiClient({ baseUrl: apiUrl, timeoutMs: 30_000 });
+  const orders: BatchOrderView[] = [];
+  let cursor: string | undefined;
   do {
-    const res = await httpRequest(apiUrl, {
-      method: 'GET',
-      path: `/v1/batches/${batchId}/orders?limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
-      timeoutMs: 30_000,
-    });
-    const page = res.json as { orders: OrderReport[]; nextCursor?: string };
+    const page = await paging.batchOrders(batchId, { limit: 1000, cursor });
     orders.push(...page.orders);
-    cursor = page.nextCursor ?? '';
+    cursor = page.nextCursor;
   } while (cursor);
   return { ...ended, orders };
 }

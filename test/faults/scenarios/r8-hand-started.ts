@@ -10,6 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { eventually } from '../../support/poll.js';
 import { batchPartWorkflowId, batchWorkflowId, paymentWorkflowId } from '../../../src/shared/ids.js';
 import { WorkflowTypes } from '../../../src/shared/workflow-types.js';
+import { ApiClient } from '../../../src/shared/api-client.js';
 import { httpRequest } from '../http.js';
 import { processTable } from '../../support/processes.js';
 import { runScenario, runTag, type ScenarioContext, type ScenarioResult } from '../scenario.js';
@@ -35,28 +36,28 @@ export function handStarted(ctx: ScenarioContext): Promise<ScenarioResult> {
         let workers: Service[] = await stack.startWorkers(ctx.topology.workers);
         const t = runTag();
         const keys = await stack.keyStore();
-        const post = (path: string, body: object) => httpRequest(api.url, { method: 'POST', path, body });
+        const client = new ApiClient({ baseUrl: api.url });
 
         // The four keys, made through the front door.
         const paid = `r8${t}paid`;
         const done = paymentWorkflowId(paid);
-        const paidRun = await post('/v1/payments', { orderId: paid, amount: 12.5 });
-        inv.check(paidRun.status === 200, `the payment answered ${paidRun.status}: ${paidRun.text}`);
+        const paidRun = await client.pay({ orderId: paid, amount: 12.5 });
+        inv.check(paidRun.status === 200, `the payment answered ${paidRun.status}: ${paidRun.body.status}`);
         const failedTag = `r8-${t}-failed`;
         const failed = `tell-${failedTag}`;
-        await post('/v1/runs', { script: 'tell', args: { tag: failedTag, seconds: 0, code: 4 } });
+        await client.run({ script: 'tell', args: { tag: failedTag, seconds: 0, code: 4 } });
         const unknownTag = `r8-${t}-unknown`;
         const unknown = `r8-${t}-unknown`;
         const flyingTag = `r8-${t}-flying`;
         const flying = `r8-${t}-flying`;
         const sleeper = (tag: string, seconds: number) => ({ script: 'sleeper', args: { seconds, tag } });
-        await post('/v1/runs?wait=0', { ...sleeper(unknownTag, 60), key: unknown });
+        await client.run({ ...sleeper(unknownTag, 60), key: unknown }, { wait: '0' });
         await until(stack, unknown, 'running');
         // Its worker dies mid-script; a new one decides the run: outcome unknown.
         await killWorkerOf(stack, unknownTag, workers);
         workers = [...workers.filter((w) => w.running), await stack.startWorker()];
         await until(stack, unknown, 'outcome_unknown', 60_000);
-        await post('/v1/runs?wait=0', { ...sleeper(flyingTag, 20), key: flying });
+        await client.run({ ...sleeper(flyingTag, 20), key: flying }, { wait: '0' });
         await until(stack, flying, 'running');
         // The key is marked running just before the spawn: its script writes its line a moment later.
         await eventually(

@@ -8,7 +8,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { eventually } from '../../support/poll.js';
 import { paymentWorkflowId } from '../../../src/shared/ids.js';
 import { WorkflowTypes } from '../../../src/shared/workflow-types.js';
-import { httpRequest } from '../http.js';
+import { ApiClient, ApiError } from '../../../src/shared/api-client.js';
+import type { RunAnswer } from '../../../src/shared/schemas/views.js';
 import { runScenario, runTag, type ScenarioContext, type ScenarioResult } from '../scenario.js';
 import { Stack } from '../stack.js';
 import { FIXTURE_REGISTRY } from '../../support/paths.js';
@@ -28,16 +29,16 @@ export function historyDeleted(ctx: ScenarioContext, p = { payments: 5 }): Promi
         const api = await stack.startApi();
         await stack.startWorkers(ctx.topology.workers);
         const t = runTag();
-        const post = (path: string, body: object) => httpRequest(api.url, { method: 'POST', path, body });
+        const client = new ApiClient({ baseUrl: api.url });
         const orders = Array.from({ length: p.payments }, (_, i) => ({
           orderId: `r9${t}${i}`,
           amount: 10 + i,
         }));
         const tag = `r9-${t}`;
         const script = { script: 'tell', args: { tag, seconds: 0, code: 0 } };
-        const first = new Map<string, string>();
-        for (const o of orders) first.set(o.orderId, (await post('/v1/payments', o)).text);
-        const ran = await post('/v1/runs', script);
+        const first = new Map<string, RunAnswer>();
+        for (const o of orders) first.set(o.orderId, (await client.pay(o)).body);
+        const ran = (await client.run(script)).body;
         const keys = [...orders.map((o) => paymentWorkflowId(o.orderId)), `tell-${tag}`];
 
         for (const key of keys) {
@@ -72,19 +73,22 @@ export function historyDeleted(ctx: ScenarioContext, p = { payments: 5 }): Promi
         let sameResult = 0;
         let conflicts = 0;
         for (const o of orders) {
-          const again = await post('/v1/payments', o);
-          const was = JSON.parse(first.get(o.orderId)!) as { result: unknown; runId: string };
-          const now = again.json as { replayed?: boolean; result?: unknown; runId?: string };
+          const again = await client.pay(o);
+          const was = first.get(o.orderId)!;
+          const now = again.body;
           if (again.status === 200 && now.replayed) replayed++;
           if (JSON.stringify(now.result) === JSON.stringify(was.result) && now.runId === was.runId)
             sameResult++;
-          if ((await post('/v1/payments', { ...o, amount: o.amount + 1 })).status === 422) conflicts++;
+          const refused = await client.pay({ ...o, amount: o.amount + 1 }).then(
+            () => undefined,
+            (err: unknown) => (err instanceof ApiError ? err.status : undefined),
+          );
+          if (refused === 422) conflicts++;
         }
-        const scriptAgain = await post('/v1/runs', script);
+        const scriptAgain = await client.run(script);
         const sameScript =
           scriptAgain.status === 200 &&
-          JSON.stringify((scriptAgain.json as { result: unknown }).result) ===
-            JSON.stringify((ran.json as { result: unknown }).result);
+          JSON.stringify(scriptAgain.body.result) === JSON.stringify(ran.result);
 
         // Started by hand for a forgotten key: refused where the script would run.
         const o = orders[0]!;
