@@ -4,6 +4,7 @@
 // (an explicit retry or resolve), and settling a key from Temporal when its run ended without saying so.
 import { randomUUID } from 'node:crypto';
 import { KeyStoreUnavailableError, RunStateError } from '../errors.js';
+import { runNotice } from '../notify/events.js';
 import type { Outcome, RunResult } from '../shared/runs.js';
 import { hasEnded, type Grant, type KeyEvent, type KeyRecord, type KeyState } from './record.js';
 import type { KeyStore } from './store.js';
@@ -52,7 +53,10 @@ interface Step<A> {
   write?: { record: KeyRecord; event: KeyEvent };
 }
 
-/** Reads the key, decides, and writes the decision if the record has not changed since; else again. */
+/**
+ * Reads the key, decides, and writes the decision if the record has not changed since; else again. A write
+ * that ends a run failed or unknown carries its notification into the outbox, in the same write.
+ */
 async function transition<A>(
   store: KeyStore,
   key: string,
@@ -64,7 +68,7 @@ async function transition<A>(
     if (!step.write) return step.answer;
     const { record, event } = step.write;
     const written = current
-      ? await store.update(record, current.version, event)
+      ? await store.update(record, current.version, event, runNotice(store.scope, current, record))
       : await store.insert(record, event);
     if (written) return step.answer;
   }
