@@ -11,6 +11,25 @@ type BatchCounts = BatchProgress;
 
 export type { BatchCounts, Caller, JournalEntry, OrderReport, RunResult, RunStatus, RunView };
 
+/** One of GET /v1/notifications' deliveries. */
+export interface NotificationView {
+  id: string;
+  target: string;
+  type: string;
+  createdAt: string;
+  attempts: number;
+  dueAt: string;
+  lastError: string | null;
+  deliveredAt: string | null;
+  event: { key?: unknown; batchId?: unknown; target?: unknown };
+}
+
+/** GET /v1/notifications */
+export interface NotificationsAnswer {
+  pending: number;
+  notifications: NotificationView[];
+}
+
 /** GET /v1/runs/{id} */
 export interface RunDetail extends RunView {
   /** Days after its run ends that the key store remembers the key; null: until pruned. */

@@ -1,5 +1,5 @@
 // Activity signatures, imported by workflows with `import type` only.
-import type { CollectOrderInput, OrderCounts, OrderReport } from '../shared/batches.js';
+import type { BatchResult, CollectOrderInput, OrderCounts, OrderReport } from '../shared/batches.js';
 import type { RunResult, ScriptRunInput } from '../shared/runs.js';
 import type { PermitHolder, PermitRequest } from '../shared/semaphore.js';
 
@@ -24,6 +24,8 @@ export interface BatchActivities {
   collectOrder(input: CollectOrderInput): Promise<OrderReport>;
   /** Waits for a batch part to end and returns its counts (not its reports). */
   awaitBatchPart(input: { workflowId: string }): Promise<OrderCounts>;
+  /** Writes a batch's batch.finished notification into the outbox (once, however often it is called). */
+  noteBatchFinished(result: BatchResult): Promise<void>;
 }
 
 /** Local activities of the per-script semaphore. */

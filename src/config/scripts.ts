@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, InvalidRequestError, RunStateError } from '../errors.js';
+import { NotifyTargetsSchema, type NotifyTarget } from '../notify/events.js';
 import { EXEC_SCRIPT, type ArgValue, type RunPolicy, type ScriptArgs } from '../shared/runs.js';
 
 /** What a script name looks like: the registry's keys, and the `run:<script>` token scopes. */
@@ -114,6 +115,8 @@ const RegistryFileSchema = z
         .refine((name) => name !== EXEC_SCRIPT, `"${EXEC_SCRIPT}" is reserved for superscript exec`),
       ScriptSpecSchema,
     ),
+    /** Where notifications go (see src/notify); none when left out. */
+    notify: NotifyTargetsSchema.default([]),
   })
   .strict();
 
@@ -132,7 +135,11 @@ export class ScriptRegistry {
   /** Each key template as the shape of the keys it makes, with the script it belongs to. */
   private readonly keyShapes: { script: string; shape: RegExp }[];
 
-  constructor(scripts: ScriptSpec[]) {
+  constructor(
+    scripts: ScriptSpec[],
+    /** The config file's notification targets. */
+    readonly notify: readonly NotifyTarget[] = [],
+  ) {
     this.scripts = new Map(scripts.map((s) => [s.name, s]));
     this.keyShapes = scripts.flatMap((s) => (s.key ? [{ script: s.name, shape: keyShape(s.key) }] : []));
   }
@@ -213,7 +220,15 @@ export function loadRegistry(file: string): ScriptRegistry {
       }
     }
   }
-  return new ScriptRegistry(scripts);
+  for (const [i, target] of parsed.data.notify.entries()) {
+    const unknown = target.scripts?.find((name) => !scripts.some((s) => s.name === name));
+    if (unknown !== undefined) {
+      throw new ConfigError(
+        `Invalid script registry ${file}: notify.${i}.scripts names "${unknown}", which is not a script of this file.`,
+      );
+    }
+  }
+  return new ScriptRegistry(scripts, parsed.data.notify);
 }
 
 /**
