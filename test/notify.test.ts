@@ -132,6 +132,13 @@ before(async () => {
       events: ['run.failed'],
       scripts: ['exit-with'],
     },
+    // What Slack's incoming webhooks take: unsigned {"text"}.
+    {
+      name: 'chat',
+      url: `http://127.0.0.1:${receiver.port}/chat`,
+      format: 'slack',
+      events: ['batch.finished'],
+    },
   ]);
   stack = await startStack({ api: true, worker: false, registryFile, publicUrl: PUBLIC_URL });
   stopWorker = await stack.addWorker();
@@ -204,6 +211,15 @@ test('a finished batch: batch.finished with its counts and a link to its page', 
   assert.equal(event.status, 'completed');
   assert.deepEqual(event.progress, { ...noCounts(), total: 3, done: 3, pending: 0, succeeded: 3 });
   assert.equal(event.link, `${PUBLIC_URL}/ui/#/batches/${batchId}`);
+  const chat = await eventually(
+    'the batch in the Slack target',
+    () => receiver.got.find((d) => d.path === '/chat' && d.body.includes(batchId)),
+    30_000,
+  );
+  assert.deepEqual(Object.keys(JSON.parse(chat.body) as object), ['text']);
+  assert.match(chat.body, /3 succeeded, 0 failed, 0 unknown/);
+  assert.ok(chat.body.includes(`<${PUBLIC_URL}/ui/#/batches/${batchId}|open>`));
+  assert.equal(chat.headers['x-superscript-signature'], undefined);
 });
 
 test('a receiver that answers 500, then is closed, gets the event once it is back, with the same delivery ID', async () => {
@@ -256,7 +272,7 @@ test('superscript notify test NAME: a test event, delivered through a worker', a
   assert.equal(receiver.accepted('/hook').filter((d) => d.event.type === 'test').length, 0);
   const unknown = await runCli(['notify', 'test', 'nobody', '--wait', '1'], env);
   assert.equal(unknown.code, 125);
-  assert.match(unknown.stderr, /No notification target "nobody".*hook, narrow/);
+  assert.match(unknown.stderr, /No notification target "nobody".*hook, narrow, chat/);
 });
 
 test(
