@@ -15,7 +15,7 @@ import { freePort } from '../src/devserver/free-port.js';
 import { ConfigError, KeyStoreUnavailableError } from '../src/errors.js';
 import { openKeyStore } from '../src/keystore/open.js';
 import { loadSqlite } from '../src/keystore/quiet-sqlite.js';
-import type { KeyStore } from '../src/keystore/store.js';
+import type { KeyStore, Notice } from '../src/keystore/store.js';
 import type { KeyEvent, KeyRecord } from '../src/shared/schemas/keys.js';
 import type { RunResult } from '../src/shared/schemas/runs.js';
 import { startKeyStorePostgres } from './support/postgres.js';
@@ -83,6 +83,11 @@ const ended = (key: string, minutes: number, over: Partial<KeyRecord> = {}) =>
     ...over,
   });
 
+/** A notice made at T0 (a later one sorts first when listed: b before a). */
+function notice(id: string, target = '', body = `{"id":"${id}"}`): Notice {
+  return { id, target, type: 'test', body, createdAt: id === 'b' ? at(0.5) : at(0) };
+}
+
 const BACKENDS = [
   { name: 'SQLite', url: () => sqliteUrl },
   { name: 'PostgreSQL', url: () => postgresUrl },
@@ -100,6 +105,71 @@ for (const backend of BACKENDS) {
     after(async () => {
       await Promise.all(opened.map((s) => s.close()));
     });
+
+    test('the outbox: a notice is written with its key, or not at all', LIMIT, async () => {
+      const store = await open();
+      await store.insert(record('n'), event('reserved', 'reserved'));
+      const failed = record('n', { state: 'failed', runId: 'run-n', endedAt: at(1), version: 2 });
+      const stale = record('n', { state: 'failed', runId: 'run-x', endedAt: at(1), version: 2 });
+      assert.equal(await store.update(failed, 1, event('ended', 'failed'), notice('n1')), true);
+      assert.equal(await store.update(stale, 1, event('ended', 'failed'), notice('stale')), false);
+      assert.deepEqual(
+        (await store.leaseNotices(at(2), at(3), 10)).map((n) => [n.id, n.target, n.attempts, n.leaseUntil]),
+        [['n1', '', 0, at(3)]],
+        'the stale write left no notice',
+      );
+      assert.equal(await store.pendingNotices(), 0, 'a notice awaiting fan-out is no delivery');
+    });
+
+    test(
+      'the outbox: leased once until the lease runs out; tries recorded; delivered ones pruned',
+      LIMIT,
+      async () => {
+        const store = await open();
+        await store.addNotices([notice('a', 'hook'), notice('b', 'hook')]);
+        await store.addNotices([notice('a', 'hook', 'a second add changes nothing')]);
+        assert.equal(await store.pendingNotices(), 2);
+        const [first, second] = await Promise.all([
+          store.leaseNotices(at(1), at(2), 10),
+          store.leaseNotices(at(1), at(2), 10),
+        ]);
+        assert.deepEqual(
+          [...first!, ...second!].map((n) => n.id).sort(),
+          ['a', 'b'],
+          'each notice leased by one caller',
+        );
+        assert.deepEqual(await store.leaseNotices(at(1.5), at(2.5), 10), [], 'held until the lease ends');
+        await store.noteAttempt('a', 'hook', { error: 'answered 500', dueAt: at(5) });
+        await store.noteAttempt('b', 'hook', { deliveredAt: at(1.5) });
+        assert.deepEqual(
+          (await store.leaseNotices(at(3), at(4), 10)).map((n) => n.id),
+          [],
+          'a failed notice waits for its due time; a delivered one is done',
+        );
+        const again = await store.leaseNotices(at(5), at(6), 10);
+        assert.deepEqual(
+          again.map((n) => [n.id, n.attempts, n.lastError, n.body]),
+          [['a', 1, 'answered 500', '{"id":"a"}']],
+        );
+        await store.noteAttempt('a', 'hook', { deliveredAt: at(5.5) });
+        const listed = await store.notices(10);
+        assert.deepEqual(
+          listed.map((n) => [n.id, n.attempts, n.deliveredAt, n.lastError]),
+          [
+            ['b', 1, at(1.5), null],
+            ['a', 2, at(5.5), 'answered 500'],
+          ],
+        );
+        assert.deepEqual(await store.notices(10, true), []);
+        assert.equal(await store.pendingNotices(), 0);
+        await store.prune(at(2));
+        assert.deepEqual(
+          (await store.notices(10)).map((n) => n.id),
+          ['a'],
+          'prune removes notices delivered before its date',
+        );
+      },
+    );
 
     test('inserts a key once: a second insert is refused and writes nothing', LIMIT, async () => {
       const store = await open();

@@ -1,8 +1,8 @@
 // The web UI in a real browser (Debian's chromium, driven by playwright-core) against the real stack: a
 // payment with a replay and a conflict, a batch, a script that prints HTML, and a run left outcome_unknown by
 // a worker that stopped mid-script, and a run started by hand with a memo SuperScript did not write, each
-// checked by what the page says; a retry and a cancel from the UI; a phone-sized screen. Screenshots go to
-// test-output/ui/.
+// checked by what the page says; a retry and a cancel from the UI; a notification still being tried; a
+// phone-sized screen. Screenshots go to test-output/ui/.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -394,6 +394,31 @@ test('an outcome_unknown run from the UI: verify, then a retry confirmed with it
       2,
       'verify never ran the script; the retry ran it once',
     );
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('notifications: each delivery with its attempts and last error, linked to its run', async () => {
+  const id = `ui-notice-${uid}`;
+  const key = `payment-${paid}`;
+  const event = { id, type: 'run.failed', at: new Date().toISOString(), key, script: 'collect-payment' };
+  await stack.keys.addNotices([
+    { id, target: 'ops', type: event.type, body: JSON.stringify(event), createdAt: event.at },
+  ]);
+  // Not due for an hour: no worker tries it while the page is read (none has a target "ops" anyway).
+  const dueAt = new Date(Date.now() + 3_600_000).toISOString();
+  await stack.keys.noteAttempt(id, 'ops', { error: 'ops answered 500; the delivery is tried again.', dueAt });
+  const { page, context, errors } = await open('/notifications');
+  try {
+    const row = page.locator('tr', { hasText: key });
+    await row.waitFor();
+    assert.match(await row.innerText(), /run\.failed[\s\S]*ops[\s\S]*Retrying[\s\S]*1/i);
+    assert.match(await page.locator('.results').innerText(), /not delivered yet/);
+    await shot(page, 'notifications');
+    await row.getByRole('link', { name: key }).click();
+    await page.getByText(`charged order ${paid}`).first().waitFor();
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -8,5 +8,6 @@ export type {
   BatchView,
   OrderStatus,
 } from '../src/shared/schemas/batches.js';
+export type { NotificationView, NotificationsAnswer } from '../src/shared/schemas/notifications.js';
 export type { RunResult, RunStatus } from '../src/shared/schemas/runs.js';
 export type { RunDetail, RunView } from '../src/shared/schemas/views.js';

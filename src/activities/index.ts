@@ -1,6 +1,7 @@
 // The activities a SuperScript worker hosts: on its task queue, and on the batch task queue beside it.
 import type { ScriptRegistry } from '../config/scripts.js';
 import type { KeyGuard } from '../keystore/guard.js';
+import { batchNotice } from '../notify/events.js';
 import type { RunSource } from '../runs/read.js';
 import { createAwaitBatchPart } from '../runs/batches/await-part.js';
 import { createCollectOrder } from '../runs/batches/collect-order.js';
@@ -26,5 +27,6 @@ export function createBatchActivities(registry: ScriptRegistry, runs: RunSource)
   return {
     collectOrder: createCollectOrder(runs, registry),
     awaitBatchPart: createAwaitBatchPart(runs),
+    noteBatchFinished: async (result) => runs.keys.addNotices([batchNotice(runs.keys.scope, result)]),
   };
 }

@@ -2,7 +2,7 @@
 import type { CollectOrderInput } from '../shared/batches.js';
 import type { ScriptRunInput } from '../shared/runs.js';
 import type { PermitRequest } from '../shared/semaphore.js';
-import type { OrderCounts, OrderReport } from '../shared/schemas/batches.js';
+import type { BatchResult, OrderCounts, OrderReport } from '../shared/schemas/batches.js';
 import type { RunResult } from '../shared/schemas/runs.js';
 import type { PermitHolder } from '../shared/schemas/semaphore.js';
 
@@ -27,6 +27,8 @@ export interface BatchActivities {
   collectOrder(input: CollectOrderInput): Promise<OrderReport>;
   /** Waits for a batch part to end and returns its counts (not its reports). */
   awaitBatchPart(input: { workflowId: string }): Promise<OrderCounts>;
+  /** Writes a batch's batch.finished notification into the outbox (once, however often it is called). */
+  noteBatchFinished(result: BatchResult): Promise<void>;
 }
 
 /** Local activities of the per-script semaphore. */

@@ -17,6 +17,7 @@ import { RequestMetrics } from './request-metrics.js';
 import { batchRoutes } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { paymentRoutes } from './routes/payments.js';
 import { runRoutes } from './routes/runs.js';
 import { RequestJournal } from './request-journal.js';
@@ -111,6 +112,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   installOpenApi(app, (api) => {
     healthRoutes(api, deps);
     keyRoutes(api, deps);
+    notificationRoutes(api, deps);
     metricsRoute(api, [metrics, processRegistry()], sdkMetricsUrl);
     refuseOtherMethods(api, '/metrics', ['GET']);
     paymentRoutes(api, deps);

@@ -17,6 +17,7 @@ const batches = () => import('./commands/batches.js');
 const tokens = () => import('./commands/tokens.js');
 const keys = () => import('./commands/keys.js');
 const clusterCommands = () => import('./commands/cluster.js');
+const notify = () => import('./commands/notify.js');
 
 const program = new Command('superscript')
   .description('Run non-idempotent scripts exactly once per idempotency key, on Temporal.')
@@ -374,6 +375,20 @@ keysCommand
   .command('refill')
   .description("fill the store again from Temporal's records (after restoring a copy of its database)")
   .action(action(async (ctx) => (await keys()).keysRefill(ctx)));
+
+program
+  .command('notify')
+  .description('notification targets (the config file\'s "notify" list)')
+  .command('test <name>')
+  .description('send target NAME a test event through the outbox, and wait for a worker to deliver it')
+  .addOption(
+    new Option('--wait <seconds>', 'give up waiting after this long (exit 125; it stays queued)')
+      .argParser(number('--wait'))
+      .default(30),
+  )
+  .action(
+    action(async (ctx, name: string, o: { wait: number }) => (await notify()).notifyTest(ctx, name, o)),
+  );
 
 program
   .command('exec')

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, InvalidRequestError, RunStateError } from '../errors.js';
+import { NotifyTargetsSchema, type NotifyTarget } from '../notify/events.js';
 import { EXEC_SCRIPT, type RunPolicy } from '../shared/runs.js';
 import { SCRIPT_NAME, type ArgValue, type ScriptArgs } from '../shared/schemas/runs.js';
 
@@ -112,6 +113,8 @@ const RegistryFileSchema = z
         .refine((name) => name !== EXEC_SCRIPT, `"${EXEC_SCRIPT}" is reserved for superscript exec`),
       ScriptSpecSchema,
     ),
+    /** Where notifications go (see src/notify); none when left out. */
+    notify: NotifyTargetsSchema.default([]),
   })
   .strict();
 
@@ -130,7 +133,11 @@ export class ScriptRegistry {
   /** Each key template as the shape of the keys it makes, with the script it belongs to. */
   private readonly keyShapes: { script: string; shape: RegExp }[];
 
-  constructor(scripts: ScriptSpec[]) {
+  constructor(
+    scripts: ScriptSpec[],
+    /** The config file's notification targets. */
+    readonly notify: readonly NotifyTarget[] = [],
+  ) {
     this.scripts = new Map(scripts.map((s) => [s.name, s]));
     this.keyShapes = scripts.flatMap((s) => (s.key ? [{ script: s.name, shape: keyShape(s.key) }] : []));
   }
@@ -211,7 +218,15 @@ export function loadRegistry(file: string): ScriptRegistry {
       }
     }
   }
-  return new ScriptRegistry(scripts);
+  for (const [i, target] of parsed.data.notify.entries()) {
+    const unknown = target.scripts?.find((name) => !scripts.some((s) => s.name === name));
+    if (unknown !== undefined) {
+      throw new ConfigError(
+        `Invalid script registry ${file}: notify.${i}.scripts names "${unknown}", which is not a script of this file.`,
+      );
+    }
+  }
+  return new ScriptRegistry(scripts, parsed.data.notify);
 }
 
 /**

@@ -42,6 +42,8 @@ const SettingsSchema = z.object({
   SUPERSCRIPT_UI_PORT: port.default(8233),
   /** Temporal's Web UI, which the API links each run to; `superscript dev` sets its own dev server's. */
   SUPERSCRIPT_TEMPORAL_UI_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Where people reach the web UI (e.g. behind a proxy); notifications link to its pages. None: no links. */
+  SUPERSCRIPT_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   SUPERSCRIPT_DURABILITY: z.enum(DURABILITY).default('full'),
   /** Extra `temporal server start-dev` arguments, space-separated, e.g. more --dynamic-config-value. */
   SUPERSCRIPT_DEV_SERVER_ARGS: z.string().default(''),
@@ -90,6 +92,7 @@ export interface Settings {
   temporalPort: number;
   uiPort: number;
   temporalUiUrl?: string;
+  publicUrl?: string;
   durability: Durability;
   devServerArgs: string[];
   shutdownGraceMs: number;
@@ -124,6 +127,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     temporalPort: s.SUPERSCRIPT_TEMPORAL_PORT,
     uiPort: s.SUPERSCRIPT_UI_PORT,
     temporalUiUrl: s.SUPERSCRIPT_TEMPORAL_UI_URL,
+    publicUrl: s.SUPERSCRIPT_PUBLIC_URL,
     durability: s.SUPERSCRIPT_DURABILITY,
     devServerArgs: s.SUPERSCRIPT_DEV_SERVER_ARGS.split(/\s+/).filter(Boolean),
     shutdownGraceMs: s.SUPERSCRIPT_SHUTDOWN_GRACE_SECONDS * 1000,

@@ -7,21 +7,26 @@ import {
   DEFAULT_EXPORT_PAGE,
   EVENT_COLUMNS,
   KEY_COLUMNS,
+  NOTICE_COLUMNS,
   PRUNABLE_STATES,
   PRUNE_BATCH,
   SCHEMA_VERSION,
   checkNew,
   checkNext,
+  attemptValues,
   eventValues,
   groupEvents,
+  noticeValues,
   recordValues,
   toEvent,
+  toNotice,
   toRecord,
   type EventRow,
   type KeyRow,
+  type NoticeRow,
   type SqlValue,
 } from './rows.js';
-import type { KeyStore } from './store.js';
+import type { KeyStore, Notice, NoticeAttempt, NoticeState } from './store.js';
 import type { KeyEvent, KeyRecord } from '../shared/schemas/keys.js';
 
 /** Connections per process: every call is one short statement, so a few serve a busy worker. */
@@ -34,6 +39,26 @@ const STATEMENT_TIMEOUT_MS = 5000;
 const QUERY_TIMEOUT_MS = 6000;
 /** Taken while the schema is created, so two processes starting at once do not both create it. */
 const SCHEMA_LOCK = 7_318_294_551;
+
+// The outbox of notifications; a store made before it gets it when a process of this version opens it.
+const NOTICES_SCHEMA = `
+CREATE TABLE IF NOT EXISTS superscript_notices (
+  scope text COLLATE "C" NOT NULL,
+  id text COLLATE "C" NOT NULL,
+  target text COLLATE "C" NOT NULL,
+  type text NOT NULL,
+  body text NOT NULL,
+  created_at text COLLATE "C" NOT NULL,
+  due_at text COLLATE "C" NOT NULL,
+  lease_until text COLLATE "C",
+  attempts integer NOT NULL DEFAULT 0,
+  last_error text,
+  delivered_at text COLLATE "C",
+  PRIMARY KEY (scope, id, target)
+);
+CREATE INDEX IF NOT EXISTS superscript_notices_due ON superscript_notices (scope, delivered_at, due_at);
+CREATE INDEX IF NOT EXISTS superscript_notices_created ON superscript_notices (scope, created_at DESC);
+`;
 
 // Text, not jsonb, for the JSON columns: jsonb reorders keys and respaces, and a replay must be the same bytes.
 // Keys and timestamps compare bytewise (COLLATE "C"), as in SQLite, whatever the database's own locale.
@@ -76,6 +101,7 @@ CREATE TABLE IF NOT EXISTS superscript_key_events (
   detail text
 );
 CREATE INDEX IF NOT EXISTS superscript_key_events_key ON superscript_key_events (scope, key, id);
+${NOTICES_SCHEMA}
 CREATE TABLE IF NOT EXISTS superscript_meta (
   scope text COLLATE "C" NOT NULL,
   name text COLLATE "C" NOT NULL,
@@ -107,6 +133,21 @@ const UPDATE = `WITH k AS (
       .join(', ')}
     WHERE scope = $1 AND key = $2 AND version = $${RECORD_END + EVENT_COLUMNS.length + 1} RETURNING key)
   INSERT INTO superscript_key_events (scope, key, ${EVENT_LIST}) SELECT $1, k.key, ${EVENT_PARAMS} FROM k`;
+// The same, with a notice written in the same statement: $24..$29 the notice (noticeValues).
+const NOTICE_LIST = NOTICE_COLUMNS.join(', ');
+const NEW_NOTICE = NOTICE_COLUMNS.slice(0, 6).join(', ');
+const UPDATE_NOTIFYING = UPDATE.replace(
+  'RETURNING key)',
+  `RETURNING key),
+  n AS (INSERT INTO superscript_notices (scope, ${NEW_NOTICE})
+    SELECT $1, ${params(RECORD_END + EVENT_COLUMNS.length + 2, 6)} FROM k ON CONFLICT DO NOTHING)`,
+);
+// Undelivered, due, and held by no dispatcher (or by one whose hold has run out); rows another dispatcher is
+// taking right now are skipped, not waited for.
+const LEASE = `UPDATE superscript_notices SET lease_until = $3 WHERE scope = $1 AND (id, target) IN (
+    SELECT id, target FROM superscript_notices WHERE scope = $1 AND delivered_at IS NULL AND due_at <= $2
+      AND (lease_until IS NULL OR lease_until <= $2) ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+  RETURNING ${NOTICE_LIST}`;
 // The events come as one array per column; WITH ORDINALITY keeps their order, and so their ids' order.
 const IMPORT = `WITH k AS (${INSERT_KEY}),
   e AS (INSERT INTO superscript_key_events (scope, key, ${EVENT_LIST})
@@ -190,13 +231,18 @@ export class PostgresKeyStore implements KeyStore {
     return rowCount === 1;
   }
 
-  async update(record: KeyRecord, expected: number, event: KeyEvent): Promise<boolean> {
+  async update(record: KeyRecord, expected: number, event: KeyEvent, notice?: Notice): Promise<boolean> {
     checkNext(record, expected);
-    const { rowCount } = await this.query({
-      name: 'superscript_keys_update',
-      text: UPDATE,
-      values: [this.scope, ...recordValues(record), ...eventValues(event), expected],
-    });
+    const values = [this.scope, ...recordValues(record), ...eventValues(event), expected];
+    const { rowCount } = await this.query(
+      notice
+        ? {
+            name: 'superscript_keys_update_notifying',
+            text: UPDATE_NOTIFYING,
+            values: [...values, ...noticeValues(notice)],
+          }
+        : { name: 'superscript_keys_update', text: UPDATE, values },
+    );
     return rowCount === 1;
   }
 
@@ -266,8 +312,14 @@ export class PostgresKeyStore implements KeyStore {
       });
       const removed = rows[0]?.removed ?? 0;
       total += removed;
-      if (removed < PRUNE_BATCH) return total;
+      if (removed < PRUNE_BATCH) break;
     }
+    await this.query({
+      name: 'superscript_notices_prune',
+      text: 'DELETE FROM superscript_notices WHERE scope = $1 AND delivered_at < $2',
+      values: [this.scope, before],
+    });
+    return total;
   }
 
   async *exportAll(pageSize = DEFAULT_EXPORT_PAGE): AsyncIterable<{ record: KeyRecord; events: KeyEvent[] }> {
@@ -312,6 +364,58 @@ export class PostgresKeyStore implements KeyStore {
       values: [this.scope, ...recordValues(record), ...columns],
     });
     return rows[0]?.inserted === 1;
+  }
+
+  async addNotices(notices: readonly Notice[]): Promise<void> {
+    if (notices.length === 0) return;
+    const columns = [0, 1, 2, 3, 4].map((i) => notices.map((n) => noticeValues(n)[i] as string));
+    await this.query({
+      name: 'superscript_notices_add',
+      text: `INSERT INTO superscript_notices (scope, ${NEW_NOTICE})
+        SELECT $1, n.*, n.created_at FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+          AS n(id, target, type, body, created_at)
+        ON CONFLICT DO NOTHING`,
+      values: [this.scope, ...columns],
+    });
+  }
+
+  async leaseNotices(now: string, until: string, limit: number): Promise<NoticeState[]> {
+    const { rows } = await this.query<NoticeRow>({
+      name: 'superscript_notices_lease',
+      text: LEASE,
+      values: [this.scope, now, until, limit],
+    });
+    return rows.map(toNotice);
+  }
+
+  async noteAttempt(id: string, target: string, attempt: NoticeAttempt): Promise<void> {
+    await this.query({
+      name: 'superscript_notices_attempt',
+      text: `UPDATE superscript_notices SET attempts = attempts + 1, lease_until = NULL,
+          delivered_at = COALESCE(delivered_at, $4), last_error = COALESCE($5, last_error),
+          due_at = COALESCE($6, due_at)
+        WHERE scope = $1 AND id = $2 AND target = $3`,
+      values: [this.scope, id, target, ...attemptValues(attempt)],
+    });
+  }
+
+  async notices(limit: number, undeliveredOnly = false): Promise<NoticeState[]> {
+    const { rows } = await this.query<NoticeRow>({
+      text: `SELECT ${NOTICE_LIST} FROM superscript_notices WHERE scope = $1 AND target <> ''
+        ${undeliveredOnly ? 'AND delivered_at IS NULL' : ''} ORDER BY created_at DESC, id DESC LIMIT $2`,
+      values: [this.scope, limit],
+    });
+    return rows.map(toNotice);
+  }
+
+  async pendingNotices(): Promise<number> {
+    const { rows } = await this.query<{ n: number }>({
+      name: 'superscript_notices_pending',
+      text: `SELECT count(*)::int AS n FROM superscript_notices
+        WHERE scope = $1 AND target <> '' AND delivered_at IS NULL`,
+      values: [this.scope],
+    });
+    return rows[0]?.n ?? 0;
   }
 
   async getMeta(name: string): Promise<{ value: string; version: number } | undefined> {
@@ -372,12 +476,25 @@ export class PostgresKeyStore implements KeyStore {
         const { rows } = await client.query<{ version: number }>('SELECT version FROM superscript_schema');
         return rows[0]?.version;
       }));
+    if (version === SCHEMA_VERSION && found !== undefined) await this.addOutbox();
     if (version !== SCHEMA_VERSION) {
       throw new KeyStoreUnavailableError(
         `The key store in ${this.describe} has schema version ${version}, and this SuperScript knows ` +
           `${SCHEMA_VERSION}: it was written by another SuperScript version. Run that version, or upgrade this one.`,
       );
     }
+  }
+
+  /** The outbox table, in a store made before it: created under the schema lock, once. */
+  private async addOutbox(): Promise<void> {
+    const { rows } = await this.query<{ found: string | null }>({
+      text: "SELECT to_regclass('superscript_notices')::text AS found",
+    });
+    if (rows[0]?.found) return;
+    await this.transaction('BEGIN', async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
+      await client.query(NOTICES_SCHEMA);
+    });
   }
 
   private async query<R extends QueryResultRow = QueryResultRow>(config: QueryConfig<unknown[]>) {

@@ -1,6 +1,7 @@
 // How a key record and its events become table rows and back, shared by the SQLite and PostgreSQL stores so
 // both keep the same columns, the same JSON text and the same checks on what callers hand them.
 import { ENDED_STATES } from './record.js';
+import type { Notice, NoticeAttempt, NoticeState } from './store.js';
 import type { KeyEvent, KeyRecord } from '../shared/schemas/keys.js';
 
 /** Written in the schema table; a later SuperScript migrates a store from the version it finds there. */
@@ -37,10 +38,25 @@ export const KEY_COLUMNS = [
 /** The columns of `superscript_key_events` after `scope` and `key`, in the order `eventValues` gives them. */
 export const EVENT_COLUMNS = ['at', 'kind', 'run_id', 'by', 'state', 'detail'] as const;
 
+/** The columns of `superscript_notices` after `scope`, in the order `toNotice` reads them. */
+export const NOTICE_COLUMNS = [
+  'id',
+  'target',
+  'type',
+  'body',
+  'created_at',
+  'due_at',
+  'lease_until',
+  'attempts',
+  'last_error',
+  'delivered_at',
+] as const;
+
 export type SqlValue = string | number | null;
 
 export type KeyRow = Record<(typeof KEY_COLUMNS)[number], SqlValue>;
 export type EventRow = Record<(typeof EVENT_COLUMNS)[number], SqlValue>;
+export type NoticeRow = Record<(typeof NOTICE_COLUMNS)[number], SqlValue>;
 
 /**
  * A record's column values. The result and the grant are stored as the JSON text of what was given and
@@ -110,6 +126,31 @@ export function toEvent(row: EventRow): KeyEvent {
     by: row.by as string | null,
     state: row.state as KeyEvent['state'],
     detail: row.detail as string | null,
+  };
+}
+
+/** A new notice's values, as the first five of NOTICE_COLUMNS then `due_at` (due at once). */
+export function noticeValues(n: Notice): SqlValue[] {
+  return [n.id, n.target, n.type, n.body, n.createdAt, n.createdAt];
+}
+
+/** An attempt's values: `delivered_at`, `last_error`, `due_at` (a delivered notice keeps its due time). */
+export function attemptValues(a: NoticeAttempt): [string | null, string | null, string | null] {
+  return 'deliveredAt' in a ? [a.deliveredAt, null, null] : [null, plain(a.error), a.dueAt];
+}
+
+export function toNotice(row: NoticeRow): NoticeState {
+  return {
+    id: row.id as string,
+    target: row.target as string,
+    type: row.type as string,
+    body: row.body as string,
+    createdAt: row.created_at as string,
+    dueAt: row.due_at as string,
+    leaseUntil: row.lease_until as string | null,
+    attempts: Number(row.attempts),
+    lastError: row.last_error as string | null,
+    deliveredAt: row.delivered_at as string | null,
   };
 }
 

@@ -10,21 +10,26 @@ import {
   DEFAULT_EXPORT_PAGE,
   EVENT_COLUMNS,
   KEY_COLUMNS,
+  NOTICE_COLUMNS,
   PRUNABLE_STATES,
   PRUNE_BATCH,
   SCHEMA_VERSION,
   checkNew,
   checkNext,
+  attemptValues,
   eventValues,
   groupEvents,
+  noticeValues,
   recordValues,
   toEvent,
+  toNotice,
   toRecord,
   type EventRow,
   type KeyRow,
+  type NoticeRow,
   type SqlValue,
 } from './rows.js';
-import type { KeyStore } from './store.js';
+import type { KeyStore, Notice, NoticeAttempt, NoticeState } from './store.js';
 import type { KeyEvent, KeyRecord } from '../shared/schemas/keys.js';
 
 /**
@@ -74,6 +79,22 @@ CREATE TABLE IF NOT EXISTS superscript_key_events (
   detail TEXT
 ) STRICT;
 CREATE INDEX IF NOT EXISTS superscript_key_events_key ON superscript_key_events (scope, key, id);
+CREATE TABLE IF NOT EXISTS superscript_notices (
+  scope TEXT NOT NULL,
+  id TEXT NOT NULL,
+  target TEXT NOT NULL,
+  type TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  due_at TEXT NOT NULL,
+  lease_until TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  delivered_at TEXT,
+  PRIMARY KEY (scope, id, target)
+) STRICT;
+CREATE INDEX IF NOT EXISTS superscript_notices_due ON superscript_notices (scope, delivered_at, due_at);
+CREATE INDEX IF NOT EXISTS superscript_notices_created ON superscript_notices (scope, created_at DESC);
 CREATE TABLE IF NOT EXISTS superscript_meta (
   scope TEXT NOT NULL,
   name TEXT NOT NULL,
@@ -97,6 +118,12 @@ const INSERT_EVENT =
 // A key list travels as one JSON array parameter: one statement for any number of keys, far from SQLite's
 // limit on parameters, and prepared once.
 const IN_KEYS = 'key IN (SELECT value FROM json_each(?))';
+const NOTICE_LIST = NOTICE_COLUMNS.join(', ');
+const INSERT_NOTICE = `INSERT INTO superscript_notices (scope, ${NOTICE_COLUMNS.slice(0, 6).join(', ')})
+  VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
+// Undelivered, due, and held by no dispatcher (or by one whose hold has run out): scope, now, now, limit.
+const DUE_NOTICES = `SELECT id, target FROM superscript_notices WHERE scope = ? AND delivered_at IS NULL
+  AND due_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY due_at LIMIT ?`;
 const PRUNABLE = `SELECT key FROM superscript_keys WHERE scope = ? AND state IN (SELECT value FROM json_each(?))
   AND ended_at < ? ORDER BY key LIMIT ${PRUNE_BATCH}`;
 
@@ -164,7 +191,7 @@ export class SqliteKeyStore implements KeyStore {
     );
   }
 
-  async update(record: KeyRecord, expected: number, event: KeyEvent): Promise<boolean> {
+  async update(record: KeyRecord, expected: number, event: KeyEvent, notice?: Notice): Promise<boolean> {
     checkNext(record, expected);
     return this.run(() =>
       this.write(() => {
@@ -172,6 +199,7 @@ export class SqliteKeyStore implements KeyStore {
         if (this.statement(UPDATE_KEY).run(...values, this.scope, record.key, expected).changes === 0)
           return false;
         this.appendEvent(record.key, event);
+        if (notice) this.statement(INSERT_NOTICE).run(this.scope, ...noticeValues(notice));
         return true;
       }),
     );
@@ -260,8 +288,15 @@ export class SqliteKeyStore implements KeyStore {
           );
         });
         total += removed;
-        if (removed < PRUNE_BATCH) return total;
+        if (removed < PRUNE_BATCH) break;
       }
+      this.write(() =>
+        this.statement('DELETE FROM superscript_notices WHERE scope = ? AND delivered_at < ?').run(
+          this.scope,
+          before,
+        ),
+      );
+      return total;
     });
   }
 
@@ -301,6 +336,61 @@ export class SqliteKeyStore implements KeyStore {
         for (const event of events) this.appendEvent(record.key, event);
         return true;
       }),
+    );
+  }
+
+  async addNotices(notices: readonly Notice[]): Promise<void> {
+    this.run(() =>
+      this.write(() => {
+        for (const n of notices) this.statement(INSERT_NOTICE).run(this.scope, ...noticeValues(n));
+      }),
+    );
+  }
+
+  async leaseNotices(now: string, until: string, limit: number): Promise<NoticeState[]> {
+    return this.run(() => {
+      // Most polls find nothing due: they read, and take no write lock.
+      if (!this.statement(DUE_NOTICES).get(this.scope, now, now, 1)) return [];
+      return this.write(() =>
+        this.statement(
+          `UPDATE superscript_notices SET lease_until = ? WHERE scope = ? AND (id, target) IN (${DUE_NOTICES})
+            RETURNING ${NOTICE_LIST}`,
+        )
+          .all(until, this.scope, this.scope, now, now, limit)
+          .map((row) => toNotice(row as NoticeRow)),
+      );
+    });
+  }
+
+  async noteAttempt(id: string, target: string, attempt: NoticeAttempt): Promise<void> {
+    this.run(() =>
+      this.statement(
+        `UPDATE superscript_notices SET attempts = attempts + 1, lease_until = NULL, delivered_at = COALESCE(delivered_at, ?),
+          last_error = COALESCE(?, last_error), due_at = COALESCE(?, due_at)
+          WHERE scope = ? AND id = ? AND target = ?`,
+      ).run(...attemptValues(attempt), this.scope, id, target),
+    );
+  }
+
+  async notices(limit: number, undeliveredOnly = false): Promise<NoticeState[]> {
+    const undelivered = undeliveredOnly ? 'AND delivered_at IS NULL' : '';
+    return this.run(() =>
+      this.statement(
+        `SELECT ${NOTICE_LIST} FROM superscript_notices WHERE scope = ? AND target <> '' ${undelivered}
+          ORDER BY created_at DESC, id DESC LIMIT ?`,
+      )
+        .all(this.scope, limit)
+        .map((row) => toNotice(row as NoticeRow)),
+    );
+  }
+
+  async pendingNotices(): Promise<number> {
+    return this.run(() =>
+      Number(
+        this.statement(
+          "SELECT count(*) AS n FROM superscript_notices WHERE scope = ? AND target <> '' AND delivered_at IS NULL",
+        ).get(this.scope)?.n,
+      ),
     );
   }
 

@@ -4,6 +4,7 @@
 // (an explicit retry or resolve), and settling a key from Temporal when its run ended without saying so.
 import { randomUUID } from 'node:crypto';
 import { KeyStoreUnavailableError, RunStateError } from '../errors.js';
+import { runNotice } from '../notify/events.js';
 import { hasEnded } from './record.js';
 import type { KeyStore } from './store.js';
 import type { Outcome, RunResult } from '../shared/schemas/runs.js';
@@ -53,7 +54,10 @@ interface Step<A> {
   write?: { record: KeyRecord; event: KeyEvent };
 }
 
-/** Reads the key, decides, and writes the decision if the record has not changed since; else again. */
+/**
+ * Reads the key, decides, and writes the decision if the record has not changed since; else again. A write
+ * that ends a run failed or unknown carries its notification into the outbox, in the same write.
+ */
 async function transition<A>(
   store: KeyStore,
   key: string,
@@ -65,7 +69,7 @@ async function transition<A>(
     if (!step.write) return step.answer;
     const { record, event } = step.write;
     const written = current
-      ? await store.update(record, current.version, event)
+      ? await store.update(record, current.version, event, runNotice(store.scope, current, record))
       : await store.insert(record, event);
     if (written) return step.answer;
   }

@@ -60,7 +60,7 @@ export async function deliver(
   target: NotifyTarget,
   event: NotifyEvent,
   secret: string | undefined,
-): Promise<number> {
+): Promise<void> {
   const { body, headers } = request(target, event, secret);
   let res: Response;
   try {
@@ -79,7 +79,6 @@ export async function deliver(
   if (res.status < 200 || res.status > 299) {
     throw new DeliveryFailedError(`${target.name} answered ${res.status}; the delivery is tried again.`);
   }
-  return res.status;
 }
 
 /** One line for people, with the link to where it needs a decision. */
@@ -87,15 +86,11 @@ function slackText(event: NotifyEvent): string {
   const link = event.link ? ` <${event.link}|open>` : '';
   switch (event.type) {
     case 'run.failed':
-      return `:x: ${event.script} ${event.key} ${event.status}${event.message ? `: ${event.message}` : ''}${link}`;
+      return `:x: ${event.script} ${event.key} ${event.status}${event.message ? `: ${event.message}` : '.'}${link}`;
     case 'run.outcome_unknown':
       return `:warning: ${event.script} ${event.key} needs a decision: its outcome is unknown (it may or may not have done its work).${link}`;
     case 'batch.finished':
       return `:package: batch ${event.batchId} ${event.status}: ${event.progress.succeeded} succeeded, ${event.progress.failed} failed, ${event.progress.unknown} unknown, ${event.progress.alreadyDone} done earlier, ${event.progress.conflict} conflicts.${link}`;
-    case 'schedule.skipped':
-      return `:fast_forward: schedule ${event.schedule} skipped ${event.count} fire(s): the previous one was still running.${link}`;
-    case 'schedule.missed':
-      return `:hourglass: schedule ${event.schedule} missed ${event.count} fire(s) past its catch-up window.${link}`;
     case 'test':
       return `:bell: a test notification from SuperScript to ${event.target}.`;
   }

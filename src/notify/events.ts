@@ -1,16 +1,16 @@
-// Notifications: the targets the config file names (validated at start-up, like the registry), and the
-// events SuperScript sends them, with the JSON body a `json` target receives. Each event has an ID derived
-// from what happened (a key's run and how it ended, a batch, a schedule's fire), so however often it is
-// sent, a receiver can tell it has seen it.
+// Notifications: the targets the config file names (validated at start-up, like the registry), the events
+// SuperScript sends them, and the outbox notices those events are written as. Each event's ID is derived from
+// what happened (a run and how it ended, a batch's last run), so however often it is written or sent, a
+// receiver can tell it has seen it; the ID is also the delivery ID.
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { KeyRecord } from '../shared/schemas/keys.js';
+import type { Notice } from '../keystore/store.js';
+import type { BatchResult } from '../shared/schemas/batches.js';
+import { PAYMENT_SCRIPT } from '../shared/runs.js';
 
-export const NOTIFY_EVENTS = [
-  'run.failed',
-  'run.outcome_unknown',
-  'batch.finished',
-  'schedule.skipped',
-  'schedule.missed',
-] as const;
+/** What a target may ask for. Schedules (skipped or missed fires) come with schedules, which do not exist yet. */
+export const NOTIFY_EVENTS = ['run.failed', 'run.outcome_unknown', 'batch.finished'] as const;
 export type NotifyEventType = (typeof NOTIFY_EVENTS)[number];
 
 export const NotifyTargetSchema = z
@@ -23,11 +23,11 @@ export const NotifyTargetSchema = z
     /** The environment variable holding the HMAC key a `json` target's deliveries are signed with. */
     secretEnv: z
       .string()
-      .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name')
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'secretEnv is the name of an environment variable')
       .optional(),
     /** Which events it gets; all of them when left out. */
     events: z.array(z.enum(NOTIFY_EVENTS)).nonempty().optional(),
-    /** Which scripts' runs it hears about (run.* events); all when left out. */
+    /** Which scripts' runs and batches it hears about; all when left out. */
     scripts: z.array(z.string()).nonempty().optional(),
   })
   .strict()
@@ -41,77 +41,102 @@ export const NotifyTargetsSchema = z
   .array(NotifyTargetSchema)
   .refine((list) => new Set(list.map((t) => t.name)).size === list.length, 'target names must be unique');
 
-const progress = z.object({
-  total: z.number(),
-  done: z.number(),
-  pending: z.number(),
-  succeeded: z.number(),
-  failed: z.number(),
-  unknown: z.number(),
-  alreadyDone: z.number(),
-  conflict: z.number(),
-});
+/** The states a run.failed reports: it ended, without success, and its outcome is known. */
+const FAILED_STATES = ['failed', 'timed_out', 'cancelled', 'terminated'] as const;
 
-const base = {
-  /** Derived from what happened: the same event sent twice carries the same ID. */
-  id: z.string(),
-  at: z.string(),
-  /** Where a person sees it (SUPERSCRIPT_PUBLIC_URL's web UI), when the installation has a public URL. */
-  link: z.string().optional(),
-};
+interface EventBase {
+  /** The delivery ID: the same event sent twice carries the same ID. */
+  id: string;
+  at: string;
+  /** Where a person sees it, in the web UI at SUPERSCRIPT_PUBLIC_URL; absent without one. */
+  link?: string;
+}
 
-export const NotifyEventSchema = z.discriminatedUnion('type', [
-  z.object({
-    ...base,
-    type: z.literal('run.failed'),
-    key: z.string(),
-    script: z.string(),
-    runId: z.string(),
-    /** failed, timed_out, cancelled or terminated. */
-    status: z.string(),
-    exitCode: z.number().nullable(),
-    message: z.string().optional(),
-  }),
-  z.object({
-    ...base,
-    type: z.literal('run.outcome_unknown'),
-    key: z.string(),
-    script: z.string(),
-    runId: z.string(),
-    message: z.string().optional(),
-  }),
-  z.object({
-    ...base,
-    type: z.literal('batch.finished'),
-    batchId: z.string(),
-    script: z.string(),
-    status: z.string(),
-    progress,
-  }),
-  z.object({
-    ...base,
-    type: z.literal('schedule.skipped'),
-    schedule: z.string(),
-    count: z.number(),
-    /** The fire times skipped, when known (UTC). */
-    scheduledTimes: z.array(z.string()),
-  }),
-  z.object({
-    ...base,
-    type: z.literal('schedule.missed'),
-    schedule: z.string(),
-    count: z.number(),
-  }),
-  z.object({ ...base, type: z.literal('test'), target: z.string() }),
-]);
-export type NotifyEvent = z.infer<typeof NotifyEventSchema>;
+export type NotifyEvent = EventBase &
+  (
+    | {
+        type: 'run.failed';
+        key: string;
+        script: string;
+        runId: string;
+        status: (typeof FAILED_STATES)[number];
+        exitCode: number | null;
+        message: string | null;
+      }
+    | { type: 'run.outcome_unknown'; key: string; script: string; runId: string; message: string | null }
+    | {
+        type: 'batch.finished';
+        batchId: string;
+        script: string;
+        status: 'completed' | 'cancelled';
+        progress: BatchResult['progress'];
+      }
+    | { type: 'test'; target: string }
+  );
 
-/** Whether `target` wants `event`: its event types, and for a run, its scripts. */
+/** An ID from what happened, the same in every process; the scope keeps installations apart. */
+function eventId(scope: string, type: string, subject: string): string {
+  return createHash('sha256').update(`${scope}\n${type}\n${subject}`).digest('hex').slice(0, 32);
+}
+
+/** A notice for every target that wants the event (fanned out by the dispatcher). */
+function toFanOut(event: NotifyEvent): Notice {
+  return { id: event.id, target: '', type: event.type, body: JSON.stringify(event), createdAt: event.at };
+}
+
+/**
+ * The notice a key's write owes, if any: the write ends a run failed (or timed out, cancelled,
+ * terminated) or with an unknown outcome. A write that leaves the run and its state as they were owes none.
+ */
+export function runNotice(scope: string, before: KeyRecord, after: KeyRecord): Notice | undefined {
+  if (after.runId === null || (before.state === after.state && before.runId === after.runId))
+    return undefined;
+  const run = { key: after.key, script: after.script, runId: after.runId, message: after.message };
+  const at = after.endedAt ?? after.updatedAt;
+  if (after.state === 'outcome_unknown') {
+    const type = 'run.outcome_unknown';
+    return toFanOut({ id: eventId(scope, type, after.runId), at, type, ...run });
+  }
+  const status = FAILED_STATES.find((s) => s === after.state);
+  if (status === undefined) return undefined;
+  const type = 'run.failed';
+  const exitCode = after.result?.exitCode ?? null;
+  return toFanOut({ id: eventId(scope, type, after.runId), at, type, ...run, status, exitCode });
+}
+
+/** The notice of a batch that finished (completed or cancelled), with its counts. */
+export function batchNotice(scope: string, result: BatchResult): Notice {
+  const type = 'batch.finished';
+  return toFanOut({
+    id: eventId(scope, type, `${result.workflowId}/${result.runId}`),
+    at: new Date().toISOString(),
+    type,
+    batchId: result.batchId,
+    script: PAYMENT_SCRIPT,
+    status: result.cancelled ? 'cancelled' : 'completed',
+    progress: result.progress,
+  });
+}
+
+/** A test event for one target (`superscript notify test NAME`): sent to it whatever it asks for. */
+export function testNotice(target: string): Notice {
+  const event: NotifyEvent = { id: randomUUID(), at: new Date().toISOString(), type: 'test', target };
+  return { ...toFanOut(event), target };
+}
+
+/** Whether `target` wants `event`: its event types, and its scripts. */
 export function wants(target: NotifyTarget, event: NotifyEvent): boolean {
-  if (event.type === 'test') return true;
+  if (event.type === 'test') return event.target === target.name;
   if (target.events && !target.events.includes(event.type)) return false;
-  if (target.scripts && (event.type === 'run.failed' || event.type === 'run.outcome_unknown'))
-    return target.scripts.includes(event.script);
-  if (target.scripts && event.type === 'batch.finished') return target.scripts.includes(event.script);
-  return true;
+  return !target.scripts || target.scripts.includes(event.script);
+}
+
+/** The event with its link into the web UI at `publicUrl`: the run's page, or the batch's. */
+export function withLink(event: NotifyEvent, publicUrl: string | undefined): NotifyEvent {
+  if (publicUrl === undefined || event.type === 'test') return event;
+  const page =
+    event.type === 'batch.finished'
+      ? `batches/${encodeURIComponent(event.batchId)}`
+      : `runs/${encodeURIComponent(event.key)}`;
+  return { ...event, link: `${publicUrl.replace(/\/+$/, '')}/ui/#/${page}` };
 }

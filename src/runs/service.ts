@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { validateArgs, type ScriptRegistry, type ScriptSpec } from '../config/scripts.js';
 import type { KeyStore } from '../keystore/store.js';
+import { readNotifications } from '../notify/read.js';
 import { scriptProcess } from '../process/launch.js';
 import { outcomeOf, runProcess } from '../process/spawn.js';
 import { batchWorkflowId } from '../shared/ids.js';
@@ -25,6 +26,7 @@ import type {
   OrdersQuery,
 } from '../shared/schemas/batches.js';
 import type { KeyReport } from '../shared/schemas/keys.js';
+import type { NotificationsAnswer, NotificationsQuery } from '../shared/schemas/notifications.js';
 import type { RetryRequest, RunRequest, RunsQuery } from '../shared/schemas/runs.js';
 import type { CancellingRun, RunDetail, RunView } from '../shared/schemas/views.js';
 import { planBatch } from './batches/plan.js';
@@ -248,6 +250,11 @@ export class RunService implements RunSource {
   /** Removes the keys whose runs ended before `before` (a time in the past); how many. */
   pruneKeys(before: string): Promise<number> {
     return this.keys.prune(before);
+  }
+
+  /** The latest notifications to the config file's targets, delivered or not (see src/notify). */
+  notifications(query: NotificationsQuery): Promise<NotificationsAnswer> {
+    return readNotifications(this.keys, query);
   }
 
   /** Whether Temporal (asked within `withinMs`) and the key store answer: what went wrong with each, if anything. */

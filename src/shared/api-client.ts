@@ -15,6 +15,7 @@ import type {
   OrdersQuery,
 } from './schemas/batches.js';
 import type { KeyReport, PruneAnswer } from './schemas/keys.js';
+import type { NotificationsAnswer, NotificationsQuery } from './schemas/notifications.js';
 import type { RetryRequest, RunRequest, RunsQuery } from './schemas/runs.js';
 import type { CancellingRun, RunAnswer, RunDetail, RunList } from './schemas/views.js';
 
@@ -158,6 +159,11 @@ export class ApiClient {
   /** POST /v1/keys/prune. */
   pruneKeys(before: string): Promise<PruneAnswer> {
     return this.body('POST', '/v1/keys/prune', { before });
+  }
+
+  /** GET /v1/notifications (admin). */
+  notifications(query: Query<NotificationsQuery> = {}): Promise<NotificationsAnswer> {
+    return this.body('GET', withQuery('/v1/notifications', query));
   }
 
   /** GET /v1/whoami. */

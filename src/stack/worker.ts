@@ -1,10 +1,12 @@
-// A worker of the registry's scripts in this process, on a stack's connection and key store, and a worker's
-// own GET /metrics: what `superscript worker` and `dev` run.
+// A worker of the registry's scripts in this process, on a stack's connection and key store, with the
+// dispatcher that delivers the installation's notifications, and a worker's own GET /metrics: what
+// `superscript worker` and `dev` run.
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { connectWorker, type TemporalTarget } from '../config/temporal-connection.js';
 import type { KeyStore } from '../keystore/store.js';
 import { serveMetrics } from '../metrics/metrics-server.js';
+import { Dispatcher, notifySecrets } from '../notify/dispatcher.js';
 import { checkRetention } from '../runs/retention.js';
 import { createWorker } from '../worker/worker.js';
 import type { StackContext } from './context.js';
@@ -27,6 +29,14 @@ export interface ServedWorker extends StopStep {
 
 export async function serveWorker(ctx: StackContext, parts: WorkerParts): Promise<ServedWorker> {
   const { settings, registry, log } = ctx;
+  // A notification target without its signing key is refused before anything connects.
+  const dispatcher = new Dispatcher({
+    keys: parts.keys,
+    targets: registry.notify,
+    secrets: notifySecrets(registry.notify),
+    publicUrl: settings.publicUrl,
+    log,
+  });
   const connection = await connectWorker(parts.target);
   let worker;
   try {
@@ -49,6 +59,7 @@ export async function serveWorker(ctx: StackContext, parts: WorkerParts): Promis
   }
   const running = worker.run();
   const pruning = prunePeriodically(ctx, parts.keys);
+  dispatcher.start();
   running.catch((err: unknown) => {
     log.fatal({ err }, 'worker failed');
     parts.onFailure?.(err);
@@ -60,7 +71,7 @@ export async function serveWorker(ctx: StackContext, parts: WorkerParts): Promis
     stop: once(async () => {
       clearInterval(pruning);
       worker.shutdown();
-      await running;
+      await Promise.all([running, dispatcher.stop()]);
       await connection.close();
     }),
   };

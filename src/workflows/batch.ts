@@ -14,6 +14,7 @@ import {
   continueAsNew,
   defineQuery,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -39,6 +40,12 @@ const DEFAULT_MAX_CONCURRENT = 50;
 const DEFAULT_CONTINUE_AS_NEW_AFTER = 100;
 
 export async function OrchestratorWorkflow(input: OrchestratorInput): Promise<BatchResult> {
+  const { noteBatchFinished } = proxyActivities<BatchActivities>({
+    taskQueue: batchTaskQueue(workflowInfo().taskQueue),
+    // One write to the key store: tried until the store answers, as everything else there is.
+    startToCloseTimeout: '1 minute',
+    retry: { maximumInterval: '1 minute' },
+  });
   const { awaitBatchPart } = proxyActivities<BatchActivities>({
     taskQueue: batchTaskQueue(workflowInfo().taskQueue),
     // Awaiting a part only reads it; it may take as long as the part's orders (the heartbeat notices a
@@ -105,7 +112,7 @@ export async function OrchestratorWorkflow(input: OrchestratorInput): Promise<Ba
     current = undefined;
   }
   await condition(allHandlersFinished);
-  return {
+  const result: BatchResult = {
     batchId: input.batchId,
     workflowId: workflowInfo().workflowId,
     runId: workflowInfo().runId,
@@ -114,4 +121,10 @@ export async function OrchestratorWorkflow(input: OrchestratorInput): Promise<Ba
     cancelled: cancel !== undefined,
     request: canonicalJson(batchRequest(input.total, input.ordersSha256)),
   };
+  // Batches that ended before notifications existed replay without this step.
+  if (patched(NOTIFY_BATCH_FINISHED)) await noteBatchFinished(result);
+  return result;
 }
+
+/** The patch that added the batch.finished notification to a batch's end. */
+const NOTIFY_BATCH_FINISHED = 'notify-batch-finished';

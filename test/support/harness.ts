@@ -81,6 +81,8 @@ export interface StackOptions {
   batchShape?: BatchShape;
   /** Temporal's Web UI, for the links the API gives. */
   temporalUiUrl?: string;
+  /** The web UI's public base URL, for the links notifications carry (SUPERSCRIPT_PUBLIC_URL). */
+  publicUrl?: string;
   /** Start runs as `superscript dev` does: eagerly, through the first worker's connection. */
   eager?: boolean;
   /** Workers run only keys the front door reserved (SUPERSCRIPT_REQUIRE_RESERVATION). */
@@ -120,6 +122,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     // A free port, on loopback as `superscript dev` serves it.
     apiPort: 0,
     tokensFile: api?.tokensFile,
+    publicUrl: opts.publicUrl,
   };
   const stack = await startInProcess(
     // The stack's own lines: only a worker that fails on its own, and errors.

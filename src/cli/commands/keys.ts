@@ -137,7 +137,7 @@ async function refill(ctx: Context, store: KeyStore): Promise<void> {
 }
 
 /** The installation's store: SUPERSCRIPT_KEY_STORE_URL, else the data folder's file. */
-function openConfigured(ctx: Context): Promise<KeyStore> {
+export function openConfigured(ctx: Context): Promise<KeyStore> {
   const url = ctx.settings.keyStoreUrl ?? embeddedKeyStoreUrl(ctx.settings.dataDir);
   return openKeyStore(url, `${temporalTarget().namespace}/${ctx.settings.taskQueue}`);
 }
