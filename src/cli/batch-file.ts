@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { argsFromStrings, validateArgs, type ScriptSpec } from '../config/scripts.js';
 import { InvalidRequestError, SuperScriptError } from '../errors.js';
-import { paymentKey } from '../runs/requests.js';
+import { RunService } from '../runs/service.js';
 import type { BatchOrder } from '../shared/schemas/batches.js';
 
 type BatchFileFormat = 'csv' | 'jsonl' | 'json';
@@ -128,7 +128,7 @@ function checkRows(rows: Row[], spec: ScriptSpec, format: BatchFileFormat, probl
           ? argsFromStrings(spec, values as Record<string, string>)
           : validateArgs(spec, values);
       const orderId = String(args.orderId);
-      paymentKey(orderId);
+      RunService.paymentKey(orderId);
       const earlier = firstSeen.get(orderId);
       if (earlier)
         throw new InvalidRequestError(`order "${orderId}" appears twice (also on ${earlier}).`, 'row');

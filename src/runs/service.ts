@@ -37,7 +37,14 @@ import { cancelRun } from './cancel.js';
 import { keyReport } from './keys-report.js';
 import { batchesQuery, keysQuery } from './list-query.js';
 import { listRuns, listWorkflows, readRun, scriptOfRun, type RunSource } from './read.js';
-import { execSpec, paymentScript, paymentSpec, scriptRunSpec, type ExecRequest } from './requests.js';
+import {
+  execSpec,
+  paymentKey,
+  paymentScript,
+  paymentSpec,
+  scriptRunSpec,
+  type ExecRequest,
+} from './requests.js';
 import { resolveRun } from './resolve.js';
 import { retentionDays } from './retention.js';
 import { retryExec, retryRun } from './retry.js';
@@ -136,6 +143,11 @@ export class RunService implements RunSource {
    */
   static paymentScript(registry: ScriptRegistry): ScriptSpec {
     return paymentScript(registry);
+  }
+
+  /** The key an order is paid under; refused when the order ID makes no valid key (a batch file's check). */
+  static paymentKey(orderId: string): string {
+    return paymentKey(orderId);
   }
 
   /** The payment script run directly, with no key and no idempotency: the problem, for the demos. */
