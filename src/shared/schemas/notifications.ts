@@ -1,7 +1,6 @@
 // The notification outbox as GET /v1/notifications shows it (the web UI's Notifications page): each defined
 // once in zod, the types inferred for the API, the typed client and the UI.
 import { z } from 'zod';
-import { IsoTime } from './runs.js';
 
 /** The most notifications one answer lists; the store keeps all of them until delivered and pruned. */
 export const NOTIFICATIONS_MAX = 500;
@@ -24,11 +23,11 @@ export const NotificationView = z.object({
   id: z.string().describe('The event ID, also the delivery ID a receiver dedupes on.'),
   target: z.string(),
   type: z.string().describe('run.failed, run.outcome_unknown, batch.finished or test.'),
-  createdAt: IsoTime,
+  createdAt: z.string(),
   attempts: z.number().int().describe('Tries so far.'),
-  dueAt: IsoTime.describe('When it is tried (again), unless delivered.'),
+  dueAt: z.string().describe('When it is tried (again), unless delivered.'),
   lastError: z.string().nullable().describe("The last failed try's reason (kept once delivered)."),
-  deliveredAt: IsoTime.nullable(),
+  deliveredAt: z.string().nullable(),
   event: z
     .object({ key: z.string().optional(), batchId: z.string().optional(), target: z.string().optional() })
     .loose()
