@@ -17,6 +17,11 @@ export const RunFailureTypes = {
    * (without using up the script's attempts) until it does.
    */
   keyStoreUnavailable: 'KeyStoreUnavailable',
+  /**
+   * The script's next start slot (its `ratePerSecond`) was further away than the attempt could wait, or its
+   * worker stopped while it waited: nothing ran, and the activity is tried again (attempts not used up).
+   */
+  startDeferred: 'StartDeferred',
 } as const;
 
 /** What a key stands for; two requests are the same when their canonical forms are equal. */
