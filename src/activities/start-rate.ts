@@ -1,6 +1,6 @@
 // Holds a script to its registry's `ratePerSecond` where it starts: after its key is claimed (and a capped
 // script's permit confirmed), just before the key is marked started and the process spawned, so every way a
-// script runs (a single request, a payment, a batch's order, a schedule, a retry) takes a start slot.
+// script runs (a single request, a payment, a batch's order, a retry) takes a start slot.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
 import type { ScriptSpec } from '../config/scripts.js';

@@ -87,7 +87,7 @@ const ScriptSpecSchema = z
      */
     maxConcurrent: z.number().int().positive().max(10_000).optional(),
     /**
-     * Starts of this script a second, across all workers, batches, schedules and single requests (each start
+     * Starts of this script a second, across all workers, batches and single requests, cron lines' too (each start
      * takes a slot of one schedule in the key store, just before the process starts). Default: no limit.
      */
     ratePerSecond: z.number(RATE_HELP).positive(RATE_HELP).max(1000, RATE_HELP).optional(),

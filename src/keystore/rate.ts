@@ -1,5 +1,5 @@
-// A script's start rate (the registry's `ratePerSecond`), held across every worker, batch, schedule and
-// single request of an installation: each start of the script takes the next slot of one schedule kept in
+// A script's start rate (the registry's `ratePerSecond`), held across every worker, batch and single
+// request of an installation: each start of the script takes the next slot of one schedule kept in
 // the key store (one row per scope and script), in one atomic write, and waits for it. Slots are spaced
 // evenly, so starts never come in bursts: n starts take at least (n - 1) / rate seconds, and no second holds
 // more than `rate` of them.
