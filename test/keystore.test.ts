@@ -100,6 +100,11 @@ for (const backend of BACKENDS) {
     after(async () => {
       await Promise.all(opened.map((s) => s.close()));
     });
+    /** Two connections to one new scope. */
+    const openTwice = async () => {
+      const scope = `scope-${uid()}`;
+      return [await open(scope), await open(scope)] as const;
+    };
 
     test('inserts a key once: a second insert is refused and writes nothing', LIMIT, async () => {
       const store = await open();
@@ -360,8 +365,7 @@ for (const backend of BACKENDS) {
       'of concurrent updates from the same version, from several connections, exactly one wins',
       LIMIT,
       async () => {
-        const scope = `scope-${uid()}`;
-        const [a, b] = [await open(scope), await open(scope)];
+        const [a, b] = await openTwice();
         await a.insert(record('race'), event('reserved', 'reserved'));
         const attempts = Array.from({ length: 8 }, (_, i) =>
           (i % 2 ? a : b).update(
@@ -407,8 +411,7 @@ for (const backend of BACKENDS) {
       'takers on several connections at once each get their own slot, one spacing apart',
       LIMIT,
       async () => {
-        const scope = `scope-${uid()}`;
-        const [a, b] = [await open(scope), await open(scope)];
+        const [a, b] = await openTwice();
         const spacing = 200;
         await a.takeSlot('start-slot:race', spacing, 60_000);
         const first = Number((await a.getMeta('start-slot:race'))?.value);
