@@ -72,6 +72,21 @@ test('a bad registry names the bad field', () => {
     registryFrom({ scripts: { ok: { path: 'x.sh', key: 'k-{nope}' } } }),
     (e: Error) => e instanceof ConfigError && /unknown argument "nope"/.test(e.message),
   );
+  for (const rate of [0, -1, '20', null, 1001]) {
+    assert.throws(
+      registryFrom({ scripts: { ok: { path: 'x.sh', ratePerSecond: rate } } }),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        /scripts\.ok\.ratePerSecond: ratePerSecond is how many times a second the script may start/.test(
+          e.message,
+        ),
+      `ratePerSecond ${JSON.stringify(rate)}`,
+    );
+  }
+  assert.equal(
+    registryFrom({ scripts: { ok: { path: 'x.sh', ratePerSecond: 0.5 } } })().get('ok').ratePerSecond,
+    0.5,
+  );
 });
 
 test('arguments are checked against the schema and come back in declared order', () => {

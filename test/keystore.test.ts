@@ -105,6 +105,11 @@ for (const backend of BACKENDS) {
     after(async () => {
       await Promise.all(opened.map((s) => s.close()));
     });
+    /** Two connections to one new scope. */
+    const openTwice = async () => {
+      const scope = `scope-${uid()}`;
+      return [await open(scope), await open(scope)] as const;
+    };
 
     test('the outbox: a notice is written with its key, or not at all', LIMIT, async () => {
       const store = await open();
@@ -430,8 +435,7 @@ for (const backend of BACKENDS) {
       'of concurrent updates from the same version, from several connections, exactly one wins',
       LIMIT,
       async () => {
-        const scope = `scope-${uid()}`;
-        const [a, b] = [await open(scope), await open(scope)];
+        const [a, b] = await openTwice();
         await a.insert(record('race'), event('reserved', 'reserved'));
         const attempts = Array.from({ length: 8 }, (_, i) =>
           (i % 2 ? a : b).update(
@@ -445,6 +449,61 @@ for (const backend of BACKENDS) {
         const events = await a.events('race');
         assert.equal(events.length, 2);
         assert.equal(events[1]?.runId, (await b.get('race'))?.runId);
+      },
+    );
+
+    test('a schedule hands out slots spacingMs apart, and takes none beyond the horizon', LIMIT, async () => {
+      const store = await open();
+      const first = await store.takeSlot('start-slot:pay', 300, 1000);
+      assert.deepEqual(first, { taken: true, inMs: 0 }, 'a schedule never used starts now');
+      const second = await store.takeSlot('start-slot:pay', 300, 1000);
+      assert.ok(second.taken && second.inMs > 200 && second.inMs <= 300, JSON.stringify(second));
+      const far = await store.takeSlot('start-slot:pay', 300, 100);
+      assert.equal(far.taken, false);
+      assert.ok(far.inMs > 400 && far.inMs <= 600, `the next slot is ~600 ms away: ${JSON.stringify(far)}`);
+      const third = await store.takeSlot('start-slot:pay', 300, 1000);
+      assert.ok(third.taken && Math.abs(third.inMs - far.inMs) < 100, 'the refused slot was not used up');
+      assert.equal((await store.getMeta('start-slot:pay'))?.version, 3);
+      // Other names and other scopes keep schedules of their own.
+      assert.deepEqual(await store.takeSlot('start-slot:other', 300, 1000), { taken: true, inMs: 0 });
+      assert.deepEqual(await (await open()).takeSlot('start-slot:pay', 300, 1000), { taken: true, inMs: 0 });
+      // A schedule idle for longer than a spacing starts now again, not at a slot in the past.
+      const quick = await store.takeSlot('start-slot:quick', 20, 1000);
+      await new Promise((r) => setTimeout(r, 60));
+      assert.deepEqual(
+        await store.takeSlot('start-slot:quick', 20, 1000),
+        { taken: true, inMs: 0 },
+        JSON.stringify(quick),
+      );
+    });
+
+    test(
+      'takers on several connections at once each get their own slot, one spacing apart',
+      LIMIT,
+      async () => {
+        const [a, b] = await openTwice();
+        const spacing = 200;
+        await a.takeSlot('start-slot:race', spacing, 60_000);
+        const first = Number((await a.getMeta('start-slot:race'))?.value);
+        const taken = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).takeSlot('start-slot:race', spacing, 60_000)),
+        );
+        assert.ok(
+          taken.every((t) => t.taken),
+          JSON.stringify(taken),
+        );
+        // Every take moves the schedule on by at least one spacing; 20 moved it by exactly 20: each its own slot.
+        const last = await b.getMeta('start-slot:race');
+        assert.ok(
+          Math.abs(Number(last?.value) - (first + 20 * spacing)) < 0.01,
+          `${first} -> ${last?.value}`,
+        );
+        assert.equal(last?.version, 21);
+        const waits = taken.map((t) => t.inMs).sort((x, y) => x - y);
+        assert.ok(
+          waits.at(-1)! > 19 * spacing - 1000,
+          `the last slot is ~4 s away: ${JSON.stringify(waits)}`,
+        );
       },
     );
 

@@ -44,7 +44,7 @@ export async function claimAndStart(
   k: KeyClaim,
   key: string,
   attemptsAllowed: number,
-  /** Checks between the claim and the start (a capped script's permit); none: both in one write. */
+  /** Checks between the claim and the start (a permit, a start slot); none: both in one write. */
   beforeStart?: () => Promise<void>,
 ): Promise<{ attempt: number } | { recorded: RunResult }> {
   const { info } = Context.current();

@@ -38,7 +38,10 @@ export interface RunRules {
    * one (a resolve's verify command, which only reads), Temporal's attempt number is the count.
    */
   keys?: KeyClaim;
-  /** Checks that must pass after the key is claimed and before the process starts (a capped script's permit). */
+  /**
+   * Checks that must pass after the key is claimed and before the process starts (a capped script's permit,
+   * a rate-limited script's start slot).
+   */
   beforeStart?: () => Promise<void>;
 }
 

@@ -13,14 +13,21 @@ import { WorkflowTypes } from '../shared/workflow-types.js';
 import type { RunSource } from '../runs/read.js';
 import { executeInActivity, refusal, type RunRules } from './process-activity.js';
 import { assertHoldsPermit } from './semaphore.js';
+import { awaitStartSlot } from './start-rate.js';
 import type { RunActivityInput } from './types.js';
 import type { RunResult, ScriptArgs } from '../shared/schemas/runs.js';
 
 export function createRunScript(registry: ScriptRegistry, dataDir: string, runs: RunSource, keys: KeyGuard) {
   return async function runScript(input: RunActivityInput): Promise<RunResult> {
+    const startedAt = Date.now();
     const { launch, rules, spec, args } = registeredProcess(registry, input, dataDir, scriptProcess);
     // Which run holds the permit is the server's word, as for every identity check.
     const run = Context.current().info.workflowExecution;
+    const permit =
+      spec.maxConcurrent && run
+        ? () => assertHoldsPermit(runs, spec, { workflowId: run.workflowId, runId: run.runId })
+        : undefined;
+    const slot = spec.ratePerSecond ? () => awaitStartSlot(keys.store, spec, startedAt) : undefined;
     return executeInActivity(input, launch, {
       ...rules,
       keys: {
@@ -29,14 +36,22 @@ export function createRunScript(registry: ScriptRegistry, dataDir: string, runs:
         request: canonicalJson({ script: spec.name, args }),
         grantToken: input.retryOf?.grant,
       },
-      // Only a capped script has something to check between its claim and its start.
-      ...(spec.maxConcurrent && run
-        ? {
-            beforeStart: () =>
-              assertHoldsPermit(runs, spec, { workflowId: run.workflowId, runId: run.runId }),
-          }
-        : {}),
+      beforeStart: betweenClaimAndStart(permit, slot),
     });
+  };
+}
+
+/**
+ * What a script checks between its claim and its start: its permit (capped), then its start slot (rate
+ * limited), the slot last so it is as close to the start as can be. None: claimed and started in one write.
+ */
+function betweenClaimAndStart(
+  ...checks: (undefined | (() => Promise<void>))[]
+): (() => Promise<void>) | undefined {
+  const present = checks.filter((c) => c !== undefined);
+  if (present.length === 0) return undefined;
+  return async () => {
+    for (const check of present) await check();
   };
 }
 

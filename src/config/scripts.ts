@@ -43,6 +43,9 @@ const ArgSpecSchema = z.discriminatedUnion('type', [
   z.object({ name: argName, type: z.literal('boolean') }).strict(),
 ]);
 
+const RATE_HELP =
+  'ratePerSecond is how many times a second the script may start: a number above 0 and at most 1000, e.g. 20, or 0.5 for one start every 2 seconds';
+
 const ScriptSpecSchema = z
   .object({
     path: z.string().min(1),
@@ -82,6 +85,11 @@ const ScriptSpecSchema = z
      * per capped script hands out permits). Default: no cap, and no semaphore.
      */
     maxConcurrent: z.number().int().positive().max(10_000).optional(),
+    /**
+     * Starts of this script a second, across all workers, batches and single requests, cron lines' too (each start
+     * takes a slot of one schedule in the key store, just before the process starts). Default: no limit.
+     */
+    ratePerSecond: z.number(RATE_HELP).positive(RATE_HELP).max(1000, RATE_HELP).optional(),
     /** Declares the script safe to run more than once; without it a run is never retried automatically. */
     retry: z
       .object({

@@ -166,6 +166,17 @@ const PRUNE = `WITH gone AS (
   e AS (DELETE FROM superscript_key_events ev USING gone WHERE ev.scope = $1 AND ev.key = gone.key)
   SELECT count(*)::int AS removed FROM gone`;
 
+// A schedule's next slot, by the database's clock (read after the row's lock is taken, so a taker that
+// waited for another gets a slot after the other's): taken, and how far away it is, only within the horizon.
+// $3 the spacing and $4 the horizon, in ms.
+const NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::float8';
+const TAKE_SLOT = `INSERT INTO superscript_meta AS m (scope, name, value, version) VALUES ($1, $2, ${NOW_MS}::text, 1)
+  ON CONFLICT (scope, name) DO UPDATE SET value = GREATEST(m.value::float8 + $3, ${NOW_MS})::text,
+    version = m.version + 1
+  WHERE GREATEST(m.value::float8 + $3, ${NOW_MS}) <= ${NOW_MS} + $4
+  RETURNING value::float8 - ${NOW_MS} AS in_ms`;
+const NEXT_SLOT = `SELECT value::float8 + $3 - ${NOW_MS} AS in_ms FROM superscript_meta WHERE scope = $1 AND name = $2`;
+
 export class PostgresKeyStore implements KeyStore {
   private constructor(
     private readonly pool: Pool,
@@ -443,6 +454,27 @@ export class PostgresKeyStore implements KeyStore {
             values: [this.scope, name, value, expected],
           });
     return rowCount === 1;
+  }
+
+  async takeSlot(
+    name: string,
+    spacingMs: number,
+    horizonMs: number,
+  ): Promise<{ taken: boolean; inMs: number }> {
+    const taken = await this.query<{ in_ms: number }>({
+      name: 'superscript_slot_take',
+      text: TAKE_SLOT,
+      values: [this.scope, name, spacingMs, horizonMs],
+    });
+    const slot = taken.rows[0];
+    if (slot) return { taken: true, inMs: Math.max(0, slot.in_ms) };
+    // Not taken: the slot is beyond the horizon; this says how far (it only ever moves later, so no race).
+    const { rows } = await this.query<{ in_ms: number }>({
+      name: 'superscript_slot_next',
+      text: NEXT_SLOT,
+      values: [this.scope, name, spacingMs],
+    });
+    return { taken: false, inMs: Math.max(horizonMs, rows[0]?.in_ms ?? horizonMs) };
   }
 
   async ping(): Promise<void> {

@@ -417,6 +417,30 @@ export class SqliteKeyStore implements KeyStore {
     });
   }
 
+  async takeSlot(
+    name: string,
+    spacingMs: number,
+    horizonMs: number,
+  ): Promise<{ taken: boolean; inMs: number }> {
+    // The embedded file is shared only by processes on this machine, so this machine's clock is the store's.
+    return this.run(() =>
+      this.write(() => {
+        const now = Date.now();
+        const row = this.statement('SELECT value FROM superscript_meta WHERE scope = ? AND name = ?').get(
+          this.scope,
+          name,
+        );
+        const slot = Math.max(row ? Number(row.value) + spacingMs : now, now);
+        if (slot - now > horizonMs) return { taken: false, inMs: slot - now };
+        this.statement(
+          `INSERT INTO superscript_meta (scope, name, value, version) VALUES (?, ?, ?, 1)
+            ON CONFLICT (scope, name) DO UPDATE SET value = excluded.value, version = version + 1`,
+        ).run(this.scope, name, String(slot));
+        return { taken: true, inMs: slot - now };
+      }),
+    );
+  }
+
   async ping(): Promise<void> {
     this.run(() => this.statement('SELECT version FROM superscript_schema').get());
   }

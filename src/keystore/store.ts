@@ -74,6 +74,13 @@ export interface KeyStore {
   getMeta(name: string): Promise<{ value: string; version: number } | undefined>;
   /** Sets it if its version is still `expected` (0: if it does not exist yet); false otherwise. */
   setMeta(name: string, value: string, expected: number): Promise<boolean>;
+  /**
+   * Takes the next slot of the schedule kept in the named value (the last slot taken, in epoch ms): one
+   * `spacingMs` after it, or now if that has passed, by the store's own clock, so workers whose clocks
+   * differ still space their slots. Taken only if it is at most `horizonMs` away. One atomic write: takers
+   * in any number of processes and machines each get their own slot. Either way, how many ms away it is.
+   */
+  takeSlot(name: string, spacingMs: number, horizonMs: number): Promise<{ taken: boolean; inMs: number }>;
 
   /** Adds notices to the outbox, due now; one already there (same ID and target) is left as it is. */
   addNotices(notices: readonly Notice[]): Promise<void>;

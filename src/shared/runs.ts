@@ -27,6 +27,11 @@ export const RunFailureTypes = {
    * (without using up the script's attempts) until it does.
    */
   keyStoreUnavailable: 'KeyStoreUnavailable',
+  /**
+   * The script's next start slot (its `ratePerSecond`) was further away than the attempt could wait, or its
+   * worker stopped while it waited: nothing ran, and the activity is tried again (attempts not used up).
+   */
+  startDeferred: 'StartDeferred',
 } as const;
 
 /** Memo field holding the canonical request, compared when a key is used again. */
