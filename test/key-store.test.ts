@@ -275,6 +275,12 @@ test('the key store has the outcome when Temporal timed the activity out: it is 
       },
       30_000,
     );
+    // The key is marked running just before the spawn: the script writes its line a moment later.
+    await eventually(
+      'the script to write its line',
+      () => (side.executions(tag).length ? true : undefined),
+      30_000,
+    );
     // The worker records the end in the store and is gone before Temporal hears of it.
     const result: RunResult = {
       outcome: 'succeeded',

@@ -136,6 +136,14 @@ async function execute(
     if (kept) return recorded(kept);
     throw new CancelledFailure(message, [result]);
   }
+  if (cancelled && ctx.cancellationDetails?.notFound) {
+    // The run is gone from Temporal (terminated, or reset, which terminates it): it ended from outside, as
+    // Temporal records it, whether or not someone reads it before this worker writes it down.
+    const gone: RunResult = { ...result, outcome: 'terminated' };
+    const message = `The run was terminated while ${input.script} ran; its process group was ended midway.`;
+    await ended(gone, message);
+    throw new CancelledFailure(message, [gone]);
+  }
   if (cancelled) {
     // Not a cancel request: the worker is shutting down (or lost the task) and ended the script midway.
     const unknown: RunResult = { ...result, outcome: 'outcome_unknown' };
