@@ -56,7 +56,9 @@ export function handStarted(ctx: ScenarioContext): Promise<ScenarioResult> {
         // Its worker dies mid-script; a new one decides the run: outcome unknown.
         await killWorkerOf(stack, unknownTag, workers);
         workers = [...workers.filter((w) => w.running), await stack.startWorker()];
-        await until(stack, unknown, 'outcome_unknown', 60_000);
+        // A bound, not a figure: its heartbeat must time out and a worker take the run over, which on a
+        // loaded machine has taken over a minute.
+        await until(stack, unknown, 'outcome_unknown', 180_000);
         await client.run({ ...sleeper(flyingTag, 20), key: flying }, { wait: '0' });
         await until(stack, flying, 'running');
         // The key is marked running just before the spawn: its script writes its line a moment later.
