@@ -295,7 +295,20 @@ export function scriptArgv(spec: ScriptSpec, args: ScriptArgs): string[] {
 
 /** The key the script's template forms from the arguments, if it has one. */
 export function keyFromTemplate(spec: ScriptSpec, args: ScriptArgs): string | undefined {
-  return spec.key?.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => String(args[name]));
+  return spec.key === undefined ? undefined : fillTemplate(spec.key, args);
+}
+
+/**
+ * A key template with each `{name}` replaced by its value: how every templated key is formed (a script's
+ * from its arguments, a schedule's from its arguments and the fire's time).
+ */
+export function fillTemplate(template: string, values: Record<string, ArgValue>): string {
+  return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => String(values[name]));
+}
+
+/** The `{name}` fields a key template refers to. */
+function templateFields(template: string): string[] {
+  return [...template.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] ?? '');
 }
 
 /**
@@ -359,10 +372,6 @@ function keyShape(template: string): RegExp {
 /** A key the template makes (each argument `x`), to find templates whose keys overlap at load. */
 function sampleKey(template: string): string {
   return template.replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/g, 'x');
-}
-
-function templateFields(template: string): string[] {
-  return [...template.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] ?? '');
 }
 
 function describeArgs(spec: ScriptSpec): string {

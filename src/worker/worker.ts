@@ -1,4 +1,5 @@
-// A SuperScript worker: the workflows plus the activities that run registered scripts.
+// A SuperScript worker: the workflows plus the activities that run registered scripts, and those that wait
+// (batches' orders, schedules' fires).
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,6 +12,8 @@ import type { ScriptRegistry } from '../config/scripts.js';
 import { KeyGuard } from '../keystore/guard.js';
 import type { KeyStore } from '../keystore/store.js';
 import type { RunSource } from '../runs/read.js';
+import { RunService } from '../runs/service.js';
+import { createFireSchedule } from '../schedules/fire.js';
 import { batchTaskQueue } from '../shared/ids.js';
 import { observeActivities } from './activity-observer.js';
 import { zeroOutcomeUnknown } from './zero-counts.js';
@@ -81,7 +84,18 @@ export async function createWorker(p: WorkerParams): Promise<SuperScriptWorker> 
       connection: p.connection,
       namespace: p.namespace,
       taskQueue: batchTaskQueue(p.taskQueue),
-      activities: createBatchActivities(p.registry, runs),
+      activities: {
+        ...createBatchActivities(p.registry, runs),
+        // A schedule's fire starts its run through the front door, as the API would.
+        fireSchedule: createFireSchedule(
+          new RunService({
+            client: p.client,
+            taskQueue: p.taskQueue,
+            keys: p.keyStore,
+            registry: p.registry,
+          }),
+        ),
+      },
       maxConcurrentActivityTaskExecutions: BATCH_ACTIVITY_SLOTS,
       shutdownGraceTime: p.shutdownGraceMs,
       defaultHeartbeatThrottleInterval: '1 second',

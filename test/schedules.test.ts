@@ -1,0 +1,151 @@
+// Schedules on a real Temporal server: every fire is an ordinary run under the key its template forms from
+// the fire's scheduled time, so a fire that overlaps a slow script is skipped (and counted), a backfill over
+// fires that ran runs nothing again, a paused schedule does not fire, a trigger runs now, and a bad request
+// creates nothing. Executions are counted from the script's own output file.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { InvalidRequestError, ScheduleNotFoundError } from '../src/errors.js';
+import { ScheduleService } from '../src/schedules/service.js';
+import type { ScheduleRequest } from '../src/shared/schemas/schedules.js';
+import { startStack, uid, type Stack } from './support/harness.js';
+import { eventually, sleep } from './support/poll.js';
+
+let stack: Stack;
+let schedules: ScheduleService;
+before(async () => {
+  stack = await startStack();
+  schedules = new ScheduleService(stack.runs);
+});
+after(async () => {
+  for (const s of await schedules.list()) await schedules.delete(s.name);
+  await stack.stop();
+});
+
+/** The keys the sleeper ran under, one line per execution of its script. */
+const executedKeys = (tag: string) => stack.executions(tag).map((line) => line.split(' ')[0]!);
+
+/** Waits until the schedule has no fire running (its last run has ended). */
+async function idle(name: string): Promise<void> {
+  const handle = stack.client.schedule.getHandle(`${name}@${stack.taskQueue}`);
+  await eventually(
+    `${name} to have no fire running`,
+    async () => ((await handle.describe()).info.runningActions.length === 0 ? true : undefined),
+    30_000,
+    200,
+  );
+}
+
+test('a 1-second schedule over a slower script: overlapping fires are skipped and counted, each key runs once', async () => {
+  const tag = `slow-${uid()}`;
+  const name = `slow-${uid()}`;
+  const created = await schedules.create(
+    { name, script: 'sleeper', args: { seconds: 2.5, tag }, every: '1s' },
+    'tester',
+  );
+  assert.equal(created.overlap, 'skip');
+  assert.equal(created.catchUpWindowSeconds, 60);
+  assert.equal(created.createdBy, 'tester');
+  assert.ok(created.nextFires.length > 0);
+  await eventually('three executions', () => (executedKeys(tag).length >= 3 ? true : undefined), 30_000, 200);
+  await schedules.pause(name, 'enough');
+  await idle(name);
+  const keys = executedKeys(tag);
+  assert.equal(new Set(keys).size, keys.length, `a key ran twice: ${keys.join(', ')}`);
+  for (const key of keys)
+    assert.match(key, new RegExp(`^${name}-\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$`));
+  const view = await schedules.describe(name);
+  assert.ok(view.fires.skippedOverlap >= 2, `skipped ${view.fires.skippedOverlap}`);
+  assert.equal(view.paused, true);
+  assert.equal(view.note, 'enough');
+  // Each fire taken is a run, under the key the view names for it.
+  for (const fire of view.lastFires) assert.ok(keys.includes(fire.key), `${fire.key} did not run`);
+  for (const key of keys) assert.equal((await stack.runs.read(key)).status, 'succeeded');
+});
+
+test('a backfill over fires that already ran runs nothing again', async () => {
+  const tag = `back-${uid()}`;
+  const name = `back-${uid()}`;
+  await schedules.create(
+    { name, script: 'sleeper', args: { seconds: 0, tag }, every: '1s', overlap: 'allow-all' },
+    'tester',
+  );
+  await eventually('three executions', () => (executedKeys(tag).length >= 3 ? true : undefined), 30_000, 200);
+  await schedules.pause(name);
+  await idle(name);
+  const before = executedKeys(tag);
+  const ran = (await schedules.describe(name)).lastFires;
+  const from = new Date(Date.parse(ran[0]!.scheduledAt) - 500).toISOString();
+  const to = new Date(Date.parse(ran.at(-1)!.scheduledAt) + 500).toISOString();
+  const taken = (await schedules.describe(name)).fires.taken;
+  await schedules.backfill(name, { from, to });
+  await eventually(
+    'the backfill taken',
+    async () => ((await schedules.describe(name)).fires.taken >= taken + ran.length ? true : undefined),
+    30_000,
+    200,
+  );
+  await idle(name);
+  assert.deepEqual(executedKeys(tag), before);
+  await assert.rejects(schedules.backfill(name, { from: to, to: from }), InvalidRequestError);
+});
+
+test('a paused schedule does not fire; unpaused, it fires again', async () => {
+  const tag = `pause-${uid()}`;
+  const name = `pause-${uid()}`;
+  await schedules.create({ name, script: 'sleeper', args: { seconds: 0, tag }, every: '1s' }, 'tester');
+  await eventually(
+    'a first execution',
+    () => (executedKeys(tag).length >= 1 ? true : undefined),
+    30_000,
+    200,
+  );
+  await schedules.pause(name, 'maintenance');
+  await idle(name);
+  const paused = executedKeys(tag).length;
+  await sleep(3000);
+  assert.equal(executedKeys(tag).length, paused);
+  const view = await schedules.unpause(name, 'back');
+  assert.equal(view.paused, false);
+  await eventually(
+    'a fire after unpause',
+    () => (executedKeys(tag).length > paused ? true : undefined),
+    30_000,
+    200,
+  );
+});
+
+test('trigger runs a fire now, under the key of its second', async () => {
+  const tag = `trig-${uid()}`;
+  const name = `trig-${uid()}`;
+  await schedules.create(
+    {
+      name,
+      script: 'sleeper',
+      args: { seconds: 0, tag },
+      cron: '0 0 1 1 *',
+      key: `nightly-{tag}-{scheduledTime}`,
+    },
+    'tester',
+  );
+  const view = await schedules.trigger(name);
+  assert.equal(view.fires.taken, 1);
+  const key = await eventually('the triggered execution', () => executedKeys(tag)[0], 30_000, 200);
+  assert.match(key, new RegExp(`^nightly-${tag}-\\d{4}-`));
+  assert.equal(key, (await schedules.describe(name)).lastFires[0]!.key);
+});
+
+test('bad requests are refused and create nothing', async () => {
+  const name = `bad-${uid()}`;
+  const refused: ScheduleRequest[] = [
+    { name, script: 'no-such-script', every: '1m' },
+    { name, script: 'sleeper', args: { seconds: 0, tag: 'x' }, cron: 'not a cron' },
+    { name, script: 'sleeper', args: { seconds: 'soon', tag: 'x' }, every: '1m' },
+    { name, script: 'sleeper', args: { seconds: 0, tag: 'x' }, every: '1m', key: 'same-every-time' },
+    { name, script: 'collect-payment', args: { orderId: 'o1', amount: 1 }, every: '1m' },
+    { name, script: 'sleeper', args: { seconds: 0, tag: 'x' }, every: '1m', timezone: 'Mars/Olympus' },
+  ];
+  for (const request of refused) {
+    await assert.rejects(schedules.create(request, 'tester'), InvalidRequestError, JSON.stringify(request));
+    await assert.rejects(schedules.describe(name), ScheduleNotFoundError);
+  }
+});
