@@ -3,19 +3,36 @@
 // fires that ran runs nothing again, a paused schedule does not fire, a trigger runs now, and a bad request
 // creates nothing. Executions are counted from the script's own output file.
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { createToken } from '../src/config/tokens.js';
 import { InvalidRequestError, ScheduleNotFoundError } from '../src/errors.js';
 import { ScheduleService } from '../src/schedules/service.js';
 import type { ScheduleRequest } from '../src/shared/schemas/schedules.js';
+import { ApiClient, ApiError } from '../src/shared/api-client.js';
+import { runCli } from './support/cli.js';
+import { parse, total } from './support/prometheus.js';
 import { startStack, uid, type Stack } from './support/harness.js';
 import { eventually, sleep } from './support/poll.js';
+
+const tokensFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'superscript-schedules-')), 'tokens.json');
+const token = {
+  scheduler: createToken(tokensFile, 'scheduler', ['schedule', 'run:sleeper']),
+  schedulerOfOthers: createToken(tokensFile, 'scheduler-of-others', ['schedule', 'run:exit-with']),
+  runner: createToken(tokensFile, 'runner', ['run:sleeper']),
+};
 
 let stack: Stack;
 let schedules: ScheduleService;
 before(async () => {
-  stack = await startStack();
+  // Fresh /metrics on every scrape.
+  stack = await startStack({ api: { tokensFile, batchGauges: { intervalMs: 0 } } });
   schedules = new ScheduleService(stack.runs);
 });
+const client = (t: string) => new ApiClient({ baseUrl: stack.api!.url, token: () => t });
+const refusedWith = (status: number) => (err: unknown) => err instanceof ApiError && err.status === status;
 after(async () => {
   for (const s of await schedules.list()) await schedules.delete(s.name);
   await stack.stop();
@@ -148,4 +165,65 @@ test('bad requests are refused and create nothing', async () => {
     await assert.rejects(schedules.create(request, 'tester'), InvalidRequestError, JSON.stringify(request));
     await assert.rejects(schedules.describe(name), ScheduleNotFoundError);
   }
+});
+
+test('over HTTP: creating takes the schedule scope and run: for the script, and is recorded as by the creator', async () => {
+  const name = `http-${uid()}`;
+  const tag = `http-${uid()}`;
+  const request = { name, script: 'sleeper', args: { seconds: 0, tag }, cron: '0 0 1 1 *' };
+  await assert.rejects(client(token.runner).createSchedule(request), refusedWith(403));
+  await assert.rejects(client(token.schedulerOfOthers).createSchedule(request), refusedWith(403));
+  await assert.rejects(
+    client(token.scheduler).createSchedule({ ...request, cron: '99 99 * * *' }),
+    refusedWith(400),
+  );
+  await assert.rejects(client(token.scheduler).describeSchedule(name), refusedWith(404));
+
+  const created = await client(token.scheduler).createSchedule(request);
+  assert.equal(created.createdBy, 'scheduler');
+  await assert.rejects(client(token.scheduler).createSchedule(request), refusedWith(409));
+  // Reading takes what listing runs takes; changing takes the schedule scope.
+  assert.equal((await client(token.runner).describeSchedule(name)).name, name);
+  await assert.rejects(client(token.runner).pauseSchedule(name, true, 'no'), refusedWith(403));
+  await assert.rejects(client(token.schedulerOfOthers).describeSchedule(name), refusedWith(404));
+  const paused = await client(token.scheduler).pauseSchedule(name, true, 'holiday');
+  assert.deepEqual([paused.paused, paused.note], [true, 'holiday']);
+  await client(token.scheduler).triggerSchedule(name);
+  const key = await eventually('the triggered execution', () => executedKeys(tag)[0], 30_000, 200);
+  // The fire's run records who it ran for: the schedule's creator.
+  const report = await client(token.runner).keyReport(key);
+  assert.match(report.record.by ?? '', /^scheduler \(schedule /);
+  const listed = await client(token.runner).listSchedules();
+  assert.ok(listed.schedules.some((s) => s.name === name));
+  await client(token.scheduler).deleteSchedule(name);
+  await assert.rejects(client(token.scheduler).describeSchedule(name), refusedWith(404));
+});
+
+test('skipped fires are counted on /metrics and shown by `superscript schedule describe`', async () => {
+  const name = `metric-${uid()}`;
+  const tag = `metric-${uid()}`;
+  await schedules.create({ name, script: 'sleeper', args: { seconds: 2.5, tag }, every: '1s' }, 'tester');
+  const skipped = await eventually(
+    'a skipped fire on /metrics',
+    async () => {
+      const res = await fetch(`${stack.api!.url}/metrics`, {
+        headers: { authorization: `Bearer ${token.runner}` },
+      });
+      const count = total(parse(await res.text()), 'superscript_schedule_fires_skipped_total', {
+        schedule: name,
+      });
+      return count > 0 ? count : undefined;
+    },
+    30_000,
+    500,
+  );
+  assert.ok(skipped >= 1);
+  await schedules.pause(name, 'done');
+  const ran = await runCli(['schedule', 'describe', name], {
+    ...stack.env,
+    SUPERSCRIPT_TOKEN: token.scheduler,
+  });
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.match(ran.stdout, /paused {2}\(done\)/);
+  assert.match(ran.stdout, /[1-9]\d* skipped \(overlap\)/);
 });
