@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { createToken } from '../src/config/tokens.js';
+import { createToken, revokeToken } from '../src/config/tokens.js';
 import { InvalidRequestError, ScheduleNotFoundError } from '../src/errors.js';
 import { ScheduleService } from '../src/schedules/service.js';
 import type { ScheduleRequest } from '../src/shared/schemas/schedules.js';
@@ -22,6 +22,7 @@ const token = {
   scheduler: createToken(tokensFile, 'scheduler', ['schedule', 'run:sleeper']),
   schedulerOfOthers: createToken(tokensFile, 'scheduler-of-others', ['schedule', 'run:exit-with']),
   runner: createToken(tokensFile, 'runner', ['run:sleeper']),
+  leaving: createToken(tokensFile, 'leaving', ['schedule', 'run:sleeper']),
 };
 
 let stack: Stack;
@@ -57,11 +58,11 @@ test('a 1-second schedule over a slower script: overlapping fires are skipped an
   const name = `slow-${uid()}`;
   const created = await schedules.create(
     { name, script: 'sleeper', args: { seconds: 2.5, tag }, every: '1s' },
-    'tester',
+    'scheduler',
   );
   assert.equal(created.overlap, 'skip');
   assert.equal(created.catchUpWindowSeconds, 60);
-  assert.equal(created.createdBy, 'tester');
+  assert.equal(created.createdBy, 'scheduler');
   assert.ok(created.nextFires.length > 0);
   await eventually('three executions', () => (executedKeys(tag).length >= 3 ? true : undefined), 30_000, 200);
   await schedules.pause(name, 'enough');
@@ -84,7 +85,7 @@ test('a backfill over fires that already ran runs nothing again', async () => {
   const name = `back-${uid()}`;
   await schedules.create(
     { name, script: 'sleeper', args: { seconds: 0, tag }, every: '1s', overlap: 'allow-all' },
-    'tester',
+    'scheduler',
   );
   await eventually('three executions', () => (executedKeys(tag).length >= 3 ? true : undefined), 30_000, 200);
   await schedules.pause(name);
@@ -109,7 +110,7 @@ test('a backfill over fires that already ran runs nothing again', async () => {
 test('a paused schedule does not fire; unpaused, it fires again', async () => {
   const tag = `pause-${uid()}`;
   const name = `pause-${uid()}`;
-  await schedules.create({ name, script: 'sleeper', args: { seconds: 0, tag }, every: '1s' }, 'tester');
+  await schedules.create({ name, script: 'sleeper', args: { seconds: 0, tag }, every: '1s' }, 'scheduler');
   await eventually(
     'a first execution',
     () => (executedKeys(tag).length >= 1 ? true : undefined),
@@ -142,7 +143,7 @@ test('trigger runs a fire now, under the key of its second', async () => {
       cron: '0 0 1 1 *',
       key: `nightly-{tag}-{scheduledTime}`,
     },
-    'tester',
+    'scheduler',
   );
   const view = await schedules.trigger(name);
   assert.equal(view.fires.taken, 1);
@@ -162,7 +163,11 @@ test('bad requests are refused and create nothing', async () => {
     { name, script: 'sleeper', args: { seconds: 0, tag: 'x' }, every: '1m', timezone: 'Mars/Olympus' },
   ];
   for (const request of refused) {
-    await assert.rejects(schedules.create(request, 'tester'), InvalidRequestError, JSON.stringify(request));
+    await assert.rejects(
+      schedules.create(request, 'scheduler'),
+      InvalidRequestError,
+      JSON.stringify(request),
+    );
     await assert.rejects(schedules.describe(name), ScheduleNotFoundError);
   }
 });
@@ -202,7 +207,7 @@ test('over HTTP: creating takes the schedule scope and run: for the script, and 
 test('skipped fires are counted on /metrics and shown by `superscript schedule describe`', async () => {
   const name = `metric-${uid()}`;
   const tag = `metric-${uid()}`;
-  await schedules.create({ name, script: 'sleeper', args: { seconds: 2.5, tag }, every: '1s' }, 'tester');
+  await schedules.create({ name, script: 'sleeper', args: { seconds: 2.5, tag }, every: '1s' }, 'scheduler');
   const skipped = await eventually(
     'a skipped fire on /metrics',
     async () => {
@@ -226,4 +231,29 @@ test('skipped fires are counted on /metrics and shown by `superscript schedule d
   assert.equal(ran.code, 0, ran.stderr);
   assert.match(ran.stdout, /paused {2}\(done\)/);
   assert.match(ran.stdout, /[1-9]\d* skipped \(overlap\)/);
+});
+
+test("a schedule whose creator's token is revoked pauses, saying why, and runs nothing", async () => {
+  const name = `revoked-${uid()}`;
+  const tag = `revoked-${uid()}`;
+  await client(token.leaving).createSchedule({
+    name,
+    script: 'sleeper',
+    args: { seconds: 0, tag },
+    cron: '0 0 1 1 *',
+  });
+  revokeToken(tokensFile, 'leaving');
+  await client(token.scheduler).triggerSchedule(name);
+  const view = await eventually(
+    'the schedule paused',
+    async () => {
+      const v = await schedules.describe(name);
+      return v.paused ? v : undefined;
+    },
+    30_000,
+    200,
+  );
+  assert.match(view.note ?? '', /token "leaving" is revoked/);
+  await idle(name);
+  assert.deepEqual(executedKeys(tag), []);
 });

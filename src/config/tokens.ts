@@ -149,6 +149,11 @@ export class TokenStore {
     return found;
   }
 
+  /** The live (not revoked) token named `name`, if any: whose authority a schedule's fires run with. */
+  named(name: string): TokenEntry | undefined {
+    return this.tokens().find((entry) => entry.name === name && !entry.revokedAt);
+  }
+
   private tokens(): TokenEntry[] {
     const s = statSync(this.file, { throwIfNoEntry: false });
     const stamp = s && `${s.ino}:${s.size}:${s.mtimeMs}`;

@@ -17,7 +17,8 @@ export interface ScheduleFireInput {
 /** What a fire's activity hands its workflow: the fire's key and whether this fire ran the script. */
 export interface FireReport {
   key: string;
-  runId: string;
+  /** None when the fire ran nothing (its creator's authority lapsed, and the schedule was paused). */
+  runId?: string;
   /** False when the key had run already (a backfill, a catch-up, another schedule) and was only replayed. */
   executed: boolean;
   status: string;

@@ -3,6 +3,7 @@
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { connectWorker, type TemporalTarget } from '../config/temporal-connection.js';
+import { TokenStore } from '../config/tokens.js';
 import type { KeyStore } from '../keystore/store.js';
 import { serveMetrics } from '../metrics/metrics-server.js';
 import { checkRetention } from '../runs/retention.js';
@@ -41,6 +42,7 @@ export async function serveWorker(ctx: StackContext, parts: WorkerParts): Promis
       registry,
       dataDir: settings.dataDir,
       shutdownGraceMs: settings.shutdownGraceMs,
+      tokens: settings.tokensFile ? new TokenStore(settings.tokensFile) : undefined,
       log,
     });
   } catch (err) {

@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import { pino, type Logger } from 'pino';
 import { createActivities, createBatchActivities } from '../activities/index.js';
 import type { ScriptRegistry } from '../config/scripts.js';
+import type { TokenStore } from '../config/tokens.js';
 import { KeyGuard } from '../keystore/guard.js';
 import type { KeyStore } from '../keystore/store.js';
 import type { RunSource } from '../runs/read.js';
@@ -58,6 +59,11 @@ export interface WorkerParams {
   requireReservation: boolean;
   /** How long a stopping worker lets running scripts finish before cancelling them. */
   shutdownGraceMs: number;
+  /**
+   * The API's tokens (SUPERSCRIPT_TOKENS_FILE): a schedule's fire runs only while the token that created the
+   * schedule is live and keeps its scopes. Without them (an open API) there is no authority to check.
+   */
+  tokens?: TokenStore;
   /** Where lines about the runs it executes go (each names its run). Default: nowhere. */
   log?: Logger;
   /** Extra worker options, e.g. concurrency limits. */
@@ -94,6 +100,7 @@ export async function createWorker(p: WorkerParams): Promise<SuperScriptWorker> 
             keys: p.keyStore,
             registry: p.registry,
           }),
+          p.tokens,
         ),
       },
       maxConcurrentActivityTaskExecutions: BATCH_ACTIVITY_SLOTS,
