@@ -3,16 +3,17 @@
 // fires that ran runs nothing again, a paused schedule does not fire, a trigger runs now, and a bad request
 // creates nothing. Executions are counted from the script's own output file.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createToken, revokeToken } from '../src/config/tokens.js';
-import { InvalidRequestError, ScheduleNotFoundError } from '../src/errors.js';
+import { ConfigError, InvalidRequestError, ScheduleNotFoundError } from '../src/errors.js';
 import { ScheduleService } from '../src/schedules/service.js';
 import type { ScheduleRequest } from '../src/shared/schemas/schedules.js';
 import { ApiClient, ApiError } from '../src/shared/api-client.js';
 import { runCli } from './support/cli.js';
+import { FIXTURES } from './support/paths.js';
 import { parse, total } from './support/prometheus.js';
 import { startStack, uid, type Stack } from './support/harness.js';
 import { eventually, sleep } from './support/poll.js';
@@ -256,4 +257,49 @@ test("a schedule whose creator's token is revoked pauses, saying why, and runs n
   assert.match(view.note ?? '', /token "leaving" is revoked/);
   await idle(name);
   assert.deepEqual(executedKeys(tag), []);
+});
+
+const SLEEPER_ARGS = [
+  { name: 'seconds', type: 'number', minimum: 0, maximum: 600 },
+  { name: 'tag', type: 'string', pattern: '^[a-z0-9-]+$' },
+];
+
+test('schedules declared in the config file are created as declared, updated when changed, never taken over', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'superscript-declared-'));
+  const registryFile = path.join(dir, 'superscript.config.json');
+  const name = `declared-${uid()}`;
+  const declared = { script: 'sleeper', args: { seconds: 0, tag: 'declared' }, cron: '0 0 1 1 *' };
+  writeFileSync(
+    registryFile,
+    JSON.stringify({
+      scripts: { sleeper: { path: path.join(FIXTURES, 'scripts', 'sleeper.sh'), args: SLEEPER_ARGS } },
+      schedules: { [name]: declared },
+    }),
+  );
+  const own = await startStack({ registryFile, api: true });
+  try {
+    const view = await new ScheduleService(own.runs).describe(name);
+    assert.equal(view.createdBy, '(config file)');
+    assert.equal(view.cron, declared.cron);
+    // Declared again as it is: left alone. Changed: updated to the declaration, still paused, with its note.
+    const service = new ScheduleService(own.runs);
+    await service.pause(name, 'hold');
+    await service.declare([{ name, ...declared }]);
+    assert.equal((await service.describe(name)).note, 'hold');
+    await service.declare([{ name, ...declared, cron: '0 0 2 1 *' }]);
+    const changed = await service.describe(name);
+    assert.deepEqual([changed.cron, changed.paused, changed.note], ['0 0 2 1 *', true, 'hold']);
+    // A wrong declaration changes nothing.
+    for (const wrong of [{ args: { seconds: 'x', tag: 'declared' } }, { cron: 'not a cron' }]) {
+      await assert.rejects(service.declare([{ name, ...declared, ...wrong }]), ConfigError);
+      assert.equal((await service.describe(name)).cron, '0 0 2 1 *');
+    }
+    // A schedule a token created is not the config file's to change.
+    const taken = `taken-${uid()}`;
+    await service.create({ name: taken, ...declared }, 'scheduler');
+    await assert.rejects(service.declare([{ name: taken, ...declared, cron: '0 0 3 1 *' }]), ConfigError);
+    for (const s of await service.list()) await service.delete(s.name);
+  } finally {
+    await own.stop();
+  }
 });

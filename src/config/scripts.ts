@@ -1,4 +1,5 @@
-// The script registry: which scripts exist, how their arguments are checked, how long they may run.
+// The script registry: which scripts exist, how their arguments are checked, how long they may run; and the
+// schedules the same file declares.
 // Loaded from a JSON file and validated with zod, so a bad field is named at start-up, not at run time.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -6,6 +7,7 @@ import { z } from 'zod';
 import { ConfigError, InvalidRequestError, RunStateError } from '../errors.js';
 import { EXEC_SCRIPT, type RunPolicy } from '../shared/runs.js';
 import { SCRIPT_NAME, type ArgValue, type ScriptArgs } from '../shared/schemas/runs.js';
+import { DeclaredSchedule, ScheduleName, type ScheduleRequest } from '../shared/schemas/schedules.js';
 
 /** Defaults a script gets unless its registry entry says otherwise; `exec` commands get them too. */
 export const DEFAULT_KILL_GRACE_SECONDS = 5;
@@ -112,6 +114,8 @@ const RegistryFileSchema = z
         .refine((name) => name !== EXEC_SCRIPT, `"${EXEC_SCRIPT}" is reserved for superscript exec`),
       ScriptSpecSchema,
     ),
+    /** Schedules the API keeps in Temporal as declared here (docs/schedules.md), by name. */
+    schedules: z.record(ScheduleName, DeclaredSchedule).default({}),
   })
   .strict();
 
@@ -130,7 +134,11 @@ export class ScriptRegistry {
   /** Each key template as the shape of the keys it makes, with the script it belongs to. */
   private readonly keyShapes: { script: string; shape: RegExp }[];
 
-  constructor(scripts: ScriptSpec[]) {
+  constructor(
+    scripts: ScriptSpec[],
+    /** The schedules the config file declares; checked against the scripts when the API applies them. */
+    readonly schedules: readonly ScheduleRequest[] = [],
+  ) {
     this.scripts = new Map(scripts.map((s) => [s.name, s]));
     this.keyShapes = scripts.flatMap((s) => (s.key ? [{ script: s.name, shape: keyShape(s.key) }] : []));
   }
@@ -211,7 +219,8 @@ export function loadRegistry(file: string): ScriptRegistry {
       }
     }
   }
-  return new ScriptRegistry(scripts);
+  const schedules = Object.entries(parsed.data.schedules).map(([name, s]) => ({ ...s, name }));
+  return new ScriptRegistry(scripts, schedules);
 }
 
 /**

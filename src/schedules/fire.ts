@@ -11,7 +11,7 @@ import { InvalidRequestError, KeyConflictError } from '../errors.js';
 import { fireKey } from '../runs/keys.js';
 import type { RunService } from '../runs/service.js';
 import { scheduleId } from '../shared/ids.js';
-import type { ScheduleFireInput } from '../shared/schedules.js';
+import { CONFIG_CREATOR, type ScheduleFireInput } from '../shared/schedules.js';
 import type { ScheduleActivities } from '../activities/types.js';
 
 export function createFireSchedule(
@@ -52,6 +52,7 @@ export function createFireSchedule(
 
 /** Why the creator's token may no longer fire this schedule; undefined while it may. */
 function lapsedAuthority(tokens: TokenStore, input: ScheduleFireInput): string | undefined {
+  if (input.createdBy === CONFIG_CREATOR) return undefined;
   const creator = tokens.named(input.createdBy);
   if (!creator) return `its creator's token "${input.createdBy}" is revoked or no longer exists.`;
   if (!maySchedule(creator))

@@ -12,11 +12,12 @@ import {
   type ScheduleHandle,
 } from '@temporalio/client';
 import { requestKey, validateArgs } from '../config/scripts.js';
-import { InvalidRequestError, ScheduleExistsError, ScheduleNotFoundError } from '../errors.js';
+import { ConfigError, InvalidRequestError, ScheduleExistsError, ScheduleNotFoundError } from '../errors.js';
 import { fireKey, utcSecond } from '../runs/keys.js';
 import type { RunService } from '../runs/service.js';
 import { scheduleId, scheduleFireWorkflowId, SCHEDULE_ID_SEPARATOR } from '../shared/ids.js';
-import { FIRE_TIME_FIELD, type ScheduleFireInput } from '../shared/schedules.js';
+import { canonicalJson } from '../shared/runs.js';
+import { CONFIG_CREATOR, FIRE_TIME_FIELD, type ScheduleFireInput } from '../shared/schedules.js';
 import {
   DURATION,
   type BackfillRequest,
@@ -32,7 +33,7 @@ import { WorkflowTypes } from '../shared/workflow-types.js';
  */
 export const DEFAULT_CATCH_UP_WINDOW = '1m';
 
-/** The schedule's own words, kept in its memo: Temporal compiles a cron expression into calendars. */
+/** The schedule's own words for its timing (see definition). */
 const SPEC_MEMO = 'superscript.schedule';
 interface SpecMemo {
   cron?: string;
@@ -51,29 +52,11 @@ export class ScheduleService {
 
   /** Creates a schedule whose fires run with the authority of `by` (the creating token), recorded on it. */
   async create(request: ScheduleRequest, by: string): Promise<ScheduleView> {
-    const fire = this.fireInput(request, by);
-    const timezone = request.timezone ?? 'UTC';
-    const memo: SpecMemo = { cron: request.cron, every: request.every, timezone };
+    const definition = this.definition(request, by);
     try {
       await this.runs.client.schedule.create({
         scheduleId: scheduleId(request.name, this.runs.taskQueue),
-        spec: {
-          ...(request.cron ? { cronExpressions: [request.cron] } : {}),
-          ...(request.every ? { intervals: [{ every: seconds(request.every) * 1000 }] } : {}),
-          timezone,
-        },
-        action: {
-          type: 'startWorkflow',
-          workflowType: WorkflowTypes.scheduleFire,
-          workflowId: scheduleFireWorkflowId(request.name, this.runs.taskQueue),
-          taskQueue: this.runs.taskQueue,
-          args: [fire],
-        },
-        policies: {
-          overlap: OVERLAP[request.overlap ?? 'skip'],
-          catchupWindow: seconds(request.catchUpWindow ?? DEFAULT_CATCH_UP_WINDOW) * 1000,
-        },
-        memo: { [SPEC_MEMO]: memo },
+        ...definition,
         state: { note: request.note ?? `Created by ${by}.` },
       });
     } catch (err) {
@@ -81,6 +64,80 @@ export class ScheduleService {
       throw refusal(err);
     }
     return this.describe(request.name);
+  }
+
+  /**
+   * Makes Temporal hold the schedules the config file declares, as declared: a missing one is created, one
+   * that differs from its declaration is updated to it (its state, note and counts stay). A schedule of the
+   * same name that the config file did not create is not taken over. A declaration that is wrong is a
+   * ConfigError, and changes nothing.
+   */
+  async declare(declared: readonly ScheduleRequest[]): Promise<void> {
+    for (const request of declared) {
+      try {
+        await this.declareOne(request);
+      } catch (err) {
+        if (!(err instanceof InvalidRequestError)) throw err;
+        throw new ConfigError(`Invalid schedule "${request.name}" in the config file: ${err.message}`);
+      }
+    }
+  }
+
+  private async declareOne(request: ScheduleRequest): Promise<void> {
+    const definition = this.definition(request, CONFIG_CREATOR);
+    const found = await this.describe(request.name).catch((err: unknown) => {
+      if (err instanceof ScheduleNotFoundError) return undefined;
+      throw err;
+    });
+    if (!found) {
+      // Another API process may declare it at the same moment: the same declaration.
+      await this.create(request, CONFIG_CREATOR).catch((err: unknown) => {
+        if (!(err instanceof ScheduleExistsError)) throw err;
+      });
+      return;
+    }
+    if (found.createdBy !== CONFIG_CREATOR) {
+      throw new ConfigError(
+        `The config file declares schedule "${request.name}", but one of that name was created by ${found.createdBy}. Rename the declared one, or delete the other (\`superscript schedule delete ${request.name}\`).`,
+      );
+    }
+    if (sameDefinition(found, request)) return;
+    await this.found(request.name, (h) =>
+      h.update((previous) => ({
+        ...definition,
+        state: { paused: previous.state.paused, note: previous.state.note },
+      })),
+    );
+  }
+
+  /**
+   * A schedule's timing, action and policies, checked first. The schedule's own words for its timing ride in
+   * the action's memo (Temporal compiles a cron expression into calendars, and a schedule's own memo cannot
+   * be updated), so each fire's workflow carries them too.
+   */
+  private definition(request: ScheduleRequest, by: string) {
+    const fire = this.fireInput(request, by);
+    const timezone = request.timezone ?? 'UTC';
+    const memo: SpecMemo = { cron: request.cron, every: request.every, timezone };
+    return {
+      spec: {
+        ...(request.cron ? { cronExpressions: [request.cron] } : {}),
+        ...(request.every ? { intervals: [{ every: seconds(request.every) * 1000 }] } : {}),
+        timezone,
+      },
+      action: {
+        type: 'startWorkflow' as const,
+        workflowType: WorkflowTypes.scheduleFire,
+        workflowId: scheduleFireWorkflowId(request.name, this.runs.taskQueue),
+        taskQueue: this.runs.taskQueue,
+        args: [fire],
+        memo: { [SPEC_MEMO]: memo },
+      },
+      policies: {
+        overlap: OVERLAP[request.overlap ?? 'skip'],
+        catchupWindow: seconds(request.catchUpWindow ?? DEFAULT_CATCH_UP_WINDOW) * 1000,
+      },
+    };
   }
 
   /** The installation's schedules, by name. */
@@ -141,7 +198,7 @@ export class ScheduleService {
   private fireInput(request: ScheduleRequest, by: string): ScheduleFireInput {
     const spec = this.runs.registry.get(request.script);
     const args = validateArgs(spec, request.args ?? {});
-    const key = request.key ?? `${request.name}-{${FIRE_TIME_FIELD}}`;
+    const key = request.key ?? defaultKey(request.name);
     if (spec.key) {
       // Such a script runs under the one key its arguments make: every fire would be that one run.
       throw new InvalidRequestError(
@@ -180,10 +237,29 @@ export class ScheduleService {
   }
 }
 
+/** Whether a schedule Temporal holds is what the request asks for (its state and note aside). */
+function sameDefinition(view: ScheduleView, request: ScheduleRequest): boolean {
+  return (
+    view.script === request.script &&
+    canonicalJson(view.args) === canonicalJson(request.args ?? {}) &&
+    view.key === (request.key ?? defaultKey(request.name)) &&
+    view.cron === request.cron &&
+    view.every === request.every &&
+    view.timezone === (request.timezone ?? 'UTC') &&
+    view.overlap === (request.overlap ?? 'skip') &&
+    view.catchUpWindowSeconds === seconds(request.catchUpWindow ?? DEFAULT_CATCH_UP_WINDOW)
+  );
+}
+
+/** A schedule's key template unless it names one: its name and the fire's time. */
+function defaultKey(name: string): string {
+  return `${name}-{${FIRE_TIME_FIELD}}`;
+}
+
 /** A schedule as SuperScript shows it, from Temporal's description. */
 function viewOf(name: string, d: ScheduleDescription): ScheduleView {
   const fire = d.action.args?.[0] as ScheduleFireInput;
-  const memo = (d.memo?.[SPEC_MEMO] ?? { timezone: 'UTC' }) as SpecMemo;
+  const memo = (d.action.memo?.[SPEC_MEMO] ?? { timezone: 'UTC' }) as SpecMemo;
   return {
     name,
     script: fire.script,

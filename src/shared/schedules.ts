@@ -24,6 +24,12 @@ export interface FireReport {
   status: string;
 }
 
+/**
+ * Who created a schedule the config file declares: the operator who wrote the file, not a token (no token
+ * name starts with "("), so its fires need no token's authority.
+ */
+export const CONFIG_CREATOR = '(config file)';
+
 /** The field of a schedule's key template that stands for the fire's scheduled time. */
 export const FIRE_TIME_FIELD = 'scheduledTime';
 

@@ -22,42 +22,51 @@ export type OverlapPolicy = z.infer<typeof OverlapPolicy>;
 export const DURATION = /^([1-9][0-9]{0,8})(s|m|h|d)$/;
 const Duration = z.string().regex(DURATION, 'a duration is a whole number and s, m, h or d, e.g. 30s or 5m');
 
-/** POST /v1/schedules. A cron expression or an interval, not both. */
-export const ScheduleRequest = z
-  .strictObject({
-    name: ScheduleName,
-    script: ScriptName,
-    args: ScriptArgs.optional(),
-    cron: z
-      .string()
-      .min(1)
-      .max(200)
-      .optional()
-      .describe('A cron expression (5 to 7 fields, or @daily and the like).'),
-    every: Duration.optional().describe('An interval, e.g. 30s, 5m, 1h.'),
-    key: z
-      .string()
-      .min(1)
-      .max(200)
-      .optional()
-      .describe('The key template: {scheduledTime} and {argument} fields. Default: <name>-{scheduledTime}.'),
-    overlap: OverlapPolicy.optional(),
-    catchUpWindow: Duration.optional().describe(
-      'How late a fire missed while Temporal was down may still run. Default: 1m.',
-    ),
-    timezone: z
-      .string()
-      .min(1)
-      .max(100)
-      .optional()
-      .describe('IANA time zone of the cron expression. Default: UTC.'),
-    note: z.string().max(500).optional(),
-  })
-  .refine((r) => (r.cron === undefined) !== (r.every === undefined), {
+/** What a schedule is, but its name. A cron expression or an interval, not both. */
+const ScheduleFields = z.strictObject({
+  script: ScriptName,
+  args: ScriptArgs.optional(),
+  cron: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('A cron expression (5 to 7 fields, or @daily and the like).'),
+  every: Duration.optional().describe('An interval, e.g. 30s, 5m, 1h.'),
+  key: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('The key template: {scheduledTime} and {argument} fields. Default: <name>-{scheduledTime}.'),
+  overlap: OverlapPolicy.optional(),
+  catchUpWindow: Duration.optional().describe(
+    'How late a fire missed while Temporal was down may still run. Default: 1m.',
+  ),
+  timezone: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('IANA time zone of the cron expression. Default: UTC.'),
+  note: z.string().max(500).optional(),
+});
+
+/** A schedule fires on a cron expression or at an interval: one of them. */
+function oneTiming<T extends z.ZodType<{ cron?: string; every?: string }>>(schema: T) {
+  return schema.refine((r) => (r.cron === undefined) !== (r.every === undefined), {
     message: 'give either "cron" or "every", not both and not neither',
     path: ['cron'],
   });
+}
+
+/** POST /v1/schedules. */
+export const ScheduleRequest = oneTiming(ScheduleFields.extend({ name: ScheduleName }));
 export type ScheduleRequest = z.infer<typeof ScheduleRequest>;
+
+/** A schedule declared in the config file, under its name (`"schedules": {"nightly": {...}}`). */
+export const DeclaredSchedule = oneTiming(ScheduleFields);
+export type DeclaredSchedule = z.infer<typeof DeclaredSchedule>;
 
 export const ScheduleParams = z.strictObject({ name: ScheduleName });
 
