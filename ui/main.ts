@@ -1,5 +1,5 @@
 // The web UI's shell: header, navigation and the router (`#/runs`, `#/runs/KEY`, `#/batches`,
-// `#/batches/ID`). Each route renders into <main>; leaving it aborts what it was doing.
+// `#/batches/ID`, `#/schedules`, `#/schedules/NAME`). Each route renders into <main>; leaving it aborts what it was doing.
 import { api, forgetToken, hasToken } from './api.js';
 import { failure } from './components.js';
 import { append, h } from './dom.js';
@@ -8,12 +8,16 @@ import { batchPage } from './pages/batch.js';
 import { batchesPage } from './pages/batches.js';
 import { runPage } from './pages/run.js';
 import { runsPage } from './pages/runs.js';
+import { schedulePage, schedulesPage } from './pages/schedules.js';
 import type { Caller } from './types.js';
 
 const PAGES: Record<string, { list: Page; one: Page }> = {
   runs: { list: runsPage, one: runPage },
   batches: { list: batchesPage, one: batchPage },
+  schedules: { list: schedulesPage, one: schedulePage },
 };
+
+const TITLES: Record<string, string> = { runs: 'Runs', batches: 'Batches', schedules: 'Schedules' };
 
 const main = h('main', { id: 'main' });
 const nav = h('nav', { class: 'nav', 'aria-label': 'Sections' });
@@ -58,7 +62,7 @@ function showNav(section: string): void {
           class: name === section ? 'active' : undefined,
           'aria-current': name === section ? 'page' : undefined,
         },
-        name === 'runs' ? 'Runs' : 'Batches',
+        TITLES[name] ?? name,
       ),
     ),
   );

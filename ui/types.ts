@@ -10,3 +10,4 @@ export type {
 } from '../src/shared/schemas/batches.js';
 export type { RunResult, RunStatus } from '../src/shared/schemas/runs.js';
 export type { RunDetail, RunView } from '../src/shared/schemas/views.js';
+export type { ScheduleView } from '../src/shared/schemas/schedules.js';
