@@ -122,3 +122,23 @@ export class ApiRefusedError extends SuperScriptError {
 export class KeyStoreUnavailableError extends SuperScriptError {
   override name = 'KeyStoreUnavailableError';
 }
+
+/** No schedule of that name on this installation. */
+export class ScheduleNotFoundError extends SuperScriptError {
+  override name = 'ScheduleNotFoundError';
+  constructor(readonly schedule: string) {
+    super(
+      `No schedule named "${schedule}". List them with \`superscript schedule list\` (GET /v1/schedules).`,
+    );
+  }
+}
+
+/** A schedule of that name exists already; nothing was changed. */
+export class ScheduleExistsError extends SuperScriptError {
+  override name = 'ScheduleExistsError';
+  constructor(readonly schedule: string) {
+    super(
+      `A schedule named "${schedule}" exists already. Choose another name, or delete it first (\`superscript schedule delete ${schedule}\`).`,
+    );
+  }
+}

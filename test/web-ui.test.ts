@@ -425,6 +425,41 @@ test('notifications: each delivery with its attempts and last error, linked to i
   }
 });
 
+test('schedules: the list, one schedule with its last fire linked to its run, and pause from the UI', async () => {
+  const name = `ui-${uid}`;
+  const created = await call('POST', '/v1/schedules', {
+    name,
+    script: 'echo-text',
+    args: { text: 'scheduled' },
+    cron: '0 0 1 1 *',
+  });
+  assert.equal(created.status, 201);
+  assert.equal((await call('POST', `/v1/schedules/${name}/trigger`, {})).status, 200);
+  const { page, context, errors } = await open('/schedules');
+  try {
+    const row = page.locator('tr', { hasText: name });
+    await row.waitFor();
+    assert.match(await row.innerText(), /Active[\s\S]*echo-text/);
+    await row.getByRole('link', { name }).click();
+    await page.getByRole('heading', { name: `Schedule ${name}` }).waitFor();
+    const fire = page
+      .locator('section', { hasText: 'Last fires' })
+      .getByRole('link', { name: new RegExp(`^${name}-`) });
+    await fire.waitFor();
+    await shot(page, 'schedule', false);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('button', { name: 'Unpause' }).waitFor();
+    assert.match(await page.locator('.page-header').innerText(), /Paused[\s\S]*Paused from the web UI/);
+    assert.equal((await call('GET', `/v1/schedules/${name}`)).body.paused, true);
+    await fire.click();
+    await page.getByRole('heading', { name: new RegExp(`${name}-`) }).waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await call('DELETE', `/v1/schedules/${name}`);
+  }
+});
+
 test('a phone-sized screen: pages fit its width and keep what matters', async () => {
   const phone = { width: 390, height: 844 };
   for (const [route, text, name] of [

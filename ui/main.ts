@@ -1,5 +1,6 @@
 // The web UI's shell: header, navigation and the router (`#/runs`, `#/runs/KEY`, `#/batches`,
-// `#/batches/ID`, `#/notifications`). Each route renders into <main>; leaving it aborts what it was doing.
+// `#/batches/ID`, `#/notifications`, `#/schedules`, `#/schedules/NAME`). Each route renders into <main>; leaving
+// it aborts what it was doing.
 import { api, forgetToken, hasToken } from './api.js';
 import { failure } from './components.js';
 import { append, h } from './dom.js';
@@ -9,15 +10,22 @@ import { batchesPage } from './pages/batches.js';
 import { notificationsPage } from './pages/notifications.js';
 import { runPage } from './pages/run.js';
 import { runsPage } from './pages/runs.js';
+import { schedulePage, schedulesPage } from './pages/schedules.js';
 import type { Caller } from './types.js';
 
 const PAGES: Record<string, { list: Page; one: Page }> = {
   runs: { list: runsPage, one: runPage },
   batches: { list: batchesPage, one: batchPage },
   notifications: { list: notificationsPage, one: notificationsPage },
+  schedules: { list: schedulesPage, one: schedulePage },
 };
 
-const TITLES: Record<string, string> = { runs: 'Runs', batches: 'Batches', notifications: 'Notifications' };
+const TITLES: Record<string, string> = {
+  runs: 'Runs',
+  batches: 'Batches',
+  notifications: 'Notifications',
+  schedules: 'Schedules',
+};
 
 const main = h('main', { id: 'main' });
 const nav = h('nav', { class: 'nav', 'aria-label': 'Sections' });
@@ -62,7 +70,7 @@ function showNav(section: string): void {
           class: name === section ? 'active' : undefined,
           'aria-current': name === section ? 'page' : undefined,
         },
-        TITLES[name],
+        TITLES[name] ?? name,
       ),
     ),
   );

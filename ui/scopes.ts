@@ -14,6 +14,11 @@ function mayRun(c: Caller, script: string | undefined): boolean {
   return script !== undefined && (has(c, 'run:*') || has(c, `run:${script}`));
 }
 
+/** Whether the caller may pause and unpause schedules (the API checks it again). */
+export function maySchedule(c: Caller): boolean {
+  return has(c, 'schedule');
+}
+
 export function may(c: Caller, action: Action, script: string | undefined): boolean {
   if (action === 'read') return has(c, 'read') || mayRun(c, script);
   return has(c, action) && mayRun(c, script);

@@ -11,3 +11,4 @@ export type {
 export type { NotificationView, NotificationsAnswer } from '../src/shared/schemas/notifications.js';
 export type { RunResult, RunStatus } from '../src/shared/schemas/runs.js';
 export type { RunDetail, RunView } from '../src/shared/schemas/views.js';
+export type { ScheduleView } from '../src/shared/schemas/schedules.js';

@@ -1,6 +1,7 @@
 // Activity signatures, imported by workflows with `import type` only.
 import type { CollectOrderInput } from '../shared/batches.js';
 import type { ScriptRunInput } from '../shared/runs.js';
+import type { FireReport, ScheduleFireInput } from '../shared/schedules.js';
 import type { PermitRequest } from '../shared/semaphore.js';
 import type { BatchResult, OrderCounts, OrderReport } from '../shared/schemas/batches.js';
 import type { RunResult } from '../shared/schemas/runs.js';
@@ -40,4 +41,10 @@ export interface SemaphoreActivities {
   requestPermit(input: PermitRequest): Promise<boolean>;
   /** The holders whose runs have ended. */
   endedRuns(holders: PermitHolder[]): Promise<PermitHolder[]>;
+}
+
+/** Hosted on the batch task queue beside BatchActivities: it mostly waits. */
+export interface ScheduleActivities {
+  /** Starts or attaches to the run of a schedule's fire (its key from the template and time), and waits for it. */
+  fireSchedule(input: ScheduleFireInput & { scheduledTime: string }): Promise<FireReport>;
 }

@@ -11,6 +11,7 @@ import {
   mayAct,
   mayEverAct,
   mayRun,
+  maySchedule,
   neededFor,
   type Principal,
   type RunAction,
@@ -23,6 +24,8 @@ import {
  * - `'list'`: `read`, or a `run:` scope (the listing is then narrowed to those scripts);
  * - `'admin'`: the `admin` scope (removing keys from the key store);
  * - `{ start }`: `run:<script>` for the script the request would start;
+ * - `{ schedule }`: the `schedule` scope, and `run:<script>` when the request names the script its schedule
+ *   will run (creating one);
  * - `{ act, workflowId }`: the action on the existing run under that workflow ID, checked against the
  *   script the run records.
  */
@@ -32,6 +35,7 @@ export type RouteAuth =
   | 'list'
   | 'admin'
   | { start: (request: FastifyRequest) => string }
+  | { schedule: (request: FastifyRequest) => string | undefined }
   | { act: RunAction; workflowId: (request: FastifyRequest) => string };
 
 declare module 'fastify' {
@@ -102,6 +106,13 @@ async function authorize(request: FastifyRequest, auth: Exclude<RouteAuth, 'publ
   }
   if (auth === 'admin') {
     if (!p.scopes.includes('admin')) throw forbidden(p, 'do this', 'admin');
+    return;
+  }
+  if ('schedule' in auth) {
+    if (!maySchedule(p)) throw forbidden(p, 'create, change or delete schedules', 'schedule');
+    const script = auth.schedule(request);
+    if (script !== undefined && !mayRun(p, script))
+      throw forbidden(p, `schedule runs of ${script}`, neededFor('start', script));
     return;
   }
   if ('start' in auth) {

@@ -8,6 +8,7 @@
 // hold only the batches running then: a batch that ended is not listed, so it leaves them (bounded
 // cardinality, and nothing to clean up).
 import { Gauge, type Registry } from 'prom-client';
+import { throttled } from '../metrics/throttled.js';
 import type { RunService } from '../runs/service.js';
 import type { BatchProgress } from '../shared/schemas/batches.js';
 
@@ -36,19 +37,8 @@ interface BatchOrders {
 }
 
 export function batchGauges(registry: Registry, runs: RunService, options: BatchGaugeOptions = {}): void {
-  const { intervalMs = BATCH_GAUGES_INTERVAL_MS, now = Date.now } = options;
-  let last: { at: number; values: Promise<BatchOrders[]>; done: boolean } | undefined;
-  // Scrapes share the computation in flight, even one that outlasts the interval (Temporal slow to answer
-  // a listing): one at a time, and one start per interval at most.
-  const current = (): Promise<BatchOrders[]> => {
-    const at = now();
-    if (!last || (last.done && at - last.at >= intervalMs)) {
-      const started = { at, values: compute(runs), done: false };
-      void started.values.finally(() => (started.done = true));
-      last = started;
-    }
-    return last.values;
-  };
+  const { intervalMs = BATCH_GAUGES_INTERVAL_MS, now } = options;
+  const current = throttled(() => compute(runs), { intervalMs, now });
   new Gauge({
     name: 'superscript_batch_orders',
     help: 'Orders of each running batch: done (reported) and pending. A batch leaves when it ends.',

@@ -1,10 +1,13 @@
 // What the API's routes are built from.
 import type { RunService } from '../runs/service.js';
+import type { ScheduleService } from '../schedules/service.js';
 import type { WaitGate } from './wait.js';
 
 export interface ApiDeps {
   /** The one front door to the installation's runs: every route is one call to it. */
   runs: RunService;
+  /** The installation's schedules, over the same runs. */
+  schedules: ScheduleService;
   /** Where the scripts run directly by POST /v1/payments/traditional keep their files. */
   dataDir: string;
   /** Default wait for a run's result before answering 202. */

@@ -15,6 +15,8 @@ import {
   KeyStoreUnavailableError,
   RunNotFoundError,
   RunStateError,
+  ScheduleExistsError,
+  ScheduleNotFoundError,
   TemporalUnavailableError,
   TooBusyError,
   UnauthenticatedError,
@@ -52,6 +54,10 @@ export function errorResponse(
     return { status: 422, body: { error: 'key_conflict', message: err.message } };
   if (err instanceof RunNotFoundError)
     return { status: 404, body: { error: 'not_found', message: err.message } };
+  if (err instanceof ScheduleNotFoundError)
+    return { status: 404, body: { error: 'not_found', message: err.message } };
+  if (err instanceof ScheduleExistsError)
+    return { status: 409, body: { error: 'conflict', message: err.message } };
   if (err instanceof RunStateError) return { status: 409, body: { error: 'conflict', message: err.message } };
   if (err instanceof TooBusyError) return { status: 503, body: { error: 'busy', message: err.message } };
   if (err instanceof CallerGoneError)

@@ -1,6 +1,8 @@
 // What a caller's scopes allow. `admin` allows everything; `run:X` (or `run:*`) starts and reads runs of
 // script X; `read` reads and lists every run; `retry` and `cancel` act on runs of scripts the caller may
-// run. A run with no recorded script (started outside SuperScript) is for `read` and `admin` only.
+// run; `schedule` creates, changes and deletes schedules (creating one also needs `run:` for its script,
+// whose fires run with the creator's authority). A run with no recorded script (started outside
+// SuperScript) is for `read` and `admin` only.
 import type { Scope } from '../config/tokens.js';
 
 export interface Principal {
@@ -20,6 +22,11 @@ function has(p: Principal, scope: Scope): boolean {
 
 function runsSomeScript(p: Principal): boolean {
   return p.scopes.some((s) => s === 'admin' || s.startsWith('run:'));
+}
+
+/** Whether the caller may create, change and delete schedules. */
+export function maySchedule(p: Principal): boolean {
+  return has(p, 'schedule');
 }
 
 export function mayRun(p: Principal, script: string): boolean {

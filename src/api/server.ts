@@ -4,9 +4,11 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { Registry } from 'prom-client';
 import type { TokenStore } from '../config/tokens.js';
 import { metricsRoute, processRegistry } from '../metrics/exposition.js';
+import { ScheduleService } from '../schedules/service.js';
 import { KEY_MAX_LENGTH, MAX_WAIT_MS } from '../shared/schemas/runs.js';
 import { installAuth } from './auth.js';
 import { batchGauges, type BatchGaugeOptions } from './batch-gauges.js';
+import { scheduleCounts } from './schedule-counts.js';
 import type { ApiDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { requireJsonPosts, requireLocalHost } from './guards.js';
@@ -20,13 +22,14 @@ import { keyRoutes } from './routes/keys.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { paymentRoutes } from './routes/payments.js';
 import { runRoutes } from './routes/runs.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { RequestJournal } from './request-journal.js';
 import { uiRoutes } from './routes/ui.js';
 import { whoamiRoutes } from './routes/whoami.js';
 import { bindRunLog } from './run-log.js';
 import { WaitGate } from './wait.js';
 
-export interface ApiOptions extends Omit<ApiDeps, 'waits'> {
+export interface ApiOptions extends Omit<ApiDeps, 'waits' | 'schedules'> {
   /** Requests that may wait for a result at once; past it, 503. Default: 1000. */
   maxWaits?: number;
   /** pino level; `silent` for tests. Default: info. */
@@ -56,7 +59,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     batchGauges: gaugeOptions,
     ...rest
   } = options;
-  const deps: ApiDeps = { ...rest, waits: new WaitGate(maxWaits) };
+  const deps: ApiDeps = { ...rest, waits: new WaitGate(maxWaits), schedules: new ScheduleService(rest.runs) };
   const app = Fastify({
     logger: { level: logLevel },
     bodyLimit: BODY_LIMIT,
@@ -104,6 +107,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.decorate('requestMetrics', new RequestMetrics(metrics, deps.runs.registry, deps.runs.paymentScript));
   app.decorate('requestJournal', new RequestJournal());
   batchGauges(metrics, deps.runs, gaugeOptions);
+  scheduleCounts(metrics, deps.schedules, gaugeOptions);
   app.setNotFoundHandler((request, reply) =>
     reply
       .code(404)
@@ -118,6 +122,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     paymentRoutes(api, deps);
     runRoutes(api, deps);
     batchRoutes(api, deps);
+    scheduleRoutes(api, deps);
     whoamiRoutes(api);
     uiRoutes(api);
   });

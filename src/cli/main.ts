@@ -9,6 +9,7 @@ import type { BatchOptions } from './commands/batches.js';
 import { CLUSTER_DEFAULTS, type ClusterUpOptions } from './commands/cluster-options.js';
 import { loadContext, type Context, type ContextOptions } from './context.js';
 import { EXIT } from './exit-codes.js';
+import type { CreateOptions } from './commands/schedules.js';
 
 // A command's module loads when the command runs, so a client command such as `pay` loads neither the
 // worker, the HTTP server nor the cluster, and `worker` does not load the HTTP API.
@@ -16,6 +17,7 @@ const runs = () => import('./commands/runs.js');
 const batches = () => import('./commands/batches.js');
 const tokens = () => import('./commands/tokens.js');
 const keys = () => import('./commands/keys.js');
+const schedules = () => import('./commands/schedules.js');
 const clusterCommands = () => import('./commands/cluster.js');
 const notify = () => import('./commands/notify.js');
 
@@ -334,7 +336,7 @@ token
   .command('create')
   .description('create a token and print it, once, alone on standard output')
   .requiredOption('--name <name>', 'a unique name; recorded as who retried a run')
-  .requiredOption('--scope <scope...>', 'run:<script>, run:*, read, retry, cancel, admin')
+  .requiredOption('--scope <scope...>', 'run:<script>, run:*, read, retry, cancel, schedule, admin')
   .action(action(async (ctx, o: { name: string; scope: string[] }) => (await tokens()).tokenCreate(ctx, o)));
 token
   .command('list')
@@ -375,6 +377,82 @@ keysCommand
   .command('refill')
   .description("fill the store again from Temporal's records (after restoring a copy of its database)")
   .action(action(async (ctx) => (await keys()).keysRefill(ctx)));
+
+const scheduleCommand = program
+  .command('schedule')
+  .description(
+    'schedules: each fire runs a script once, under a key made from the fire time (docs/schedules.md)',
+  );
+const scheduleJson = new Option('--json', 'print the schedule as JSON');
+scheduleCommand
+  .command('create <name>')
+  .description('fire SCRIPT on a cron expression or an interval (needs the schedule scope and run:SCRIPT)')
+  .requiredOption('--script <script>')
+  .option('--cron <expr>', 'a cron expression, e.g. "0 3 * * *"')
+  .option('--every <duration>', 'an interval, e.g. 30s, 5m, 1h')
+  .option('--arg <name=value...>', "the script's arguments")
+  .option('--key <template>', 'the key template (default NAME-{scheduledTime}, the fire time in UTC)')
+  .addOption(
+    new Option('--overlap <policy>', 'a fire while the last still runs').choices([
+      'skip',
+      'buffer-one',
+      'allow-all',
+    ]),
+  )
+  .option('--catch-up-window <duration>', 'how late a missed fire may still run (default 1m)')
+  .option('--timezone <tz>', 'IANA time zone of the cron expression (default UTC)')
+  .option('--note <text>')
+  .addOption(scheduleJson)
+  .action(action(async (ctx, name: string, o: CreateOptions) => (await schedules()).create(ctx, name, o)));
+scheduleCommand
+  .command('list')
+  .description('the schedules, each with its next fire and skipped fires')
+  .addOption(scheduleJson)
+  .action(action(async (ctx, o: { json?: boolean }) => (await schedules()).list(ctx, o)));
+scheduleCommand
+  .command('describe <name>')
+  .description('a schedule: its timing, next fires, last fires with their keys, skipped and missed fires')
+  .addOption(scheduleJson)
+  .action(
+    action(async (ctx, name: string, o: { json?: boolean }) => (await schedules()).describe(ctx, name, o)),
+  );
+for (const [verb, paused] of [
+  ['pause', true],
+  ['unpause', false],
+] as const) {
+  scheduleCommand
+    .command(`${verb} <name>`)
+    .description(`${verb} a schedule, with a note saying why`)
+    .option('--note <text>')
+    .addOption(scheduleJson)
+    .action(
+      action(async (ctx, name: string, o: { note?: string; json?: boolean }) =>
+        (await schedules()).pause(ctx, name, paused, o),
+      ),
+    );
+}
+scheduleCommand
+  .command('trigger <name>')
+  .description('fire a schedule now')
+  .addOption(scheduleJson)
+  .action(
+    action(async (ctx, name: string, o: { json?: boolean }) => (await schedules()).trigger(ctx, name, o)),
+  );
+scheduleCommand
+  .command('backfill <name>')
+  .description('take the fires a schedule had between two times; fires that ran are not run again')
+  .requiredOption('--from <time>', 'an ISO 8601 time')
+  .requiredOption('--to <time>', 'an ISO 8601 time')
+  .addOption(scheduleJson)
+  .action(
+    action(async (ctx, name: string, o: { from: string; to: string; json?: boolean }) =>
+      (await schedules()).backfill(ctx, name, o),
+    ),
+  );
+scheduleCommand
+  .command('delete <name>')
+  .description('delete a schedule; its runs and keys stay')
+  .action(action(async (ctx, name: string) => (await schedules()).remove(ctx, name)));
 
 program
   .command('notify')

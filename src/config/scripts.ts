@@ -1,4 +1,5 @@
-// The script registry: which scripts exist, how their arguments are checked, how long they may run.
+// The script registry: which scripts exist, how their arguments are checked, how long they may run; and the
+// schedules the same file declares.
 // Loaded from a JSON file and validated with zod, so a bad field is named at start-up, not at run time.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { ConfigError, InvalidRequestError, RunStateError } from '../errors.js';
 import { NotifyTargetsSchema, type NotifyTarget } from '../notify/events.js';
 import { EXEC_SCRIPT, type RunPolicy } from '../shared/runs.js';
 import { SCRIPT_NAME, type ArgValue, type ScriptArgs } from '../shared/schemas/runs.js';
+import { DeclaredSchedule, ScheduleName, type ScheduleRequest } from '../shared/schemas/schedules.js';
 
 /** Defaults a script gets unless its registry entry says otherwise; `exec` commands get them too. */
 export const DEFAULT_KILL_GRACE_SECONDS = 5;
@@ -123,6 +125,8 @@ const RegistryFileSchema = z
     ),
     /** Where notifications go (see src/notify); none when left out. */
     notify: NotifyTargetsSchema.default([]),
+    /** Schedules the API keeps in Temporal as declared here (docs/schedules.md), by name. */
+    schedules: z.record(ScheduleName, DeclaredSchedule).default({}),
   })
   .strict();
 
@@ -145,6 +149,8 @@ export class ScriptRegistry {
     scripts: ScriptSpec[],
     /** The config file's notification targets. */
     readonly notify: readonly NotifyTarget[] = [],
+    /** The schedules the config file declares; checked against the scripts when the API applies them. */
+    readonly schedules: readonly ScheduleRequest[] = [],
   ) {
     this.scripts = new Map(scripts.map((s) => [s.name, s]));
     this.keyShapes = scripts.flatMap((s) => (s.key ? [{ script: s.name, shape: keyShape(s.key) }] : []));
@@ -234,7 +240,8 @@ export function loadRegistry(file: string): ScriptRegistry {
       );
     }
   }
-  return new ScriptRegistry(scripts, parsed.data.notify);
+  const schedules = Object.entries(parsed.data.schedules).map(([name, s]) => ({ ...s, name }));
+  return new ScriptRegistry(scripts, parsed.data.notify, schedules);
 }
 
 /**
@@ -318,7 +325,20 @@ export function scriptArgv(spec: ScriptSpec, args: ScriptArgs): string[] {
 
 /** The key the script's template forms from the arguments, if it has one. */
 export function keyFromTemplate(spec: ScriptSpec, args: ScriptArgs): string | undefined {
-  return spec.key?.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => String(args[name]));
+  return spec.key === undefined ? undefined : fillTemplate(spec.key, args);
+}
+
+/**
+ * A key template with each `{name}` replaced by its value: how every templated key is formed (a script's
+ * from its arguments, a schedule's from its arguments and the fire's time).
+ */
+export function fillTemplate(template: string, values: Record<string, ArgValue>): string {
+  return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => String(values[name]));
+}
+
+/** The `{name}` fields a key template refers to. */
+function templateFields(template: string): string[] {
+  return [...template.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] ?? '');
 }
 
 /**
@@ -382,10 +402,6 @@ function keyShape(template: string): RegExp {
 /** A key the template makes (each argument `x`), to find templates whose keys overlap at load. */
 function sampleKey(template: string): string {
   return template.replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/g, 'x');
-}
-
-function templateFields(template: string): string[] {
-  return [...template.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] ?? '');
 }
 
 function describeArgs(spec: ScriptSpec): string {

@@ -8,14 +8,14 @@ import { z } from 'zod';
 import { ConfigError, InvalidRequestError } from '../errors.js';
 import { SCRIPT_NAME } from '../shared/schemas/runs.js';
 
-export type Scope = 'read' | 'retry' | 'cancel' | 'admin' | `run:${string}`;
+export type Scope = 'read' | 'retry' | 'cancel' | 'schedule' | 'admin' | `run:${string}`;
 
-const SCOPES_HELP = 'scopes are run:<script>, run:*, read, retry, cancel and admin';
+const SCOPES_HELP = 'scopes are run:<script>, run:*, read, retry, cancel, schedule and admin';
 const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 const HASH = /^sha256:[0-9a-f]{64}$/;
 
 export function isScope(value: string): value is Scope {
-  if (value === 'read' || value === 'retry' || value === 'cancel' || value === 'admin') return true;
+  if (['read', 'retry', 'cancel', 'schedule', 'admin'].includes(value)) return true;
   const script = /^run:(.*)$/.exec(value)?.[1];
   return script !== undefined && (script === '*' || SCRIPT_NAME.test(script));
 }
@@ -147,6 +147,11 @@ export class TokenStore {
       if (timingSafeEqual(Buffer.from(entry.hash), presented) && !entry.revokedAt) found = entry;
     }
     return found;
+  }
+
+  /** The live (not revoked) token named `name`, if any: whose authority a schedule's fires run with. */
+  named(name: string): TokenEntry | undefined {
+    return this.tokens().find((entry) => entry.name === name && !entry.revokedAt);
   }
 
   private tokens(): TokenEntry[] {

@@ -17,6 +17,13 @@ import type {
 import type { KeyReport, PruneAnswer } from './schemas/keys.js';
 import type { NotificationsAnswer, NotificationsQuery } from './schemas/notifications.js';
 import type { RetryRequest, RunRequest, RunsQuery } from './schemas/runs.js';
+import type {
+  BackfillRequest,
+  Deleted,
+  ScheduleList,
+  ScheduleRequest,
+  ScheduleView,
+} from './schemas/schedules.js';
 import type { CancellingRun, RunAnswer, RunDetail, RunList } from './schemas/views.js';
 
 export interface ApiAnswer<T> {
@@ -166,6 +173,41 @@ export class ApiClient {
     return this.body('GET', withQuery('/v1/notifications', query));
   }
 
+  /** POST /v1/schedules. */
+  createSchedule(request: ScheduleRequest): Promise<ScheduleView> {
+    return this.body('POST', '/v1/schedules', request);
+  }
+
+  /** GET /v1/schedules. */
+  listSchedules(): Promise<ScheduleList> {
+    return this.body('GET', '/v1/schedules');
+  }
+
+  /** GET /v1/schedules/{name}. */
+  describeSchedule(name: string): Promise<ScheduleView> {
+    return this.body('GET', schedulePath(name));
+  }
+
+  /** POST /v1/schedules/{name}/pause or /unpause, with a note saying why. */
+  pauseSchedule(name: string, paused: boolean, note?: string): Promise<ScheduleView> {
+    return this.body('POST', `${schedulePath(name)}/${paused ? 'pause' : 'unpause'}`, note ? { note } : {});
+  }
+
+  /** POST /v1/schedules/{name}/trigger. */
+  triggerSchedule(name: string): Promise<ScheduleView> {
+    return this.body('POST', `${schedulePath(name)}/trigger`, {});
+  }
+
+  /** POST /v1/schedules/{name}/backfill. */
+  backfillSchedule(name: string, request: BackfillRequest): Promise<ScheduleView> {
+    return this.body('POST', `${schedulePath(name)}/backfill`, request);
+  }
+
+  /** DELETE /v1/schedules/{name}. */
+  deleteSchedule(name: string): Promise<Deleted> {
+    return this.body('DELETE', schedulePath(name));
+  }
+
   /** GET /v1/whoami. */
   whoami(): Promise<Caller> {
     return this.body('GET', '/v1/whoami');
@@ -273,4 +315,8 @@ function withQuery(path: string, query: { [name: string]: string | number | unde
   for (const [name, value] of Object.entries(query)) if (value !== undefined) q.set(name, String(value));
   const text = q.toString();
   return text ? `${path}?${text}` : path;
+}
+
+function schedulePath(name: string): string {
+  return `/v1/schedules/${encodeURIComponent(name)}`;
 }

@@ -31,3 +31,19 @@ export function semaphoreWorkflowId(script: string, taskQueue: string): string {
 export function batchTaskQueue(taskQueue: string): string {
   return `${taskQueue}-batch`;
 }
+
+/** Between a schedule's name and its installation's task queue in its schedule ID. */
+export const SCHEDULE_ID_SEPARATOR = '@';
+
+/**
+ * A schedule's ID in Temporal: its name on one installation's task queue, so installations sharing a
+ * namespace keep their schedules apart.
+ */
+export function scheduleId(name: string, taskQueue: string): string {
+  return `${name}${SCHEDULE_ID_SEPARATOR}${taskQueue}`;
+}
+
+/** The workflow ID of a schedule's fires; Temporal appends each fire's time to it. */
+export function scheduleFireWorkflowId(name: string, taskQueue: string): string {
+  return `schedule-${scheduleId(name, taskQueue)}`;
+}

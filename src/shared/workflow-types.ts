@@ -2,6 +2,7 @@
 // input each takes, so a start names its type and its input together.
 import { type BatchPartInput, type OrchestratorInput } from './batches.js';
 import { type PaymentInput, type ScriptRunInput } from './runs.js';
+import { type ScheduleFireInput } from './schedules.js';
 import { type SemaphoreInput } from './semaphore.js';
 
 /** Workflow type names. They must equal the exported function names, which is how the worker registers them. */
@@ -11,6 +12,7 @@ export const WorkflowTypes = {
   orchestrator: 'OrchestratorWorkflow',
   batchPart: 'BatchPartWorkflow',
   semaphore: 'ScriptSemaphoreWorkflow',
+  scheduleFire: 'ScheduleFireWorkflow',
 } as const satisfies Record<string, WorkflowType>;
 
 /** Each workflow type's input, so a start names its type and its input together. */
@@ -20,6 +22,7 @@ export interface WorkflowInputs {
   OrchestratorWorkflow: OrchestratorInput;
   BatchPartWorkflow: BatchPartInput;
   ScriptSemaphoreWorkflow: SemaphoreInput;
+  ScheduleFireWorkflow: ScheduleFireInput;
 }
 
 export type WorkflowType = keyof WorkflowInputs;

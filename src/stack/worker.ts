@@ -4,6 +4,7 @@
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { connectWorker, type TemporalTarget } from '../config/temporal-connection.js';
+import { TokenStore } from '../config/tokens.js';
 import type { KeyStore } from '../keystore/store.js';
 import { serveMetrics } from '../metrics/metrics-server.js';
 import { Dispatcher, notifySecrets } from '../notify/dispatcher.js';
@@ -51,6 +52,7 @@ export async function serveWorker(ctx: StackContext, parts: WorkerParts): Promis
       registry,
       dataDir: settings.dataDir,
       shutdownGraceMs: settings.shutdownGraceMs,
+      tokens: settings.tokensFile ? new TokenStore(settings.tokensFile) : undefined,
       log,
     });
   } catch (err) {

@@ -1,4 +1,5 @@
-// A SuperScript worker: the workflows plus the activities that run registered scripts.
+// A SuperScript worker: the workflows plus the activities that run registered scripts, and those that wait
+// (batches' orders, schedules' fires).
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,9 +9,12 @@ import type { Client } from '@temporalio/client';
 import { pino, type Logger } from 'pino';
 import { createActivities, createBatchActivities } from '../activities/index.js';
 import type { ScriptRegistry } from '../config/scripts.js';
+import type { TokenStore } from '../config/tokens.js';
 import { KeyGuard } from '../keystore/guard.js';
 import type { KeyStore } from '../keystore/store.js';
 import type { RunSource } from '../runs/read.js';
+import { RunService } from '../runs/service.js';
+import { createFireSchedule } from '../schedules/fire.js';
 import { batchTaskQueue } from '../shared/ids.js';
 import { observeActivities } from './activity-observer.js';
 import { zeroOutcomeUnknown } from './zero-counts.js';
@@ -55,6 +59,11 @@ export interface WorkerParams {
   requireReservation: boolean;
   /** How long a stopping worker lets running scripts finish before cancelling them. */
   shutdownGraceMs: number;
+  /**
+   * The API's tokens (SUPERSCRIPT_TOKENS_FILE): a schedule's fire runs only while the token that created the
+   * schedule is live and keeps its scopes. Without them (an open API) there is no authority to check.
+   */
+  tokens?: TokenStore;
   /** Where lines about the runs it executes go (each names its run). Default: nowhere. */
   log?: Logger;
   /** Extra worker options, e.g. concurrency limits. */
@@ -81,7 +90,19 @@ export async function createWorker(p: WorkerParams): Promise<SuperScriptWorker> 
       connection: p.connection,
       namespace: p.namespace,
       taskQueue: batchTaskQueue(p.taskQueue),
-      activities: createBatchActivities(p.registry, runs),
+      activities: {
+        ...createBatchActivities(p.registry, runs),
+        // A schedule's fire starts its run through the front door, as the API would.
+        fireSchedule: createFireSchedule(
+          new RunService({
+            client: p.client,
+            taskQueue: p.taskQueue,
+            keys: p.keyStore,
+            registry: p.registry,
+          }),
+          p.tokens,
+        ),
+      },
       maxConcurrentActivityTaskExecutions: BATCH_ACTIVITY_SLOTS,
       shutdownGraceTime: p.shutdownGraceMs,
       defaultHeartbeatThrottleInterval: '1 second',

@@ -13,6 +13,7 @@ import { exitCodeFor } from '../exit-codes.js';
 import { printRun } from '../print.js';
 import { terminalSafeJson } from '../terminal.js';
 import type { OrderRequest } from '../../shared/schemas/batches.js';
+import type { ScriptArgs } from '../../shared/schemas/runs.js';
 import type { RunAnswer, RunDetail, RunView } from '../../shared/schemas/views.js';
 
 export interface OutputOptions {
@@ -43,17 +44,21 @@ export async function run(
   argPairs: string[],
   o: OutputOptions & { key?: string },
 ): Promise<number> {
+  const args = scriptArgs(ctx, script, argPairs);
+  const body = { script, args, ...(o.key === undefined ? {} : { key: o.key }) };
+  const api = apiClient(ctx.settings);
+  return finish(await startAndWait(api, (wait) => api.run(body, { wait }), o), o);
+}
+
+/** `name=value` pairs typed by the registry, so `code=4` is sent as the number 4. */
+export function scriptArgs(ctx: Context, script: string, argPairs: string[]): ScriptArgs {
   const values: Record<string, string> = {};
   for (const pair of argPairs) {
     const eq = pair.indexOf('=');
     if (eq < 1) throw new InvalidRequestError(`Arguments are name=value; got "${pair}".`, 'args');
     values[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  // The registry says each argument's type, so `code=4` is sent as the number 4.
-  const args = argsFromStrings(ctx.registry.get(script), values);
-  const body = { script, args, ...(o.key === undefined ? {} : { key: o.key }) };
-  const api = apiClient(ctx.settings);
-  return finish(await startAndWait(api, (wait) => api.run(body, { wait }), o), o);
+  return argsFromStrings(ctx.registry.get(script), values);
 }
 
 export async function status(ctx: Context, workflowId: string, o: OutputOptions): Promise<number> {
