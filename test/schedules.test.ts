@@ -160,6 +160,7 @@ test('bad requests are refused and create nothing', async () => {
     { name, script: 'sleeper', args: { seconds: 0, tag: 'x' }, cron: 'not a cron' },
     { name, script: 'sleeper', args: { seconds: 'soon', tag: 'x' }, every: '1m' },
     { name, script: 'sleeper', args: { seconds: 0, tag: 'x' }, every: '1m', key: 'same-every-time' },
+    { name, script: 'sleeper', args: { seconds: 0, tag: 'x' }, every: '1m', key: 'x-{nope}-{scheduledTime}' },
     { name, script: 'collect-payment', args: { orderId: 'o1', amount: 1 }, every: '1m' },
     { name, script: 'sleeper', args: { seconds: 0, tag: 'x' }, every: '1m', timezone: 'Mars/Olympus' },
   ];

@@ -337,7 +337,7 @@ export function fillTemplate(template: string, values: Record<string, ArgValue>)
 }
 
 /** The `{name}` fields a key template refers to. */
-function templateFields(template: string): string[] {
+export function templateFields(template: string): string[] {
   return [...template.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] ?? '');
 }
 

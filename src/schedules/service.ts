@@ -11,7 +11,7 @@ import {
   type ScheduleDescription,
   type ScheduleHandle,
 } from '@temporalio/client';
-import { requestKey, validateArgs } from '../config/scripts.js';
+import { templateFields, validateArgs } from '../config/scripts.js';
 import { ConfigError, InvalidRequestError, ScheduleExistsError, ScheduleNotFoundError } from '../errors.js';
 import { fireKey, utcSecond } from '../runs/keys.js';
 import type { RunService } from '../runs/service.js';
@@ -31,7 +31,7 @@ import { WorkflowTypes } from '../shared/workflow-types.js';
  * How late a fire missed while Temporal was unreachable may still be taken. Short, so a schedule firing
  * every second does not replay a week of downtime when Temporal comes back; `backfill` runs what was missed.
  */
-export const DEFAULT_CATCH_UP_WINDOW = '1m';
+const DEFAULT_CATCH_UP_WINDOW = '1m';
 
 /** The schedule's own words for its timing (see definition). */
 const SPEC_MEMO = 'superscript.schedule';
@@ -212,6 +212,13 @@ export class ScheduleService {
         'key',
       );
     }
+    const unknown = templateFields(key).find((f) => f !== FIRE_TIME_FIELD && !(f in args));
+    if (unknown !== undefined) {
+      throw new InvalidRequestError(
+        `The key template "${key}" names {${unknown}}, which is neither {${FIRE_TIME_FIELD}} nor an argument of ${spec.name}.`,
+        'key',
+      );
+    }
     // A sample fire's key, checked as every fire's will be: a valid key, of this script's form.
     const sample = (() => {
       try {
@@ -222,7 +229,6 @@ export class ScheduleService {
       }
     })();
     this.runs.registry.assertKeyFor(spec.name, sample);
-    requestKey(spec, args, sample);
     return { schedule: request.name, script: spec.name, args, key, createdBy: by };
   }
 
