@@ -136,9 +136,15 @@ async function execute(
     if (kept) return recorded(kept);
     throw new CancelledFailure(message, [result]);
   }
-  if (cancelled && ctx.cancellationDetails?.notFound) {
+  if (
+    cancelled &&
+    ctx.cancellationDetails?.notFound &&
+    rules.keys &&
+    (await runGone(rules.keys, workflowId, runId))
+  ) {
     // The run is gone from Temporal (terminated, or reset, which terminates it): it ended from outside, as
-    // Temporal records it, whether or not someone reads it before this worker writes it down.
+    // Temporal records it, whether or not someone reads it before this worker writes it down. (Not found
+    // alone is no proof: a timed-out attempt's heartbeat is not found either, while its run goes on.)
     const gone: RunResult = { ...result, outcome: 'terminated' };
     const message = `The run was terminated while ${input.script} ran; its process group was ended midway.`;
     await ended(gone, message);
@@ -192,4 +198,9 @@ async function attemptByTemporal(input: RunActivityInput, rules: RunRules, attem
   }
   await rules.beforeStart?.();
   return attempt;
+}
+
+/** Whether the run has ended in Temporal (or is gone from it); when Temporal cannot say, it is taken as open. */
+async function runGone(keys: KeyClaim, workflowId: string, runId: string): Promise<boolean> {
+  return !(await keys.guard.isOpen(workflowId, runId).catch(() => true));
 }
