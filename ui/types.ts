@@ -6,6 +6,8 @@ export type {
   BatchProgress,
   BatchSummary,
   BatchView,
+  DecisionAction,
+  DecisionView,
   OrderStatus,
 } from '../src/shared/schemas/batches.js';
 export type { RunResult, RunStatus } from '../src/shared/schemas/runs.js';

@@ -4,6 +4,7 @@ import type { KeyGuard } from '../keystore/guard.js';
 import type { RunSource } from '../runs/read.js';
 import { createAwaitBatchPart } from '../runs/batches/await-part.js';
 import { createCollectOrder } from '../runs/batches/collect-order.js';
+import { createDecisionActivities } from '../runs/batches/decide.js';
 import { createRunScript } from './run-script.js';
 import { createSemaphoreActivities } from './semaphore.js';
 import type { BatchActivities, RunActivities, SemaphoreActivities } from './types.js';
@@ -26,5 +27,6 @@ export function createBatchActivities(registry: ScriptRegistry, runs: RunSource)
   return {
     collectOrder: createCollectOrder(runs, registry),
     awaitBatchPart: createAwaitBatchPart(runs),
+    ...createDecisionActivities(runs, registry),
   };
 }

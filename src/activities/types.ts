@@ -1,8 +1,13 @@
 // Activity signatures, imported by workflows with `import type` only.
-import type { CollectOrderInput } from '../shared/batches.js';
+import type {
+  CollectOrderInput,
+  DecideOrderInput,
+  DecideOrderResult,
+  DecisionPage,
+} from '../shared/batches.js';
 import type { ScriptRunInput } from '../shared/runs.js';
 import type { PermitRequest } from '../shared/semaphore.js';
-import type { OrderCounts, OrderReport } from '../shared/schemas/batches.js';
+import type { DecisionAction, OrderCounts, OrderReport } from '../shared/schemas/batches.js';
 import type { RunResult } from '../shared/schemas/runs.js';
 import type { PermitHolder } from '../shared/schemas/semaphore.js';
 
@@ -27,6 +32,10 @@ export interface BatchActivities {
   collectOrder(input: CollectOrderInput): Promise<OrderReport>;
   /** Waits for a batch part to end and returns its counts (not its reports). */
   awaitBatchPart(input: { workflowId: string }): Promise<OrderCounts>;
+  /** A page of a batch's orders a bulk decision applies to, as their keys stand now. */
+  decisionPage(input: { batchId: string; action: DecisionAction; cursor?: string }): Promise<DecisionPage>;
+  /** Retries or resolves one order's key as a single run's retry or resolve would, and waits for its end. */
+  decideOrder(input: DecideOrderInput): Promise<DecideOrderResult>;
 }
 
 /** Local activities of the per-script semaphore. */

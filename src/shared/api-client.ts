@@ -10,6 +10,8 @@ import type {
   BatchesQuery,
   CancelBatchRequest,
   CancellingBatch,
+  DecisionAction,
+  DecisionView,
   OrderRequest,
   OrdersPage,
   OrdersQuery,
@@ -143,6 +145,16 @@ export class ApiClient {
   /** GET /v1/batches. */
   listBatches(query: Query<BatchesQuery> = {}): Promise<BatchList> {
     return this.body('GET', withQuery('/v1/batches', query));
+  }
+
+  /** POST /v1/batches/{batchId}/decisions/{action}: retry its failed orders or resolve its unknown ones. */
+  decideBatch(batchId: string, action: DecisionAction): Promise<DecisionView> {
+    return this.body('POST', `${batchPath(batchId)}/decisions/${action}`, {});
+  }
+
+  /** GET /v1/batches/{batchId}/decisions/{action}. */
+  readDecision(batchId: string, action: DecisionAction): Promise<DecisionView> {
+    return this.body('GET', `${batchPath(batchId)}/decisions/${action}`);
   }
 
   /** POST /v1/batches/{batchId}/cancel. */

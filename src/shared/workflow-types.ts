@@ -1,6 +1,6 @@
 // SuperScript's workflow types: the names the worker registers (the original design's names stay), and the
 // input each takes, so a start names its type and its input together.
-import { type BatchPartInput, type OrchestratorInput } from './batches.js';
+import { type BatchPartInput, type DecisionInput, type OrchestratorInput } from './batches.js';
 import { type PaymentInput, type ScriptRunInput } from './runs.js';
 import { type SemaphoreInput } from './semaphore.js';
 
@@ -11,6 +11,7 @@ export const WorkflowTypes = {
   orchestrator: 'OrchestratorWorkflow',
   batchPart: 'BatchPartWorkflow',
   semaphore: 'ScriptSemaphoreWorkflow',
+  batchDecision: 'BatchDecisionWorkflow',
 } as const satisfies Record<string, WorkflowType>;
 
 /** Each workflow type's input, so a start names its type and its input together. */
@@ -20,6 +21,7 @@ export interface WorkflowInputs {
   OrchestratorWorkflow: OrchestratorInput;
   BatchPartWorkflow: BatchPartInput;
   ScriptSemaphoreWorkflow: SemaphoreInput;
+  BatchDecisionWorkflow: DecisionInput;
 }
 
 export type WorkflowType = keyof WorkflowInputs;

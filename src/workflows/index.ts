@@ -4,3 +4,4 @@ export { SinglePaymentCollectionWorkflow } from './payment.js';
 export { OrchestratorWorkflow } from './batch.js';
 export { BatchPartWorkflow } from './batch-part.js';
 export { ScriptSemaphoreWorkflow } from './semaphore.js';
+export { BatchDecisionWorkflow } from './batch-decision.js';
