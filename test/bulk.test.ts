@@ -162,7 +162,7 @@ test('bulk retry reruns the failed orders once each; bulk resolve verifies the u
   assert.equal(resolved.code, 0, resolved.stderr);
   assert.match(
     resolved.stdout,
-    /resolve \(by bulk-admin\)  succeeded  eligible 3, done 3: succeeded 1, still failed 1, still unknown 1, skipped 0, failed 0 \(started by this command\)/,
+    /resolve \(by bulk-admin\) {2}succeeded {2}eligible 3, done 3: succeeded 1, still failed 1, still unknown 1, skipped 0, failed 0 \(started by this command\)/,
   );
   assert.equal(await keyState(o.charged), 'succeeded');
   assert.equal(await keyState(o.uncharged), 'failed');
