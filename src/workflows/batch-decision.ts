@@ -9,19 +9,17 @@ import {
   condition,
   continueAsNew,
   defineQuery,
-  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BatchActivities } from '../activities/types.js';
 import {
   DECISION_STATE_QUERY,
   noDecisionProgress,
   type DecideOrderResult,
   type DecisionInput,
 } from '../shared/batches.js';
-import { batchTaskQueue } from '../shared/ids.js';
 import type { DecisionState } from '../shared/schemas/batches.js';
+import { waitingActivities } from './waiting-activities.js';
 
 export const decisionStateQuery = defineQuery<DecisionState>(DECISION_STATE_QUERY);
 
@@ -29,14 +27,7 @@ const DEFAULT_MAX_CONCURRENT = 10;
 const DEFAULT_CONTINUE_AS_NEW_AFTER = 20;
 
 export async function BatchDecisionWorkflow(input: DecisionInput): Promise<DecisionState> {
-  const { decisionPage, decideOrder } = proxyActivities<BatchActivities>({
-    taskQueue: batchTaskQueue(workflowInfo().taskQueue),
-    // An order's retry waits for its payment to end (the heartbeat notices a dead worker); reading a page
-    // and starting a retry are idempotent, so both are safe to retry.
-    startToCloseTimeout: '365 days',
-    heartbeatTimeout: '30 seconds',
-    retry: { maximumAttempts: 5 },
-  });
+  const { decisionPage, decideOrder } = waitingActivities();
   const progress = input.carried?.progress ?? noDecisionProgress();
   let lastError = input.carried?.lastError;
   let cursor = input.carried?.cursor;

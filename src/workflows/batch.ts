@@ -14,11 +14,9 @@ import {
   continueAsNew,
   defineQuery,
   getExternalWorkflowHandle,
-  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BatchActivities } from '../activities/types.js';
 import {
   BATCH_STATE_QUERY,
   addCounts,
@@ -28,9 +26,10 @@ import {
   type CancelBatch,
   type OrchestratorInput,
 } from '../shared/batches.js';
-import { batchPartWorkflowId, batchTaskQueue } from '../shared/ids.js';
+import { batchPartWorkflowId } from '../shared/ids.js';
 import { canonicalJson } from '../shared/runs.js';
 import { cancelBatchSignal, runPartSignal } from './batch-part.js';
+import { waitingActivities } from './waiting-activities.js';
 import type { BatchResult, BatchState } from '../shared/schemas/batches.js';
 
 export const batchStateQuery = defineQuery<BatchState>(BATCH_STATE_QUERY);
@@ -39,14 +38,8 @@ const DEFAULT_MAX_CONCURRENT = 50;
 const DEFAULT_CONTINUE_AS_NEW_AFTER = 100;
 
 export async function OrchestratorWorkflow(input: OrchestratorInput): Promise<BatchResult> {
-  const { awaitBatchPart } = proxyActivities<BatchActivities>({
-    taskQueue: batchTaskQueue(workflowInfo().taskQueue),
-    // Awaiting a part only reads it; it may take as long as the part's orders (the heartbeat notices a
-    // dead worker).
-    startToCloseTimeout: '365 days',
-    heartbeatTimeout: '30 seconds',
-    retry: { maximumAttempts: 10 },
-  });
+  // Awaiting a part only reads it; it may take as long as the part's orders.
+  const { awaitBatchPart } = waitingActivities();
   let reported = input.carried?.reported ?? noCounts();
   let cancel = input.carried?.cancel;
   let current: string | undefined;
