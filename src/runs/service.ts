@@ -29,7 +29,7 @@ import type {
 import type { KeyReport } from '../shared/schemas/keys.js';
 import type { RetryRequest, RunRequest, RunsQuery } from '../shared/schemas/runs.js';
 import type { CancellingRun, RunDetail, RunView } from '../shared/schemas/views.js';
-import { readDecision, startDecision } from './batches/decisions.js';
+import { listDecisions, readDecision, startDecision } from './batches/decisions.js';
 import { planBatch } from './batches/plan.js';
 import { cancelBatch, listBatchOrders, readBatch } from './batches/read.js';
 import { DEFAULT_BATCH_SHAPE, batchPlan, paymentOrders, type BatchShape } from './batches/specs.js';
@@ -249,6 +249,11 @@ export class RunService implements RunSource {
    */
   decideBatch(batchId: string, action: DecisionAction, call: Pick<Call, 'by'>): Promise<DecisionView> {
     return startDecision(this, batchId, action, call.by);
+  }
+
+  /** The bulk decisions asked for on a batch, with their progress. */
+  batchDecisions(batchId: string): Promise<DecisionView[]> {
+    return listDecisions(this, batchId);
   }
 
   /** A bulk decision's status and progress. */

@@ -11,6 +11,7 @@ import type {
   CancelBatchRequest,
   CancellingBatch,
   DecisionAction,
+  DecisionList,
   DecisionView,
   OrderRequest,
   OrdersPage,
@@ -150,6 +151,11 @@ export class ApiClient {
   /** POST /v1/batches/{batchId}/decisions/{action}: retry its failed orders or resolve its unknown ones. */
   decideBatch(batchId: string, action: DecisionAction): Promise<DecisionView> {
     return this.body('POST', `${batchPath(batchId)}/decisions/${action}`, {});
+  }
+
+  /** GET /v1/batches/{batchId}/decisions. */
+  batchDecisions(batchId: string): Promise<DecisionList> {
+    return this.body('GET', `${batchPath(batchId)}/decisions`);
   }
 
   /** GET /v1/batches/{batchId}/decisions/{action}. */

@@ -8,23 +8,7 @@ import { h, type Child } from '../dom.js';
 import { plural, statusLabel } from '../format.js';
 import type { PageContext } from '../page.js';
 import { may } from '../scopes.js';
-import { ApiError } from '../../src/shared/api-client.js';
 import type { BatchView, DecisionAction, DecisionView } from '../types.js';
-
-const ACTIONS: DecisionAction[] = ['retry', 'resolve'];
-
-/** The batch's decisions asked for so far (a decision never asked for answers 404). */
-export async function readDecisions(batchId: string): Promise<DecisionView[]> {
-  const views = await Promise.all(
-    ACTIONS.map((action) =>
-      api.readDecision(batchId, action).catch((err: unknown) => {
-        if (err instanceof ApiError && err.status === 404) return undefined;
-        throw err;
-      }),
-    ),
-  );
-  return views.filter((v): v is DecisionView => v !== undefined);
-}
 
 /** The card of decisions, or null when the caller may take none and none was asked for. */
 export function decisionsCard(
@@ -119,7 +103,7 @@ function cancel(batchId: string, pending: number, reload: () => Promise<boolean>
       h(
         'p',
         {},
-        `The batch starts none of its ${plural(pending, 'order')} not yet started; the orders in flight finish.`,
+        `${plural(pending, 'order')} of the batch have no outcome yet: it starts none that has not started, and those in flight finish.`,
       ),
     ],
     confirmLabel: 'Cancel them',

@@ -4,7 +4,7 @@ import { badge, card, empty, failure, field, mono, pageHeader, table } from '../
 import { external, h, route } from '../dom.js';
 import { between, duration, plural, statusLabel, time } from '../format.js';
 import { href, poll, type Page, type PageContext } from '../page.js';
-import { decisionsCard, readDecisions } from './batch-decisions.js';
+import { decisionsCard } from './batch-decisions.js';
 import type { BatchOrderView, BatchProgress, BatchView, OrderStatus } from '../types.js';
 
 const PAGE_SIZE = 50;
@@ -31,7 +31,7 @@ export const batchPage: Page = async (root, ctx) => {
   let ended = false;
   let polling = false;
   const load = async (): Promise<boolean> => {
-    const [batch, decisions] = await Promise.all([api.readBatch(batchId), readDecisions(batchId)]);
+    const [batch, { decisions }] = await Promise.all([api.readBatch(batchId), api.batchDecisions(batchId)]);
     if (ctx.signal.aborted) return false;
     const decided = decisionsCard(batch, decisions, ctx, reload);
     head.replaceChildren(...batchHead(batch), ...(decided ? [decided] : []));

@@ -11,6 +11,7 @@ import {
   BatchesQuery,
   CancelBatchRequest,
   CancellingBatch,
+  DecisionList,
   DecisionParams,
   DecisionView,
   OrdersPage,
@@ -158,10 +159,24 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => deps.runs.readDecision(request.params.batchId, request.params.action),
   );
 
+  api.get(
+    '/v1/batches/:batchId/decisions',
+    {
+      schema: {
+        summary: 'The bulk decisions asked for on a batch, with their progress',
+        params: BatchIdParams,
+        response: { 200: DecisionList, ...errors(400, 404, 409, 503) },
+      },
+      config: onBatch('read'),
+    },
+    async (request) => ({ decisions: await deps.runs.batchDecisions(request.params.batchId) }),
+  );
+
   refuseOtherMethods(app, '/v1/batches', ['GET', 'POST']);
   refuseOtherMethods(app, '/v1/batches/plan', ['POST']); // "plan" is no batch ID (BatchId)
   refuseOtherMethods(app, '/v1/batches/:batchId', ['GET']);
   refuseOtherMethods(app, '/v1/batches/:batchId/orders', ['GET']);
   refuseOtherMethods(app, '/v1/batches/:batchId/cancel', ['POST']);
+  refuseOtherMethods(app, '/v1/batches/:batchId/decisions', ['GET']);
   refuseOtherMethods(app, '/v1/batches/:batchId/decisions/:action', ['GET', 'POST']);
 }

@@ -3,7 +3,7 @@
 // first. Only an ended batch is decided on: while it runs, its orders are not all reported yet.
 import { RunStateError } from '../../errors.js';
 import { DECISION_STATE_QUERY } from '../../shared/batches.js';
-import { batchDecisionWorkflowId } from '../../shared/ids.js';
+import { batchDecisionWorkflowId, batchWorkflowId } from '../../shared/ids.js';
 import { PAYMENT_SCRIPT } from '../../shared/runs.js';
 import { WorkflowTypes } from '../../shared/workflow-types.js';
 import { describeRun, runExists, type RunSource } from '../read.js';
@@ -11,13 +11,17 @@ import { storedAnswer } from '../stored.js';
 import { startWorkflowRun } from '../start-workflow.js';
 import { viewOf } from '../view.js';
 import { readBatch } from './read.js';
-import type { DecisionAction, DecisionView } from '../../shared/schemas/batches.js';
+import {
+  DecisionAction,
+  type DecisionAction as Action,
+  type DecisionView,
+} from '../../shared/schemas/batches.js';
 
 /** Starts the decision (or attaches to the one asked for before) and answers it as it stands. */
 export async function startDecision(
   src: RunSource,
   batchId: string,
-  action: DecisionAction,
+  action: Action,
   by: string,
 ): Promise<DecisionView> {
   const workflowId = batchDecisionWorkflowId(batchId, action);
@@ -40,11 +44,7 @@ export async function startDecision(
 }
 
 /** A decision's status and progress: its result once it has ended, else its answer to the state query. */
-export async function readDecision(
-  src: RunSource,
-  batchId: string,
-  action: DecisionAction,
-): Promise<DecisionView> {
+export async function readDecision(src: RunSource, batchId: string, action: Action): Promise<DecisionView> {
   const d = await describeRun(src, batchDecisionWorkflowId(batchId, action));
   const view = viewOf(d);
   const handle = src.client.workflow.getHandle(d.workflowId, d.runId);
@@ -65,4 +65,17 @@ export async function readDecision(
     status: view.status,
     ...(d.closeTime ? { closedAt: d.closeTime.toISOString() } : {}),
   };
+}
+
+/** The decisions asked for on a batch so far, in the order of DecisionAction; none for a batch never decided on. */
+export async function listDecisions(src: RunSource, batchId: string): Promise<DecisionView[]> {
+  await describeRun(src, batchWorkflowId(batchId)); // no such batch: RunNotFoundError
+  const asked = await Promise.all(
+    DecisionAction.options.map(async (action) =>
+      (await runExists(src, batchDecisionWorkflowId(batchId, action)))
+        ? readDecision(src, batchId, action)
+        : undefined,
+    ),
+  );
+  return asked.filter((d): d is DecisionView => d !== undefined);
 }

@@ -311,3 +311,7 @@ export const DecisionView = DecisionState.extend({
   started: z.boolean().optional(),
 });
 export type DecisionView = z.infer<typeof DecisionView>;
+
+/** GET /v1/batches/{batchId}/decisions: the decisions asked for on a batch, none when none was. */
+export const DecisionList = z.object({ decisions: z.array(DecisionView) });
+export type DecisionList = z.infer<typeof DecisionList>;
