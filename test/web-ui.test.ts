@@ -15,6 +15,7 @@ import { startStack, type Stack } from './support/harness.js';
 import { apiClient } from './support/http.js';
 import { ROOT } from './support/paths.js';
 import { eventually } from './support/poll.js';
+import { processTable } from './support/processes.js';
 import { CHROMIUM_PATH } from './support/system-packages.js';
 
 const SHOTS = path.join(ROOT, 'test-output', 'ui');
@@ -325,6 +326,57 @@ test('a running batch: the page follows its progress live, then shows its report
     await page.locator('h1 .badge', { hasText: 'Finished' }).waitFor({ timeout: 120_000 });
     assert.match(await page.locator('.stats').innerText(), /40 of 40\s+Done[\s\S]*40\s+Succeeded/);
     await page.getByText('Orders 1–40').waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('bulk decisions from the batch page: cancel what has not started, then retry the failed order', async () => {
+  const bulkId = `ui-bulk-${uid}`;
+  const orders = Array.from({ length: 4 }, (_, i) => ({ orderId: `ui-${uid}-k${i + 1}`, amount: 2 }));
+  const first = orders[0]!.orderId;
+  // The first order is held in its payment's delay while the page opens; one order at a time.
+  process.env.PAYMENT_DELAY_SECONDS = '60';
+  try {
+    assert.equal(
+      (await call('POST', '/v1/batches', { batchId: bulkId, orders, maxConcurrent: 1 })).status,
+      202,
+    );
+    await eventually(
+      'the first order to be charging',
+      () =>
+        processTable().some(
+          (p) => p.argv.some((a) => a.endsWith('collect-payment.sh')) && p.argv.includes(first),
+        ) || undefined,
+      30_000,
+    );
+  } finally {
+    process.env.PAYMENT_DELAY_SECONDS = '0.05';
+  }
+  const { page, context, errors } = await open(`/batches/${bulkId}`);
+  try {
+    await page.getByRole('button', { name: 'Cancel not started…' }).click();
+    const cancelling = page.getByRole('dialog');
+    await cancelling.getByText(/4 orders of the batch have no outcome yet/).waitFor();
+    await cancelling.getByRole('button', { name: 'Cancel them' }).click();
+    // The order in flight is ended too (through the API), so it fails and has something to retry.
+    assert.equal((await call('POST', `/v1/batches/${bulkId}/cancel`, { killRunning: true })).status, 200);
+    await page.locator('h1 .badge', { hasText: 'Cancelled' }).waitFor({ timeout: 60_000 });
+
+    await page.getByRole('button', { name: 'Retry failed…' }).click();
+    const retrying = page.getByRole('dialog');
+    await retrying.getByText('This retries 1 failed order of the batch').waitFor();
+    await shot(page, 'batch-retry-confirmation', false);
+    await retrying.getByRole('button', { name: 'Retry them' }).click();
+    const decision = page.locator('[data-decision="retry"]');
+    await decision.getByText(/1 of 1 done: succeeded 1/).waitFor({ timeout: 60_000 });
+    assert.equal(await page.getByRole('button', { name: 'Retry failed…' }).count(), 0, 'asked once');
+    assert.equal(
+      stack.ledger().filter((l) => l.includes(` ${first} `)).length,
+      1,
+      'charged once, by the retry',
+    );
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -6,6 +6,8 @@ export type {
   BatchProgress,
   BatchSummary,
   BatchView,
+  DecisionAction,
+  DecisionView,
   OrderStatus,
 } from '../src/shared/schemas/batches.js';
 export type { NotificationView, NotificationsAnswer } from '../src/shared/schemas/notifications.js';

@@ -5,6 +5,7 @@ import { batchNotice } from '../notify/events.js';
 import type { RunSource } from '../runs/read.js';
 import { createAwaitBatchPart } from '../runs/batches/await-part.js';
 import { createCollectOrder } from '../runs/batches/collect-order.js';
+import { createDecisionActivities } from '../runs/batches/decide.js';
 import { createRunScript } from './run-script.js';
 import { createSemaphoreActivities } from './semaphore.js';
 import type { BatchActivities, RunActivities, SemaphoreActivities } from './types.js';
@@ -28,5 +29,6 @@ export function createBatchActivities(registry: ScriptRegistry, runs: RunSource)
     collectOrder: createCollectOrder(runs, registry),
     awaitBatchPart: createAwaitBatchPart(runs),
     noteBatchFinished: async (result) => runs.keys.addNotices([batchNotice(runs.keys.scope, result)]),
+    ...createDecisionActivities(runs, registry),
   };
 }

@@ -1,9 +1,14 @@
 // Activity signatures, imported by workflows with `import type` only.
-import type { CollectOrderInput } from '../shared/batches.js';
+import type {
+  CollectOrderInput,
+  DecideOrderInput,
+  DecideOrderResult,
+  DecisionPage,
+} from '../shared/batches.js';
 import type { ScriptRunInput } from '../shared/runs.js';
 import type { FireReport, ScheduleFireInput } from '../shared/schedules.js';
 import type { PermitRequest } from '../shared/semaphore.js';
-import type { BatchResult, OrderCounts, OrderReport } from '../shared/schemas/batches.js';
+import type { BatchResult, DecisionAction, OrderCounts, OrderReport } from '../shared/schemas/batches.js';
 import type { RunResult } from '../shared/schemas/runs.js';
 import type { PermitHolder } from '../shared/schemas/semaphore.js';
 
@@ -30,6 +35,10 @@ export interface BatchActivities {
   awaitBatchPart(input: { workflowId: string }): Promise<OrderCounts>;
   /** Writes a batch's batch.finished notification into the outbox (once, however often it is called). */
   noteBatchFinished(result: BatchResult): Promise<void>;
+  /** A page of a batch's orders a bulk decision applies to, as their keys stand now. */
+  decisionPage(input: { batchId: string; action: DecisionAction; cursor?: string }): Promise<DecisionPage>;
+  /** Retries or resolves one order's key as a single run's retry or resolve would, and waits for its end. */
+  decideOrder(input: DecideOrderInput): Promise<DecideOrderResult>;
 }
 
 /** Local activities of the per-script semaphore. */

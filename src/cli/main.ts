@@ -15,6 +15,7 @@ import type { CreateOptions } from './commands/schedules.js';
 // worker, the HTTP server nor the cluster, and `worker` does not load the HTTP API.
 const runs = () => import('./commands/runs.js');
 const batches = () => import('./commands/batches.js');
+const decisions = () => import('./commands/decisions.js');
 const tokens = () => import('./commands/tokens.js');
 const keys = () => import('./commands/keys.js');
 const schedules = () => import('./commands/schedules.js');
@@ -328,6 +329,26 @@ program
       (await batches()).batchCancel(ctx, id, o),
     ),
   );
+
+for (const [command, act, description] of [
+  ['batch-retry', 'retry', 'retry every failed order of an ended batch (never a conflict, never an unknown)'],
+  [
+    'batch-resolve',
+    'resolve',
+    "resolve every unknown order of an ended batch with the script's verify command",
+  ],
+] as const)
+  program
+    .command(command)
+    .description(`${description}; asking twice does it once`)
+    .argument('<batchId>')
+    .option('--json', 'print the decision as JSON')
+    .addOption(waitOption)
+    .action(
+      action(async (ctx, id: string, o: { wait?: number; json?: boolean }) =>
+        (await decisions()).batchDecision(ctx, id, act, o),
+      ),
+    );
 
 const token = program
   .command('token')

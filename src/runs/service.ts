@@ -21,6 +21,8 @@ import type {
   BatchesQuery,
   CancelBatchRequest,
   CancellingBatch,
+  DecisionAction,
+  DecisionView,
   OrderRequest,
   OrdersPage,
   OrdersQuery,
@@ -29,6 +31,7 @@ import type { KeyReport } from '../shared/schemas/keys.js';
 import type { NotificationsAnswer, NotificationsQuery } from '../shared/schemas/notifications.js';
 import type { RetryRequest, RunRequest, RunsQuery } from '../shared/schemas/runs.js';
 import type { CancellingRun, RunDetail, RunView } from '../shared/schemas/views.js';
+import { listDecisions, readDecision, startDecision } from './batches/decisions.js';
 import { planBatch } from './batches/plan.js';
 import { cancelBatch, listBatchOrders, readBatch } from './batches/read.js';
 import { DEFAULT_BATCH_SHAPE, batchPlan, paymentOrders, type BatchShape } from './batches/specs.js';
@@ -252,6 +255,24 @@ export class RunService implements RunSource {
   async cancelBatch(batchId: string, request: CancelBatchRequest): Promise<CancellingBatch> {
     const batch = await cancelBatch(this, batchId, { killRunning: request?.killRunning ?? false });
     return { ...batch, status: 'cancelling' };
+  }
+
+  /**
+   * A bulk decision on an ended batch: `retry` its failed orders or `resolve` its unknown ones, each as a
+   * single run's retry or resolve on the caller's word (decide.ts). Asking twice attaches to the first.
+   */
+  decideBatch(batchId: string, action: DecisionAction, call: Pick<Call, 'by'>): Promise<DecisionView> {
+    return startDecision(this, batchId, action, call.by);
+  }
+
+  /** The bulk decisions asked for on a batch, with their progress. */
+  batchDecisions(batchId: string): Promise<DecisionView[]> {
+    return listDecisions(this, batchId);
+  }
+
+  /** A bulk decision's status and progress. */
+  readDecision(batchId: string, action: DecisionAction): Promise<DecisionView> {
+    return readDecision(this, batchId, action);
   }
 
   /** A key as the key store keeps it, with its history (never a grant's token). */

@@ -10,6 +10,7 @@ import {
   BatchPartResult,
   BatchResult,
   BatchState,
+  DecisionState,
   OrderCounts,
   PartPage,
 } from '../shared/schemas/batches.js';
@@ -79,6 +80,7 @@ export function isRunResult(r: RunResult | BatchResult | BatchPartResult | undef
 /** Query answers, each undefined when the workflow answered something SuperScript's workflows do not. */
 export const storedAnswer = {
   batchState: (value: unknown) => parsed(BatchState, value),
+  decisionState: (value: unknown) => parsed(DecisionState, value),
   orderCounts: (value: unknown) => parsed(OrderCounts, value),
   partPage: (value: unknown) => parsed(PartPage, value),
   permitHolders: (value: unknown) => parsed(z.array(PermitHolder), value),

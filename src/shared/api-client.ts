@@ -10,6 +10,9 @@ import type {
   BatchesQuery,
   CancelBatchRequest,
   CancellingBatch,
+  DecisionAction,
+  DecisionList,
+  DecisionView,
   OrderRequest,
   OrdersPage,
   OrdersQuery,
@@ -151,6 +154,21 @@ export class ApiClient {
   /** GET /v1/batches. */
   listBatches(query: Query<BatchesQuery> = {}): Promise<BatchList> {
     return this.body('GET', withQuery('/v1/batches', query));
+  }
+
+  /** POST /v1/batches/{batchId}/decisions/{action}: retry its failed orders or resolve its unknown ones. */
+  decideBatch(batchId: string, action: DecisionAction): Promise<DecisionView> {
+    return this.body('POST', `${batchPath(batchId)}/decisions/${action}`, {});
+  }
+
+  /** GET /v1/batches/{batchId}/decisions. */
+  batchDecisions(batchId: string): Promise<DecisionList> {
+    return this.body('GET', `${batchPath(batchId)}/decisions`);
+  }
+
+  /** GET /v1/batches/{batchId}/decisions/{action}. */
+  readDecision(batchId: string, action: DecisionAction): Promise<DecisionView> {
+    return this.body('GET', `${batchPath(batchId)}/decisions/${action}`);
   }
 
   /** POST /v1/batches/{batchId}/cancel. */

@@ -5,6 +5,8 @@ import { PAYMENT_SCRIPT } from './runs.js';
 import type {
   BatchOrder,
   BatchProgress,
+  DecisionAction,
+  DecisionProgress,
   OrderCounts,
   OrderReport,
   OrderStatus,
@@ -141,3 +143,72 @@ export interface CollectOrderInput {
   orderId: string;
   amount: number;
 }
+
+/**
+ * A bulk decision on a batch (BatchDecisionWorkflow, `batch-<id>:<action>`): it pages through the batch's
+ * orders and retries or resolves each eligible one through the same path as a single run's retry or resolve.
+ */
+export interface DecisionInput {
+  batchId: string;
+  action: DecisionAction;
+  /** The token's name that asked; recorded on every grant the decision makes. */
+  by: string;
+  /** Orders acted on at once. Default: 10. */
+  maxConcurrent?: number;
+  /** Pages of orders per run before it continues as new. Default: 20. */
+  continueAsNewAfter?: number;
+  carried?: DecisionCarry;
+}
+
+export interface DecisionCarry {
+  /** The batch's orders cursor to read next; absent at the start. */
+  cursor?: string;
+  progress: DecisionProgress;
+  lastError?: string;
+}
+
+/** Query a bulk decision answers with its DecisionState. */
+export const DECISION_STATE_QUERY = 'decisionState';
+
+export function noDecisionProgress(): DecisionProgress {
+  return {
+    looked: 0,
+    eligible: 0,
+    done: 0,
+    skipped: 0,
+    failed: 0,
+    succeeded: 0,
+    stillFailed: 0,
+    stillUnknown: 0,
+  };
+}
+
+/**
+ * Which orders, as the batch reported them, a decision looks at: their keys then say whether it applies
+ * (retry: an unknown that verify found not done has failed since; resolve: only keys still unknown).
+ */
+export function candidateFor(action: DecisionAction, status: OrderStatus): boolean {
+  return status === 'unknown' || (action === 'retry' && status === 'failed');
+}
+
+/** A page of a batch's orders that a decision applies to. */
+export interface DecisionPage {
+  /** Orders read, eligible or not. */
+  looked: number;
+  /** The eligible orders' keys. */
+  keys: string[];
+  nextCursor?: string;
+}
+
+/** One order of a bulk decision: retry or resolve the key `key`, on `by`'s word. */
+export interface DecideOrderInput {
+  batchId: string;
+  action: DecisionAction;
+  key: string;
+  by: string;
+}
+
+/** What became of one order: skipped (its key no longer allows the action), or the outcome of its new run. */
+export type DecideOrderResult =
+  | { disposition: 'skipped'; reason: string }
+  | { disposition: 'acted'; outcome: 'succeeded' | 'failed' | 'outcome_unknown' };

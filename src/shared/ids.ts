@@ -19,6 +19,11 @@ export function batchPartWorkflowId(batchId: string, part: number): string {
   return `${batchWorkflowId(batchId)}:part-${part}`;
 }
 
+/** A bulk decision on a batch (`retry`, `resolve`): one per batch and action, so asking twice does it once. */
+export function batchDecisionWorkflowId(batchId: string, action: string): string {
+  return `${batchWorkflowId(batchId)}:${action}`;
+}
+
 /**
  * The semaphore of a capped script on one installation's task queue: the installation's workers serve it,
  * and installations sharing a namespace keep their caps apart.

@@ -1,6 +1,6 @@
 // SuperScript's workflow types: the names the worker registers (the original design's names stay), and the
 // input each takes, so a start names its type and its input together.
-import { type BatchPartInput, type OrchestratorInput } from './batches.js';
+import { type BatchPartInput, type DecisionInput, type OrchestratorInput } from './batches.js';
 import { type PaymentInput, type ScriptRunInput } from './runs.js';
 import { type ScheduleFireInput } from './schedules.js';
 import { type SemaphoreInput } from './semaphore.js';
@@ -13,6 +13,7 @@ export const WorkflowTypes = {
   batchPart: 'BatchPartWorkflow',
   semaphore: 'ScriptSemaphoreWorkflow',
   scheduleFire: 'ScheduleFireWorkflow',
+  batchDecision: 'BatchDecisionWorkflow',
 } as const satisfies Record<string, WorkflowType>;
 
 /** Each workflow type's input, so a start names its type and its input together. */
@@ -23,6 +24,7 @@ export interface WorkflowInputs {
   BatchPartWorkflow: BatchPartInput;
   ScriptSemaphoreWorkflow: SemaphoreInput;
   ScheduleFireWorkflow: ScheduleFireInput;
+  BatchDecisionWorkflow: DecisionInput;
 }
 
 export type WorkflowType = keyof WorkflowInputs;

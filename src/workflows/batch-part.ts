@@ -11,11 +11,8 @@ import {
   defineQuery,
   defineSignal,
   isCancellation,
-  proxyActivities,
   setHandler,
-  workflowInfo,
 } from '@temporalio/workflow';
-import type { BatchActivities } from '../activities/types.js';
 import {
   BatchSignals,
   PART_COUNTS_QUERY,
@@ -27,7 +24,7 @@ import {
   type CancelBatch,
   type RunPart,
 } from '../shared/batches.js';
-import { batchTaskQueue, batchWorkflowId } from '../shared/ids.js';
+import { batchWorkflowId } from '../shared/ids.js';
 import type {
   BatchPartResult,
   OrderCounts,
@@ -35,6 +32,7 @@ import type {
   OrderStatus,
   PartPage,
 } from '../shared/schemas/batches.js';
+import { waitingActivities } from './waiting-activities.js';
 
 export const runPartSignal = defineSignal<[RunPart]>(BatchSignals.runPart);
 export const cancelBatchSignal = defineSignal<[CancelBatch]>(BatchSignals.cancel);
@@ -42,16 +40,8 @@ export const partCountsQuery = defineQuery<OrderCounts>(PART_COUNTS_QUERY);
 export const partOrdersQuery = defineQuery<PartPage, [number, number, OrderStatus?]>(PART_ORDERS_QUERY);
 
 export async function BatchPartWorkflow(input: BatchPartInput): Promise<BatchPartResult> {
-  const { collectOrder } = proxyActivities<BatchActivities>({
-    // On a queue of its own: these activities mostly wait, and must never hold the slots scripts run in.
-    taskQueue: batchTaskQueue(workflowInfo().taskQueue),
-    // Starting is idempotent and waiting only reads, so the activity is safe to retry. It may wait as long
-    // as the payment does (a capped script's may first wait its turn): the heartbeat, not this, is what
-    // notices a dead worker.
-    startToCloseTimeout: '365 days',
-    heartbeatTimeout: '30 seconds',
-    retry: { maximumAttempts: 10 },
-    // A killed batch waits for its running payments to end cancelled, and reports them so.
+  // A killed batch waits for its running payments to end cancelled, and reports them so.
+  const { collectOrder } = waitingActivities({
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
   const reports: (OrderReport | null)[] = input.orders.map(() => null);

@@ -32,6 +32,7 @@ import {
 import { batchPartWorkflowId, batchTaskQueue } from '../shared/ids.js';
 import { canonicalJson } from '../shared/runs.js';
 import { cancelBatchSignal, runPartSignal } from './batch-part.js';
+import { waitingActivities } from './waiting-activities.js';
 import type { BatchResult, BatchState } from '../shared/schemas/batches.js';
 
 export const batchStateQuery = defineQuery<BatchState>(BATCH_STATE_QUERY);
@@ -46,14 +47,8 @@ export async function OrchestratorWorkflow(input: OrchestratorInput): Promise<Ba
     startToCloseTimeout: '1 minute',
     retry: { maximumInterval: '1 minute' },
   });
-  const { awaitBatchPart } = proxyActivities<BatchActivities>({
-    taskQueue: batchTaskQueue(workflowInfo().taskQueue),
-    // Awaiting a part only reads it; it may take as long as the part's orders (the heartbeat notices a
-    // dead worker).
-    startToCloseTimeout: '365 days',
-    heartbeatTimeout: '30 seconds',
-    retry: { maximumAttempts: 10 },
-  });
+  // Awaiting a part only reads it; it may take as long as the part's orders.
+  const { awaitBatchPart } = waitingActivities();
   let reported = input.carried?.reported ?? noCounts();
   let cancel = input.carried?.cancel;
   let current: string | undefined;

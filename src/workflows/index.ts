@@ -5,3 +5,4 @@ export { OrchestratorWorkflow } from './batch.js';
 export { BatchPartWorkflow } from './batch-part.js';
 export { ScriptSemaphoreWorkflow } from './semaphore.js';
 export { ScheduleFireWorkflow } from './schedule-fire.js';
+export { BatchDecisionWorkflow } from './batch-decision.js';

@@ -4,6 +4,7 @@ import { badge, card, empty, failure, field, mono, pageHeader, table } from '../
 import { external, h, route } from '../dom.js';
 import { between, duration, plural, statusLabel, time } from '../format.js';
 import { href, poll, type Page, type PageContext } from '../page.js';
+import { decisionsCard } from './batch-decisions.js';
 import type { BatchOrderView, BatchProgress, BatchView, OrderStatus } from '../types.js';
 
 const PAGE_SIZE = 50;
@@ -28,10 +29,12 @@ export const batchPage: Page = async (root, ctx) => {
   const orders = h('div', { class: 'stack' });
   root.append(head, orders);
   let ended = false;
+  let polling = false;
   const load = async (): Promise<boolean> => {
-    const batch = await api.readBatch(batchId);
+    const [batch, { decisions }] = await Promise.all([api.readBatch(batchId), api.batchDecisions(batchId)]);
     if (ctx.signal.aborted) return false;
-    head.replaceChildren(...batchHead(batch));
+    const decided = decisionsCard(batch, decisions, ctx, reload);
+    head.replaceChildren(...batchHead(batch), ...(decided ? [decided] : []));
     if (batch.status !== 'running' && !ended) {
       ended = true;
       orders.replaceChildren(await ordersCard(batchId, ctx).catch(failure));
@@ -42,9 +45,18 @@ export const batchPage: Page = async (root, ctx) => {
         ]),
       );
     }
-    return batch.status === 'running';
+    // Fresh every second while the batch or one of its decisions runs.
+    return batch.status === 'running' || decisions.some((d) => d.status === 'running');
   };
-  if (await load()) poll(1000, ctx.signal, load);
+  const reload = async (): Promise<boolean> => {
+    const more = await load();
+    if (more && !polling) {
+      polling = true;
+      poll(1000, ctx.signal, async () => (polling = await load()));
+    }
+    return more;
+  };
+  await reload();
 };
 
 function batchHead(b: BatchView): HTMLElement[] {

@@ -11,6 +11,9 @@ import {
   BatchesQuery,
   CancelBatchRequest,
   CancellingBatch,
+  DecisionList,
+  DecisionParams,
+  DecisionView,
   OrdersPage,
   OrdersQuery,
 } from '../../shared/schemas/batches.js';
@@ -127,9 +130,53 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => deps.runs.cancelBatch(request.params.batchId, request.body),
   );
 
+  // Bulk decisions: deciding what a retry may do next takes `retry` for both, as a single run's retry and
+  // resolve do. The token's name is recorded on every grant the decision makes.
+  api.post(
+    '/v1/batches/:batchId/decisions/:action',
+    {
+      schema: {
+        summary: "Retry a batch's failed orders, or resolve its unknown ones; asking twice does it once",
+        params: DecisionParams,
+        response: { 200: DecisionView, ...errors(404, 409, 503) },
+      },
+      config: onBatch('retry'),
+    },
+    async (request) =>
+      deps.runs.decideBatch(request.params.batchId, request.params.action, { by: request.principal.name }),
+  );
+
+  api.get(
+    '/v1/batches/:batchId/decisions/:action',
+    {
+      schema: {
+        summary: "A bulk decision's progress",
+        params: DecisionParams,
+        response: { 200: DecisionView, ...errors(400, 404, 409, 503) },
+      },
+      config: onBatch('read'),
+    },
+    async (request) => deps.runs.readDecision(request.params.batchId, request.params.action),
+  );
+
+  api.get(
+    '/v1/batches/:batchId/decisions',
+    {
+      schema: {
+        summary: 'The bulk decisions asked for on a batch, with their progress',
+        params: BatchIdParams,
+        response: { 200: DecisionList, ...errors(400, 404, 409, 503) },
+      },
+      config: onBatch('read'),
+    },
+    async (request) => ({ decisions: await deps.runs.batchDecisions(request.params.batchId) }),
+  );
+
   refuseOtherMethods(app, '/v1/batches', ['GET', 'POST']);
   refuseOtherMethods(app, '/v1/batches/plan', ['POST']); // "plan" is no batch ID (BatchId)
   refuseOtherMethods(app, '/v1/batches/:batchId', ['GET']);
   refuseOtherMethods(app, '/v1/batches/:batchId/orders', ['GET']);
   refuseOtherMethods(app, '/v1/batches/:batchId/cancel', ['POST']);
+  refuseOtherMethods(app, '/v1/batches/:batchId/decisions', ['GET']);
+  refuseOtherMethods(app, '/v1/batches/:batchId/decisions/:action', ['GET', 'POST']);
 }

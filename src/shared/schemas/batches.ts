@@ -258,3 +258,60 @@ export const BatchPlanReport = z.object({
   orders: z.array(PlannedOrder),
 });
 export type BatchPlanReport = z.infer<typeof BatchPlanReport>;
+
+/** A bulk decision on a batch's orders: `retry` its failed orders, `resolve` its unknown ones. */
+export const DecisionAction = z.enum(['retry', 'resolve']);
+export type DecisionAction = z.infer<typeof DecisionAction>;
+
+export const DecisionParams = z.object({ batchId: BatchId, action: DecisionAction });
+
+/** What a bulk decision has done so far; every order it looked at is counted once. */
+export const DecisionProgress = z
+  .object({
+    /** Orders of the batch read so far. */
+    looked: count,
+    /** Orders the decision applies to: retry, failed orders; resolve, unknown ones; as the batch reported them. */
+    eligible: count,
+    /** Eligible orders the decision has finished with (done = acted + skipped + failed). */
+    done: count,
+    /** Eligible orders whose key no longer allowed the action (succeeded, still unknown, retried or resolved since). */
+    skipped: count,
+    /** Eligible orders whose retry or resolve was refused or could not be made. */
+    failed: count,
+    /** How the runs the decision started ended: the key's outcome after the retry or the verify. */
+    succeeded: count,
+    stillFailed: count,
+    stillUnknown: count,
+  })
+  .describe('Counts of a bulk decision: looked, eligible, done, skipped, failed, and how its runs ended.');
+export type DecisionProgress = z.infer<typeof DecisionProgress>;
+
+/** What a bulk decision's workflow answers to its state query, and returns. */
+export const DecisionState = z.object({
+  batchId: z.string(),
+  action: DecisionAction,
+  /** The token's name that asked for it. */
+  by: z.string(),
+  startedAt: z.string(),
+  progress: DecisionProgress,
+  /** Set once every order has been looked at and every eligible one done with. */
+  finished: z.boolean(),
+  /** The last order the decision could not act on, and why. */
+  lastError: z.string().optional(),
+});
+export type DecisionState = z.infer<typeof DecisionState>;
+
+/** POST and GET /v1/batches/{batchId}/decisions/{action}: a bulk decision as it stands. */
+export const DecisionView = DecisionState.extend({
+  workflowId: z.string(),
+  runId: z.string(),
+  status: RunStatus,
+  closedAt: z.string().optional(),
+  /** Whether this request started it (false: an earlier request had; asking twice does it once). */
+  started: z.boolean().optional(),
+});
+export type DecisionView = z.infer<typeof DecisionView>;
+
+/** GET /v1/batches/{batchId}/decisions: the decisions asked for on a batch, none when none was. */
+export const DecisionList = z.object({ decisions: z.array(DecisionView) });
+export type DecisionList = z.infer<typeof DecisionList>;
