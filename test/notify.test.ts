@@ -1,8 +1,9 @@
 // Notifications end to end, on the suite's real Temporal server: a webhook receiver this file runs on
 // loopback gets signed events for a failed run, a run whose outcome is unknown and a finished batch, each
-// once and verified as a receiver would, and a schedule's skipped fires once per total; while it answers 500 and then is closed, a delivery waits and
-// arrives afterwards with the same delivery ID; `superscript notify test` reaches it through a worker; and
-// a config the notifications cannot work with is refused at start-up.
+// once and verified as a receiver would, and a schedule's skipped fires once per total (none for the skips a
+// first look finds); while it answers 500 and then is closed, a delivery waits and arrives afterwards with
+// the same delivery ID; `superscript notify test` reaches it through a worker; and a config the
+// notifications cannot work with is refused at start-up.
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,11 +12,14 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { pino } from 'pino';
 import { loadRegistry } from '../src/config/scripts.js';
 import { ConfigError } from '../src/errors.js';
 import { awaitOutcome } from '../src/runs/outcome.js';
 import { scriptRunSpec } from '../src/runs/requests.js';
 import { startOrAttach } from '../src/runs/start-or-attach.js';
+import { openKeyStore } from '../src/keystore/open.js';
+import { ScheduleWatch } from '../src/notify/schedule-watch.js';
 import { ScheduleService } from '../src/schedules/service.js';
 import { noCounts } from '../src/shared/batches.js';
 import { startStack, uid, type Stack } from './support/harness.js';
@@ -319,6 +323,25 @@ test('a 1-second schedule over a slower script: a signed schedule.skipped per ne
         assert.equal(Number(e.total) - Number(e.count), events[i - 1]!.total, JSON.stringify(events));
     }
     assert.equal(receiver.got.filter((d) => d.path === '/narrow' && d.body.includes(name)).length, 0);
+
+    // A watch that sees the schedule for the first time (as after an upgrade) records its totals, and
+    // notices nothing: its skips so far are history.
+    const fresh = await openKeyStore(`sqlite:${path.join(dir, `fresh-${uid()}.sqlite`)}`, 'fresh');
+    const watch = new ScheduleWatch({ keys: fresh, schedules, log: pino({ level: 'silent' }) });
+    watch.start();
+    try {
+      const recorded = await eventually(
+        'the first round',
+        () => fresh.getMeta(`schedule-fires:${name}`),
+        10_000,
+        100,
+      );
+      assert.equal((JSON.parse(recorded.value) as { skipped: number }).skipped, total);
+      assert.deepEqual(await fresh.notices(10), []);
+    } finally {
+      await watch.stop();
+      await fresh.close();
+    }
   } finally {
     await schedules.delete(name);
   }
