@@ -1,8 +1,9 @@
 // Notifications end to end, on the suite's real Temporal server: a webhook receiver this file runs on
 // loopback gets signed events for a failed run, a run whose outcome is unknown and a finished batch, each
-// once and verified as a receiver would; while it answers 500 and then is closed, a delivery waits and
-// arrives afterwards with the same delivery ID; `superscript notify test` reaches it through a worker; and
-// a config the notifications cannot work with is refused at start-up.
+// once and verified as a receiver would, and a schedule's skipped fires once per total (none for the skips a
+// first look finds); while it answers 500 and then is closed, a delivery waits and arrives afterwards with
+// the same delivery ID; `superscript notify test` reaches it through a worker; and a config the
+// notifications cannot work with is refused at start-up.
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,11 +12,15 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { pino } from 'pino';
 import { loadRegistry } from '../src/config/scripts.js';
 import { ConfigError } from '../src/errors.js';
 import { awaitOutcome } from '../src/runs/outcome.js';
 import { scriptRunSpec } from '../src/runs/requests.js';
 import { startOrAttach } from '../src/runs/start-or-attach.js';
+import { openKeyStore } from '../src/keystore/open.js';
+import { ScheduleWatch } from '../src/notify/schedule-watch.js';
+import { ScheduleService } from '../src/schedules/service.js';
 import { noCounts } from '../src/shared/batches.js';
 import { startStack, uid, type Stack } from './support/harness.js';
 import { runCli } from './support/cli.js';
@@ -26,6 +31,7 @@ import { eventually, sleep } from './support/poll.js';
 const SECRET = 'a-test-signing-key';
 const SECRET_ENV = 'SUPERSCRIPT_TEST_NOTIFY_SECRET';
 const PUBLIC_URL = 'https://superscript.example/base';
+const WATCH_MS = 500;
 /** A receiver refuses deliveries stamped further than this from its clock (a replay). */
 const REPLAY_WINDOW_S = 300;
 
@@ -134,6 +140,15 @@ before(async () => {
       events: ['run.failed'],
       scripts: ['exit-with'],
     },
+    // Skipped schedule fires of sleeper only.
+    {
+      name: 'fires',
+      url: `http://127.0.0.1:${receiver.port}/fires`,
+      format: 'json',
+      secretEnv: SECRET_ENV,
+      events: ['schedule.skipped'],
+      scripts: ['sleeper'],
+    },
     // What Slack's incoming webhooks take: unsigned {"text"}.
     {
       name: 'chat',
@@ -142,7 +157,14 @@ before(async () => {
       events: ['batch.finished'],
     },
   ]);
-  stack = await startStack({ api: true, worker: false, registryFile, publicUrl: PUBLIC_URL });
+  // The schedules' counts read every half second, not every 15.
+  stack = await startStack({
+    api: true,
+    worker: false,
+    registryFile,
+    publicUrl: PUBLIC_URL,
+    scheduleWatchMs: WATCH_MS,
+  });
   stopWorker = await stack.addWorker();
 });
 
@@ -264,6 +286,67 @@ test('a receiver that answers 500, then is closed, gets the event once it is bac
   assert.ok(row?.deliveredAt, 'shown delivered');
 });
 
+test('a 1-second schedule over a slower script: a signed schedule.skipped per new total, never twice', async () => {
+  const schedules = new ScheduleService(stack.runs);
+  const name = `notify-${uid()}`;
+  await schedules.create(
+    { name, script: 'sleeper', args: { seconds: 2.5, tag: name }, every: '1s' },
+    'notify-test',
+  );
+  const skipped = () =>
+    receiver
+      .accepted('/fires')
+      .filter((d) => d.event.type === 'schedule.skipped' && d.event.schedule === name)
+      .map((d) => d.event);
+  try {
+    const first = await eventually('a schedule.skipped', () => skipped()[0], 30_000, 200);
+    assert.equal(first.script, 'sleeper');
+    assert.ok(Number(first.count) >= 1 && Number(first.total) >= Number(first.count), JSON.stringify(first));
+    assert.equal(first.link, `${PUBLIC_URL}/ui/#/schedules/${name}`);
+    await schedules.pause(name, 'enough');
+    // Every skip Temporal counted is noticed; then a few more rounds add nothing.
+    const total = (await schedules.describe(name)).fires.skippedOverlap;
+    await eventually(
+      `a notice at ${total} skipped`,
+      () => (skipped().some((e) => e.total === total) ? true : undefined),
+      30_000,
+      200,
+    );
+    await sleep(4 * WATCH_MS);
+    // Delivered concurrently, so in any order.
+    const events = skipped().sort((a, b) => Number(a.total) - Number(b.total));
+    assert.equal(new Set(events.map((e) => e.total)).size, events.length, 'one notice per total');
+    assert.equal(new Set(events.map((e) => e.id)).size, events.length, 'one delivery per ID');
+    // Each notice counts the skips since the one before it.
+    for (const [i, e] of events.entries()) {
+      if (i > 0)
+        assert.equal(Number(e.total) - Number(e.count), events[i - 1]!.total, JSON.stringify(events));
+    }
+    assert.equal(receiver.got.filter((d) => d.path === '/narrow' && d.body.includes(name)).length, 0);
+
+    // A watch that sees the schedule for the first time (as after an upgrade) records its totals, and
+    // notices nothing: its skips so far are history.
+    const fresh = await openKeyStore(`sqlite:${path.join(dir, `fresh-${uid()}.sqlite`)}`, 'fresh');
+    const watch = new ScheduleWatch({ keys: fresh, schedules, log: pino({ level: 'silent' }) });
+    watch.start();
+    try {
+      const recorded = await eventually(
+        'the first round',
+        () => fresh.getMeta(`schedule-fires:${name}`),
+        10_000,
+        100,
+      );
+      assert.equal((JSON.parse(recorded.value) as { skipped: number }).skipped, total);
+      assert.deepEqual(await fresh.notices(10), []);
+    } finally {
+      await watch.stop();
+      await fresh.close();
+    }
+  } finally {
+    await schedules.delete(name);
+  }
+});
+
 test('superscript notify test NAME: a test event, delivered through a worker', async () => {
   const env = { ...stack.env, SUPERSCRIPT_CONFIG: registryFile };
   const sent = await runCli(['notify', 'test', 'narrow', '--wait', '30'], env);
@@ -274,7 +357,7 @@ test('superscript notify test NAME: a test event, delivered through a worker', a
   assert.equal(receiver.accepted('/hook').filter((d) => d.event.type === 'test').length, 0);
   const unknown = await runCli(['notify', 'test', 'nobody', '--wait', '1'], env);
   assert.equal(unknown.code, 125);
-  assert.match(unknown.stderr, /No notification target "nobody".*hook, narrow, chat/);
+  assert.match(unknown.stderr, /No notification target "nobody".*hook, narrow, fires, chat/);
 });
 
 test(
@@ -297,7 +380,7 @@ test(
       }
       assert.fail('loaded a config it should have refused');
     };
-    assert.match(refused([{ ...target, events: ['schedule.missed'] }]), /notify\.0\.events\.0/);
+    assert.match(refused([{ ...target, events: ['schedule.late'] }]), /notify\.0\.events\.0/);
     assert.match(refused([{ ...target, scripts: ['nope'] }]), /notify\.0\.scripts names "nope"/);
     assert.match(refused([{ ...target, secretEnv: undefined }]), /secretEnv/);
     assert.match(refused([target, target]), /unique/);

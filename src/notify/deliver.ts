@@ -91,6 +91,10 @@ function slackText(event: NotifyEvent): string {
       return `:warning: ${event.script} ${event.key} needs a decision: its outcome is unknown (it may or may not have done its work).${link}`;
     case 'batch.finished':
       return `:package: batch ${event.batchId} ${event.status}: ${event.progress.succeeded} succeeded, ${event.progress.failed} failed, ${event.progress.unknown} unknown, ${event.progress.alreadyDone} done earlier, ${event.progress.conflict} conflicts.${link}`;
+    case 'schedule.skipped':
+      return `:fast_forward: schedule ${event.schedule} (${event.script}) skipped ${event.count} fire(s), ${event.total} in all: the previous fire still ran.${link}`;
+    case 'schedule.missed':
+      return `:hourglass: schedule ${event.schedule} (${event.script}) missed ${event.count} fire(s), ${event.total} in all: they came later than its catch-up window (run them with backfill).${link}`;
     case 'test':
       return `:bell: a test notification from SuperScript to ${event.target}.`;
   }

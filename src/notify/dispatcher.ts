@@ -9,6 +9,7 @@ import type { KeyStore, NoticeAttempt, NoticeState } from '../keystore/store.js'
 import { processRegistry } from '../metrics/exposition.js';
 import { deliver } from './deliver.js';
 import { wants, withLink, type NotifyEvent, type NotifyTarget } from './events.js';
+import { Rounds } from './rounds.js';
 
 /** How often the outbox is looked at; a run's notice waits at most this long before its first try. */
 const POLL_MS = 1000;
@@ -75,37 +76,18 @@ export function backoffMs(attempts: number): number {
   return Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** Math.max(0, attempts - 1));
 }
 
-export class Dispatcher {
-  private timer: NodeJS.Timeout | undefined;
-  private cycle: Promise<void> = Promise.resolve();
-  private stopped = false;
+/** Its rounds look at the outbox; a stop waits for the deliveries under way to be recorded. */
+export class Dispatcher extends Rounds {
   private readonly metrics = notifyMetrics();
   private readonly targets: Map<string, NotifyTarget>;
 
   constructor(private readonly o: DispatcherOptions) {
+    super(POLL_MS);
     this.targets = new Map(o.targets.map((t) => [t.name, t]));
     for (const t of o.targets) this.metrics.deliveries.inc({ target: t.name, outcome: 'failed' }, 0);
   }
 
-  start(): void {
-    this.schedule(0);
-  }
-
-  /** Stops looking; resolves once the deliveries under way have been recorded. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.cycle;
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.cycle = this.look().finally(() => this.schedule(POLL_MS));
-    }, ms);
-  }
-
-  private async look(): Promise<void> {
+  protected async round(): Promise<void> {
     try {
       const now = Date.now();
       const due = await this.o.keys.leaseNotices(iso(now), iso(now + LEASE_MS), BATCH);

@@ -1,7 +1,8 @@
 // Notifications: the targets the config file names (validated at start-up, like the registry), the events
 // SuperScript sends them, and the outbox notices those events are written as. Each event's ID is derived from
-// what happened (a run and how it ended, a batch's last run), so however often it is written or sent, a
-// receiver can tell it has seen it; the ID is also the delivery ID.
+// what happened (a run and how it ended, a batch's last run, a schedule's new total of skipped or missed
+// fires), so however often it is written or sent, a receiver can tell it has seen it; the ID is also the
+// delivery ID.
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { KeyRecord } from '../shared/schemas/keys.js';
@@ -9,8 +10,14 @@ import type { Notice } from '../keystore/store.js';
 import type { BatchResult } from '../shared/schemas/batches.js';
 import { PAYMENT_SCRIPT } from '../shared/runs.js';
 
-/** What a target may ask for. Schedules (skipped or missed fires) come with schedules, which do not exist yet. */
-export const NOTIFY_EVENTS = ['run.failed', 'run.outcome_unknown', 'batch.finished'] as const;
+/** What a target may ask for. */
+export const NOTIFY_EVENTS = [
+  'run.failed',
+  'run.outcome_unknown',
+  'batch.finished',
+  'schedule.skipped',
+  'schedule.missed',
+] as const;
 export type NotifyEventType = (typeof NOTIFY_EVENTS)[number];
 
 export const NotifyTargetSchema = z
@@ -27,7 +34,7 @@ export const NotifyTargetSchema = z
       .optional(),
     /** Which events it gets; all of them when left out. */
     events: z.array(z.enum(NOTIFY_EVENTS)).nonempty().optional(),
-    /** Which scripts' runs and batches it hears about; all when left out. */
+    /** Which scripts' runs, batches and schedules it hears about; all when left out. */
     scripts: z.array(z.string()).nonempty().optional(),
   })
   .strict()
@@ -70,6 +77,15 @@ export type NotifyEvent = EventBase &
         script: string;
         status: 'completed' | 'cancelled';
         progress: BatchResult['progress'];
+      }
+    | {
+        type: 'schedule.skipped' | 'schedule.missed';
+        schedule: string;
+        script: string;
+        /** Fires skipped (or missed) since the last notice of this type about the schedule. */
+        count: number;
+        /** Since the schedule was created, as Temporal counts them. */
+        total: number;
       }
     | { type: 'test'; target: string }
   );
@@ -118,6 +134,29 @@ export function batchNotice(scope: string, result: BatchResult): Notice {
   });
 }
 
+/**
+ * The notice of fires a schedule skipped (or missed) since the last one: `total` now, `count` of them new.
+ * Its ID is the schedule's (with its creation time, as a name can be reused) at this total, so workers that
+ * see the same total write the same notice.
+ */
+export function scheduleNotice(
+  scope: string,
+  type: 'schedule.skipped' | 'schedule.missed',
+  schedule: { name: string; script: string; createdAt: string },
+  count: number,
+  total: number,
+): Notice {
+  return toFanOut({
+    id: eventId(scope, type, `${schedule.name}@${schedule.createdAt}/${total}`),
+    at: new Date().toISOString(),
+    type,
+    schedule: schedule.name,
+    script: schedule.script,
+    count,
+    total,
+  });
+}
+
 /** A test event for one target (`superscript notify test NAME`): sent to it whatever it asks for. */
 export function testNotice(target: string): Notice {
   const event: NotifyEvent = { id: randomUUID(), at: new Date().toISOString(), type: 'test', target };
@@ -131,12 +170,14 @@ export function wants(target: NotifyTarget, event: NotifyEvent): boolean {
   return !target.scripts || target.scripts.includes(event.script);
 }
 
-/** The event with its link into the web UI at `publicUrl`: the run's page, or the batch's. */
+/** The event with its link into the web UI at `publicUrl`: the run's page, the batch's, or the schedule's. */
 export function withLink(event: NotifyEvent, publicUrl: string | undefined): NotifyEvent {
   if (publicUrl === undefined || event.type === 'test') return event;
   const page =
     event.type === 'batch.finished'
       ? `batches/${encodeURIComponent(event.batchId)}`
-      : `runs/${encodeURIComponent(event.key)}`;
+      : 'schedule' in event
+        ? `schedules/${encodeURIComponent(event.schedule)}`
+        : `runs/${encodeURIComponent(event.key)}`;
   return { ...event, link: `${publicUrl.replace(/\/+$/, '')}/ui/#/${page}` };
 }

@@ -31,6 +31,8 @@ export interface StackSpec {
   eager?: boolean;
   /** How batches are cut into parts (tests make them small). Default: DEFAULT_BATCH_SHAPE. */
   batchShape?: RunServiceOptions['batchShape'];
+  /** How often workers read the schedules' skipped and missed fires (tests shorten it). Default: 15 s. */
+  scheduleWatchMs?: number;
   /** Temporal's Web UI when SUPERSCRIPT_TEMPORAL_UI_URL does not name one (the dev server's own). */
   temporalUiUrl?: string;
 }
@@ -84,6 +86,7 @@ export async function startStack(ctx: StackContext, spec: StackSpec): Promise<St
         client,
         keys,
         onFailure: spec.onWorkerFailure,
+        scheduleWatchMs: spec.scheduleWatchMs,
       });
       workers.push(worker);
       return worker;

@@ -1,6 +1,6 @@
 // A worker of the registry's scripts in this process, on a stack's connection and key store, with the
-// dispatcher that delivers the installation's notifications, and a worker's own GET /metrics: what
-// `superscript worker` and `dev` run.
+// dispatcher that delivers the installation's notifications, the watch that notices skipped and missed
+// schedule fires, and a worker's own GET /metrics: what `superscript worker` and `dev` run.
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { connectWorker, type TemporalTarget } from '../config/temporal-connection.js';
@@ -8,7 +8,10 @@ import { TokenStore } from '../config/tokens.js';
 import type { KeyStore } from '../keystore/store.js';
 import { serveMetrics } from '../metrics/metrics-server.js';
 import { Dispatcher, notifySecrets } from '../notify/dispatcher.js';
+import { ScheduleWatch } from '../notify/schedule-watch.js';
 import { checkRetention } from '../runs/retention.js';
+import { RunService } from '../runs/service.js';
+import { ScheduleService } from '../schedules/service.js';
 import { createWorker } from '../worker/worker.js';
 import type { StackContext } from './context.js';
 import { listening } from './listening.js';
@@ -21,6 +24,8 @@ export interface WorkerParts {
   keys: KeyStore;
   /** A worker that fails on its own (not by our stop): `superscript worker` and `dev` stop the process. */
   onFailure?: (err: unknown) => void;
+  /** How often the schedules' skipped and missed fires are read (tests shorten it). Default: 15 s. */
+  scheduleWatchMs?: number;
 }
 
 /** A running worker; its stop drains it and closes its own connection, once however often it is called. */
@@ -37,6 +42,15 @@ export async function serveWorker(ctx: StackContext, parts: WorkerParts): Promis
     secrets: notifySecrets(registry.notify),
     publicUrl: settings.publicUrl,
     log,
+  });
+  // Workers notice skipped and missed fires, not the API: they deliver, and run while the API may be down.
+  const watch = new ScheduleWatch({
+    keys: parts.keys,
+    schedules: new ScheduleService(
+      new RunService({ client: parts.client, taskQueue: settings.taskQueue, keys: parts.keys, registry }),
+    ),
+    log,
+    everyMs: parts.scheduleWatchMs,
   });
   const connection = await connectWorker(parts.target);
   let worker;
@@ -62,6 +76,7 @@ export async function serveWorker(ctx: StackContext, parts: WorkerParts): Promis
   const running = worker.run();
   const pruning = prunePeriodically(ctx, parts.keys);
   dispatcher.start();
+  watch.start();
   running.catch((err: unknown) => {
     log.fatal({ err }, 'worker failed');
     parts.onFailure?.(err);
@@ -73,7 +88,7 @@ export async function serveWorker(ctx: StackContext, parts: WorkerParts): Promis
     stop: once(async () => {
       clearInterval(pruning);
       worker.shutdown();
-      await Promise.all([running, dispatcher.stop()]);
+      await Promise.all([running, dispatcher.stop(), watch.stop()]);
       await connection.close();
     }),
   };

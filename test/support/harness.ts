@@ -83,6 +83,8 @@ export interface StackOptions {
   temporalUiUrl?: string;
   /** The web UI's public base URL, for the links notifications carry (SUPERSCRIPT_PUBLIC_URL). */
   publicUrl?: string;
+  /** How often workers read the schedules' skipped and missed fires for notifications (default 15 s). */
+  scheduleWatchMs?: number;
   /** Start runs as `superscript dev` does: eagerly, through the first worker's connection. */
   eager?: boolean;
   /** Workers run only keys the front door reserved (SUPERSCRIPT_REQUIRE_RESERVATION). */
@@ -133,6 +135,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       eager: opts.eager,
       batchShape: opts.batchShape,
       temporalUiUrl: opts.temporalUiUrl,
+      scheduleWatchMs: opts.scheduleWatchMs,
       api: api && {
         ...apiAccess(settings.apiHost, settings.tokensFile),
         traditionalRoute: api.traditionalRoute ?? true,

@@ -49,10 +49,12 @@ function notificationTable({ pending, notifications }: NotificationsAnswer): HTM
   );
 }
 
-/** The run or batch an event is about, linked to its page. */
+/** The run, batch or schedule an event is about, linked to its page. */
 function subject(n: NotificationView): HTMLElement | string {
   const e = n.event;
   if (typeof e.key === 'string') return route(`/runs/${encodeURIComponent(e.key)}`, e.key);
   if (typeof e.batchId === 'string') return route(`/batches/${encodeURIComponent(e.batchId)}`, e.batchId);
+  if (typeof e.schedule === 'string')
+    return route(`/schedules/${encodeURIComponent(e.schedule)}`, e.schedule);
   return typeof e.target === 'string' ? `test of ${e.target}` : '—';
 }

@@ -22,14 +22,21 @@ export type NotificationsQuery = z.infer<typeof NotificationsQuery>;
 export const NotificationView = z.object({
   id: z.string().describe('The event ID, also the delivery ID a receiver dedupes on.'),
   target: z.string(),
-  type: z.string().describe('run.failed, run.outcome_unknown, batch.finished or test.'),
+  type: z
+    .string()
+    .describe('run.failed, run.outcome_unknown, batch.finished, schedule.skipped, schedule.missed or test.'),
   createdAt: z.string(),
   attempts: z.number().int().describe('Tries so far.'),
   dueAt: z.string().describe('When it is tried (again), unless delivered.'),
   lastError: z.string().nullable().describe("The last failed try's reason (kept once delivered)."),
   deliveredAt: z.string().nullable(),
   event: z
-    .object({ key: z.string().optional(), batchId: z.string().optional(), target: z.string().optional() })
+    .object({
+      key: z.string().optional(),
+      batchId: z.string().optional(),
+      schedule: z.string().optional(),
+      target: z.string().optional(),
+    })
     .loose()
     .describe('The event, as its target receives it (without the link).'),
 });
