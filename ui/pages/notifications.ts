@@ -12,7 +12,7 @@ export const notificationsPage: Page = async (root, { signal }) => {
   root.append(
     pageHeader(
       'Notifications',
-      'Events sent to the targets in the config file: failed runs, unknown outcomes, finished batches. Workers retry each until it is delivered.',
+      'Events sent to the targets in the config file: failed runs, unknown outcomes, finished batches, skipped or missed schedule fires. Workers retry each until it is delivered.',
     ),
     results,
   );

@@ -3,6 +3,7 @@
 // only those: every order the killed worker did not hold succeeds, charged exactly once. Then the operator's
 // view of those runs: their keys still refuse a different request, and an order known not to have been
 // charged can be retried explicitly, which charges it exactly once.
+import type { temporal } from '@temporalio/proto';
 import { httpRequest } from '../http.js';
 import { eventually, sleep } from '../../support/poll.js';
 import { findProcesses, processTable, stillRunning } from '../../support/processes.js';
@@ -107,7 +108,7 @@ export function scaleOut(
         const notTheVictims: string[] = [];
         for (const report of view.orders.filter((o) => o.outcome === 'outcome_unknown')) {
           const by = await scriptWorker(stack, report);
-          if (!by?.startsWith(`${victim.pid}@`))
+          if (by !== 'died' && !by?.startsWith(`${victim.pid}@`))
             notTheVictims.push(`${report.orderId} (${by ?? 'no worker'})`);
         }
         Object.assign(figures, {
@@ -211,11 +212,23 @@ function chargeTimes(stack: Stack): Map<string, number> {
   return at;
 }
 
-/** The identity (`<pid>@<host>`) of the worker that took the order's script, from its run's history. */
+/** temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT (the proto package is the SDK's, not ours). */
+const HEARTBEAT_TIMEOUT: temporal.api.enums.v1.TimeoutType = 4;
+
+/**
+ * Which worker took the order's script, from its run's history: the identity (`<pid>@<host>`) of the attempt
+ * that started it. Temporal writes an activity's started event only when its last attempt ends, so when that
+ * attempt followed one that stopped heartbeating (its worker died; the next attempt, elsewhere, found the
+ * script started and ended the run unknown), the script ran on the worker of the attempt before: `died`.
+ */
 async function scriptWorker(stack: Stack, report: OrderReport): Promise<string | undefined> {
   const history = await stack.client.workflow
     .getHandle(`payment-${report.orderId}`, report.runId)
     .fetchHistory();
-  const started = history.events?.find((e) => e.activityTaskStartedEventAttributes);
-  return started?.activityTaskStartedEventAttributes?.identity ?? undefined;
+  const started = history.events?.find(
+    (e) => e.activityTaskStartedEventAttributes,
+  )?.activityTaskStartedEventAttributes;
+  const lostHeartbeat = started?.lastFailure?.timeoutFailureInfo?.timeoutType === HEARTBEAT_TIMEOUT;
+  if ((started?.attempt ?? 1) > 1 && lostHeartbeat) return 'died';
+  return started?.identity ?? undefined;
 }
