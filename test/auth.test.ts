@@ -1,5 +1,5 @@
 // Who may do what, on the real server: bearer tokens from a tokens file (hashes only), scopes per route,
-// refusals (401, 403, 404 for runs a token may not see, 415, 421) that start, cancel and retry nothing,
+// refusals (401, 403, 404 for runs a token may not see, 415, 421) that start, cancel, retry, schedule and prune nothing,
 // revocation without a restart, the token commands, and the API refusing to start open beyond loopback.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -32,6 +32,7 @@ const token = {
   operator: createToken(tokensFile, 'operator', ['retry', 'cancel', 'run:exit-with']),
   watcher: createToken(tokensFile, 'watcher', ['read', 'retry', 'cancel', 'run:exit-with']),
   cancelOnly: createToken(tokensFile, 'cancel-only', ['cancel']),
+  runScheduler: createToken(tokensFile, 'run-scheduler', ['schedule', 'run:exit-with']),
   revoked: createToken(tokensFile, 'revoked', ['admin']),
 };
 
@@ -71,7 +72,7 @@ const startSleeper = (key: string, tag: string, t = token.admin) =>
 const countRuns = async (query: string) =>
   (await stack.client.workflow.count(`TaskQueue = '${stack.taskQueue}' AND ${query}`)).count;
 
-test('every route refuses a missing, malformed, unknown or revoked token and a missing scope; nothing starts, is cancelled or retried', async () => {
+test('every route refuses a missing, malformed, unknown or revoked token and a missing scope; nothing starts, is cancelled, retried, scheduled or pruned', async () => {
   const tag = `a${uid()}`.toLowerCase();
   const sleeperKey = `auth-sleeper-${uid()}`;
   const failedKey = `auth-failed-${uid()}`;
@@ -120,6 +121,26 @@ test('every route refuses a missing, malformed, unknown or revoked token and a m
     ['POST', '/v1/batches/plan', { orders: [{ orderId: `auth-plan-${uid()}`, amount: 1 }] }],
     ['GET', '/v1/whoami', undefined],
   ] as const;
+  // Schedules, notifications and keys: a refused schedule would be created under this name, a refused
+  // prune would remove the failed run's key (it ended before `now`).
+  const refusedSchedule = `auth-s-${uid()}`;
+  const now = new Date().toISOString();
+  const scheduleRequest = {
+    name: refusedSchedule,
+    script: 'sleeper',
+    args: { seconds: 0, tag: refusedTag },
+    every: '1s',
+  };
+  const onTheRest = [
+    ['GET', '/v1/schedules', undefined],
+    ['POST', '/v1/schedules', scheduleRequest],
+    ['GET', `/v1/schedules/${refusedSchedule}`, undefined],
+    ['POST', `/v1/schedules/${refusedSchedule}/trigger`, undefined],
+    ['DELETE', `/v1/schedules/${refusedSchedule}`, undefined],
+    ['GET', '/v1/notifications', undefined],
+    ['GET', `/v1/keys/${failedKey}`, undefined],
+    ['POST', '/v1/keys/prune', { before: now }],
+  ] as const;
 
   const unauthenticated: [string, { token?: string; header?: string }, RegExp][] = [
     ['no token', {}, /needs a token/],
@@ -129,7 +150,7 @@ test('every route refuses a missing, malformed, unknown or revoked token and a m
     ['revoked token', { token: token.revoked }, /unknown or revoked/],
   ];
   for (const [what, auth, message] of unauthenticated) {
-    for (const [method, url, body] of [...starts(), ...onRuns]) {
+    for (const [method, url, body] of [...starts(), ...onRuns, ...onTheRest]) {
       const res = await call(method, url, auth, body);
       assert.equal(res.status, 401, `${what}: ${method} ${url} → ${JSON.stringify(res.body)}`);
       assert.equal(res.body.error, 'unauthorized');
@@ -163,6 +184,20 @@ test('every route refuses a missing, malformed, unknown or revoked token and a m
       403,
       /needs run:collect-payment/,
     ],
+    ['cancelOnly', 'GET', '/v1/schedules', undefined, 403, /may not list runs/],
+    ['reader', 'POST', '/v1/schedules', scheduleRequest, 403, /needs schedule/],
+    [
+      'runScheduler',
+      'POST',
+      '/v1/schedules',
+      scheduleRequest,
+      403,
+      /schedule runs of sleeper: that needs run:sleeper/,
+    ],
+    ['sleeperRunner', 'POST', `/v1/schedules/${refusedSchedule}/trigger`, undefined, 403, /needs schedule/],
+    ['reader', 'GET', '/v1/notifications', undefined, 403, /needs admin/],
+    ['watcher', 'POST', '/v1/keys/prune', { before: now }, 403, /needs admin/],
+    ['payer', 'GET', `/v1/keys/${failedKey}`, undefined, 404, /No run with workflow ID/],
   ];
   for (const [who, method, url, body, status, message] of lacking) {
     const res = await call(method, url, as(token[who as keyof typeof token]), body);
@@ -186,6 +221,11 @@ test('every route refuses a missing, malformed, unknown or revoked token and a m
   assert.deepEqual(stack.executions(refusedTag), [], 'no refused sleeper ran');
   assert.equal(stack.executions(tag).length, 1);
   assert.equal(stack.ledger().filter((l) => l.includes(' auth-r-')).length, 0, 'nothing charged');
+  const schedules = [];
+  for await (const s of stack.client.schedule.list()) schedules.push(s.scheduleId);
+  assert.ok(!schedules.some((id) => id.startsWith(refusedSchedule)), 'no refused schedule was created');
+  const kept = await call('GET', `/v1/keys/${failedKey}`, as(token.reader));
+  assert.equal(kept.status, 200, 'no refused prune removed a key');
 
   const cancelled = await call('POST', `/v1/runs/${sleeperKey}/cancel`, as(token.admin));
   assert.equal(cancelled.status, 200, 'admin may do it all');
