@@ -1,9 +1,10 @@
 // Schedules on a real Temporal server: every fire is an ordinary run under the key its template forms from
 // the fire's scheduled time, so a fire that overlaps a slow script is skipped (and counted), a backfill over
-// fires that ran runs nothing again, a paused schedule does not fire, a trigger runs now, and a bad request
-// creates nothing. Executions are counted from the script's own output file.
+// fires that ran runs nothing again, a paused schedule does not fire, a trigger runs now, a cron `exec` line
+// under a fire's key runs once with it, and a bad request creates nothing. Executions are counted from the
+// script's own output file.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -151,6 +152,54 @@ test('trigger runs a fire now, under the key of its second', async () => {
   const key = await eventually('the triggered execution', () => executedKeys(tag)[0], 30_000, 200);
   assert.match(key, new RegExp(`^nightly-${tag}-\\d{4}-`));
   assert.equal(key, (await schedules.describe(name)).lastFires[0]!.key);
+});
+
+test('a cron `exec` line and a schedule firing the same key run it once; the later one is refused as a conflict', async () => {
+  const tag = `shared-${uid()}`;
+  const name = `shared-${uid()}`;
+  const file = path.join(stack.dataDir, `${tag}.exec.log`);
+  const exec = (key: string) =>
+    runCli(['exec', '--key', key, '--', 'bash', '-c', `echo ${key} >> ${file}`], stack.env);
+  const execLines = () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []);
+  // Yearly at midnight UTC: it fires only when triggered or backfilled here.
+  await schedules.create(
+    {
+      name,
+      script: 'sleeper',
+      args: { seconds: 0, tag },
+      cron: '0 0 1 1 *',
+      key: `shared-${tag}-{scheduledTime}`,
+    },
+    'scheduler',
+  );
+
+  // The cron line first: the schedule's backfilled fire of that second finds the key taken by another
+  // request, and runs nothing.
+  const newYear = `shared-${tag}-2026-01-01T00:00:00Z`;
+  assert.equal((await exec(newYear)).code, 0);
+  await schedules.backfill(name, { from: '2025-12-31T23:59:59Z', to: '2026-01-01T00:00:01Z' });
+  await eventually(
+    'the backfilled fire taken',
+    async () => ((await schedules.describe(name)).fires.taken >= 1 ? true : undefined),
+    30_000,
+    200,
+  );
+  await idle(name);
+  assert.equal(
+    (await stack.runs.read(newYear)).status,
+    'succeeded',
+    "the key's run is still the cron line's",
+  );
+
+  // The schedule first: the cron line with that fire's key is refused (exit 120) and runs nothing.
+  await schedules.trigger(name);
+  const fired = await eventually('the triggered execution', () => executedKeys(tag)[0], 30_000, 200);
+  const late = await exec(fired);
+  assert.equal(late.code, 120, late.stderr);
+  assert.match(late.stderr, /is already used by a run of script "sleeper", not "exec"/);
+
+  assert.deepEqual(execLines(), [newYear], 'the exec command ran once, for its own key');
+  assert.deepEqual(executedKeys(tag), [fired], 'the script ran once, for the fire that came first');
 });
 
 test('bad requests are refused and create nothing', async () => {
