@@ -10,8 +10,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 title 'superscript exec in a cron-like loop: once per key'
 require_server
-# exec runs the command here and talks to Temporal itself: the demo server's, whatever the caller's is.
-export TEMPORAL_ADDRESS=127.0.0.1:$SUPERSCRIPT_TEMPORAL_PORT TEMPORAL_NAMESPACE=default
+# exec runs the command here and talks to Temporal itself: the demo server's, whatever the caller's is. It
+# names it localhost, as the default TEMPORAL_ADDRESS (localhost:7233) does, to the server `dev` started on
+# 127.0.0.1: exec finds its key store all the same.
+export TEMPORAL_ADDRESS=localhost:$SUPERSCRIPT_TEMPORAL_PORT TEMPORAL_NAMESPACE=default
 # Quiet its own logging (Temporal SDK warnings, as JSON on stderr): this demo shows each copy's stderr.
 export SUPERSCRIPT_LOG_LEVEL=${SUPERSCRIPT_LOG_LEVEL:-error}
 

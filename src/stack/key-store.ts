@@ -33,12 +33,18 @@ function isEmbedded(dataDir: string, address: string): boolean {
   if (!existsSync(file)) return false;
   try {
     const marker = JSON.parse(readFileSync(file, 'utf8')) as { address?: string; pid?: number };
-    if (marker.address !== address || typeof marker.pid !== 'number') return false;
+    if (typeof marker.address !== 'string' || typeof marker.pid !== 'number') return false;
+    if (loopbackAsIp(marker.address) !== loopbackAsIp(address)) return false;
     process.kill(marker.pid, 0);
     return true;
   } catch {
     return false;
   }
+}
+
+// `dev` listens on 127.0.0.1, and TEMPORAL_ADDRESS defaults to localhost:7233: the same server.
+function loopbackAsIp(address: string): string {
+  return address.replace(/^localhost:/i, '127.0.0.1:');
 }
 
 /**
