@@ -162,7 +162,7 @@ test(
     );
     assert.deepEqual(
       report.scenarios.map((s) => s.scenario),
-      ['R1', 'R2', 'R3', 'R6', 'R7', 'R10'],
+      ['R1', 'R2', 'R3', 'R6', 'R7', 'R8', 'R10'],
     );
     assert.equal(report.held, true);
     assert.equal(code, 0);

@@ -50,9 +50,7 @@ const CLUSTER_QUICK: Scenarios = {
   R3: (ctx) => serverSigkill(ctx, { orders: 40, maxConcurrent: 10, killAtFraction: 0.25, downMs: 1000 }),
   R6: (ctx) => postgresRestart(ctx, { orders: 40, maxConcurrent: 10, killAtFraction: 0.25, downMs: 1000 }),
   R7: (ctx) => dedupStorm(ctx, { requests: 100, keys: 5, killOneApi: true }),
-  // R8 is not here until an open problem is found: on a cluster, its set-up (a worker SIGKILLed mid-script,
-  // then its run read as outcome_unknown) now and then waited past 3 minutes (test/faults/README.md). It runs
-  // in `npm test` on the dev server (faults-quick) and in the full `npm run faults -- --cluster`.
+  R8: (ctx) => handStarted(ctx),
   R10: (ctx) => keyStoreOutage(ctx, { orders: 40, maxConcurrent: 10, killAtFraction: 0.25, downMs: 3000 }),
 };
 
