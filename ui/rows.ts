@@ -82,7 +82,9 @@ function typed(given: Record<string, unknown>, args: readonly ArgSpec[], fromTex
     if (raw === undefined || raw === null || raw === '') throw new Error(`${arg.name} is missing`);
     const value = fromText && typeof raw === 'string' ? fromTextAs(arg, raw) : raw;
     if (typeof value !== arg.type)
-      throw new Error(`${arg.name} must be ${arg.type === 'boolean' ? 'true or false' : `a ${arg.type}`}`);
+      throw new Error(
+        `${arg.name} must be ${arg.type === 'boolean' ? 'true or false' : `a ${arg.type}`}, not ${JSON.stringify(raw)}`,
+      );
     values[arg.name] = value as ArgValue;
   }
   return values;

@@ -76,7 +76,8 @@ async function planned(rows: Row[], bad: BadRow[], batchId: string | undefined):
       const at = err instanceof ApiError ? ORDER_FIELD.exec(err.body.field ?? '') : null;
       const row = at ? good[Number(at[1])] : undefined;
       if (!row || refused >= MAX_REFUSED_ROWS) throw err;
-      bad.push({ line: row.line, message: (err as Error).message });
+      // The index is of the rows sent, not the file's: the row's line says where it is.
+      bad.push({ line: row.line, message: (err as Error).message.replace(/^orders\[\d+\][.\w]*: /, '') });
       good = good.filter((r) => r !== row);
     }
   }
