@@ -260,7 +260,7 @@ for (const backend of BACKENDS) {
       assert.deepEqual([...(await store.getMany([...many, 'b'])).keys()], ['b']);
     });
 
-    test('list filters by key, state, script and start time, newest first, up to the limit', LIMIT, async () => {
+    test('list filters by key, state, script and start time, newest first, to a limit', LIMIT, async () => {
       const store = await open();
       const rows = [
         record('r1', { startedAt: at(1), state: 'running', script: 'payment' }),

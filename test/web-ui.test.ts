@@ -601,15 +601,17 @@ test('start page: a batch file shown as its plan, bad rows and all, started only
     `${conflicted},8`, // its key holds amount 5: a conflict
     `ui-${uid}-bad1,lots`, // not a number: refused in the browser
     `ui-${uid}-bad2,0`, // below the script's minimum: refused by the API
+    `${fresh[0]},3`, // twice in one batch: refused by the API
     '',
   ].join('\n');
   const { page, context, errors } = await open('/start');
   try {
     const { plan, counts } = await planOf(page, 'orders.csv', 'text/csv', csv);
-    assert.deepEqual(counts, ['2 New', '1 Already done', '0 In flight', '1 Conflicts', '2 Bad rows']);
+    assert.deepEqual(counts, ['2 New', '1 Already done', '0 In flight', '1 Conflicts', '3 Bad rows']);
     await plan.getByText(/line 6.*\n?.*amount must be a number/).waitFor();
     await plan.getByText(/line 7/).waitFor();
     await plan.getByText(/must be at least 0.01/).waitFor();
+    await plan.locator('tr', { hasText: 'line 8' }).getByText(`order "${fresh[0]}" appears twice`).waitFor();
     await plan.locator('tr', { hasText: conflicted }).waitFor();
     assert.equal(charges(fresh[0]!) + charges(fresh[1]!), 0, 'a plan starts nothing');
     await shot(page, 'batch-upload-plan');
@@ -626,8 +628,8 @@ test('start page: a batch file shown as its plan, bad rows and all, started only
     await page.getByText('Orders 1–4').waitFor({ timeout: 60_000 });
     assert.deepEqual([charges(fresh[0]!), charges(fresh[1]!), charges(paid)], [1, 1, 1]);
     assert.equal(charges(`ui-${uid}-bad2`), 0);
-    // The browser logs the plan's refusal of the row below the minimum as a failed load: that one only.
-    assert.deepEqual(errors, [loadFailed(400)]);
+    // The browser logs the plan's refusals of the two rows the API found bad as failed loads: those only.
+    assert.deepEqual(errors, [loadFailed(400), loadFailed(400)]);
   } finally {
     await context.close();
   }
