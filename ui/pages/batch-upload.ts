@@ -28,9 +28,15 @@ export function batchUpload(script: ScriptView): HTMLElement {
     const chosen = file.files?.[0];
     if (!chosen) return plan.replaceChildren();
     plan.replaceChildren(h('p', { class: 'loading' }, `Planning ${chosen.name}…`));
-    const { rows, bad } = readRows(chosen.name, await chosen.text(), script.args);
     const id = batchId.value.trim() || undefined;
-    plan.replaceChildren(await planned(rows, bad, id).catch(failure));
+    const view = await chosen
+      .text()
+      .then((text) => {
+        const { rows, bad } = readRows(chosen.name, text, script.args);
+        return planned(rows, bad, id);
+      })
+      .catch(failure);
+    plan.replaceChildren(view);
   };
   file.addEventListener('change', () => void read());
   batchId.addEventListener('change', () => void read());
