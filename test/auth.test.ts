@@ -307,6 +307,49 @@ test('scopes allow what they name: run:X starts and reads X, read reads all, ret
   assert.equal((await call('GET', '/healthz', {})).status, 200, '/healthz needs no token');
 });
 
+test('GET /v1/scripts shows a token the scripts it may list runs of, never how they run; ?find= is narrowed alike', async () => {
+  const scripts = async (t: string) =>
+    (await call('GET', '/v1/scripts', as(t))).body.scripts as { name: string; path?: string }[];
+  const payerScripts = await scripts(token.payer);
+  assert.deepEqual(payerScripts, [
+    {
+      name: 'collect-payment',
+      key: 'payment-{orderId}',
+      args: [
+        {
+          name: 'orderId',
+          type: 'string',
+          pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$',
+          maxLength: 256,
+          allowLeadingDash: false,
+        },
+        { name: 'amount', type: 'number', integer: false, minimum: 0.01, maximum: 1000000 },
+      ],
+    },
+  ]);
+  const all = await scripts(token.reader);
+  assert.deepEqual(all.map((s) => s.name).sort(), stack.registry.names().sort(), '`read` lists every script');
+  assert.ok(
+    all.every((s) => s.path === undefined && !('env' in s)),
+    'no path, no environment',
+  );
+  assert.equal((await call('GET', '/v1/scripts', as(token.cancelOnly))).status, 403);
+  assert.equal((await call('GET', '/v1/scripts', {})).status, 401);
+
+  // A payment is found by its order ID or its key, to a token that may list its runs only.
+  const orderId = `auth-find-${uid()}`;
+  assert.equal((await call('POST', '/v1/payments', as(token.payer), { orderId, amount: 2 })).status, 200);
+  const found = async (find: string, t: string) =>
+    ((await call('GET', `/v1/runs?find=${find}`, as(t))).body.runs as { workflowId: string }[]).map(
+      (r) => r.workflowId,
+    );
+  assert.deepEqual(await found(orderId, token.payer), [`payment-${orderId}`]);
+  assert.deepEqual(await found(`payment-${orderId}`, token.reader), [`payment-${orderId}`]);
+  assert.deepEqual(await found(orderId, token.sleeperRunner), [], 'not to a token that may not list it');
+  const bad = await call('GET', '/v1/runs?find=a%20b', as(token.reader));
+  assert.deepEqual([bad.status, bad.body.field], [400, 'find']);
+});
+
 test('a token revoked while the API runs is refused on its next request', async () => {
   const temp = createToken(tokensFile, `temp-${uid()}`, ['read']);
   assert.equal((await call('GET', '/v1/runs?limit=1', as(temp))).status, 200);

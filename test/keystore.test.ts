@@ -260,7 +260,7 @@ for (const backend of BACKENDS) {
       assert.deepEqual([...(await store.getMany([...many, 'b'])).keys()], ['b']);
     });
 
-    test('list filters by state, script and start time, newest first, up to the limit', LIMIT, async () => {
+    test('list filters by key, state, script and start time, newest first, to a limit', LIMIT, async () => {
       const store = await open();
       const rows = [
         record('r1', { startedAt: at(1), state: 'running', script: 'payment' }),
@@ -281,6 +281,9 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await keys({ limit: 10, since: at(4) }), ['r5', 'r4']);
       assert.deepEqual(await keys({ limit: 10, states: [], scripts: [] }), ['r5', 'r4', 'r3', 'r2', 'r1']);
       assert.deepEqual(await keys({ limit: 10, states: ['cancelled'] }), []);
+      assert.deepEqual(await keys({ limit: 10, keys: ['r2', 'r4', 'none'] }), ['r4', 'r2']);
+      assert.deepEqual(await keys({ limit: 10, keys: ['r2', 'r4'], scripts: ['payment'] }), ['r4']);
+      assert.deepEqual(await keys({ limit: 10, keys: ['none'] }), []);
       assert.deepEqual((await store.list({ limit: 1, scripts: ['payment'] }))[0], rows[3]);
     });
 

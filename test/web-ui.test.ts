@@ -2,13 +2,17 @@
 // payment with a replay and a conflict, a batch, a script that prints HTML, and a run left outcome_unknown by
 // a worker that stopped mid-script, and a run started by hand with a memo SuperScript did not write, each
 // checked by what the page says; a retry and a cancel from the UI; a notification still being tried; a
-// phone-sized screen. Screenshots go to test-output/ui/.
+// phone-sized screen; starting a run from the form and a batch from a file, shown as its plan first; finding a
+// run by key or order ID; and what a token that may not start runs is offered. Screenshots go to
+// test-output/ui/.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { UI_CSP } from '../src/api/routes/ui.js';
+import { createToken } from '../src/config/tokens.js';
 import { REQUEST_MEMO } from '../src/shared/runs.js';
 import { WorkflowTypes } from '../src/shared/workflow-types.js';
 import { startStack, type Stack } from './support/harness.js';
@@ -529,5 +533,201 @@ test('a phone-sized screen: pages fit its width and keep what matters', async ()
     } finally {
       await context.close();
     }
+  }
+});
+
+const loadFailed = (status: number) =>
+  `Failed to load resource: the server responded with a status of ${status} (${status === 400 ? 'Bad Request' : 'Unprocessable Entity'})`;
+const charges = (orderId: string) => stack.ledger().filter((l) => l.includes(` ${orderId} `)).length;
+
+test('start page: a run from the form runs once, the same again attaches, another amount is refused as a conflict', async () => {
+  const orderId = `ui-${uid}-form`;
+  const { page, context, errors } = await open('/start');
+  try {
+    const form = page.getByRole('form', { name: 'Run a script' });
+    await form.getByLabel('Script').selectOption('collect-payment');
+    await form.getByText('Its key is formed from its arguments (payment-{orderId})').waitFor();
+    assert.equal(await form.getByLabel('Key').count(), 0, 'a templated key is not asked for');
+    await form.getByLabel('orderId').fill(orderId);
+    await form.getByLabel('amount').fill('4.5');
+    await form.getByRole('button', { name: 'Run' }).click();
+    await page.getByText('Started a new run').waitFor();
+    await page.getByText('ended: Succeeded').waitFor();
+    assert.equal(charges(orderId), 1, 'the script ran once');
+    await shot(page, 'run-form');
+
+    await form.getByRole('button', { name: 'Run' }).click();
+    await page.getByText('Already done: nothing ran again').waitFor();
+    assert.equal(charges(orderId), 1, 'the same request again ran nothing');
+
+    await form.getByLabel('amount').fill('9');
+    await form.getByRole('button', { name: 'Run' }).click();
+    await page.getByText('Refused: the key holds another request').waitFor();
+    assert.match(await page.getByRole('alert').innerText(), new RegExp(`payment-${orderId}`));
+    assert.equal(charges(orderId), 1);
+
+    // A script whose key is not formed from its arguments asks for one.
+    const key = `ui-form-${uid}`;
+    await form.getByLabel('Script').selectOption('exit-with');
+    await form.getByLabel('code').fill('0');
+    await form.getByLabel('Key').fill(key);
+    await form.getByRole('button', { name: 'Run' }).click();
+    await page.getByText('Started a new run').waitFor();
+    await page.getByRole('link', { name: key }).click();
+    await page.getByRole('heading', { name: key }).waitFor();
+    // The browser logs the conflict's answer as a failed load: that one only.
+    assert.deepEqual(errors, [loadFailed(422)]);
+  } finally {
+    await context.close();
+  }
+});
+
+/** Chooses a batch file on the start page; its plan, once shown, and the plan's counts. */
+async function planOf(page: Page, name: string, mimeType: string, text: string) {
+  await page.getByLabel('Batch file').setInputFiles({ name, mimeType, buffer: Buffer.from(text) });
+  const plan = page.locator('section', { hasText: 'Start a batch of payments' });
+  await plan.getByRole('heading', { name: 'Plan' }).waitFor();
+  const counts = await plan.locator('.stat').allInnerTexts();
+  return { plan, counts: counts.map((c) => c.replace(/\s+/g, ' ')) };
+}
+
+test('start page: a batch file shown as its plan, bad rows and all, started only once confirmed', async () => {
+  const fresh = [`ui-${uid}-up1`, `ui-${uid}-up2`];
+  const csv = [
+    'orderId,amount',
+    `${fresh[0]},3`,
+    `"${fresh[1]}", 4.25`,
+    `${paid},12.5`, // charged in before(): already done
+    `${conflicted},8`, // its key holds amount 5: a conflict
+    `ui-${uid}-bad1,lots`, // not a number: refused in the browser
+    `ui-${uid}-bad2,0`, // below the script's minimum: refused by the API
+    `${fresh[0]},3`, // twice in one batch: refused by the API
+    '',
+  ].join('\n');
+  const { page, context, errors } = await open('/start');
+  try {
+    const { plan, counts } = await planOf(page, 'orders.csv', 'text/csv', csv);
+    assert.deepEqual(counts, ['2 New', '1 Already done', '0 In flight', '1 Conflicts', '3 Bad rows']);
+    await plan.getByText(/line 6.*\n?.*amount must be a number/).waitFor();
+    await plan.getByText(/line 7/).waitFor();
+    await plan.getByText(/must be at least 0.01/).waitFor();
+    await plan.locator('tr', { hasText: 'line 8' }).getByText(`order "${fresh[0]}" appears twice`).waitFor();
+    await plan.locator('tr', { hasText: conflicted }).waitFor();
+    assert.equal(charges(fresh[0]!) + charges(fresh[1]!), 0, 'a plan starts nothing');
+    await shot(page, 'batch-upload-plan');
+
+    await plan.getByRole('button', { name: 'Start 4 orders' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('2 new orders will be charged').waitFor();
+    await dialog.getByRole('button', { name: 'Keep as is' }).click();
+    assert.equal(charges(fresh[0]!), 0, 'nothing starts unless confirmed');
+
+    await plan.getByRole('button', { name: 'Start 4 orders' }).click();
+    await dialog.getByRole('button', { name: 'Start batch' }).click();
+    await page.waitForURL(/#\/batches\/[^/]+$/);
+    await page.getByText('Orders 1–4').waitFor({ timeout: 60_000 });
+    assert.deepEqual([charges(fresh[0]!), charges(fresh[1]!), charges(paid)], [1, 1, 1]);
+    assert.equal(charges(`ui-${uid}-bad2`), 0);
+    // The browser logs the plan's refusals of the two rows the API found bad as failed loads: those only.
+    assert.deepEqual(errors, [loadFailed(400), loadFailed(400)]);
+  } finally {
+    await context.close();
+  }
+});
+
+test('start page: JSON lines read as rows of the same arguments', async () => {
+  const jsonl = [
+    JSON.stringify({ orderId: `ui-${uid}-j1`, amount: 2 }),
+    JSON.stringify({ orderId: paid, amount: 12.5 }),
+    JSON.stringify({ orderId: `ui-${uid}-j2`, amount: '2' }), // a string where a number is declared
+    'not json',
+  ].join('\n');
+  const { page, context, errors } = await open('/start');
+  try {
+    const { plan, counts } = await planOf(page, 'orders.jsonl', 'application/x-ndjson', jsonl);
+    assert.deepEqual(counts, ['1 New', '1 Already done', '0 In flight', '0 Conflicts', '2 Bad rows']);
+    await plan.getByText('amount must be a number').waitFor();
+    await plan.getByText('not a JSON object').waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('runs page: find a run by its key or a payment by its order ID; not found says so', async () => {
+  const { page, context, errors } = await open('/runs');
+  try {
+    const find = async (text: string) => {
+      await page.getByLabel('Key or order ID').fill(text);
+      await page.getByRole('button', { name: 'Find' }).click();
+      await page.waitForURL(new RegExp(`find=${encodeURIComponent(text)}`));
+    };
+    await find(paid);
+    await page.locator('tbody tr', { hasText: `payment-${paid}` }).waitFor();
+    assert.equal(await page.locator('tbody tr').count(), 1, 'the order ID finds its payment only');
+
+    await find(htmlKey);
+    await page.locator('tbody tr', { hasText: htmlKey }).waitFor();
+    assert.equal(await page.locator('tbody tr').count(), 1);
+
+    await find(`payment-${late}`);
+    await page.locator('tbody tr', { hasText: `payment-${late}` }).waitFor();
+    assert.equal(await page.locator('tbody tr').count(), 1, 'a payment by its key too');
+
+    await find(`nothing-${uid}`);
+    await page.getByText(`No run found: no key is "nothing-${uid}"`).waitFor();
+    assert.equal(await page.locator('tbody tr').count(), 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('with tokens: a token that may not start runs sees no Start page, one that may run payments sees only them', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'superscript-ui-tokens-'));
+  const tokensFile = path.join(dir, 'tokens.json');
+  const reader = createToken(tokensFile, 'reader', ['read']);
+  const payer = createToken(tokensFile, 'payer', ['run:collect-payment']);
+  const guarded = await startStack({ api: { tokensFile }, worker: false });
+  const openAs = async (token: string, route: string) => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    // As the token dialog keeps it: for this tab only.
+    await context.addInitScript((t) => sessionStorage.setItem('superscript.token', t), token);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${guarded.api!.url}/#${route}`);
+    return { page, context, errors };
+  };
+  try {
+    const asReader = await openAs(reader, '/start');
+    try {
+      await asReader.page.getByText('Your token may not start runs').waitFor();
+      assert.equal(await asReader.page.getByRole('form', { name: 'Run a script' }).count(), 0);
+      assert.equal(await asReader.page.getByLabel('Batch file').count(), 0);
+      assert.equal(
+        await asReader.page.getByRole('navigation').getByRole('link', { name: 'Start' }).count(),
+        0,
+      );
+      assert.deepEqual(asReader.errors, []);
+    } finally {
+      await asReader.context.close();
+    }
+
+    const asPayer = await openAs(payer, '/runs');
+    try {
+      await asPayer.page.getByRole('navigation').getByRole('link', { name: 'Start' }).click();
+      const form = asPayer.page.getByRole('form', { name: 'Run a script' });
+      await form.waitFor();
+      assert.deepEqual(await form.getByLabel('Script').locator('option').allInnerTexts(), [
+        'collect-payment',
+      ]);
+      await asPayer.page.getByLabel('Batch file').waitFor();
+      assert.deepEqual(asPayer.errors, []);
+    } finally {
+      await asPayer.context.close();
+    }
+  } finally {
+    await guarded.stop();
   }
 });

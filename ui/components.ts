@@ -105,3 +105,19 @@ export function field(label: string, value: Child): HTMLElement[] {
 export function mono(text: string): HTMLElement {
   return h('code', { class: 'mono' }, text);
 }
+
+/** Counts side by side, each a value over its label; `kind` colours it (stat-<kind>). */
+export function stats(items: [label: string, value: string, kind: string][]): HTMLElement {
+  return h(
+    'ul',
+    { class: 'stats' },
+    items.map(([label, value, kind]) =>
+      h(
+        'li',
+        { class: `stat stat-${kind}` },
+        h('span', { class: 'stat-value' }, value),
+        h('span', { class: 'stat-label' }, label),
+      ),
+    ),
+  );
+}

@@ -1,5 +1,5 @@
 // The web UI's shell: header, navigation and the router (`#/runs`, `#/runs/KEY`, `#/batches`,
-// `#/batches/ID`, `#/notifications`, `#/schedules`, `#/schedules/NAME`). Each route renders into <main>; leaving
+// `#/batches/ID`, `#/notifications`, `#/schedules`, `#/schedules/NAME`, `#/start`). Each route renders into <main>; leaving
 // it aborts what it was doing.
 import { api, forgetToken, hasToken } from './api.js';
 import { failure } from './components.js';
@@ -11,6 +11,8 @@ import { notificationsPage } from './pages/notifications.js';
 import { runPage } from './pages/run.js';
 import { runsPage } from './pages/runs.js';
 import { schedulePage, schedulesPage } from './pages/schedules.js';
+import { startPage } from './pages/start.js';
+import { mayStartAny } from './scopes.js';
 import type { Caller } from './types.js';
 
 const PAGES: Record<string, { list: Page; one: Page }> = {
@@ -18,6 +20,7 @@ const PAGES: Record<string, { list: Page; one: Page }> = {
   batches: { list: batchesPage, one: batchPage },
   notifications: { list: notificationsPage, one: notificationsPage },
   schedules: { list: schedulesPage, one: schedulePage },
+  start: { list: startPage, one: startPage },
 };
 
 const TITLES: Record<string, string> = {
@@ -25,6 +28,7 @@ const TITLES: Record<string, string> = {
   batches: 'Batches',
   notifications: 'Notifications',
   schedules: 'Schedules',
+  start: 'Start',
 };
 
 const main = h('main', { id: 'main' });
@@ -48,6 +52,7 @@ async function render(): Promise<void> {
   try {
     const caller = await api.whoami();
     if (here.signal.aborted) return;
+    showNav(section, caller);
     showCaller(caller);
     const id = rest.length > 0 ? decodeURIComponent(rest.join('/')) : undefined;
     const ctx: PageContext = { caller, id, params: new URLSearchParams(query), signal: here.signal };
@@ -60,9 +65,11 @@ async function render(): Promise<void> {
   window.scrollTo(0, 0);
 }
 
-function showNav(section: string): void {
+/** The sections; Start only once the caller is known and may start something. */
+function showNav(section: string, caller?: Caller): void {
+  const shown = Object.keys(PAGES).filter((name) => name !== 'start' || (caller && mayStartAny(caller)));
   nav.replaceChildren(
-    ...Object.keys(PAGES).map((name) =>
+    ...shown.map((name) =>
       h(
         'a',
         {

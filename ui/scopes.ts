@@ -10,8 +10,14 @@ function has(c: Caller, scope: string): boolean {
   return c.scopes.includes('admin') || c.scopes.includes(scope);
 }
 
-function mayRun(c: Caller, script: string | undefined): boolean {
+/** Whether the caller may start runs of `script` (the API checks it again). */
+export function mayRun(c: Caller, script: string | undefined): boolean {
   return script !== undefined && (has(c, 'run:*') || has(c, `run:${script}`));
+}
+
+/** Whether the caller may start runs of some script: the Start page is offered only then. */
+export function mayStartAny(c: Caller): boolean {
+  return c.scopes.some((s) => s === 'admin' || s.startsWith('run:'));
 }
 
 /** Whether the caller may pause and unpause schedules (the API checks it again). */

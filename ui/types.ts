@@ -3,14 +3,17 @@
 export type { Caller, JournalEntry, RunJournal } from '../src/shared/schemas/api.js';
 export type {
   BatchOrderView,
+  BatchPlanReport,
   BatchProgress,
   BatchSummary,
   BatchView,
   DecisionAction,
   DecisionView,
+  OrderRequest,
   OrderStatus,
 } from '../src/shared/schemas/batches.js';
 export type { NotificationView, NotificationsAnswer } from '../src/shared/schemas/notifications.js';
-export type { RunResult, RunStatus } from '../src/shared/schemas/runs.js';
-export type { RunDetail, RunView } from '../src/shared/schemas/views.js';
+export type { ArgValue, RunResult, RunStatus } from '../src/shared/schemas/runs.js';
+export type { ArgSpec, ScriptView } from '../src/shared/schemas/scripts.js';
+export type { RunAnswer, RunDetail, RunView } from '../src/shared/schemas/views.js';
 export type { ScheduleView } from '../src/shared/schemas/schedules.js';

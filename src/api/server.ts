@@ -23,6 +23,7 @@ import { notificationRoutes } from './routes/notifications.js';
 import { paymentRoutes } from './routes/payments.js';
 import { runRoutes } from './routes/runs.js';
 import { scheduleRoutes } from './routes/schedules.js';
+import { scriptRoutes } from './routes/scripts.js';
 import { RequestJournal } from './request-journal.js';
 import { uiRoutes } from './routes/ui.js';
 import { whoamiRoutes } from './routes/whoami.js';
@@ -123,6 +124,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     runRoutes(api, deps);
     batchRoutes(api, deps);
     scheduleRoutes(api, deps);
+    scriptRoutes(api, deps);
     whoamiRoutes(api);
     uiRoutes(api);
   });

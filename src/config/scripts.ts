@@ -8,42 +8,15 @@ import { ConfigError, InvalidRequestError, RunStateError } from '../errors.js';
 import { NotifyTargetsSchema, type NotifyTarget } from '../notify/events.js';
 import { EXEC_SCRIPT, type RunPolicy } from '../shared/runs.js';
 import { SCRIPT_NAME, type ArgValue, type ScriptArgs } from '../shared/schemas/runs.js';
+import { ArgSpec, Pattern } from '../shared/schemas/scripts.js';
 import { DeclaredSchedule, ScheduleName, type ScheduleRequest } from '../shared/schemas/schedules.js';
 
 /** Defaults a script gets unless its registry entry says otherwise; `exec` commands get them too. */
 export const DEFAULT_KILL_GRACE_SECONDS = 5;
 export const DEFAULT_MAX_OUTPUT_BYTES = 256 * 1024;
-const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 // Control characters would let an argument forge log lines or, for NUL, fail the spawn itself.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
-
-const argName = z.string().regex(ARG_NAME, 'argument names are letters, digits and _');
-
-const ArgSpecSchema = z.discriminatedUnion('type', [
-  z
-    .object({
-      name: argName,
-      type: z.literal('string'),
-      /** Matched against the whole value, as if written `^(?:pattern)$`. */
-      pattern: z.string().refine(isRegExp, 'not a valid regular expression').optional(),
-      maxLength: z.number().int().positive().max(4096).default(256),
-      enum: z.array(z.string()).nonempty().optional(),
-      /** Values starting with "-" are refused unless this is true: the script could take them for options. */
-      allowLeadingDash: z.boolean().default(false),
-    })
-    .strict(),
-  z
-    .object({
-      name: argName,
-      type: z.literal('number'),
-      integer: z.boolean().default(false),
-      minimum: z.number().optional(),
-      maximum: z.number().optional(),
-    })
-    .strict(),
-  z.object({ name: argName, type: z.literal('boolean') }).strict(),
-]);
 
 const RATE_HELP =
   'ratePerSecond is how many times a second the script may start: a number above 0 and at most 1000, e.g. 20, or 0.5 for one start every 2 seconds';
@@ -52,7 +25,7 @@ const ScriptSpecSchema = z
   .object({
     path: z.string().min(1),
     description: z.string().optional(),
-    args: z.array(ArgSpecSchema).default([]),
+    args: z.array(ArgSpec).default([]),
     /**
      * Forms the key from the arguments when a request carries none, e.g. "tenant-{tenantId}". Keys of that
      * form belong to this script: no other script (nor `exec`) may use one, so none can take or probe them.
@@ -79,7 +52,7 @@ const ScriptSpecSchema = z
      * Regular expressions for secrets the script may print: every match is replaced by "[redacted]" in the
      * output SuperScript keeps (the run's result in Temporal and in the key store, and so every replay).
      */
-    redact: z.array(z.string().refine(isRegExp, 'not a valid regular expression')).default([]),
+    redact: z.array(Pattern).default([]),
     /** Worker environment variables passed through to the script by name. */
     passEnv: z.array(z.string()).default([]),
     /**
@@ -129,8 +102,6 @@ const RegistryFileSchema = z
     schedules: z.record(ScheduleName, DeclaredSchedule).default({}),
   })
   .strict();
-
-export type ArgSpec = z.infer<typeof ArgSpecSchema>;
 
 export interface ScriptSpec extends Omit<z.infer<typeof ScriptSpecSchema>, 'path' | 'redact'> {
   name: string;
@@ -416,13 +387,4 @@ function typeName(value: unknown): string {
 /** A registry pattern as a whole-value match, so "[a-z]+" does not accept "x;rm". */
 function wholeMatch(pattern: string): RegExp {
   return new RegExp(`^(?:${pattern})$`);
-}
-
-function isRegExp(source: string): boolean {
-  try {
-    new RegExp(source);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -290,7 +290,7 @@ export class PostgresKeyStore implements KeyStore {
     return limit === undefined ? events : events.reverse();
   }
 
-  /** An empty `states` or `scripts` filters nothing, like an absent one. */
+  /** An empty `keys`, `states` or `scripts` filters nothing, like an absent one. */
   async list(filter: KeyFilter): Promise<KeyRecord[]> {
     const where = ['scope = $1'];
     const values: (SqlValue | readonly string[])[] = [this.scope];
@@ -298,6 +298,7 @@ export class PostgresKeyStore implements KeyStore {
       values.push(value);
       where.push(condition(`$${values.length}`));
     };
+    if (filter.keys?.length) add((n) => `key = ANY(${n}::text[])`, filter.keys);
     if (filter.states?.length) add((n) => `state = ANY(${n}::text[])`, filter.states);
     if (filter.scripts?.length) add((n) => `script = ANY(${n}::text[])`, filter.scripts);
     if (filter.since !== undefined) add((n) => `started_at >= ${n}`, filter.since);

@@ -12,6 +12,8 @@ export function hasEnded(state: KeyState): boolean {
 
 /** A listing of keys, newest first (by `startedAt`), from checked filters only. */
 export interface KeyFilter {
+  /** These keys only. */
+  keys?: readonly string[];
   states?: readonly KeyState[];
   scripts?: readonly string[];
   /** `startedAt` at or after / at or before (ISO 8601). */

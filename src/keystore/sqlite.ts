@@ -234,10 +234,14 @@ export class SqliteKeyStore implements KeyStore {
     });
   }
 
-  /** An empty `states` or `scripts` filters nothing, like an absent one. */
+  /** An empty `keys`, `states` or `scripts` filters nothing, like an absent one. */
   async list(filter: KeyFilter): Promise<KeyRecord[]> {
     const where = ['scope = ?'];
     const params: SqlValue[] = [this.scope];
+    if (filter.keys?.length) {
+      where.push('key IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(filter.keys));
+    }
     if (filter.states?.length) {
       where.push('state IN (SELECT value FROM json_each(?))');
       params.push(JSON.stringify(filter.states));

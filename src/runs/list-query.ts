@@ -4,6 +4,7 @@ import type { KeyFilter } from '../keystore/record.js';
 import type { BatchesQuery } from '../shared/schemas/batches.js';
 import type { KeyState } from '../shared/schemas/keys.js';
 import type { RunStatus, RunsQuery } from '../shared/schemas/runs.js';
+import { paymentWorkflowId } from '../shared/ids.js';
 import { WorkflowTypes } from '../shared/workflow-types.js';
 
 // Visibility knows Temporal's statuses only: a script that failed, timed out or ended with its outcome
@@ -43,6 +44,8 @@ const KEY_STATES_OF: Record<RunStatus, readonly KeyState[]> = {
 export function keysQuery(q: RunsQuery, scripts?: readonly string[]): KeyFilter {
   const chosen = q.script === undefined ? scripts : (scripts ?? [q.script]).filter((s) => s === q.script);
   return {
+    // What is searched for may be a key or an order ID; the key store holds a payment under payment-<orderId>.
+    ...(q.find !== undefined ? { keys: [q.find, paymentWorkflowId(q.find)] } : {}),
     ...(q.status ? { states: KEY_STATES_OF[q.status] } : {}),
     ...(chosen ? { scripts: chosen } : {}),
     ...(q.since !== undefined ? { since: q.since } : {}),

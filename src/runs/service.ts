@@ -30,6 +30,7 @@ import type {
 import type { KeyReport } from '../shared/schemas/keys.js';
 import type { NotificationsAnswer, NotificationsQuery } from '../shared/schemas/notifications.js';
 import type { RetryRequest, RunRequest, RunsQuery } from '../shared/schemas/runs.js';
+import type { ScriptView } from '../shared/schemas/scripts.js';
 import type { CancellingRun, RunDetail, RunView } from '../shared/schemas/views.js';
 import { listDecisions, readDecision, startDecision } from './batches/decisions.js';
 import { planBatch } from './batches/plan.js';
@@ -194,6 +195,20 @@ export class RunService implements RunSource {
   /** The script a run (or key) is for; undefined for one that records none. RunNotFoundError if unknown. */
   scriptOf(workflowId: string): Promise<string | undefined> {
     return scriptOfRun(this, workflowId);
+  }
+
+  /**
+   * The registered scripts with the arguments they take and their key template, only `scripts` when given (a
+   * token's scopes): what a client needs to make a request, never a path or an environment.
+   */
+  scripts(scripts?: readonly string[]): ScriptView[] {
+    return this.registry
+      .names()
+      .filter((name) => scripts === undefined || scripts.includes(name))
+      .map((name) => {
+        const { description, args, key } = this.registry.get(name);
+        return { name, description, args, key };
+      });
   }
 
   /** Keys, each as its latest run, newest first; only runs of `scripts` when given (a token's scopes). */

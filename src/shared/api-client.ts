@@ -20,6 +20,7 @@ import type {
 import type { KeyReport, PruneAnswer } from './schemas/keys.js';
 import type { NotificationsAnswer, NotificationsQuery } from './schemas/notifications.js';
 import type { RetryRequest, RunRequest, RunsQuery } from './schemas/runs.js';
+import type { ScriptList } from './schemas/scripts.js';
 import type {
   BackfillRequest,
   Deleted,
@@ -124,6 +125,11 @@ export class ApiClient {
   /** GET /v1/runs. */
   list(query: Query<RunsQuery> = {}): Promise<RunList> {
     return this.body('GET', withQuery('/v1/runs', query));
+  }
+
+  /** GET /v1/scripts: the registered scripts and the arguments they take. */
+  scripts(): Promise<ScriptList> {
+    return this.body('GET', '/v1/scripts');
   }
 
   /** POST /v1/runs/{id}/cancel. */

@@ -1,5 +1,8 @@
 // Workflow IDs and task queue names SuperScript derives: a payment's key, a batch's and its parts', a
-// semaphore's, and the task queues beside the installation's own.
+// semaphore's, and the task queues beside the installation's own. It imports nothing, so the web UI uses it too.
+
+/** The payment script's registry name; payment workflows are thin uses of the script workflow. */
+export const PAYMENT_SCRIPT = 'collect-payment';
 
 export function paymentWorkflowId(orderId: string): string {
   return `payment-${orderId}`;

@@ -186,5 +186,5 @@ export function verifyVerdict(
 /** The script name `superscript exec` runs record; reserved, no registered script may take it. */
 export const EXEC_SCRIPT = 'exec';
 
-/** The payment script's registry name; payment workflows are thin uses of the script workflow. */
-export const PAYMENT_SCRIPT = 'collect-payment';
+// Defined beside the payment's key in ids.ts, which imports nothing, so the web UI can use it too.
+export { PAYMENT_SCRIPT } from './ids.js';

@@ -1,6 +1,6 @@
 // One batch: live progress while it runs, then its per-order report, a page at a time.
 import { api } from '../api.js';
-import { badge, card, empty, failure, field, mono, pageHeader, table } from '../components.js';
+import { badge, card, empty, failure, field, mono, pageHeader, stats, table } from '../components.js';
 import { external, h, route } from '../dom.js';
 import { between, duration, plural, statusLabel, time } from '../format.js';
 import { href, poll, type Page, type PageContext } from '../page.js';
@@ -112,29 +112,16 @@ function progress(p: BatchProgress): HTMLElement {
     seg.style.width = `${(100 * n) / Math.max(1, p.total)}%`;
     bar.append(seg);
   }
-  const stats = [
+  type Count = [string, string, string];
+  const counts: Count[] = [
     ['Done', `${p.done.toLocaleString('en')} of ${p.total.toLocaleString('en')}`, 'done'],
-    ...known.map(([k, label, s]) => [label, (p[k] ?? 0).toLocaleString('en'), s]),
-    ...(p.alreadyDone !== undefined ? [['Done earlier', p.alreadyDone.toLocaleString('en'), 'already']] : []),
+    ...known.map(([k, label, s]): Count => [label, (p[k] ?? 0).toLocaleString('en'), s]),
+    ...(p.alreadyDone !== undefined
+      ? [['Done earlier', p.alreadyDone.toLocaleString('en'), 'already'] as Count]
+      : []),
     ['Pending', p.pending.toLocaleString('en'), 'pending'],
   ];
-  return h(
-    'div',
-    { class: 'progress' },
-    bar,
-    h(
-      'ul',
-      { class: 'stats' },
-      stats.map(([label, value, s]) =>
-        h(
-          'li',
-          { class: `stat stat-${s}` },
-          h('span', { class: 'stat-value' }, value),
-          h('span', { class: 'stat-label' }, label),
-        ),
-      ),
-    ),
-  );
+  return h('div', { class: 'progress' }, bar, stats(counts));
 }
 
 async function ordersCard(batchId: string, ctx: PageContext): Promise<HTMLElement> {

@@ -1,5 +1,5 @@
-// Runs, newest first, filtered by status, script and start time. Runs whose outcome is unknown come first:
-// each needs an operator's decision.
+// Runs, newest first, filtered by status, script and start time, or found by a key or a payment's order ID.
+// Runs whose outcome is unknown come first: each needs an operator's decision.
 import { api } from '../api.js';
 import { badge, empty, failure, notice, pageHeader, table, type Column } from '../components.js';
 import { h, route } from '../dom.js';
@@ -7,12 +7,13 @@ import { RUN_STATUSES, argsText, between, duration, plural, statusLabel, time } 
 import { href, poll, type Page } from '../page.js';
 import type { RunView } from '../types.js';
 
-const FILTERS = ['status', 'script', 'since', 'until'] as const;
+const FILTERS = ['find', 'status', 'script', 'since', 'until'] as const;
 
 export const runsPage: Page = async (root, { params, signal }) => {
   const results = h('div', { class: 'results' });
   root.append(
     pageHeader('Runs', 'Every script and payment run, newest first. Refreshes every few seconds.'),
+    findForm(params),
     filterForm(params),
     results,
   );
@@ -47,7 +48,11 @@ async function runsView(params: URLSearchParams): Promise<Node> {
       ),
     );
   }
-  parts.push(rows.length > 0 ? runTable(rows) : empty('No runs match these filters.'));
+  const find = params.get('find');
+  const none = find
+    ? `No run found: no key is "${find}", and no payment is for order "${find}" (key payment-${find}).`
+    : 'No runs match these filters.';
+  parts.push(rows.length > 0 ? runTable(rows) : empty(none));
   return h('div', {}, parts);
 }
 
@@ -87,6 +92,28 @@ function runTable(rows: RunView[]): HTMLElement {
     },
   ];
   return table(columns, rows, (r) => (r.status === 'outcome_unknown' ? 'needs-decision' : undefined));
+}
+
+/** Finds a run by its key, or a payment by its order ID; the other filters still apply. */
+function findForm(params: URLSearchParams): HTMLElement {
+  const find = h('input', {
+    name: 'find',
+    type: 'search',
+    placeholder: 'a key, or an order ID',
+    value: params.get('find') ?? '',
+    autocomplete: 'off',
+  });
+  const form = h(
+    'form',
+    { class: 'filters', role: 'search' },
+    h('label', { class: 'field' }, h('span', {}, 'Key or order ID'), find),
+    h('div', { class: 'filter-actions' }, h('button', { type: 'submit', class: 'button primary' }, 'Find')),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    location.hash = href('/runs', { ...Object.fromEntries(params), find: find.value.trim() });
+  });
+  return form;
 }
 
 function filterForm(params: URLSearchParams): HTMLElement {
@@ -131,6 +158,7 @@ function filterForm(params: URLSearchParams): HTMLElement {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     location.hash = href('/runs', {
+      find: params.get('find') ?? undefined,
       status: status.value,
       script: script.value.trim(),
       since: fromLocalInput(since.value),

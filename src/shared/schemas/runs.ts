@@ -185,8 +185,16 @@ export type RetryRequest = z.infer<typeof RetryRequest>;
 /** POST /v1/runs/{id}/resolve takes no fields: who asks is the token. */
 export const ResolveRequest = z.strictObject({}).nullable();
 
+const FIND_MESSAGE = `must be a run's key or an order ID: up to ${KEY_MAX_LENGTH} letters, digits and . _ : @ = + -, starting with a letter or digit`;
+
 /** GET /v1/runs: keys from the key store, newest first. */
 export const RunsQuery = z.object({
+  find: z
+    .string()
+    .max(KEY_MAX_LENGTH, FIND_MESSAGE)
+    .regex(KEY_PATTERN, FIND_MESSAGE)
+    .optional()
+    .describe("A run's key, or a payment's order ID (its key payment-<orderId>): the lines for either."),
   status: RunStatus.optional(),
   script: ScriptName.optional(),
   since: IsoTime.optional(),
