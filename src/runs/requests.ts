@@ -19,7 +19,7 @@ import {
   type ScriptRunInput,
 } from '../shared/runs.js';
 import type { KeyRecord } from '../shared/schemas/keys.js';
-import type { CanonicalRequest, ScriptArgs } from '../shared/schemas/runs.js';
+import type { CanonicalRequest } from '../shared/schemas/runs.js';
 import { WorkflowTypes, type WorkflowInputs, type WorkflowType } from '../shared/workflow-types.js';
 import { validateKey } from './keys.js';
 
@@ -137,6 +137,26 @@ export function paymentSpec(
 /** A script or payment run's start: what a retry or a resolve starts again under the same key. */
 export type RerunSpec = StartSpec<'ScriptRunWorkflow' | 'SinglePaymentCollectionWorkflow'>;
 
+/**
+ * A registered script's request under its key (given, or formed by its template), as a batch's row runs:
+ * a payment under its order's key runs as the payment workflow, as the original design has it, so it is
+ * the same run as `POST /v1/payments`'s.
+ */
+export function keyedSpec(
+  registry: ScriptRegistry,
+  taskQueue: string,
+  req: { script: string; args: unknown; key?: string },
+  extras: InputExtras = {},
+): RerunSpec {
+  if (req.script === PAYMENT_SCRIPT) {
+    const args = validateArgs(paymentScript(registry), req.args);
+    const orderKey = paymentWorkflowId(String(args.orderId));
+    if ((req.key ?? orderKey) === orderKey)
+      return paymentSpec(registry, taskQueue, { orderId: args.orderId, amount: args.amount }, extras);
+  }
+  return scriptRunSpec(registry, taskQueue, req, extras);
+}
+
 /** The start of the request a key stands for, again under the key, with `extras` (a retry or a resolve). */
 export function rerunSpec(
   registry: ScriptRegistry,
@@ -151,10 +171,5 @@ export function rerunSpec(
       `Run "${key}" is a \`superscript exec\` run: its command runs where exec runs. Retry it there with \`superscript exec --retry --key ${key} -- COMMAND\`.`,
     );
   }
-  const args = request.args as ScriptArgs;
-  // A payment's key is its order's: it runs again as the payment workflow, as the original design has it.
-  if (request.script === PAYMENT_SCRIPT && key === paymentWorkflowId(String(args.orderId))) {
-    return paymentSpec(registry, taskQueue, { orderId: args.orderId, amount: args.amount }, extras);
-  }
-  return scriptRunSpec(registry, taskQueue, { script: request.script, args, key }, extras);
+  return keyedSpec(registry, taskQueue, { script: request.script, args: request.args, key }, extras);
 }
