@@ -19,7 +19,7 @@ import {
   type ScriptRunInput,
 } from '../shared/runs.js';
 import type { KeyRecord } from '../shared/schemas/keys.js';
-import type { CanonicalRequest } from '../shared/schemas/runs.js';
+import type { CanonicalRequest, ScriptArgs } from '../shared/schemas/runs.js';
 import { WorkflowTypes, type WorkflowInputs, type WorkflowType } from '../shared/workflow-types.js';
 import { validateKey } from './keys.js';
 
@@ -51,8 +51,7 @@ export function scriptRunSpec(
 ): StartSpec<'ScriptRunWorkflow'> {
   const spec = registry.get(req.script);
   const args = validateArgs(spec, req.args ?? {});
-  const key = validateKey(requestKey(spec, args, req.key));
-  registry.assertKeyFor(spec.name, key);
+  const key = scriptKey(registry, spec, args, req.key);
   const input: ScriptRunInput = { script: spec.name, args, key, policy: runPolicy(spec), ...extras };
   return {
     workflowId: key,
@@ -61,6 +60,18 @@ export function scriptRunSpec(
     request: { script: spec.name, args },
     taskQueue,
   };
+}
+
+/** The key a script's run takes: the one its template forms, else the one given; refused if another script's. */
+export function scriptKey(
+  registry: ScriptRegistry,
+  spec: ScriptSpec,
+  args: ScriptArgs,
+  given?: string,
+): string {
+  const key = validateKey(requestKey(spec, args, given));
+  registry.assertKeyFor(spec.name, key);
+  return key;
 }
 
 /** What `superscript exec` runs: its command, under its key, its activity on a task queue of its own. */

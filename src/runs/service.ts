@@ -29,7 +29,7 @@ import type {
 } from '../shared/schemas/batches.js';
 import type { KeyReport } from '../shared/schemas/keys.js';
 import type { NotificationsAnswer, NotificationsQuery } from '../shared/schemas/notifications.js';
-import type { RetryRequest, RunRequest, RunsQuery } from '../shared/schemas/runs.js';
+import type { RetryRequest, RunRequest, RunsQuery, ScriptArgs } from '../shared/schemas/runs.js';
 import type { CancellingRun, RunDetail, RunView } from '../shared/schemas/views.js';
 import { listDecisions, readDecision, startDecision } from './batches/decisions.js';
 import { planBatch } from './batches/plan.js';
@@ -42,9 +42,9 @@ import { batchesQuery, keysQuery } from './list-query.js';
 import { listRuns, listWorkflows, readRun, scriptOfRun, type RunSource } from './read.js';
 import {
   execSpec,
-  paymentKey,
   paymentScript,
   paymentSpec,
+  scriptKey,
   scriptRunSpec,
   type ExecRequest,
 } from './requests.js';
@@ -148,9 +148,13 @@ export class RunService implements RunSource {
     return paymentScript(registry);
   }
 
-  /** The key an order is paid under; refused when the order ID makes no valid key (a batch file's check). */
-  static paymentKey(orderId: string): string {
-    return paymentKey(orderId);
+  /**
+   * The key a batch's row of `script` runs under, as a single request of it would (a batch file's check);
+   * refused when its arguments or key are.
+   */
+  static rowKey(registry: ScriptRegistry, script: string, row: { args: ScriptArgs; key?: string }): string {
+    const spec = registry.get(script);
+    return scriptKey(registry, spec, validateArgs(spec, row.args), row.key);
   }
 
   /** The payment script run directly, with no key and no idempotency: the problem, for the demos. */

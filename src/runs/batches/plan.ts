@@ -11,11 +11,7 @@ import { itemFields } from '../../shared/batches.js';
 import { itemSpec, type CheckedBatch } from './specs.js';
 import type { KeySpec } from '../start-or-attach.js';
 import type { KeyRecord } from '../../shared/schemas/keys.js';
-import type {
-  BatchPlanReport,
-  PlannedOrder,
-  PlannedStatus,
-} from '../../shared/schemas/batches.js';
+import type { BatchPlanReport, PlannedOrder, PlannedStatus } from '../../shared/schemas/batches.js';
 import type { RunStatus } from '../../shared/schemas/runs.js';
 
 /**
@@ -33,9 +29,7 @@ export async function planBatch(
   const planned: PlannedOrder[] = [];
   for (let at = 0; at < items.length; at += PAGE) {
     signal?.throwIfAborted();
-    const page = items
-      .slice(at, at + PAGE)
-      .map((item) => itemSpec(registry, src.taskQueue, script, item));
+    const page = items.slice(at, at + PAGE).map((item) => itemSpec(registry, src.taskQueue, script, item));
     const records = await src.keys.getMany(page.map((spec) => spec.workflowId));
     const squatted = await heldByOthers(
       src,

@@ -57,7 +57,11 @@ export const BatchRequest = z
         const seen = new Set<string>();
         orders.forEach(({ orderId }, i) => {
           if (seen.has(orderId))
-            ctx.addIssue({ code: 'custom', path: [i, 'orderId'], message: `order "${orderId}" appears twice` });
+            ctx.addIssue({
+              code: 'custom',
+              path: [i, 'orderId'],
+              message: `order "${orderId}" appears twice`,
+            });
           seen.add(orderId);
         });
       })

@@ -166,7 +166,9 @@ async function afterTheFault(
   orders: { orderId: string; amount: number }[],
 ): Promise<void> {
   // A batch of payments: every entry is an order, with its ID.
-  const reports = view.orders.flatMap(({ orderId, ...r }) => (orderId === undefined ? [] : [{ ...r, orderId }]));
+  const reports = view.orders.flatMap(({ orderId, ...r }) =>
+    orderId === undefined ? [] : [{ ...r, orderId }],
+  );
   const charges = stack.chargesByOrder();
   const paid = orders.find((o) => reports.find((r) => r.orderId === o.orderId)?.outcome === 'succeeded');
   if (paid) {
