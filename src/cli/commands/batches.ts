@@ -135,6 +135,13 @@ const PLANNED: Record<PlannedStatus, string> = {
   conflict: 'conflict (the key holds another amount: would not run)',
 };
 
+/** A script's rows run rather than charge, and their keys hold other arguments rather than amounts. */
+const PLANNED_ROWS: Record<PlannedStatus, string> = {
+  ...PLANNED,
+  new: 'new (would run)',
+  conflict: 'conflict (the key holds another request: would not run)',
+};
+
 /** What the batch would do; exits 120 if some order's key holds another amount, else 0. */
 async function plan(api: ApiClient, entries: BatchEntries, o: BatchOptions): Promise<number> {
   const report = await api.planBatch(entries);
@@ -147,10 +154,11 @@ async function plan(api: ApiClient, entries: BatchEntries, o: BatchOptions): Pro
   const lines = [
     `plan for ${report.total} orders (nothing was started): new ${c.new}, already done ${c.alreadyDone}, in flight ${c.inFlight}, conflict ${c.conflict}`,
   ];
-  for (const status of Object.keys(PLANNED) as PlannedStatus[]) {
+  const labels = 'orders' in entries ? PLANNED : PLANNED_ROWS;
+  for (const status of Object.keys(labels) as PlannedStatus[]) {
     const these = report.orders.filter((order) => order.status === status);
     if (these.length === 0) continue;
-    lines.push(`${PLANNED[status]}:`);
+    lines.push(`${labels[status]}:`);
     for (const order of these)
       lines.push(
         `  ${entryText(order)}${order.outcome ? `  ${order.outcome}` : ''}${order.message ? `  ${order.message}` : ''}`,
