@@ -648,3 +648,17 @@ test('bulk retry of a batch of another script runs its failed rows once more eac
   assert.equal((await api('POST', `/v1/batches/${batchId}/decisions/retry`)).body.started, false);
   assert.equal(stack.executions(rows[2]!.args.tag).length, 2);
 });
+
+test('rows of the payment script run as its payments: a row and POST /v1/payments for one order charge it once', async () => {
+  const p = `pr-${uid()}`;
+  const paid = await api('POST', '/v1/payments?wait=30s', { orderId: `${p}-0`, amount: 5 });
+  assert.equal(paid.status, 200, JSON.stringify(paid.body));
+  const rows = [0, 1].map((i) => ({ args: { orderId: `${p}-${i}`, amount: 5 } }));
+  const batchId = `pay-rows-${uid()}`;
+  const started = await api('POST', '/v1/batches', { batchId, script: 'collect-payment', rows });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  const end = await awaitBatch(stack, batchId);
+  assert.deepEqual([end.progress.alreadyDone, end.progress.succeeded], [1, 1], JSON.stringify(end.progress));
+  for (const r of rows) assert.equal(charges(stack, r.args.orderId), 1);
+  assert.equal((await describeRun(stack.runs, `payment-${p}-1`)).type, 'SinglePaymentCollectionWorkflow');
+});
