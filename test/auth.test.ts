@@ -304,6 +304,36 @@ test('scopes allow what they name: run:X starts and reads X, read reads all, ret
   assert.ok((await listedBy(token.payer)).includes(batchId), 'listed to run:collect-payment');
   assert.ok((await listedBy(token.reader)).includes(batchId), 'listed to read');
   assert.deepEqual(await listedBy(token.sleeperRunner), [], 'a run:sleeper token lists no batches');
+
+  // A batch of another script takes what a run of it takes: run:sleeper, not run:collect-payment.
+  const sleeperBatch = `auth-s-${uid()}`;
+  const sleeperRows = {
+    script: 'sleeper',
+    rows: [{ key: `${sleeperBatch}-1`, args: { seconds: 0, tag: 'auth-b' } }],
+  };
+  for (const url of ['/v1/batches', '/v1/batches/plan']) {
+    const refused = await call('POST', url, as(token.payer), { batchId: sleeperBatch, ...sleeperRows });
+    assert.equal(refused.status, 403, `${url}: ${JSON.stringify(refused.body)}`);
+    assert.match(refused.body.message ?? '', /needs run:sleeper/);
+  }
+  assert.equal(
+    (await call('GET', `/v1/batches/${sleeperBatch}`, as(token.admin))).status,
+    404,
+    'none started',
+  );
+  const sleeperStarted = await call('POST', '/v1/batches', as(token.sleeperRunner), {
+    batchId: sleeperBatch,
+    ...sleeperRows,
+  });
+  assert.equal(sleeperStarted.status, 202, JSON.stringify(sleeperStarted.body));
+  assert.equal((await call('GET', `/v1/batches/${sleeperBatch}`, as(token.sleeperRunner))).status, 200);
+  assert.equal((await call('GET', `/v1/batches/${sleeperBatch}`, as(token.payer))).status, 404);
+  assert.deepEqual(
+    await listedBy(token.sleeperRunner),
+    [sleeperBatch],
+    'run:sleeper lists the sleeper batch',
+  );
+  assert.ok(!(await listedBy(token.payer)).includes(sleeperBatch), 'run:collect-payment does not');
   assert.equal((await call('GET', '/healthz', {})).status, 200, '/healthz needs no token');
 });
 

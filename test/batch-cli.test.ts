@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCli, type Ran } from './support/cli.js';
 import { startStack, uid, type Stack } from './support/harness.js';
+import { httpJson } from './support/http.js';
 
 let stack: Stack;
 before(async () => {
@@ -215,4 +216,104 @@ test('batch-cancel stops a batch; --attach follows it to its end (exit 122); a s
   const again = await cli(['batch-cancel', batchId]);
   assert.equal(again.code, 125);
   assert.match(again.stderr, /has already ended/);
+});
+
+test('--script: a CSV of another script keyed by its template; a row run singly is already done, a changed one a conflict', async () => {
+  const tags = ids(`cs${uid()}`, 4) as [string, string, string, string];
+  const single = (tag: string, code: number) =>
+    httpJson(stack.api!.url, 'POST', '/v1/runs?wait=30s', {
+      script: 'tell',
+      args: { tag, seconds: 0, code },
+    });
+  assert.equal((await single(tags[0], 0)).body.status, 'succeeded');
+  assert.equal((await single(tags[1], 3)).body.status, 'failed');
+  const csv = file('tell.csv', `tag,seconds,code\n${tags.map((t) => `${t},0,0`).join('\n')}\n`);
+
+  const plan = await cli(['batch', csv, '--script', 'tell', '--plan']);
+  assert.equal(plan.code, 120, plan.stderr);
+  assert.match(
+    plan.stdout,
+    /plan for 4 orders \(nothing was started\): new 2, already done 1, in flight 0, conflict 1/,
+  );
+  assert.match(
+    plan.stdout,
+    new RegExp(`new \\(would run\\):\\n  tell-${tags[2]}  tag=${tags[2]} seconds=0 code=0\\n`),
+  );
+  assert.match(plan.stdout, new RegExp(`conflict .*:\\n  tell-${tags[1]}  tag=${tags[1]} .*is already used`));
+  assert.equal(stack.executions(tags[2]).length, 0, 'the plan started nothing');
+
+  const res = await cli(['batch', csv, '--script', 'tell']);
+  assert.equal(res.code, 120, res.stderr);
+  assert.match(res.stdout, /batch tell-[0-9a-f]{32} {2}succeeded \(started by this command\)/);
+  assert.match(
+    res.stdout,
+    /4 orders: succeeded 2, failed 0, unknown 0, already done 1, conflict 1, pending 0/,
+  );
+  for (const t of tags) assert.equal(stack.executions(t).length, 1, `${t} ran once`);
+  const batchId = /batch (tell-[0-9a-f]{32})/.exec(res.stdout)![1]!;
+  const listed = await cli(['batch-orders', batchId]);
+  assert.deepEqual(
+    listed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/).slice(0, 2)),
+    [
+      [`tell-${tags[0]}`, 'already_done'],
+      [`tell-${tags[1]}`, 'conflict'],
+      [`tell-${tags[2]}`, 'succeeded'],
+      [`tell-${tags[3]}`, 'succeeded'],
+    ],
+  );
+  const again = await cli(['batch', csv, '--script', 'tell']);
+  assert.match(again.stdout, /already ended: its result replayed, nothing ran/);
+  for (const t of tags) assert.equal(stack.executions(t).length, 1);
+});
+
+test('--script with a key field: JSON lines of a script without a key template run under their own keys', async () => {
+  const p = `ck${uid()}`;
+  const rows = ids(p, 3).map((tag, i) => ({ key: `${p}-key-${i}`, seconds: 0, tag }));
+  const jsonl = file('sleeper.jsonl', rows.map((r) => JSON.stringify(r)).join('\n'));
+  const res = await cli(['batch', jsonl, '--script', 'sleeper', '--json']);
+  assert.equal(res.code, 0, res.stderr);
+  const view = JSON.parse(res.stdout);
+  assert.equal(view.progress.succeeded, 3);
+  assert.equal(view.request.script, 'sleeper');
+  for (const r of rows) assert.equal(stack.executions(r.tag)[0]?.split(' ')[0], r.key);
+});
+
+test('--script bad rows: every one reported with its line, exit 125, nothing started', async () => {
+  const p = `cb${uid()}`;
+  const csv = file(
+    'bad-tell.csv',
+    [
+      'tag,seconds,code,key',
+      `${p}-0,0,0,`,
+      `${p}-1,0,300,`,
+      `${p}-0,0,0,`,
+      `${p}-3,0,0,other-key`,
+      `${p}-4,0,0,`,
+    ].join('\n'),
+  );
+  const res = await cli(['batch', csv, '--script', 'tell']);
+  assert.equal(res.code, 125, res.stderr);
+  assert.match(res.stderr, /3 bad rows; nothing was started/);
+  assert.match(res.stderr, /line 3: Argument "code" of script "tell" must be at most 255/);
+  assert.match(res.stderr, new RegExp(`line 4: key "tell-${p}-0" appears twice \\(also on line 2\\)`));
+  assert.match(res.stderr, /line 5: .*leave the key out/);
+  const keyless = await cli([
+    'batch',
+    file('keyless.jsonl', JSON.stringify({ seconds: 0, tag: `${p}-s` })),
+    '--script',
+    'sleeper',
+  ]);
+  assert.equal(keyless.code, 125);
+  assert.match(keyless.stderr, /line 1: An idempotency key is required/);
+  const header = await cli(['batch', file('bad-header.csv', `tag,code\n${p}-9,0\n`), '--script', 'tell']);
+  assert.equal(header.code, 125);
+  assert.match(header.stderr, /line 1: the header row must name the columns tag and seconds and code/);
+  const unknown = await cli(['batch', csv, '--script', 'no-such']);
+  assert.equal(unknown.code, 125);
+  assert.match(unknown.stderr, /Unknown script "no-such"/);
+  assert.equal(await started(ids(p, 5).map((t) => `tell-${t}`)), 0);
+  for (const t of ids(p, 5)) assert.equal(stack.executions(t).length, 0);
 });

@@ -457,3 +457,208 @@ test('bad input: 400 naming the order, nothing started; the batch route alone ta
   assert.equal((await api('GET', '/v1/batches/no..such')).status, 404);
   assert.equal((await api('GET', '/v1/batches/..%2Fx')).status, 400);
 });
+
+// Batches of another registered script: `tell` (key template `tell-{tag}`, one line per execution in
+// executions-<tag>.log) and `sleeper` (no template: each row gives its key).
+const tellRows = (prefix: string, n: number, code = 0) =>
+  Array.from({ length: n }, (_, i) => ({ args: { tag: `${prefix}-${i}`, seconds: 0, code } }));
+
+test('a batch of another script, keyed by its template: a row run singly before is already done, a changed row a conflict', async () => {
+  const p = `tl${uid()}`;
+  const rows = tellRows(p, 6);
+  // Row 0 ran singly before, with the same arguments; row 1's key ran singly with other arguments.
+  const single = await api('POST', '/v1/runs?wait=30s', { script: 'tell', args: rows[0]!.args });
+  assert.equal(single.status, 200, JSON.stringify(single.body));
+  const other = await api('POST', '/v1/runs?wait=30s', {
+    script: 'tell',
+    args: { ...rows[1]!.args, code: 3 },
+  });
+  assert.equal(other.body.status, 'failed', JSON.stringify(other.body));
+
+  const planned = await api('POST', '/v1/batches/plan', { script: 'tell', rows });
+  assert.equal(planned.status, 200, JSON.stringify(planned.body));
+  assert.deepEqual(planned.body.counts, { new: 4, alreadyDone: 1, inFlight: 0, conflict: 1 });
+  assert.deepEqual(
+    planned.body.orders.map((o: { workflowId: string; status: string }) => [o.workflowId, o.status]),
+    rows.map((r, i) => [`tell-${r.args.tag}`, i === 0 ? 'already_done' : i === 1 ? 'conflict' : 'new']),
+  );
+  assert.deepEqual(planned.body.orders[2].args, rows[2]!.args);
+  assert.equal(planned.body.orders[2].orderId, undefined);
+  assert.equal(stack.executions(`${p}-2`).length, 0, 'a plan starts nothing');
+
+  const batchId = `tell-${uid()}`;
+  const started = await api('POST', '/v1/batches', { batchId, script: 'tell', rows, maxConcurrent: 3 });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  const end = await awaitBatch(stack, batchId);
+  assert.equal(end.status, 'succeeded');
+  assert.deepEqual(
+    { ...end.progress },
+    { total: 6, done: 6, pending: 0, succeeded: 4, failed: 0, unknown: 0, alreadyDone: 1, conflict: 1 },
+  );
+  for (const r of rows)
+    assert.equal(stack.executions(r.args.tag).length, 1, `one execution of ${r.args.tag}`);
+  const view = await api('GET', `/v1/batches/${batchId}`);
+  assert.equal(view.body.request.script, 'tell');
+
+  const { orders } = await allOrders(stack, batchId, undefined, 4);
+  assert.deepEqual(
+    orders.map((o) => [(o as { workflowId?: string }).workflowId, o.status]),
+    rows.map((r, i) => [`tell-${r.args.tag}`, i === 0 ? 'already_done' : i === 1 ? 'conflict' : 'succeeded']),
+  );
+  assert.deepEqual((orders[3] as { args?: unknown }).args, rows[3]!.args);
+  assert.match((orders[1] as { message?: string }).message ?? '', /different|another|not the same/i);
+
+  // A single run of a row the batch ran attaches to the batch's run: nothing runs again.
+  const after = await api('POST', '/v1/runs?wait=30s', { script: 'tell', args: rows[4]!.args });
+  assert.equal(after.status, 200);
+  assert.equal(after.body.executed, false);
+  assert.equal(stack.executions(rows[4]!.args.tag).length, 1);
+  // The same batch again attaches; the same rows under another batch ID run nothing either.
+  assert.equal((await api('POST', '/v1/batches', { batchId, script: 'tell', rows })).body.executed, false);
+  const again = `tell-${uid()}`;
+  await api('POST', '/v1/batches', { batchId: again, script: 'tell', rows });
+  const second = await awaitBatch(stack, again);
+  assert.equal(second.progress.alreadyDone, 5);
+  assert.equal(second.progress.conflict, 1);
+  for (const r of rows) assert.equal(stack.executions(r.args.tag).length, 1);
+});
+
+test('a batch of rows that give their keys (a script without a key template); a changed row under a used key is a conflict', async () => {
+  const p = `sk${uid()}`;
+  const rows = Array.from({ length: 5 }, (_, i) => ({
+    key: `${p}-key-${i}`,
+    args: { seconds: 0, tag: `${p}-${i}` },
+  }));
+  const batchId = `keyed-${uid()}`;
+  const started = await api('POST', '/v1/batches', { batchId, script: 'sleeper', rows });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  const end = await awaitBatch(stack, batchId);
+  assert.equal(end.progress.succeeded, 5, JSON.stringify(end.progress));
+  for (const r of rows) {
+    const lines = stack.executions(r.args.tag);
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]!.split(' ')[0], r.key, 'the run is under the row key');
+  }
+  // The same key with other arguments, in another batch: a conflict, and nothing runs.
+  const changed = [{ key: rows[0]!.key, args: { seconds: 0, tag: `${p}-changed` } }];
+  const planned = await api('POST', '/v1/batches/plan', { script: 'sleeper', rows: changed });
+  assert.deepEqual(planned.body.counts, { new: 0, alreadyDone: 0, inFlight: 0, conflict: 1 });
+  const next = `keyed-${uid()}`;
+  await api('POST', '/v1/batches', { batchId: next, script: 'sleeper', rows: changed });
+  const conflicted = await awaitBatch(stack, next);
+  assert.equal(conflicted.progress.conflict, 1, JSON.stringify(conflicted.progress));
+  assert.equal(stack.executions(`${p}-changed`).length, 0);
+  assert.equal(stack.executions(rows[0]!.args.tag).length, 1);
+});
+
+test('bad rows refuse the whole batch, naming the row; nothing starts', async () => {
+  const p = `br${uid()}`;
+  const good = tellRows(p, 3);
+  const cases: [unknown, RegExp, string | undefined][] = [
+    [
+      { script: 'tell', rows: [...good, { args: { tag: `${p}-x`, seconds: 0, code: 300 } }] },
+      /^rows\[3\]: .*at most 255/,
+      'rows[3].args.code',
+    ],
+    [
+      { script: 'tell', rows: [...good, good[0]] },
+      /^rows\[3\]: key "tell-[^"]+-0" appears twice \(also rows\[0\]\)/,
+      'rows[3].key',
+    ],
+    [
+      { script: 'tell', rows: [...good, { args: good[1]!.args, key: 'other' }] },
+      /^rows\[3\]: .*leave the key out/,
+      'rows[3].key',
+    ],
+    [
+      { script: 'sleeper', rows: [{ args: { seconds: 0, tag: `${p}-s` } }] },
+      /^rows\[0\]: .*key is required/,
+      'rows[0].key',
+    ],
+    [{ script: 'no-such', rows: good }, /Unknown script "no-such"/, 'script'],
+    [
+      { script: 'tell', orders: [{ orderId: `${p}-o`, amount: 1 }] },
+      /orders are the payment script's/,
+      'orders',
+    ],
+    [{ script: 'tell' }, /must be a non-empty array/, undefined],
+    [{ script: 'tell', rows: good, orders: [{ orderId: `${p}-o`, amount: 1 }] }, /not both/, undefined],
+  ];
+  for (const [i, [body, message, field]] of cases.entries()) {
+    const batchId = `${p}-bad${i}`;
+    const res = await api('POST', '/v1/batches', { batchId, ...(body as object) });
+    assert.equal(res.status, 400, `${i}: ${JSON.stringify(res.body)}`);
+    assert.match(res.body.message, message, `${i}`);
+    if (field) assert.equal(res.body.field, field, `${i}`);
+    const plan = await api('POST', '/v1/batches/plan', body);
+    assert.equal(plan.status, 400, `${i} plan: ${JSON.stringify(plan.body)}`);
+    assert.equal((await api('GET', `/v1/batches/${batchId}`)).status, 404);
+    assert.equal((await api('GET', `/v1/runs/batch-${batchId}:part-0`)).status, 404, 'no part started');
+  }
+  for (const r of good) {
+    assert.equal(stack.executions(r.args.tag).length, 0);
+    assert.equal((await api('GET', `/v1/runs/tell-${r.args.tag}`)).status, 404);
+  }
+});
+
+test('bulk retry of a batch of another script runs its failed rows once more each, never its succeeded ones', async () => {
+  const p = `rt${uid()}`;
+  const rows = [...tellRows(`${p}-ok`, 2), ...tellRows(`${p}-bad`, 3, 1)];
+  const batchId = `retry-${uid()}`;
+  await api('POST', '/v1/batches', { batchId, script: 'tell', rows });
+  const end = await awaitBatch(stack, batchId);
+  assert.deepEqual([end.progress.succeeded, end.progress.failed], [2, 3], JSON.stringify(end.progress));
+  const asked = await api('POST', `/v1/batches/${batchId}/decisions/retry`);
+  assert.equal(asked.status, 200, JSON.stringify(asked.body));
+  assert.equal(asked.body.started, true);
+  const decided = await eventually(
+    'the retry to end',
+    async () => {
+      const res = await api('GET', `/v1/batches/${batchId}/decisions/retry`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body.status === 'running' ? undefined : res.body;
+    },
+    60_000,
+    100,
+  );
+  assert.equal(decided.status, 'succeeded');
+  // The rows exit 1 again: each was retried once, and failed again.
+  assert.deepEqual(decided.progress, {
+    looked: 5,
+    eligible: 3,
+    done: 3,
+    skipped: 0,
+    failed: 0,
+    succeeded: 0,
+    stillFailed: 3,
+    stillUnknown: 0,
+  });
+  for (const r of rows)
+    assert.equal(
+      stack.executions(r.args.tag).length,
+      r.args.code === 0 ? 1 : 2,
+      `${r.args.tag}: the failed rows ran once more each, the others once`,
+    );
+  const report = await stack.runs.keyReport(`tell-${rows[2]!.args.tag}`);
+  assert.deepEqual(
+    report.events.filter((e) => e.kind === 'granted').map((e) => e.detail),
+    [`retry: bulk retry of batch ${batchId}`],
+  );
+  // Asked again: it attaches, nothing runs again.
+  assert.equal((await api('POST', `/v1/batches/${batchId}/decisions/retry`)).body.started, false);
+  assert.equal(stack.executions(rows[2]!.args.tag).length, 2);
+});
+
+test('rows of the payment script run as its payments: a row and POST /v1/payments for one order charge it once', async () => {
+  const p = `pr-${uid()}`;
+  const paid = await api('POST', '/v1/payments?wait=30s', { orderId: `${p}-0`, amount: 5 });
+  assert.equal(paid.status, 200, JSON.stringify(paid.body));
+  const rows = [0, 1].map((i) => ({ args: { orderId: `${p}-${i}`, amount: 5 } }));
+  const batchId = `pay-rows-${uid()}`;
+  const started = await api('POST', '/v1/batches', { batchId, script: 'collect-payment', rows });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  const end = await awaitBatch(stack, batchId);
+  assert.deepEqual([end.progress.alreadyDone, end.progress.succeeded], [1, 1], JSON.stringify(end.progress));
+  for (const r of rows) assert.equal(charges(stack, r.args.orderId), 1);
+  assert.equal((await describeRun(stack.runs, `payment-${p}-1`)).type, 'SinglePaymentCollectionWorkflow');
+});

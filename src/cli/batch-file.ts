@@ -1,13 +1,13 @@
-// A batch's orders from a file: CSV with a header row (`orderId,amount`), JSON lines, or a JSON array. Every
-// row is checked as the API would check it, and every bad one is reported with its line, so a file is fixed
-// in one go; a file with any bad row is refused whole, before the API is asked for anything.
+// A batch's rows from a file: CSV with a header row naming the script's arguments (`orderId,amount` for
+// payments) and optionally `key`, JSON lines, or a JSON array of such objects. Every row is checked as the API
+// would check it, its key included, and every bad one is reported with its line, so a file is fixed in one
+// go; a file with any bad row is refused whole, before the API is asked for anything.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { argsFromStrings, validateArgs, type ScriptSpec } from '../config/scripts.js';
 import { InvalidRequestError, SuperScriptError } from '../errors.js';
-import { RunService } from '../runs/service.js';
-import type { BatchOrder } from '../shared/schemas/batches.js';
+import type { ScriptArgs } from '../shared/schemas/runs.js';
 
 type BatchFileFormat = 'csv' | 'jsonl' | 'json';
 
@@ -21,7 +21,20 @@ interface Row {
   values: unknown;
 }
 
-export function readBatchFile(file: string, spec: ScriptSpec): BatchOrder[] {
+/** One row of the file: the script's arguments, and its key when the file gives one. */
+export interface FileRow {
+  args: ScriptArgs;
+  key?: string;
+}
+
+/** The column (or field) that gives a row's key, unless the script has an argument of that name. */
+const KEY = 'key';
+
+/**
+ * The file's rows for script `spec`, each with the key it runs under (`keyOf`, refusing a bad one): no key
+ * may appear twice.
+ */
+export function readBatchFile(file: string, spec: ScriptSpec, keyOf: (row: FileRow) => string): FileRow[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -30,8 +43,8 @@ export function readBatchFile(file: string, spec: ScriptSpec): BatchOrder[] {
   }
   const format = formatOf(file, text);
   const problems: string[] = [];
-  const rows = format === 'csv' ? csvRows(text, problems) : jsonRows(text, format, problems);
-  const orders = checkRows(rows, spec, format, problems);
+  const rows = format === 'csv' ? csvRows(text, spec, problems) : jsonRows(text, spec, format, problems);
+  const checked = checkRows(rows, spec, format, keyOf, problems);
   if (problems.length > 0) {
     const shown = problems.slice(0, MAX_REPORTED);
     const more = problems.length > shown.length ? `\n  ... and ${problems.length - shown.length} more` : '';
@@ -40,8 +53,8 @@ export function readBatchFile(file: string, spec: ScriptSpec): BatchOrder[] {
       'file',
     );
   }
-  if (orders.length === 0) throw new InvalidRequestError(`${file} holds no orders.`, 'file');
-  return orders;
+  if (checked.length === 0) throw new InvalidRequestError(`${file} holds no rows.`, 'file');
+  return checked;
 }
 
 /** By extension, else by the first character: `[` a JSON array, `{` JSON lines, anything else CSV. */
@@ -54,7 +67,13 @@ function formatOf(file: string, text: string): BatchFileFormat {
   return first === '{' ? 'jsonl' : 'csv';
 }
 
-function csvRows(text: string, problems: string[]): Row[] {
+/** The argument names of `spec`, and `key` unless one of them is named so. */
+function columnsOf(spec: ScriptSpec): { args: string[]; key: boolean } {
+  const args = spec.args.map((a) => a.name);
+  return { args, key: !args.includes(KEY) };
+}
+
+function csvRows(text: string, spec: ScriptSpec, problems: string[]): Row[] {
   let records: { record: string[]; info: { lines: number } }[];
   try {
     // With `info`, each record comes with where it was (csv-parse's types do not follow that option).
@@ -72,11 +91,14 @@ function csvRows(text: string, problems: string[]): Row[] {
   const [header, ...body] = records;
   if (!header) return [];
   const columns = header.record;
-  const missing = ['orderId', 'amount'].filter((c) => !columns.includes(c));
-  const unknown = columns.filter((c) => c !== 'orderId' && c !== 'amount');
-  if (missing.length > 0 || unknown.length > 0 || columns.length !== 2) {
+  const expected = columnsOf(spec);
+  const allowed = expected.key ? [...expected.args, KEY] : expected.args;
+  const missing = expected.args.filter((c) => !columns.includes(c));
+  const unknown = columns.filter((c) => !allowed.includes(c));
+  if (missing.length > 0 || unknown.length > 0 || new Set(columns).size !== columns.length) {
+    const names = expected.args.join(' and ') || 'no arguments';
     problems.push(
-      `line ${header.info.lines}: the header row must name the columns orderId and amount (got "${columns.join(',')}").`,
+      `line ${header.info.lines}: the header row must name the columns ${names}${expected.key ? ', and key if the rows give their keys' : ''} (got "${columns.join(',')}").`,
     );
     return [];
   }
@@ -88,7 +110,7 @@ function csvRows(text: string, problems: string[]): Row[] {
   });
 }
 
-function jsonRows(text: string, format: 'json' | 'jsonl', problems: string[]): Row[] {
+function jsonRows(text: string, spec: ScriptSpec, format: 'json' | 'jsonl', problems: string[]): Row[] {
   if (format === 'json') {
     let parsed: unknown;
     try {
@@ -98,7 +120,8 @@ function jsonRows(text: string, format: 'json' | 'jsonl', problems: string[]): R
       return [];
     }
     if (!Array.isArray(parsed)) {
-      problems.push('a .json file holds an array of {"orderId", "amount"} objects.');
+      const fields = columnsOf(spec).args.map((a) => `"${a}"`);
+      problems.push(`a .json file holds an array of {${fields.join(', ')}} objects.`);
       return [];
     }
     return parsed.map((values: unknown, i) => ({ where: `orders[${i}]`, values }));
@@ -116,28 +139,48 @@ function jsonRows(text: string, format: 'json' | 'jsonl', problems: string[]): R
   return rows;
 }
 
-/** Each row as a payment request, the API's own check; also no order twice. */
-function checkRows(rows: Row[], spec: ScriptSpec, format: BatchFileFormat, problems: string[]): BatchOrder[] {
-  const orders: BatchOrder[] = [];
+/** Each row as its script's request, the API's own check, its key too; also no key twice. */
+function checkRows(
+  rows: Row[],
+  spec: ScriptSpec,
+  format: BatchFileFormat,
+  keyOf: (row: FileRow) => string,
+  problems: string[],
+): FileRow[] {
+  const checked: FileRow[] = [];
   const firstSeen = new Map<string, string>();
+  const keyed = columnsOf(spec).key;
   for (const { where, values } of rows) {
     try {
       if (typeof values === 'string') throw new InvalidRequestError(`${values}.`, 'row');
+      const { fields, given } = splitKey(values, keyed);
       const args =
         format === 'csv'
-          ? argsFromStrings(spec, values as Record<string, string>)
-          : validateArgs(spec, values);
-      const orderId = String(args.orderId);
-      RunService.paymentKey(orderId);
-      const earlier = firstSeen.get(orderId);
-      if (earlier)
-        throw new InvalidRequestError(`order "${orderId}" appears twice (also on ${earlier}).`, 'row');
-      firstSeen.set(orderId, where);
-      orders.push({ orderId, amount: args.amount as number });
+          ? argsFromStrings(spec, fields as Record<string, string>)
+          : validateArgs(spec, fields);
+      if (given !== undefined && typeof given !== 'string')
+        throw new InvalidRequestError(`"key" must be a string, not ${JSON.stringify(given)}.`, KEY);
+      const row = { args, ...(given !== undefined ? { key: given } : {}) };
+      const key = keyOf(row);
+      const earlier = firstSeen.get(key);
+      // A payment order is known by its order ID; any other row by its key.
+      const what =
+        row.key === undefined && 'orderId' in args ? `order "${String(args.orderId)}"` : `key "${key}"`;
+      if (earlier) throw new InvalidRequestError(`${what} appears twice (also on ${earlier}).`, 'row');
+      firstSeen.set(key, where);
+      checked.push(row);
     } catch (err) {
       if (!(err instanceof SuperScriptError)) throw err;
       problems.push(`${where}: ${err.message}`);
     }
   }
-  return orders;
+  return checked;
+}
+
+/** A row's arguments and the key it gives (an empty CSV cell gives none); what is not an object stays whole. */
+function splitKey(values: unknown, keyed: boolean): { fields: unknown; given?: unknown } {
+  if (!keyed || typeof values !== 'object' || values === null || Array.isArray(values))
+    return { fields: values };
+  const { [KEY]: given, ...fields } = values as Record<string, unknown>;
+  return { fields, given: given === '' ? undefined : given };
 }

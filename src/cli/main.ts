@@ -290,10 +290,11 @@ program
 program
   .command('batch')
   .description(
-    'charge a file of orders (CSV with a header orderId,amount, JSON lines or a JSON array) as one batch, and follow it to its end',
+    "run a file of rows as one batch (CSV with a header of the script's arguments and optionally key, JSON lines or a JSON array; by default orders, orderId,amount), and follow it to its end",
   )
   .argument('[file]')
-  .option('--batch-id <id>', 'the batch ID (default: one derived from the orders, so the same file attaches)')
+  .option('--script <name>', 'the registered script every row runs (default: the payment script)')
+  .option('--batch-id <id>', 'the batch ID (default: one derived from the rows, so the same file attaches)')
   .option(
     '--max-concurrent <n>',
     'orders in flight at once (1 to 1000; default 50)',

@@ -9,6 +9,7 @@ import type { KeyRecord } from '../shared/schemas/keys.js';
 import type { Notice } from '../keystore/store.js';
 import type { BatchResult } from '../shared/schemas/batches.js';
 import { PAYMENT_SCRIPT } from '../shared/runs.js';
+import { storedRequest } from '../runs/stored.js';
 
 /** What a target may ask for. */
 export const NOTIFY_EVENTS = [
@@ -128,7 +129,8 @@ export function batchNotice(scope: string, result: BatchResult): Notice {
     at: new Date().toISOString(),
     type,
     batchId: result.batchId,
-    script: PAYMENT_SCRIPT,
+    // Batches of payments written before their result named a request are the payment script's.
+    script: storedRequest(result.request).request?.script ?? PAYMENT_SCRIPT,
     status: result.cancelled ? 'cancelled' : 'completed',
     progress: result.progress,
   });

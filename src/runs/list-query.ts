@@ -5,6 +5,7 @@ import type { BatchesQuery } from '../shared/schemas/batches.js';
 import type { KeyState } from '../shared/schemas/keys.js';
 import type { RunStatus, RunsQuery } from '../shared/schemas/runs.js';
 import { paymentWorkflowId } from '../shared/ids.js';
+import { SCRIPT_SEARCH_ATTRIBUTE } from '../shared/runs.js';
 import { WorkflowTypes } from '../shared/workflow-types.js';
 
 // Visibility knows Temporal's statuses only: a script that failed, timed out or ended with its outcome
@@ -55,8 +56,11 @@ export function keysQuery(q: RunsQuery, scripts?: readonly string[]): KeyFilter 
 }
 
 /** The query for batches matching `q` on `taskQueue`. */
-export function batchesQuery(q: BatchesQuery, taskQueue: string): ListQuery {
+/** Batches of `scripts` only when given (a token's `run:` scopes): every batch carries its script's search attribute. */
+export function batchesQuery(q: BatchesQuery, taskQueue: string, scripts?: readonly string[]): ListQuery {
   const clauses = [`WorkflowType = '${WorkflowTypes.orchestrator}'`, `TaskQueue = '${taskQueue}'`];
+  // Script names are checked (SCRIPT_NAME, a token's scopes), so they quote safely.
+  if (scripts) clauses.push(`${SCRIPT_SEARCH_ATTRIBUTE} IN (${scripts.map((s) => `'${s}'`).join(', ')})`);
   if (q.status) clauses.push(VISIBILITY_STATUS[q.status]);
   // Times are checked and written back as UTC ISO 8601 (IsoTime), so they quote safely.
   if (q.since !== undefined) clauses.push(`StartTime >= '${q.since}'`);

@@ -51,8 +51,7 @@ export function scriptRunSpec(
 ): StartSpec<'ScriptRunWorkflow'> {
   const spec = registry.get(req.script);
   const args = validateArgs(spec, req.args ?? {});
-  const key = validateKey(requestKey(spec, args, req.key));
-  registry.assertKeyFor(spec.name, key);
+  const key = scriptKey(registry, spec, args, req.key);
   const input: ScriptRunInput = { script: spec.name, args, key, policy: runPolicy(spec), ...extras };
   return {
     workflowId: key,
@@ -61,6 +60,18 @@ export function scriptRunSpec(
     request: { script: spec.name, args },
     taskQueue,
   };
+}
+
+/** The key a script's run takes: the one its template forms, else the one given; refused if another script's. */
+export function scriptKey(
+  registry: ScriptRegistry,
+  spec: ScriptSpec,
+  args: ScriptArgs,
+  given?: string,
+): string {
+  const key = validateKey(requestKey(spec, args, given));
+  registry.assertKeyFor(spec.name, key);
+  return key;
 }
 
 /** What `superscript exec` runs: its command, under its key, its activity on a task queue of its own. */
@@ -137,6 +148,26 @@ export function paymentSpec(
 /** A script or payment run's start: what a retry or a resolve starts again under the same key. */
 export type RerunSpec = StartSpec<'ScriptRunWorkflow' | 'SinglePaymentCollectionWorkflow'>;
 
+/**
+ * A registered script's request under its key (given, or formed by its template), as a batch's row runs:
+ * a payment under its order's key runs as the payment workflow, as the original design has it, so it is
+ * the same run as `POST /v1/payments`'s.
+ */
+export function keyedSpec(
+  registry: ScriptRegistry,
+  taskQueue: string,
+  req: { script: string; args: unknown; key?: string },
+  extras: InputExtras = {},
+): RerunSpec {
+  if (req.script === PAYMENT_SCRIPT) {
+    const args = validateArgs(paymentScript(registry), req.args);
+    const orderKey = paymentWorkflowId(String(args.orderId));
+    if ((req.key ?? orderKey) === orderKey)
+      return paymentSpec(registry, taskQueue, { orderId: args.orderId, amount: args.amount }, extras);
+  }
+  return scriptRunSpec(registry, taskQueue, req, extras);
+}
+
 /** The start of the request a key stands for, again under the key, with `extras` (a retry or a resolve). */
 export function rerunSpec(
   registry: ScriptRegistry,
@@ -151,10 +182,5 @@ export function rerunSpec(
       `Run "${key}" is a \`superscript exec\` run: its command runs where exec runs. Retry it there with \`superscript exec --retry --key ${key} -- COMMAND\`.`,
     );
   }
-  const args = request.args as ScriptArgs;
-  // A payment's key is its order's: it runs again as the payment workflow, as the original design has it.
-  if (request.script === PAYMENT_SCRIPT && key === paymentWorkflowId(String(args.orderId))) {
-    return paymentSpec(registry, taskQueue, { orderId: args.orderId, amount: args.amount }, extras);
-  }
-  return scriptRunSpec(registry, taskQueue, { script: request.script, args, key }, extras);
+  return keyedSpec(registry, taskQueue, { script: request.script, args: request.args, key }, extras);
 }

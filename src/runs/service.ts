@@ -29,13 +29,13 @@ import type {
 } from '../shared/schemas/batches.js';
 import type { KeyReport } from '../shared/schemas/keys.js';
 import type { NotificationsAnswer, NotificationsQuery } from '../shared/schemas/notifications.js';
-import type { RetryRequest, RunRequest, RunsQuery } from '../shared/schemas/runs.js';
+import type { RetryRequest, RunRequest, RunsQuery, ScriptArgs } from '../shared/schemas/runs.js';
 import type { ScriptView } from '../shared/schemas/scripts.js';
 import type { CancellingRun, RunDetail, RunView } from '../shared/schemas/views.js';
 import { listDecisions, readDecision, startDecision } from './batches/decisions.js';
 import { planBatch } from './batches/plan.js';
 import { cancelBatch, listBatchOrders, readBatch } from './batches/read.js';
-import { DEFAULT_BATCH_SHAPE, batchPlan, paymentOrders, type BatchShape } from './batches/specs.js';
+import { DEFAULT_BATCH_SHAPE, batchPlan, checkBatch, type BatchShape } from './batches/specs.js';
 import { startBatch } from './batches/start.js';
 import { cancelRun } from './cancel.js';
 import { keyReport } from './keys-report.js';
@@ -43,9 +43,9 @@ import { batchesQuery, keysQuery } from './list-query.js';
 import { listRuns, listWorkflows, readRun, scriptOfRun, type RunSource } from './read.js';
 import {
   execSpec,
-  paymentKey,
   paymentScript,
   paymentSpec,
+  scriptKey,
   scriptRunSpec,
   type ExecRequest,
 } from './requests.js';
@@ -149,9 +149,13 @@ export class RunService implements RunSource {
     return paymentScript(registry);
   }
 
-  /** The key an order is paid under; refused when the order ID makes no valid key (a batch file's check). */
-  static paymentKey(orderId: string): string {
-    return paymentKey(orderId);
+  /**
+   * The key a batch's row of `script` runs under, as a single request of it would (a batch file's check);
+   * refused when its arguments or key are.
+   */
+  static rowKey(registry: ScriptRegistry, script: string, row: { args: ScriptArgs; key?: string }): string {
+    const spec = registry.get(script);
+    return scriptKey(registry, spec, validateArgs(spec, row.args), row.key);
   }
 
   /** The payment script run directly, with no key and no idempotency: the problem, for the demos. */
@@ -162,17 +166,20 @@ export class RunService implements RunSource {
     return { idempotent: false as const, result: { ...result, outcome: outcomeOf(outcome) } };
   }
 
-  /** Starts (or attaches to) a batch of payments, every order checked before anything starts. */
+  /**
+   * Starts (or attaches to) a batch of payments, or of any registered script's rows, every order or row
+   * checked as its single request would be before anything starts.
+   */
   async startBatch(request: BatchRequest, call: Call): Promise<StartOrAttach & { batchId: string }> {
     const batchId = request.batchId ?? randomUUID();
     const plan = batchPlan(this.registry, this.taskQueue, { ...request, batchId }, this.batchShape);
-    call.named?.({ workflowId: plan.coordinator.workflowId, request: { script: PAYMENT_SCRIPT } });
+    call.named?.({ workflowId: plan.coordinator.workflowId, request: plan.coordinator.request });
     return { ...(await startBatch(this, plan, call.waitMs, call.signal)), batchId };
   }
 
-  /** What startBatch would do with these orders, starting nothing; checked as startBatch checks them. */
+  /** What startBatch would do with these orders or rows, starting nothing; checked as startBatch checks them. */
   planBatch(request: BatchRequest, signal?: AbortSignal): Promise<BatchPlanReport> {
-    return planBatch(this, this.registry, paymentOrders(this.registry, request.orders), signal);
+    return planBatch(this, this.registry, checkBatch(this.registry, this.taskQueue, request), signal);
   }
 
   /** One run: what it is, how long its key and history are kept, where Temporal's UI shows it. */
@@ -236,13 +243,13 @@ export class RunService implements RunSource {
   }
 
   /**
-   * Batches, newest first, through Temporal's visibility. Batches run the payment script: a caller that may
-   * list only other scripts' runs (`scripts`) sees none.
+   * Batches, newest first, through Temporal's visibility; only the batches of `scripts` when given (a caller
+   * that may list only some scripts' runs).
    */
   async listBatches(query: BatchesQuery, scripts?: readonly string[]): Promise<BatchSummary[]> {
-    if (scripts && !scripts.includes(PAYMENT_SCRIPT)) return [];
+    if (scripts?.length === 0) return [];
     const prefix = batchWorkflowId('');
-    const views = await listWorkflows(this, batchesQuery(query, this.taskQueue));
+    const views = await listWorkflows(this, batchesQuery(query, this.taskQueue, scripts));
     return views.map(({ workflowId, runId, status, startedAt, closedAt, request, foreign }) => {
       const orders = request && 'orders' in request.args ? request.args.orders : undefined;
       return {

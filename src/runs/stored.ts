@@ -35,7 +35,11 @@ export interface StoredRequest {
 
 /** The canonical request in a run's memo; none for a run whose memo records none (started outside SuperScript). */
 export function requestOf(info: Pick<WorkflowExecutionInfo, 'memo'>): StoredRequest {
-  const raw = info.memo?.[REQUEST_MEMO];
+  return storedRequest(info.memo?.[REQUEST_MEMO]);
+}
+
+/** A canonical request as written (a memo's, a batch result's `request`); none when there is none. */
+export function storedRequest(raw: unknown): StoredRequest {
   if (raw === undefined) return {};
   let json: unknown;
   try {

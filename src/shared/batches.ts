@@ -1,9 +1,10 @@
 // What a batch is across the Temporal boundary: its workflow's (OrchestratorWorkflow's) and its parts' inputs,
 // counting and paging the slim reports of its orders, and the queries and signals they answer. Pure code: the
 // shapes it names are zod schemas (./schemas/batches.ts), imported here as types only.
+import { paymentWorkflowId } from './ids.js';
 import { PAYMENT_SCRIPT } from './runs.js';
 import type {
-  BatchOrder,
+  BatchItem,
   BatchProgress,
   DecisionAction,
   DecisionProgress,
@@ -11,7 +12,9 @@ import type {
   OrderReport,
   OrderStatus,
   PartPage,
+  ScriptRow,
 } from './schemas/batches.js';
+import type { ScriptArgs } from './schemas/runs.js';
 
 /**
  * A batch's coordinator. It holds no orders: they are in its parts (`batch-<id>:part-<n>`, started before
@@ -25,6 +28,8 @@ export interface OrchestratorInput {
   total: number;
   /** SHA-256 of the canonical order list, the batch's fingerprint. */
   ordersSha256: string;
+  /** The registered script its rows run; absent: the payment script, its parts holding orders. */
+  script?: string;
   /** Orders in flight at once, across the whole batch. Default: 50. */
   maxConcurrent?: number;
   /** Parts handled per run before it continues as new. Default: 100. */
@@ -40,11 +45,28 @@ export interface BatchCarry {
   cancel?: CancelBatch;
 }
 
-/** One part of a batch: up to 1,000 orders by default, run when the coordinator says so. */
+/** One part of a batch: up to 1,000 orders (or rows) by default, run when the coordinator says so. */
 export interface BatchPartInput {
   batchId: string;
   part: number;
-  orders: BatchOrder[];
+  /** Payment orders, or, with `script`, that script's rows. */
+  orders: BatchItem[];
+  /** The registered script the rows run; absent: the payment script, every entry an order. */
+  script?: string;
+}
+
+export function isScriptRow(item: BatchItem): item is ScriptRow {
+  return 'key' in item;
+}
+
+/** An order's key is its payment's; a row's was formed when its batch was checked. */
+export function itemKey(item: BatchItem): string {
+  return isScriptRow(item) ? item.key : paymentWorkflowId(item.orderId);
+}
+
+/** How an order or a row is shown beside its key: the order's ID and amount, or the row's arguments. */
+export function itemFields(item: BatchItem): { orderId?: string; amount?: number; args?: ScriptArgs } {
+  return isScriptRow(item) ? { args: item.args } : { orderId: item.orderId, amount: item.amount };
 }
 
 /** Sent to a batch (and by it to its running part) to stop starting orders. */
@@ -102,9 +124,9 @@ export function progressOf(total: number, counts: OrderCounts): BatchProgress {
   return { total, done, pending: total - done, ...counts };
 }
 
-/** The canonical request of a batch: its orders by count and digest, never the list itself. */
-export function batchRequest(total: number, ordersSha256: string) {
-  return { script: PAYMENT_SCRIPT, args: { orders: total, ordersSha256 } };
+/** The canonical request of a batch: its script, and its orders (or rows) by count and digest, never the list itself. */
+export function batchRequest(total: number, ordersSha256: string, script?: string) {
+  return { script: script ?? PAYMENT_SCRIPT, args: { orders: total, ordersSha256 } };
 }
 
 /** Query a batch's coordinator answers with its BatchState. */
@@ -118,7 +140,7 @@ export const PART_ORDERS_QUERY = 'partOrders';
 
 /** Orders of a part from `offset` on, at most `limit`, only those with `status` if given. */
 export function pageOfPart(
-  orders: readonly BatchOrder[],
+  orders: readonly BatchItem[],
   reports: readonly (OrderReport | null)[],
   offset: number,
   limit: number,
@@ -136,13 +158,14 @@ export function pageOfPart(
 
 export const BatchSignals = { cancel: 'cancelBatch', runPart: 'runPart' } as const;
 
-/** Input of the activity that starts (or attaches to) one order's payment run and reports it slimly. */
-export interface CollectOrderInput {
+/**
+ * Input of the activity that starts (or attaches to) one order's payment run, or one row's run of its
+ * script, and reports it slimly.
+ */
+export type CollectOrderInput = {
   /** The batch's workflow ID, recorded on the runs it starts so a retried start still knows it ran them. */
   batchWorkflowId: string;
-  orderId: string;
-  amount: number;
-}
+} & ({ orderId: string; amount: number } | { script: string; key: string; args: ScriptArgs });
 
 /**
  * A bulk decision on a batch (BatchDecisionWorkflow, `batch-<id>:<action>`): it pages through the batch's

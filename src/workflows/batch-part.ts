@@ -1,7 +1,7 @@
-// One part of a batch: up to a part's worth of its orders (1,000 by default), held as this workflow's
+// One part of a batch: up to a part's worth of its orders or rows (1,000 by default), held as this workflow's
 // input so no single payload holds a whole batch. It waits until the batch's coordinator tells it to run,
 // then runs its orders, up to the batch's maxConcurrent at once, each through the `collectOrder` activity:
-// the activity starts (or attaches to) the order's own payment run through the one start-or-attach path
+// the activity starts (or attaches to) the order's own payment run (a row's run of its script) through the one start-or-attach path
 // and returns a slim report, so no script output ever enters this history. The reports stay in this part
 // (its state, its result), where GET /v1/batches/{id}/orders pages through them.
 import {
@@ -18,6 +18,7 @@ import {
   PART_COUNTS_QUERY,
   PART_ORDERS_QUERY,
   countReports,
+  isScriptRow,
   pageOfPart,
   progressOf,
   type BatchPartInput,
@@ -25,6 +26,7 @@ import {
   type RunPart,
 } from '../shared/batches.js';
 import { batchWorkflowId } from '../shared/ids.js';
+import { PAYMENT_SCRIPT } from '../shared/runs.js';
 import type {
   BatchPartResult,
   OrderCounts,
@@ -66,13 +68,14 @@ export async function BatchPartWorkflow(input: BatchPartInput): Promise<BatchPar
     const lane = async (): Promise<void> => {
       while (!stopped && next < input.orders.length) {
         const index = next++;
-        const order = input.orders[index]!;
+        const item = input.orders[index]!;
+        const batchWorkflow = batchWorkflowId(input.batchId);
         try {
-          reports[index] = await collectOrder({
-            batchWorkflowId: batchWorkflowId(input.batchId),
-            orderId: order.orderId,
-            amount: order.amount,
-          });
+          reports[index] = await collectOrder(
+            isScriptRow(item)
+              ? { batchWorkflowId: batchWorkflow, script: input.script ?? PAYMENT_SCRIPT, ...item }
+              : { batchWorkflowId: batchWorkflow, orderId: item.orderId, amount: item.amount },
+          );
         } catch (err) {
           // Killed while attached to a run this batch did not start: not ours to cancel, so it stays pending.
           if (isCancellation(err)) return;

@@ -4,9 +4,9 @@
 // new with its progress, so no run's history grows with the batch: see docs/batches.md, "History bounds".
 //
 // Each order runs as its own top-level payment run (workflow ID `payment-<orderId>`, the ID a standalone
-// request uses), started through the one start-or-attach path: a batch never charges an order that was
-// already charged alone or by another batch, and a standalone request for an order attaches to the batch's
-// run. The runs are not child workflows, so their output never comes back into a batch's history.
+// request uses), and each row of another script as its own run under its key, started through the one
+// start-or-attach path: a batch never charges an order that was already charged alone or by another batch,
+// and a standalone request for an order attaches to the batch's run. The runs are not child workflows, so their output never comes back into a batch's history.
 import {
   ApplicationFailure,
   allHandlersFinished,
@@ -114,7 +114,7 @@ export async function OrchestratorWorkflow(input: OrchestratorInput): Promise<Ba
     startedAt: workflowInfo().startTime.toISOString(),
     progress: progressOf(input.total, reported),
     cancelled: cancel !== undefined,
-    request: canonicalJson(batchRequest(input.total, input.ordersSha256)),
+    request: canonicalJson(batchRequest(input.total, input.ordersSha256, input.script)),
   };
   // Batches that ended before notifications existed replay without this step.
   if (patched(NOTIFY_BATCH_FINISHED)) await noteBatchFinished(result);

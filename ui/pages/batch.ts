@@ -169,7 +169,8 @@ async function ordersCard(batchId: string, ctx: PageContext): Promise<HTMLElemen
         ? empty(status ? `No orders ${statusLabel(status).toLowerCase()}.` : 'No orders.')
         : table(
             [
-              { title: 'Order', cell: (o: BatchOrderView) => o.orderId, className: 'key' },
+              // A script's row (a batch of rows) has no order ID: its key names it.
+              { title: 'Order', cell: (o: BatchOrderView) => o.orderId ?? o.workflowId, className: 'key' },
               // A pending order (never started: the batch was cancelled) has no report, so no outcome.
               { title: 'Outcome', cell: (o) => badge(o.outcome ?? o.status) },
               {

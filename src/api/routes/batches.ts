@@ -1,4 +1,4 @@
-// Batches of any size: plan one, start (or attach to) one, read its progress, page through its orders, cancel it.
+// Batches of any size, of payments or of any registered script: plan one, start (or attach to) one, read its progress, page through its orders, cancel it.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { batchWorkflowId } from '../../shared/ids.js';
@@ -25,7 +25,7 @@ import { BATCH_BODY_LIMIT } from '../limits.js';
 import { refuseOtherMethods } from '../methods.js';
 import { errors, runAnswers } from '../openapi.js';
 
-/** A batch is a run of the payment script: reading and cancelling it take the scopes a payment's would. */
+/** A batch is a run of its script: reading and cancelling it take the scopes a run of that script would. */
 const onBatch = (act: RunAction) => ({
   auth: {
     act,
@@ -35,18 +35,21 @@ const onBatch = (act: RunAction) => ({
 
 export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
-  const pays = { auth: { start: () => deps.runs.paymentScript } };
+  // Starting (or planning) a batch of script S takes what starting a run of S takes; orders are payments.
+  const startsScript = {
+    auth: { start: (r: FastifyRequest) => (r.body as BatchRequest).script ?? deps.runs.paymentScript },
+  };
   api.post(
     '/v1/batches',
     {
       schema: {
-        summary: 'Start or attach to a batch of payments',
+        summary: 'Start or attach to a batch of payments, or of any registered script',
         body: BatchRequest,
         querystring: WaitQuery,
         response: { ...runAnswers, ...errors(422, 503) },
       },
       bodyLimit: BATCH_BODY_LIMIT,
-      config: pays,
+      config: startsScript,
     },
     // A batch answers at once unless asked to wait: batches run long.
     async (request, reply) =>
@@ -55,8 +58,8 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
       ),
   );
 
-  // Batches listed like runs (visibility), newest first: to `read`, `run:*` or `run:collect-payment` (batches
-  // run the payment script); a token that may list only other scripts' runs sees none.
+  // Batches listed like runs (visibility), newest first: to `read` or `run:*` every batch; to `run:S`, the
+  // batches of script S.
   api.get(
     '/v1/batches',
     {
@@ -77,12 +80,12 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/v1/batches/plan',
     {
       schema: {
-        summary: 'What a batch would do, order by order; starts nothing',
+        summary: 'What a batch would do, order by order (row by row); starts nothing',
         body: BatchRequest,
         response: { 200: BatchPlanReport, ...errors(503) },
       },
       bodyLimit: BATCH_BODY_LIMIT,
-      config: pays,
+      config: startsScript,
     },
     // Checked as POST /v1/batches checks it, so a plan that answers is a batch that would start. Reading
     // stops when the caller goes away (no wait for a result: it takes no wait slot).

@@ -13,10 +13,18 @@ import { counts, progressOutput } from '../batch-progress.js';
 import type { Context } from '../context.js';
 import { EXIT, exitCodeForBatch } from '../exit-codes.js';
 import { forTerminal, terminalSafeJson } from '../terminal.js';
-import type { BatchOrder } from '../../shared/schemas/batches.js';
-import type { BatchOrderView, BatchView, PlannedStatus } from '../../shared/schemas/batches.js';
+import type {
+  BatchOrderView,
+  BatchRequest,
+  BatchView,
+  PlannedOrder,
+  PlannedStatus,
+} from '../../shared/schemas/batches.js';
+import type { ScriptArgs } from '../../shared/schemas/runs.js';
 
 export interface BatchOptions {
+  /** The registered script every row runs. Default: the payment script. */
+  script?: string;
   batchId?: string;
   maxConcurrent?: number;
   wait?: number;
@@ -44,12 +52,21 @@ export async function batch(ctx: Context, file: string | undefined, o: BatchOpti
       'file',
     );
   // Read and checked whole before the API is asked for anything.
-  const orders = readBatchFile(file, RunService.paymentScript(ctx.registry));
-  if (o.plan) return plan(api, orders, o);
-  const batchId = o.batchId ?? defaultBatchId(orders);
+  const payments = RunService.paymentScript(ctx.registry).name;
+  const script = o.script ?? payments;
+  const rows = readBatchFile(file, ctx.registry.get(script), (row) =>
+    RunService.rowKey(ctx.registry, script, row),
+  );
+  // Payment orders as `orders` (the API's first shape, and the batch ID it always had); other rows as `rows`.
+  const entries: BatchEntries =
+    script === payments && rows.every((r) => r.key === undefined)
+      ? { orders: rows.map(({ args }) => ({ orderId: String(args.orderId), amount: Number(args.amount) })) }
+      : { script, rows };
+  if (o.plan) return plan(api, entries, o);
+  const batchId = o.batchId ?? defaultBatchId(entries);
   const body = {
     batchId,
-    orders,
+    ...entries,
     ...(o.maxConcurrent === undefined ? {} : { maxConcurrent: o.maxConcurrent }),
   };
   const started = await api.startBatch(body);
@@ -57,12 +74,16 @@ export async function batch(ctx: Context, file: string | undefined, o: BatchOpti
   return finish(await follow(api, batchId, o.wait), { executed, replayed }, o);
 }
 
+/** What a batch request carries: payment orders, or a script's rows. */
+type BatchEntries = Required<Pick<BatchRequest, 'orders'>> | Required<Pick<BatchRequest, 'script' | 'rows'>>;
+
 /**
- * The same orders make the same batch ID, so running a file again attaches to its batch (or replays its
- * end) instead of starting another.
+ * The same orders (or rows of the same script) make the same batch ID, so running a file again attaches to
+ * its batch (or replays its end) instead of starting another.
  */
-function defaultBatchId(orders: BatchOrder[]): string {
-  return `orders-${createHash('sha256').update(canonicalJson(orders)).digest('hex').slice(0, 32)}`;
+function defaultBatchId(entries: BatchEntries): string {
+  const [prefix, what] = 'orders' in entries ? ['orders', entries.orders] : [entries.script, entries];
+  return `${prefix}-${createHash('sha256').update(canonicalJson(what)).digest('hex').slice(0, 32)}`;
 }
 
 /** Reads the batch until it ends (or `waitSeconds` run out), showing each change of its progress. */
@@ -114,9 +135,16 @@ const PLANNED: Record<PlannedStatus, string> = {
   conflict: 'conflict (the key holds another amount: would not run)',
 };
 
+/** A script's rows run rather than charge, and their keys hold other arguments rather than amounts. */
+const PLANNED_ROWS: Record<PlannedStatus, string> = {
+  ...PLANNED,
+  new: 'new (would run)',
+  conflict: 'conflict (the key holds another request: would not run)',
+};
+
 /** What the batch would do; exits 120 if some order's key holds another amount, else 0. */
-async function plan(api: ApiClient, orders: BatchOrder[], o: BatchOptions): Promise<number> {
-  const report = await api.planBatch({ orders });
+async function plan(api: ApiClient, entries: BatchEntries, o: BatchOptions): Promise<number> {
+  const report = await api.planBatch(entries);
   const code = report.counts.conflict > 0 ? EXIT.keyConflict : EXIT.ok;
   if (o.json) {
     process.stdout.write(`${terminalSafeJson(report)}\n`);
@@ -126,13 +154,14 @@ async function plan(api: ApiClient, orders: BatchOrder[], o: BatchOptions): Prom
   const lines = [
     `plan for ${report.total} orders (nothing was started): new ${c.new}, already done ${c.alreadyDone}, in flight ${c.inFlight}, conflict ${c.conflict}`,
   ];
-  for (const status of Object.keys(PLANNED) as PlannedStatus[]) {
+  const labels = 'orders' in entries ? PLANNED : PLANNED_ROWS;
+  for (const status of Object.keys(labels) as PlannedStatus[]) {
     const these = report.orders.filter((order) => order.status === status);
     if (these.length === 0) continue;
-    lines.push(`${PLANNED[status]}:`);
+    lines.push(`${labels[status]}:`);
     for (const order of these)
       lines.push(
-        `  ${order.orderId}  ${order.amount}${order.outcome ? `  ${order.outcome}` : ''}${order.message ? `  ${order.message}` : ''}`,
+        `  ${entryText(order)}${order.outcome ? `  ${order.outcome}` : ''}${order.message ? `  ${order.message}` : ''}`,
       );
   }
   process.stdout.write(forTerminal(process.stdout, `${lines.join('\n')}\n`));
@@ -158,10 +187,26 @@ export async function batchOrders(
 function orderLine(order: BatchOrderView, json: boolean): string {
   if (json) return `${terminalSafeJson(order, 0)}\n`;
   const message = order.message ? `  ${order.message}` : '';
-  return forTerminal(
-    process.stdout,
-    `${order.orderId}  ${order.status.padEnd(12)} ${order.amount}  ${order.workflowId}${message}\n`,
-  );
+  // An order's line as it always was; a script's row is named by its key, its arguments after.
+  const line =
+    order.orderId !== undefined
+      ? `${order.orderId}  ${order.status.padEnd(12)} ${order.amount}  ${order.workflowId}`
+      : `${order.workflowId}  ${order.status.padEnd(12)} ${argsText(order.args)}`;
+  return forTerminal(process.stdout, `${line}${message}\n`);
+}
+
+/** A planned order as `A1  12.5`, a planned row as `<key>  name=value ...`. */
+function entryText(entry: PlannedOrder): string {
+  return entry.orderId !== undefined
+    ? `${entry.orderId}  ${entry.amount}`
+    : `${entry.workflowId}  ${argsText(entry.args)}`;
+}
+
+/** `tag=a seconds=1`: a row's arguments on one line. */
+function argsText(args: ScriptArgs | undefined): string {
+  return Object.entries(args ?? {})
+    .map(([name, value]) => `${name}=${String(value)}`)
+    .join(' ');
 }
 
 export async function batchCancel(

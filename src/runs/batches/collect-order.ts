@@ -1,18 +1,18 @@
-// The collectOrder activity, a batch's order: start (or attach to) its payment run through the one start-or-attach path (the key
-// store decides), wait for it, and report it slimly. The run is a top-level workflow, so its output stays
+// The collectOrder activity, a batch's order (or row): start (or attach to) its payment run (the row's run of
+// its script) through the one start-or-attach path (the key store decides), wait for it, and report it slimly. The run is a top-level workflow, so its output stays
 // in its own history.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ScriptRegistry } from '../../config/scripts.js';
 import { InvalidRequestError, KeyConflictError } from '../../errors.js';
-import { paymentSpec } from '../requests.js';
 import type { RunSource } from '../read.js';
 import { admit, follow } from '../start-or-attach.js';
 import { isRunResult } from '../stored.js';
 import { recordView } from '../view.js';
-import type { CollectOrderInput } from '../../shared/batches.js';
+import { itemKey, type CollectOrderInput } from '../../shared/batches.js';
+import { itemSpec } from './specs.js';
 import { STARTER_MEMO } from '../../shared/runs.js';
 import type { BatchActivities } from '../../activities/types.js';
-import type { OrderReport } from '../../shared/schemas/batches.js';
+import type { BatchItem, OrderReport } from '../../shared/schemas/batches.js';
 import type { RunView } from '../../shared/schemas/views.js';
 
 const MESSAGE_MAX = 300;
@@ -25,7 +25,7 @@ export function createCollectOrder(
     const ctx = Context.current();
     // The batch names itself in the memo of the runs it starts, so a retried activity still knows them.
     const spec = { ...orderSpec(registry, runs, input), starter: input.batchWorkflowId };
-    const base = { orderId: input.orderId, workflowId: spec.workflowId };
+    const base = { ...('orderId' in input ? { orderId: input.orderId } : {}), workflowId: spec.workflowId };
     let admitted;
     try {
       admitted = await admit(runs, spec, input.batchWorkflowId);
@@ -83,7 +83,7 @@ async function startedBy(
 
 /** The order's slim report from how its run ended (or stands). */
 function report(
-  base: { orderId: string; workflowId: string },
+  base: { orderId?: string; workflowId: string },
   view: RunView,
   executed: boolean,
 ): OrderReport {
@@ -98,14 +98,18 @@ function report(
   };
 }
 
-/** The worker's own registry validates the order and gives its policy, whatever the batch's input says. */
+/** The worker's own registry validates the order (or row) and gives its policy, whatever the batch's input says. */
 function orderSpec(registry: ScriptRegistry, runs: RunSource, input: CollectOrderInput) {
+  const [script, item]: [string | undefined, BatchItem] =
+    'script' in input
+      ? [input.script, { key: input.key, args: input.args }]
+      : [undefined, { orderId: input.orderId, amount: input.amount }];
   try {
-    return paymentSpec(registry, runs.taskQueue, { orderId: input.orderId, amount: input.amount });
+    return itemSpec(registry, runs.taskQueue, script, item);
   } catch (err) {
     if (!(err instanceof InvalidRequestError)) throw err;
     // Refused by this worker's registry (it changed since the batch was checked): no retry will help.
-    throw ApplicationFailure.nonRetryable(`Order "${input.orderId}": ${err.message}`, 'OrderRefused');
+    throw ApplicationFailure.nonRetryable(`Order "${itemKey(item)}": ${err.message}`, 'OrderRefused');
   }
 }
 

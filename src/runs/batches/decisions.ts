@@ -6,7 +6,7 @@ import { DECISION_STATE_QUERY } from '../../shared/batches.js';
 import { batchDecisionWorkflowId, batchWorkflowId } from '../../shared/ids.js';
 import { PAYMENT_SCRIPT } from '../../shared/runs.js';
 import { WorkflowTypes } from '../../shared/workflow-types.js';
-import { describeRun, runExists, type RunSource } from '../read.js';
+import { describeRun, runExists, scriptOfRun, type RunSource } from '../read.js';
 import { storedAnswer } from '../stored.js';
 import { startWorkflowRun } from '../start-workflow.js';
 import { viewOf } from '../view.js';
@@ -32,12 +32,14 @@ export async function startDecision(
         `Batch "${batchId}" is still running; its orders are not all reported yet. Wait for it, or cancel it first.`,
       );
   }
+  // The decision is on the batch's script's runs: listed and scoped as the batch is.
+  const script = (await scriptOfRun(src, batchWorkflowId(batchId))) ?? PAYMENT_SCRIPT;
   const { executed } = await startWorkflowRun(src, {
     workflowId,
     workflowType: WorkflowTypes.batchDecision,
     input: { batchId, action, by },
     // Who asks is not part of the request: a second asker attaches, whoever they are.
-    request: { script: PAYMENT_SCRIPT, args: { batchId, action } },
+    request: { script, args: { batchId, action } },
     taskQueue: src.taskQueue,
   });
   return { ...(await readDecision(src, batchId, action)), started: executed };

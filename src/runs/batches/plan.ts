@@ -1,5 +1,5 @@
-// What a batch would do before it charges anything: each order's key `payment-<orderId>` looked up in the
-// key store (a page of orders a query) and compared with the order's request, the way the batch's
+// What a batch would do before it charges anything: each order's key `payment-<orderId>` (each row's key)
+// looked up in the key store (a page of them a query) and compared with its request, the way the batch's
 // start-or-attach would; keys the store lacks are checked in Temporal's visibility, a page a query, for
 // workflows that are not SuperScript runs holding their IDs.
 import type { ScriptRegistry } from '../../config/scripts.js';
@@ -7,15 +7,11 @@ import { KeyConflictError } from '../../errors.js';
 import { hasEnded } from '../../keystore/record.js';
 import { assertStandsFor } from '../fingerprint.js';
 import { isOwnRun, type RunSource } from '../read.js';
-import { paymentSpec } from '../requests.js';
+import { itemFields } from '../../shared/batches.js';
+import { itemSpec, type CheckedBatch } from './specs.js';
 import type { KeySpec } from '../start-or-attach.js';
 import type { KeyRecord } from '../../shared/schemas/keys.js';
-import type {
-  BatchOrder,
-  BatchPlanReport,
-  PlannedOrder,
-  PlannedStatus,
-} from '../../shared/schemas/batches.js';
+import type { BatchPlanReport, PlannedOrder, PlannedStatus } from '../../shared/schemas/batches.js';
 import type { RunStatus } from '../../shared/schemas/runs.js';
 
 /**
@@ -27,30 +23,30 @@ const PAGE = 200;
 export async function planBatch(
   src: RunSource,
   registry: ScriptRegistry,
-  orders: readonly BatchOrder[],
+  { script, items }: CheckedBatch,
   signal?: AbortSignal,
 ): Promise<BatchPlanReport> {
   const planned: PlannedOrder[] = [];
-  for (let at = 0; at < orders.length; at += PAGE) {
+  for (let at = 0; at < items.length; at += PAGE) {
     signal?.throwIfAborted();
-    const page = orders.slice(at, at + PAGE).map((order) => paymentSpec(registry, src.taskQueue, order));
+    const page = items.slice(at, at + PAGE).map((item) => itemSpec(registry, src.taskQueue, script, item));
     const records = await src.keys.getMany(page.map((spec) => spec.workflowId));
     const squatted = await heldByOthers(
       src,
       page.map((spec) => spec.workflowId).filter((id) => !records.has(id)),
     );
     page.forEach((spec, i) => {
-      const order = orders[at + i]!;
+      const base = { ...itemFields(items[at + i]!), workflowId: spec.workflowId };
       planned.push(
         squatted.has(spec.workflowId)
-          ? { ...order, workflowId: spec.workflowId, status: 'conflict', message: NOT_OURS(spec.workflowId) }
-          : planOrder(spec, order, records.get(spec.workflowId)),
+          ? { ...base, status: 'conflict', message: NOT_OURS(spec.workflowId) }
+          : planOrder(spec, base, records.get(spec.workflowId)),
       );
     });
   }
   const count = (s: PlannedStatus) => planned.filter((o) => o.status === s).length;
   return {
-    total: orders.length,
+    total: items.length,
     counts: {
       new: count('new'),
       alreadyDone: count('already_done'),
@@ -79,9 +75,12 @@ async function heldByOthers(src: RunSource, ids: readonly string[]): Promise<Set
   return held;
 }
 
-/** Where one order stands, as start-or-attach would find its key. */
-function planOrder(spec: KeySpec, order: BatchOrder, record: KeyRecord | undefined): PlannedOrder {
-  const base = { ...order, workflowId: spec.workflowId };
+/** Where one order (or row) stands, as start-or-attach would find its key. */
+function planOrder(
+  spec: KeySpec,
+  base: Pick<PlannedOrder, 'orderId' | 'amount' | 'args' | 'workflowId'>,
+  record: KeyRecord | undefined,
+): PlannedOrder {
   if (!record) return { ...base, status: 'new' };
   try {
     assertStandsFor(spec, record);

@@ -1,5 +1,5 @@
 // Reading and cancelling a batch: its status and progress at any time (while it runs, across
-// continue-as-new, after it ends), and its orders page by page from its parts.
+// continue-as-new, after it ends), and its orders (or rows) page by page from its parts.
 import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { InvalidRequestError, RunNotFoundError, RunStateError } from '../../errors.js';
 import {
@@ -8,12 +8,14 @@ import {
   PART_COUNTS_QUERY,
   PART_ORDERS_QUERY,
   addCounts,
+  itemFields,
+  itemKey,
   orderStatus,
   pageOfPart,
   progressOf,
   type CancelBatch,
 } from '../../shared/batches.js';
-import { batchPartWorkflowId, batchWorkflowId, paymentWorkflowId } from '../../shared/ids.js';
+import { batchPartWorkflowId, batchWorkflowId } from '../../shared/ids.js';
 import { WorkflowTypes } from '../../shared/workflow-types.js';
 import { awaitOutcome } from '../outcome.js';
 import { describeRun, runExists, type RunSource } from '../read.js';
@@ -102,8 +104,8 @@ export async function listBatchOrders(src: RunSource, batchId: string, q: Orders
     }
     for (const { order, report } of page.entries)
       orders.push({
-        ...order,
-        workflowId: report?.workflowId ?? paymentWorkflowId(order.orderId),
+        ...itemFields(order),
+        workflowId: report?.workflowId ?? itemKey(order),
         status: orderStatus(report),
         ...report,
       });

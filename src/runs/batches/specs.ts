@@ -1,15 +1,24 @@
-// A batch's starts: its orders checked as payments, cut into parts (each holding up to a part's worth of
-// orders as its input), and its coordinator, which holds only counts and a digest of the orders.
+// A batch's starts: its orders checked as payments (or its rows as runs of their script), cut into parts
+// (each holding up to a part's worth of them as its input), and its coordinator, which holds only counts and
+// a digest of them.
 import { createHash } from 'node:crypto';
 import { validateArgs, type ScriptRegistry } from '../../config/scripts.js';
 import { InvalidRequestError } from '../../errors.js';
-import { batchRequest, type OrchestratorInput } from '../../shared/batches.js';
+import { batchRequest, isScriptRow, type OrchestratorInput } from '../../shared/batches.js';
 import { batchPartWorkflowId, batchWorkflowId } from '../../shared/ids.js';
 import { PAYMENT_SCRIPT, canonicalJson } from '../../shared/runs.js';
-import type { BatchOrder, BatchRequest } from '../../shared/schemas/batches.js';
+import type { BatchItem, BatchOrder, BatchRequest, ScriptRow } from '../../shared/schemas/batches.js';
 import type { ScriptArgs } from '../../shared/schemas/runs.js';
 import { WorkflowTypes } from '../../shared/workflow-types.js';
-import { paymentKey, paymentScript, type StartSpec } from '../requests.js';
+import {
+  keyedSpec,
+  paymentKey,
+  paymentScript,
+  paymentSpec,
+  type InputExtras,
+  type RerunSpec,
+  type StartSpec,
+} from '../requests.js';
 
 /** How a batch is cut up; tests make it small to exercise continue-as-new. */
 export interface BatchShape {
@@ -35,24 +44,28 @@ export function batchPlan(
   shape: BatchShape = DEFAULT_BATCH_SHAPE,
 ): BatchPlan {
   const { batchId, maxConcurrent } = batch;
-  const orders = paymentOrders(registry, batch.orders);
-  const chunks: BatchOrder[][] = [];
-  for (let i = 0; i < orders.length; i += shape.partSize) chunks.push(orders.slice(i, i + shape.partSize));
+  const { script, items } = checkBatch(registry, taskQueue, batch);
+  const chunks: BatchItem[][] = [];
+  for (let i = 0; i < items.length; i += shape.partSize) chunks.push(items.slice(i, i + shape.partSize));
   const parts = chunks.map((chunk, part): StartSpec<'BatchPartWorkflow'> => ({
     workflowId: batchPartWorkflowId(batchId, part),
     workflowType: WorkflowTypes.batchPart,
-    input: { batchId, part, orders: chunk },
-    request: { script: PAYMENT_SCRIPT, args: { part, orders: chunk.length, ordersSha256: sha256(chunk) } },
+    input: { batchId, part, orders: chunk, ...(script !== undefined ? { script } : {}) },
+    request: {
+      script: script ?? PAYMENT_SCRIPT,
+      args: { part, orders: chunk.length, ordersSha256: sha256(chunk) },
+    },
     taskQueue,
   }));
-  const ordersSha256 = sha256(orders);
+  const ordersSha256 = sha256(items);
   const input: OrchestratorInput = {
     batchId,
     parts: parts.length,
-    total: orders.length,
+    total: items.length,
     ordersSha256,
     continueAsNewAfter: shape.continueAsNewAfter,
     ...(maxConcurrent !== undefined ? { maxConcurrent } : {}),
+    ...(script !== undefined ? { script } : {}),
   };
   return {
     batchId,
@@ -61,10 +74,67 @@ export function batchPlan(
       workflowId: batchWorkflowId(batchId),
       workflowType: WorkflowTypes.orchestrator,
       input,
-      request: batchRequest(orders.length, ordersSha256),
+      request: batchRequest(items.length, ordersSha256, script),
       taskQueue,
     },
   };
+}
+
+/**
+ * A batch's entries checked: payment orders (no `script`), or the rows of `script`, each with the key it
+ * runs under.
+ */
+export interface CheckedBatch {
+  script?: string;
+  items: BatchItem[];
+}
+
+/**
+ * Every order or row of a batch checked by the registry as its single request would be, the first bad
+ * one named by its index; no key may appear twice. Orders are the payment script's; rows any script's.
+ */
+export function checkBatch(
+  registry: ScriptRegistry,
+  taskQueue: string,
+  request: Pick<BatchRequest, 'script' | 'orders' | 'rows'>,
+): CheckedBatch {
+  const { script, orders, rows } = request;
+  if (orders) {
+    if (script !== undefined && script !== PAYMENT_SCRIPT)
+      throw new InvalidRequestError(
+        `orders are the payment script's ("${PAYMENT_SCRIPT}"); send the rows of "${script}" as rows of {args, key?}.`,
+        'orders',
+      );
+    return { items: paymentOrders(registry, orders) };
+  }
+  const name = script ?? PAYMENT_SCRIPT;
+  registry.get(name); // an unknown script is refused before any row
+  const seen = new Map<string, number>();
+  const items = (rows ?? []).map((row, i): ScriptRow => {
+    const spec = atRow(`rows[${i}]`, () => keyedSpec(registry, taskQueue, { script: name, ...row }));
+    const earlier = seen.get(spec.workflowId);
+    if (earlier !== undefined)
+      throw new InvalidRequestError(
+        `rows[${i}]: key "${spec.workflowId}" appears twice (also rows[${earlier}]); each key runs once, so send each row once.`,
+        `rows[${i}].key`,
+      );
+    seen.set(spec.workflowId, i);
+    return { key: spec.workflowId, args: spec.request.args as ScriptArgs };
+  });
+  return { script: name, items };
+}
+
+/** The start of one order or row, as its single request would make it (by this registry, its rules). */
+export function itemSpec(
+  registry: ScriptRegistry,
+  taskQueue: string,
+  script: string | undefined,
+  item: BatchItem,
+  extras: InputExtras = {},
+): RerunSpec {
+  return isScriptRow(item)
+    ? keyedSpec(registry, taskQueue, { script: script ?? PAYMENT_SCRIPT, ...item }, extras)
+    : paymentSpec(registry, taskQueue, item, extras);
 }
 
 /**
@@ -73,23 +143,28 @@ export function batchPlan(
  */
 export function paymentOrders(registry: ScriptRegistry, given: readonly BatchOrder[]): BatchOrder[] {
   const spec = paymentScript(registry);
-  return given.map((order, i) => {
-    let args: ScriptArgs;
-    try {
-      args = validateArgs(spec, order);
-    } catch (err) {
-      const e = err as InvalidRequestError;
-      throw new InvalidRequestError(
-        `orders[${i}]: ${e.message}`,
-        `orders[${i}].${e.field?.replace(/^args\./, '') ?? ''}`,
-      );
-    }
-    const orderId = String(args.orderId);
-    paymentKey(orderId, `orders[${i}].orderId`);
-    return { orderId, amount: args.amount as number };
-  });
+  return given.map((order, i) =>
+    atRow(`orders[${i}]`, () => {
+      const args = validateArgs(spec, order);
+      const orderId = String(args.orderId);
+      paymentKey(orderId, 'orderId');
+      return { orderId, amount: args.amount as number };
+    }),
+  );
 }
 
-function sha256(orders: BatchOrder[]): string {
-  return createHash('sha256').update(canonicalJson(orders)).digest('hex');
+/** `check`'s refusal, named by the row it is about (`orders[3]: ...`, field `orders[3].amount`). */
+function atRow<T>(row: string, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (!(err instanceof InvalidRequestError)) throw err;
+    // An order's fields are its own; a row's arguments stay under `args`, as in its request.
+    const field = row.startsWith('orders') ? err.field?.replace(/^args\./, '') : err.field;
+    throw new InvalidRequestError(`${row}: ${err.message}`, `${row}${field ? `.${field}` : ''}`);
+  }
+}
+
+function sha256(items: BatchItem[]): string {
+  return createHash('sha256').update(canonicalJson(items)).digest('hex');
 }

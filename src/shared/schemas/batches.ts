@@ -1,9 +1,9 @@
-// A batch's shapes, each defined once in zod: its orders and the slim report of each, counts and progress,
+// A batch's shapes, each defined once in zod: its orders (or rows of any registered script) and the slim report of each, counts and progress,
 // what its coordinator and parts return and answer to queries, how the API shows a batch, a page of its
 // orders and a plan, and what the API takes to start, plan, list, page through and cancel batches. The types
 // are inferred from them; workflow code and the web UI import them with `import type` only.
 import { z } from 'zod';
-import { CanonicalRequest, IsoTime, Limit, Outcome, RunStatus } from './runs.js';
+import { CanonicalRequest, IsoTime, Key, Limit, Outcome, RunStatus, ScriptArgs, ScriptName } from './runs.js';
 
 const count = z.number().int().nonnegative();
 
@@ -15,6 +15,21 @@ export type BatchOrder = z.infer<typeof BatchOrder>;
 export const OrderRequest = BatchOrder.strict();
 export type OrderRequest = z.infer<typeof OrderRequest>;
 
+/** One row of a batch of any registered script, as a part holds it: its key, formed when the batch was checked. */
+export const ScriptRow = z.object({ key: z.string(), args: ScriptArgs });
+export type ScriptRow = z.infer<typeof ScriptRow>;
+
+/** What a part holds per entry: a payment order (a batch of orders) or a script's row (a batch of rows). */
+export const BatchItem = z.union([BatchOrder, ScriptRow]);
+export type BatchItem = z.infer<typeof BatchItem>;
+
+/** A row as a request sends it: the script's arguments, and its key unless the script's template forms it. */
+export const RowRequest = z.strictObject({
+  args: z.record(z.string(), z.unknown()).describe("The script's arguments, as POST /v1/runs takes them."),
+  key: Key.optional().describe("The row's key; leave it out when the script's key template forms it."),
+});
+export type RowRequest = z.infer<typeof RowRequest>;
+
 const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 /** A batch's ID. `:` is not allowed, so no batch's part (`batch-<id>:part-<n>`) can take another batch's ID. */
@@ -25,28 +40,57 @@ export const BatchId = z
   .refine((id) => id !== 'plan', '"plan" is reserved; choose another batchId')
   .describe("The batch ID (the batch's workflow ID is batch-<batchId>).");
 
-/** POST /v1/batches and /v1/batches/plan: every order checked before anything starts. */
-export const BatchRequest = z.strictObject({
-  batchId: BatchId.optional(),
-  orders: z
-    .array(OrderRequest)
-    .min(1, 'must be a non-empty array of {orderId, amount}')
-    .superRefine((orders, ctx) => {
-      const seen = new Set<string>();
-      orders.forEach(({ orderId }, i) => {
-        if (seen.has(orderId))
-          ctx.addIssue({ code: 'custom', path: [i, 'orderId'], message: `order "${orderId}" appears twice` });
-        seen.add(orderId);
+/**
+ * POST /v1/batches and /v1/batches/plan: payment orders (`orders`), or rows of any registered script
+ * (`script` and `rows`); every order or row is checked before anything starts.
+ */
+export const BatchRequest = z
+  .strictObject({
+    batchId: BatchId.optional(),
+    script: ScriptName.optional().describe(
+      'The registered script every row runs. Default: the payment script, whose rows may come as orders.',
+    ),
+    orders: z
+      .array(OrderRequest)
+      .min(1, 'must be a non-empty array of {orderId, amount}')
+      .superRefine((orders, ctx) => {
+        const seen = new Set<string>();
+        orders.forEach(({ orderId }, i) => {
+          if (seen.has(orderId))
+            ctx.addIssue({
+              code: 'custom',
+              path: [i, 'orderId'],
+              message: `order "${orderId}" appears twice`,
+            });
+          seen.add(orderId);
+        });
+      })
+      .optional()
+      .describe("The payment script's orders; or `rows`."),
+    rows: z
+      .array(RowRequest)
+      .min(1, 'must be a non-empty array of {args, key?}')
+      .optional()
+      .describe("Rows of the script's arguments, each run once under its key; or `orders` for payments."),
+    maxConcurrent: z
+      .number()
+      .int('must be a whole number from 1 to 1000')
+      .min(1, 'must be a whole number from 1 to 1000')
+      .max(1000, 'must be a whole number from 1 to 1000')
+      .optional()
+      .describe('Orders in flight at once. Default: 50.'),
+  })
+  .superRefine((batch, ctx) => {
+    if ((batch.orders === undefined) === (batch.rows === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: [batch.orders === undefined ? 'orders' : 'rows'],
+        message:
+          batch.orders === undefined
+            ? 'must be a non-empty array of {orderId, amount}, or send rows (of {args, key?}) instead'
+            : 'send orders or rows, not both',
       });
-    }),
-  maxConcurrent: z
-    .number()
-    .int('must be a whole number from 1 to 1000')
-    .min(1, 'must be a whole number from 1 to 1000')
-    .max(1000, 'must be a whole number from 1 to 1000')
-    .optional()
-    .describe('Orders in flight at once. Default: 50.'),
-});
+  });
 export type BatchRequest = z.infer<typeof BatchRequest>;
 
 /** POST /v1/batches/{batchId}/cancel. */
@@ -65,7 +109,8 @@ export type OrderOutcome = z.infer<typeof OrderOutcome>;
 
 /** The slim report of one order: never its output, which stays with the order's own run. */
 export const OrderReport = z.object({
-  orderId: z.string(),
+  /** A payment order's ID; a script's row is known by its key, `workflowId`. */
+  orderId: z.string().optional(),
   workflowId: z.string(),
   disposition: OrderOutcome,
   outcome: z.union([Outcome, z.literal('conflict')]),
@@ -121,7 +166,7 @@ export type BatchResult = z.infer<typeof BatchResult>;
 export const BatchPartResult = z.object({
   batchId: z.string(),
   part: count,
-  orders: z.array(BatchOrder),
+  orders: z.array(BatchItem),
   /** One slim report per order, in order; null for an order never started (the batch was cancelled). */
   reports: z.array(OrderReport.nullable()),
   progress: BatchProgress,
@@ -145,7 +190,7 @@ export type BatchState = z.infer<typeof BatchState>;
 /** A page of a part's orders, as the part answers its orders query. */
 export const PartPage = z.object({
   /** Reports from `offset` on, each with its index in the part; null where an order has no report yet. */
-  entries: z.array(z.object({ index: count, order: BatchOrder, report: OrderReport.nullable() })),
+  entries: z.array(z.object({ index: count, order: BatchItem, report: OrderReport.nullable() })),
   /** Index to ask for next; absent when the part has no more. */
   next: count.optional(),
 });
@@ -208,11 +253,20 @@ export const BatchesQuery = z.object({
 });
 export type BatchesQuery = z.infer<typeof BatchesQuery>;
 
-/** An order as a batch lists it: its slim report (none while pending), never its output. */
+/**
+ * What a batch's order or row is: a payment order's ID and amount, or a script row's arguments; its key is
+ * the `workflowId` beside it.
+ */
+const ItemFields = z.object({
+  orderId: z.string().optional().describe("A payment order's ID."),
+  amount: z.number().optional().describe("A payment order's amount."),
+  args: ScriptArgs.optional().describe("A script row's arguments (a batch of rows)."),
+});
+
+/** An order (or row) as a batch lists it: its slim report (none while pending), never its output. */
 export const BatchOrderView = OrderReport.partial().extend({
-  orderId: z.string(),
-  amount: z.number(),
-  workflowId: z.string(),
+  ...ItemFields.shape,
+  workflowId: z.string().describe("The order's (or row's) key: its run's workflow ID."),
   status: OrderStatus,
 });
 export type BatchOrderView = z.infer<typeof BatchOrderView>;
@@ -242,8 +296,8 @@ export type OrdersQuery = z.infer<typeof OrdersQuery>;
 export const PlannedStatus = z.enum(['new', 'already_done', 'in_flight', 'conflict']);
 export type PlannedStatus = z.infer<typeof PlannedStatus>;
 
-export const PlannedOrder = BatchOrder.extend({
-  workflowId: z.string(),
+export const PlannedOrder = ItemFields.extend({
+  workflowId: z.string().describe("The order's (or row's) key."),
   status: PlannedStatus,
   outcome: RunStatus.optional().describe('How its run ended (already_done), or running (in_flight).'),
   runId: z.string().optional(),

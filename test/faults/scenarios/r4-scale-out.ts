@@ -165,7 +165,10 @@ async function afterTheFault(
   view: BatchView,
   orders: { orderId: string; amount: number }[],
 ): Promise<void> {
-  const reports = view.orders;
+  // A batch of payments: every entry is an order, with its ID.
+  const reports = view.orders.flatMap(({ orderId, ...r }) =>
+    orderId === undefined ? [] : [{ ...r, orderId }],
+  );
   const charges = stack.chargesByOrder();
   const paid = orders.find((o) => reports.find((r) => r.orderId === o.orderId)?.outcome === 'succeeded');
   if (paid) {
