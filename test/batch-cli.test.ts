@@ -151,7 +151,7 @@ test('--plan: new, already done and conflict, each with its orders; nothing star
   );
   const json = await cli(['batch', csv, '--plan', '--json']);
   const report = JSON.parse(json.stdout);
-  assert.deepEqual(report.counts, { new: 1, alreadyDone: 1, inFlight: 0, conflict: 2 });
+  assert.deepEqual(report.counts, { new: 1, alreadyDone: 1, inFlight: 0, conflict: 2, bad: 0 });
   assert.deepEqual(
     report.orders.map((o: { orderId: string; status: string }) => [o.orderId, o.status]),
     [

@@ -477,7 +477,7 @@ test('a batch of another script, keyed by its template: a row run singly before 
 
   const planned = await api('POST', '/v1/batches/plan', { script: 'tell', rows });
   assert.equal(planned.status, 200, JSON.stringify(planned.body));
-  assert.deepEqual(planned.body.counts, { new: 4, alreadyDone: 1, inFlight: 0, conflict: 1 });
+  assert.deepEqual(planned.body.counts, { new: 4, alreadyDone: 1, inFlight: 0, conflict: 1, bad: 0 });
   assert.deepEqual(
     planned.body.orders.map((o: { workflowId: string; status: string }) => [o.workflowId, o.status]),
     rows.map((r, i) => [`tell-${r.args.tag}`, i === 0 ? 'already_done' : i === 1 ? 'conflict' : 'new']),
@@ -542,7 +542,7 @@ test('a batch of rows that give their keys (a script without a key template); a 
   // The same key with other arguments, in another batch: a conflict, and nothing runs.
   const changed = [{ key: rows[0]!.key, args: { seconds: 0, tag: `${p}-changed` } }];
   const planned = await api('POST', '/v1/batches/plan', { script: 'sleeper', rows: changed });
-  assert.deepEqual(planned.body.counts, { new: 0, alreadyDone: 0, inFlight: 0, conflict: 1 });
+  assert.deepEqual(planned.body.counts, { new: 0, alreadyDone: 0, inFlight: 0, conflict: 1, bad: 0 });
   const next = `keyed-${uid()}`;
   await api('POST', '/v1/batches', { batchId: next, script: 'sleeper', rows: changed });
   const conflicted = await awaitBatch(stack, next);
@@ -551,7 +551,7 @@ test('a batch of rows that give their keys (a script without a key template); a 
   assert.equal(stack.executions(rows[0]!.args.tag).length, 1);
 });
 
-test('bad rows refuse the whole batch, naming the row; nothing starts', async () => {
+test('bad rows refuse the whole batch, naming the row, and a plan lists them; nothing starts', async () => {
   const p = `br${uid()}`;
   const good = tellRows(p, 3);
   const cases: [unknown, RegExp, string | undefined][] = [
@@ -590,8 +590,17 @@ test('bad rows refuse the whole batch, naming the row; nothing starts', async ()
     assert.equal(res.status, 400, `${i}: ${JSON.stringify(res.body)}`);
     assert.match(res.body.message, message, `${i}`);
     if (field) assert.equal(res.body.field, field, `${i}`);
+    // A plan lists a bad row, with the refusal the batch got, and plans the others; a request of the wrong
+    // shape it refuses as the batch does.
     const plan = await api('POST', '/v1/batches/plan', body);
-    assert.equal(plan.status, 400, `${i} plan: ${JSON.stringify(plan.body)}`);
+    const { rows } = body as { rows?: unknown[] };
+    if (field?.startsWith('rows[')) {
+      assert.equal(plan.status, 200, `${i} plan: ${JSON.stringify(plan.body)}`);
+      const index = Number(/^rows\[(\d+)\]/.exec(field)![1]);
+      assert.deepEqual(plan.body.bad, [{ index, field, message: res.body.message }], `${i}`);
+      assert.equal(plan.body.counts.bad, 1);
+      assert.equal(plan.body.orders.length, rows!.length - 1, `${i}: the other rows planned`);
+    } else assert.equal(plan.status, 400, `${i} plan: ${JSON.stringify(plan.body)}`);
     assert.equal((await api('GET', `/v1/batches/${batchId}`)).status, 404);
     assert.equal((await api('GET', `/v1/runs/batch-${batchId}:part-0`)).status, 404, 'no part started');
   }

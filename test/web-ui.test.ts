@@ -585,7 +585,7 @@ test('start page: a run from the form runs once, the same again attaches, anothe
 /** Chooses a batch file on the start page; its plan, once shown, and the plan's counts. */
 async function planOf(page: Page, name: string, mimeType: string, text: string) {
   await page.getByLabel('Batch file').setInputFiles({ name, mimeType, buffer: Buffer.from(text) });
-  const plan = page.locator('section', { hasText: 'Start a batch of payments' });
+  const plan = page.locator('section', { hasText: 'Start a batch from a file' });
   await plan.getByRole('heading', { name: 'Plan' }).waitFor();
   const counts = await plan.locator('.stat').allInnerTexts();
   return { plan, counts: counts.map((c) => c.replace(/\s+/g, ' ')) };
@@ -611,25 +611,66 @@ test('start page: a batch file shown as its plan, bad rows and all, started only
     await plan.getByText(/line 6.*\n?.*amount must be a number/).waitFor();
     await plan.getByText(/line 7/).waitFor();
     await plan.getByText(/must be at least 0.01/).waitFor();
-    await plan.locator('tr', { hasText: 'line 8' }).getByText(`order "${fresh[0]}" appears twice`).waitFor();
+    await plan
+      .locator('tr', { hasText: 'line 8' })
+      .getByText(`order "${fresh[0]}" appears twice (also orders[0])`)
+      .waitFor();
     await plan.locator('tr', { hasText: conflicted }).waitFor();
     assert.equal(charges(fresh[0]!) + charges(fresh[1]!), 0, 'a plan starts nothing');
     await shot(page, 'batch-upload-plan');
 
-    await plan.getByRole('button', { name: 'Start 4 orders' }).click();
+    await plan.getByRole('button', { name: 'Start 4 rows' }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.getByText('2 new orders will be charged').waitFor();
+    await dialog.getByText('2 new rows will run').waitFor();
     await dialog.getByRole('button', { name: 'Keep as is' }).click();
     assert.equal(charges(fresh[0]!), 0, 'nothing starts unless confirmed');
 
-    await plan.getByRole('button', { name: 'Start 4 orders' }).click();
+    await plan.getByRole('button', { name: 'Start 4 rows' }).click();
     await dialog.getByRole('button', { name: 'Start batch' }).click();
     await page.waitForURL(/#\/batches\/[^/]+$/);
     await page.getByText('Orders 1–4').waitFor({ timeout: 60_000 });
     assert.deepEqual([charges(fresh[0]!), charges(fresh[1]!), charges(paid)], [1, 1, 1]);
     assert.equal(charges(`ui-${uid}-bad2`), 0);
-    // The browser logs the plan's refusals of the two rows the API found bad as failed loads: those only.
-    assert.deepEqual(errors, [loadFailed(400), loadFailed(400)]);
+    // The plan lists the rows the API finds bad: it answers 200, and nothing fails to load.
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("start page: a batch of another script from its rows, keyed by its template, each row's run once", async () => {
+  const tags = [`ui-${uid}-t1`, `ui-${uid}-t2`];
+  const csv = [
+    'tag,seconds,code',
+    `${tags[0]},0,0`,
+    `${tags[1]},0,0`,
+    `${tags[0]},0,0`,
+    `${tags[1]},0,300`,
+  ].join('\n');
+  const { page, context, errors } = await open('/start');
+  try {
+    const section = page.locator('section', { hasText: 'Start a batch from a file' });
+    await section.getByLabel('Script').selectOption('tell');
+    await section.getByText('header row tag, seconds, code').waitFor();
+    const { plan, counts } = await planOf(page, 'tell.csv', 'text/csv', csv);
+    assert.deepEqual(counts, ['2 New', '0 Already done', '0 In flight', '0 Conflicts', '2 Bad rows']);
+    await plan
+      .locator('tr', { hasText: 'line 4' })
+      .getByText(`key "tell-${tags[0]}" appears twice`)
+      .waitFor();
+    await plan
+      .locator('tr', { hasText: 'line 5' })
+      .getByText(/at most 255/)
+      .waitFor();
+    await plan.getByRole('button', { name: 'Start 2 rows' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Start batch' }).click();
+    await page.waitForURL(/#\/batches\/[^/]+$/);
+    await page.getByText('Orders 1–2').waitFor({ timeout: 60_000 });
+    assert.deepEqual(
+      tags.map((t) => stack.executions(t).length),
+      [1, 1],
+    );
+    assert.deepEqual(errors, []);
   } finally {
     await context.close();
   }

@@ -8,7 +8,12 @@ export interface Row {
   /** The file's line the row starts on, as an editor numbers it. */
   line: number;
   values: Record<string, ArgValue>;
+  /** The row's own key, from a `key` column or field (a script with no key template needs one). */
+  key?: string;
 }
+
+/** The column (or field) that gives a row's key, unless the script has an argument of that name. */
+const KEY = 'key';
 
 export interface BadRow {
   line: number;
@@ -27,9 +32,16 @@ export function readRows(fileName: string, text: string, args: readonly ArgSpec[
   const jsonLines =
     ext === 'jsonl' || ext === 'ndjson' || (ext !== 'csv' && body.trimStart().startsWith('{'));
   const out: FileRows = { rows: [], bad: [] };
+  const keyed = !args.some((a) => a.name === KEY);
+  const row = (line: number, given: Record<string, unknown>, fromText: boolean): Row => {
+    if (!keyed) return { line, values: typed(given, args, fromText) };
+    const { [KEY]: key, ...values } = given;
+    if (key !== undefined && key !== '' && typeof key !== 'string') throw new Error('key must be text');
+    return { line, values: typed(values, args, fromText), ...(key ? { key } : {}) };
+  };
   const add = (line: number, given: Record<string, unknown>, fromText: boolean) => {
     try {
-      out.rows.push({ line, values: typed(given, args, fromText) });
+      out.rows.push(row(line, given, fromText));
     } catch (err) {
       out.bad.push({ line, message: (err as Error).message });
     }
@@ -48,10 +60,11 @@ export function readRows(fileName: string, text: string, args: readonly ArgSpec[
   if (!header) return out;
   const names = args.map((a) => a.name);
   const columns = header.fields;
-  if (columns.length !== names.length || names.some((n) => !columns.includes(n))) {
+  const extra = columns.filter((c) => !names.includes(c) && !(keyed && c === KEY));
+  if (extra.length > 0 || names.some((n) => !columns.includes(n)) || new Set(columns).size < columns.length) {
     out.bad.push({
       line: header.line,
-      message: `the header row must name the columns ${names.join(', ')} (it has ${columns.join(', ')})`,
+      message: `the header row must name the columns ${names.join(', ')}${keyed ? ', and key if the rows give their keys' : ''} (it has ${columns.join(', ')})`,
     });
     return out;
   }
@@ -98,7 +111,8 @@ function fromTextAs(arg: ArgSpec, raw: string): unknown {
 }
 
 /**
- * CSV as RFC 4180 has it: fields split by commas, quoted with `"` (a quote inside doubled), records by line
+ * CSV as RFC 4180 has it (csv-parse, which the CLI reads files with, ships to browsers as 113 KB with a Buffer
+ * polyfill, more than this whole UI): fields split by commas, quoted with `"` (a quote inside doubled), records by line
  * breaks, which a quoted field may hold. Fields are trimmed; empty lines are skipped.
  */
 function csvRecords(text: string): { line: number; fields: string[] }[] {

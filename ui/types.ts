@@ -5,11 +5,11 @@ export type {
   BatchOrderView,
   BatchPlanReport,
   BatchProgress,
+  BatchRequest,
   BatchSummary,
   BatchView,
   DecisionAction,
   DecisionView,
-  OrderRequest,
   OrderStatus,
 } from '../src/shared/schemas/batches.js';
 export type { NotificationView, NotificationsAnswer } from '../src/shared/schemas/notifications.js';

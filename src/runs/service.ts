@@ -177,9 +177,12 @@ export class RunService implements RunSource {
     return { ...(await startBatch(this, plan, call.waitMs, call.signal)), batchId };
   }
 
-  /** What startBatch would do with these orders or rows, starting nothing; checked as startBatch checks them. */
+  /**
+   * What startBatch would do with these orders or rows, starting nothing; checked as startBatch checks them,
+   * with every bad one listed (startBatch refuses the batch for the first).
+   */
   planBatch(request: BatchRequest, signal?: AbortSignal): Promise<BatchPlanReport> {
-    return planBatch(this, this.registry, checkBatch(this.registry, this.taskQueue, request), signal);
+    return planBatch(this, this.registry, checkBatch(this.registry, this.taskQueue, request, true), signal);
   }
 
   /** One run: what it is, how long its key and history are kept, where Temporal's UI shows it. */

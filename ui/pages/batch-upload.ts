@@ -1,55 +1,60 @@
-// A batch from a file: a CSV or JSON-lines file read in the browser into rows of the payment script's arguments,
-// planned (POST /v1/batches/plan: what is new, already done, in flight or a conflict, and the bad rows), and
-// started with the same rows (POST /v1/batches) only once the operator confirms.
-import { ApiError } from '../../src/shared/api-client.js';
+// A batch from a file: a CSV or JSON-lines file read in the browser into rows of a registered script's
+// arguments (a payment file as orders), planned (POST /v1/batches/plan: what is new, already done, in flight or
+// a conflict, and every bad row), and started with the plan's good rows (POST /v1/batches) only once the
+// operator confirms.
+import { PAYMENT_SCRIPT } from '../../src/shared/ids.js';
 import { api } from '../api.js';
 import { card, failure, notice, stats, table } from '../components.js';
 import { confirmAction } from '../dialogs.js';
 import { h } from '../dom.js';
 import { plural } from '../format.js';
 import { readRows, type BadRow, type Row } from '../rows.js';
-import type { BatchPlanReport, OrderRequest, ScriptView } from '../types.js';
+import type { BatchPlanReport, BatchRequest, ScriptView } from '../types.js';
 
-/** How many rows the API may name as bad, one plan request each, before the file is sent back whole. */
-const MAX_REFUSED_ROWS = 20;
-/** The API names the first bad order by its index: `orders[3].amount`. */
-const ORDER_FIELD = /^orders\[(\d+)\]/;
-
-export function batchUpload(script: ScriptView): HTMLElement {
+export function batchUpload(scripts: ScriptView[]): HTMLElement {
+  const select = h(
+    'select',
+    { name: 'batchScript' },
+    scripts.map((s) => h('option', { value: s.name }, s.name)),
+  );
   const file = h('input', {
     type: 'file',
     name: 'file',
     accept: '.csv,.jsonl,.ndjson,text/csv,application/x-ndjson',
   });
   const batchId = h('input', { type: 'text', name: 'batchId', maxlength: 100, autocomplete: 'off' });
+  const about = h('p', { class: 'muted' });
   const plan = h('div', { class: 'stack', 'aria-live': 'polite' });
-  const columns = script.args.map((a) => a.name).join(', ');
+  const chosen = () => scripts.find((s) => s.name === select.value) ?? scripts[0]!;
   const read = async () => {
-    const chosen = file.files?.[0];
-    if (!chosen) return plan.replaceChildren();
-    plan.replaceChildren(h('p', { class: 'loading' }, `Planning ${chosen.name}…`));
+    const script = chosen();
+    const columns = [...script.args.map((a) => a.name), ...(script.key === undefined ? ['key'] : [])].join(
+      ', ',
+    );
+    about.replaceChildren(
+      `A CSV file with the header row ${columns}, or JSON lines, one {${columns}} object a line. `,
+      'Nothing starts until you have seen its plan and confirmed.',
+    );
+    const given = file.files?.[0];
+    if (!given) return plan.replaceChildren();
+    plan.replaceChildren(h('p', { class: 'loading' }, `Planning ${given.name}…`));
     const id = batchId.value.trim() || undefined;
-    const view = await chosen
+    const view = await given
       .text()
       .then((text) => {
-        const { rows, bad } = readRows(chosen.name, text, script.args);
-        return planned(rows, bad, id);
+        const { rows, bad } = readRows(given.name, text, script.args);
+        return planned(script.name, rows, bad, id);
       })
       .catch(failure);
     plan.replaceChildren(view);
   };
-  file.addEventListener('change', () => void read());
-  batchId.addEventListener('change', () => void read());
-  return card('Start a batch of payments', [
-    h(
-      'p',
-      { class: 'muted' },
-      `A CSV file with the header row ${columns}, or JSON lines, one {${columns}} object a line. `,
-      'Nothing starts until you have seen its plan and confirmed.',
-    ),
+  for (const input of [select, file, batchId]) input.addEventListener('change', () => void read());
+  void read();
+  return card('Start a batch from a file', [
     h(
       'div',
       { class: 'form-fields' },
+      h('label', { class: 'field' }, h('span', {}, 'Script'), select),
       h('label', { class: 'field' }, h('span', {}, 'Batch file'), file),
       h(
         'label',
@@ -59,66 +64,72 @@ export function batchUpload(script: ScriptView): HTMLElement {
         h('small', { class: 'muted' }, 'optional; made up when left empty'),
       ),
     ),
+    about,
     plan,
   ]);
 }
 
-/** Today a batch holds payments: each row's order ID and amount, the payment script's arguments. */
-function asOrder({ values }: Row): OrderRequest {
-  return { orderId: String(values.orderId), amount: Number(values.amount) };
+/** The batch of these rows: a payment file without keys as orders (as the CLI sends it), else as rows. */
+function batchOf(script: string, rows: Row[], batchId: string | undefined): BatchRequest {
+  const id = batchId ? { batchId } : {};
+  if (script === PAYMENT_SCRIPT && rows.every((r) => r.key === undefined))
+    return {
+      ...id,
+      orders: rows.map((r) => ({ orderId: String(r.values.orderId), amount: Number(r.values.amount) })),
+    };
+  return { ...id, script, rows: rows.map((r) => ({ args: r.values, ...(r.key ? { key: r.key } : {}) })) };
 }
 
-/**
- * The plan of the file's good rows. The API checks each value as a run would and names the first it refuses:
- * that row joins the bad ones and the rest are planned again, so one bad value does not hide the plan.
- */
-async function planned(rows: Row[], bad: BadRow[], batchId: string | undefined): Promise<HTMLElement> {
-  let good = rows;
-  for (let refused = 0; good.length > 0; refused++) {
-    try {
-      const report = await api.planBatch({ orders: good.map(asOrder), ...(batchId ? { batchId } : {}) });
-      return planView(report, good, bad, batchId);
-    } catch (err) {
-      const at = err instanceof ApiError ? ORDER_FIELD.exec(err.body.field ?? '') : null;
-      const row = at ? good[Number(at[1])] : undefined;
-      if (!row || refused >= MAX_REFUSED_ROWS) throw err;
-      // The index is of the rows sent, not the file's: the row's line says where it is.
-      bad.push({ line: row.line, message: (err as Error).message.replace(/^orders\[\d+\][.\w]*: /, '') });
-      good = good.filter((r) => r !== row);
-    }
+/** The plan of the file's rows: the API lists each it would refuse, by its place in what was sent. */
+async function planned(
+  script: string,
+  rows: Row[],
+  bad: BadRow[],
+  batchId: string | undefined,
+): Promise<HTMLElement> {
+  if (rows.length === 0) {
+    if (bad.length === 0) return notice('error', 'The file holds no rows', 'Give it one row a run.');
+    return h(
+      'div',
+      { class: 'stack' },
+      notice('error', 'No row can be started', 'Fix the rows below and choose the file again.'),
+      badRows(bad),
+    );
   }
-  if (bad.length === 0) return notice('error', 'The file holds no rows', 'Give it one row an order.');
-  return h(
-    'div',
-    { class: 'stack' },
-    notice('error', 'No row can be started', 'Fix the rows below and choose the file again.'),
-    badRows(bad),
-  );
+  const report = await api.planBatch(batchOf(script, rows, batchId));
+  const refused = new Set(report.bad.map((b) => b.index));
+  // The API names a row by its place in what was sent (`rows[3]: ...`); the file's line says where it is.
+  const allBad = [
+    ...bad,
+    ...report.bad.map((b) => ({
+      line: rows[b.index]!.line,
+      message: b.message.replace(/^\w+\[\d+\]: /, ''),
+    })),
+  ];
+  const good = rows.filter((_, i) => !refused.has(i));
+  if (good.length === 0) return planned(script, [], allBad, batchId);
+  return planView(report, batchOf(script, good, batchId), good.length, allBad);
 }
 
-function planView(report: BatchPlanReport, rows: Row[], bad: BadRow[], batchId?: string): HTMLElement {
+function planView(report: BatchPlanReport, batch: BatchRequest, size: number, bad: BadRow[]): HTMLElement {
   const { counts } = report;
-  const start = h(
-    'button',
-    { type: 'button', class: 'button primary' },
-    `Start ${plural(rows.length, 'order')}`,
-  );
+  const start = h('button', { type: 'button', class: 'button primary' }, `Start ${plural(size, 'row')}`);
   start.addEventListener('click', () =>
     confirmAction({
-      title: `Start this batch of ${plural(rows.length, 'order')}?`,
+      title: `Start this batch of ${plural(size, 'row')}?`,
       body: [
-        h('p', {}, `${plural(counts.new, 'new order')} will be charged, each once under its key.`),
+        h('p', {}, `${plural(counts.new, 'new row')} will run, each once under its key.`),
         h(
           'p',
           {},
-          `${plural(counts.alreadyDone, 'order')} already done and ${plural(counts.inFlight, 'order')} in flight are not charged again; `,
+          `${plural(counts.alreadyDone, 'row')} already done and ${plural(counts.inFlight, 'row')} in flight do not run again; `,
           `${plural(counts.conflict, 'conflict')} will be refused`,
           bad.length > 0 ? `; ${plural(bad.length, 'bad row')} are left out.` : '.',
         ),
       ],
       confirmLabel: 'Start batch',
       onConfirm: async () => {
-        const answer = await api.startBatch({ orders: rows.map(asOrder), ...(batchId ? { batchId } : {}) });
+        const answer = await api.startBatch(batch);
         location.hash = `#/batches/${encodeURIComponent(answer.body.batchId ?? '')}`;
       },
     }),
@@ -138,7 +149,7 @@ function planView(report: BatchPlanReport, rows: Row[], bad: BadRow[], batchId?:
     conflicts.length > 0
       ? table(
           [
-            { title: 'Conflict', cell: (o) => o.orderId, className: 'key' },
+            { title: 'Conflict', cell: (o) => o.orderId ?? o.workflowId, className: 'key' },
             { title: 'Why', cell: (o) => o.message ?? '' },
           ],
           conflicts,

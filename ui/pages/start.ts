@@ -1,6 +1,5 @@
-// Starting work from the UI: a run of a registered script from a form, and a batch of payments from a file.
+// Starting work from the UI: a run of a registered script from a form, and a batch of one from a file.
 // Only what the caller's token may start is offered (ui/scopes.ts); the API checks every call again.
-import { PAYMENT_SCRIPT } from '../../src/shared/ids.js';
 import { api } from '../api.js';
 import { notice, pageHeader } from '../components.js';
 import type { Page } from '../page.js';
@@ -10,7 +9,7 @@ import { runForm } from './run-form.js';
 
 export const startPage: Page = async (root, { caller }) => {
   root.append(
-    pageHeader('Start', 'Run a registered script once per key, or a batch of payments from a file.'),
+    pageHeader('Start', 'Run a registered script once per key, or a batch of its runs from a file.'),
   );
   const { scripts } = mayStartAny(caller) ? await api.scripts() : { scripts: [] };
   const startable = scripts.filter((s) => mayRun(caller, s.name));
@@ -24,8 +23,5 @@ export const startPage: Page = async (root, { caller }) => {
     );
     return;
   }
-  root.append(runForm(startable));
-  // Batches run the payment script today.
-  const payment = startable.find((s) => s.name === PAYMENT_SCRIPT);
-  if (payment) root.append(batchUpload(payment));
+  root.append(runForm(startable), batchUpload(startable));
 };

@@ -87,8 +87,8 @@ export function batchRoutes(app: FastifyInstance, deps: ApiDeps): void {
       bodyLimit: BATCH_BODY_LIMIT,
       config: startsScript,
     },
-    // Checked as POST /v1/batches checks it, so a plan that answers is a batch that would start. Reading
-    // stops when the caller goes away (no wait for a result: it takes no wait slot).
+    // Checked as POST /v1/batches checks it, every bad row listed: a plan without bad rows is a batch that
+    // would start. Reading stops when the caller goes away (no wait for a result: it takes no wait slot).
     async (request, reply) => deps.waits.run(0, reply, (gone) => deps.runs.planBatch(request.body, gone)),
   );
 

@@ -142,17 +142,20 @@ const PLANNED_ROWS: Record<PlannedStatus, string> = {
   conflict: 'conflict (the key holds another request: would not run)',
 };
 
-/** What the batch would do; exits 120 if some order's key holds another amount, else 0. */
+/**
+ * What the batch would do; exits 125 if the batch would be refused for a bad row, 120 if some key holds
+ * another request, else 0.
+ */
 async function plan(api: ApiClient, entries: BatchEntries, o: BatchOptions): Promise<number> {
   const report = await api.planBatch(entries);
-  const code = report.counts.conflict > 0 ? EXIT.keyConflict : EXIT.ok;
+  const code = report.bad.length > 0 ? EXIT.error : report.counts.conflict > 0 ? EXIT.keyConflict : EXIT.ok;
   if (o.json) {
     process.stdout.write(`${terminalSafeJson(report)}\n`);
     return code;
   }
   const c = report.counts;
   const lines = [
-    `plan for ${report.total} orders (nothing was started): new ${c.new}, already done ${c.alreadyDone}, in flight ${c.inFlight}, conflict ${c.conflict}`,
+    `plan for ${report.total} orders (nothing was started): new ${c.new}, already done ${c.alreadyDone}, in flight ${c.inFlight}, conflict ${c.conflict}${c.bad > 0 ? `, bad ${c.bad}` : ''}`,
   ];
   const labels = 'orders' in entries ? PLANNED : PLANNED_ROWS;
   for (const status of Object.keys(labels) as PlannedStatus[]) {
@@ -164,6 +167,8 @@ async function plan(api: ApiClient, entries: BatchEntries, o: BatchOptions): Pro
         `  ${entryText(order)}${order.outcome ? `  ${order.outcome}` : ''}${order.message ? `  ${order.message}` : ''}`,
       );
   }
+  if (report.bad.length > 0) lines.push('bad (the batch would be refused for it):');
+  for (const bad of report.bad) lines.push(`  ${bad.message}`);
   process.stdout.write(forTerminal(process.stdout, `${lines.join('\n')}\n`));
   return code;
 }

@@ -1,7 +1,7 @@
-// What a batch would do before it charges anything: each order's key `payment-<orderId>` (each row's key)
-// looked up in the key store (a page of them a query) and compared with its request, the way the batch's
-// start-or-attach would; keys the store lacks are checked in Temporal's visibility, a page a query, for
-// workflows that are not SuperScript runs holding their IDs.
+// What a batch would do before it charges anything: its bad orders or rows, as checkBatch lists them, and each
+// good order's key `payment-<orderId>` (each row's key) looked up in the key store (a page of them a query)
+// and compared with its request, the way the batch's start-or-attach would; keys the store lacks are checked
+// in Temporal's visibility, a page a query, for workflows that are not SuperScript runs holding their IDs.
 import type { ScriptRegistry } from '../../config/scripts.js';
 import { KeyConflictError } from '../../errors.js';
 import { hasEnded } from '../../keystore/record.js';
@@ -23,7 +23,7 @@ const PAGE = 200;
 export async function planBatch(
   src: RunSource,
   registry: ScriptRegistry,
-  { script, items }: CheckedBatch,
+  { script, items, bad }: CheckedBatch,
   signal?: AbortSignal,
 ): Promise<BatchPlanReport> {
   const planned: PlannedOrder[] = [];
@@ -52,8 +52,10 @@ export async function planBatch(
       alreadyDone: count('already_done'),
       inFlight: count('in_flight'),
       conflict: count('conflict'),
+      bad: bad.length,
     },
     orders: planned,
+    bad,
   };
 }
 

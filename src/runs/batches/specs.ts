@@ -2,12 +2,18 @@
 // (each holding up to a part's worth of them as its input), and its coordinator, which holds only counts and
 // a digest of them.
 import { createHash } from 'node:crypto';
-import { validateArgs, type ScriptRegistry } from '../../config/scripts.js';
+import { validateArgs, type ScriptRegistry, type ScriptSpec } from '../../config/scripts.js';
 import { InvalidRequestError } from '../../errors.js';
 import { batchRequest, isScriptRow, type OrchestratorInput } from '../../shared/batches.js';
 import { batchPartWorkflowId, batchWorkflowId } from '../../shared/ids.js';
 import { PAYMENT_SCRIPT, canonicalJson } from '../../shared/runs.js';
-import type { BatchItem, BatchOrder, BatchRequest, ScriptRow } from '../../shared/schemas/batches.js';
+import type {
+  BadEntry,
+  BatchItem,
+  BatchOrder,
+  BatchRequest,
+  ScriptRow,
+} from '../../shared/schemas/batches.js';
 import type { ScriptArgs } from '../../shared/schemas/runs.js';
 import { WorkflowTypes } from '../../shared/workflow-types.js';
 import {
@@ -87,41 +93,67 @@ export function batchPlan(
 export interface CheckedBatch {
   script?: string;
   items: BatchItem[];
+  /** Rows (or orders) refused, when the caller asked to see them all (a plan) rather than the first. */
+  bad: BadEntry[];
 }
 
 /**
- * Every order or row of a batch checked by the registry as its single request would be, the first bad
- * one named by its index; no key may appear twice. Orders are the payment script's; rows any script's.
+ * Every order or row of a batch checked by the registry as its single request would be; no key may appear
+ * twice. A bad one is refused, named by its index, unless `allBad` (a plan): then each is listed and left
+ * out. Orders are the payment script's; rows any script's.
  */
 export function checkBatch(
   registry: ScriptRegistry,
   taskQueue: string,
   request: Pick<BatchRequest, 'script' | 'orders' | 'rows'>,
+  allBad = false,
 ): CheckedBatch {
   const { script, orders, rows } = request;
+  const bad: BadEntry[] = [];
+  const each = <T, R>(list: readonly T[], label: string, check: (entry: T, i: number) => R): R[] =>
+    list.flatMap((entry, i) => {
+      try {
+        return [atRow(`${label}[${i}]`, () => check(entry, i))];
+      } catch (err) {
+        if (!allBad || !(err instanceof InvalidRequestError)) throw err;
+        bad.push({ index: i, message: err.message, ...(err.field ? { field: err.field } : {}) });
+        return [];
+      }
+    });
   if (orders) {
     if (script !== undefined && script !== PAYMENT_SCRIPT)
       throw new InvalidRequestError(
         `orders are the payment script's ("${PAYMENT_SCRIPT}"); send the rows of "${script}" as rows of {args, key?}.`,
         'orders',
       );
-    return { items: paymentOrders(registry, orders) };
+    const payment = paymentScript(registry);
+    const once = onceEach('orders', 'orderId');
+    const items = each(orders, 'orders', (order, i) => once(paymentOrder(payment, order), i, order.orderId));
+    return { items, bad };
   }
   const name = script ?? PAYMENT_SCRIPT;
   registry.get(name); // an unknown script is refused before any row
+  const once = onceEach('rows', 'key');
+  const items = each(rows ?? [], 'rows', (row, i): ScriptRow => {
+    const spec = keyedSpec(registry, taskQueue, { script: name, ...row });
+    return once({ key: spec.workflowId, args: spec.request.args as ScriptArgs }, i, spec.workflowId);
+  });
+  return { script: name, items, bad };
+}
+
+/** Passes each entry on, refusing one whose key an earlier one has: each key runs once, so each is sent once. */
+function onceEach(label: 'orders' | 'rows', field: 'orderId' | 'key') {
   const seen = new Map<string, number>();
-  const items = (rows ?? []).map((row, i): ScriptRow => {
-    const spec = atRow(`rows[${i}]`, () => keyedSpec(registry, taskQueue, { script: name, ...row }));
-    const earlier = seen.get(spec.workflowId);
+  return <T>(entry: T, i: number, key: string): T => {
+    const earlier = seen.get(key);
     if (earlier !== undefined)
       throw new InvalidRequestError(
-        `rows[${i}]: key "${spec.workflowId}" appears twice (also rows[${earlier}]); each key runs once, so send each row once.`,
-        `rows[${i}].key`,
+        `${field === 'key' ? 'key' : 'order'} "${key}" appears twice (also ${label}[${earlier}]); each key runs once, so send it once.`,
+        field,
       );
-    seen.set(spec.workflowId, i);
-    return { key: spec.workflowId, args: spec.request.args as ScriptArgs };
-  });
-  return { script: name, items };
+    seen.set(key, i);
+    return entry;
+  };
 }
 
 /** The start of one order or row, as its single request would make it (by this registry, its rules). */
@@ -137,20 +169,12 @@ export function itemSpec(
     : paymentSpec(registry, taskQueue, item, extras);
 }
 
-/**
- * Every order of a batch checked as a payment request by the registry (its schema has checked their shape
- * and that no order appears twice), with the index of the first bad one.
- */
-export function paymentOrders(registry: ScriptRegistry, given: readonly BatchOrder[]): BatchOrder[] {
-  const spec = paymentScript(registry);
-  return given.map((order, i) =>
-    atRow(`orders[${i}]`, () => {
-      const args = validateArgs(spec, order);
-      const orderId = String(args.orderId);
-      paymentKey(orderId, 'orderId');
-      return { orderId, amount: args.amount as number };
-    }),
-  );
+/** An order checked as a payment request (the schema has checked its shape and that none appears twice). */
+function paymentOrder(payment: ScriptSpec, order: BatchOrder): BatchOrder {
+  const args = validateArgs(payment, order);
+  const orderId = String(args.orderId);
+  paymentKey(orderId, 'orderId');
+  return { orderId, amount: args.amount as number };
 }
 
 /** `check`'s refusal, named by the row it is about (`orders[3]: ...`, field `orders[3].amount`). */

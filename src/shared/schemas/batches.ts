@@ -53,18 +53,6 @@ export const BatchRequest = z
     orders: z
       .array(OrderRequest)
       .min(1, 'must be a non-empty array of {orderId, amount}')
-      .superRefine((orders, ctx) => {
-        const seen = new Set<string>();
-        orders.forEach(({ orderId }, i) => {
-          if (seen.has(orderId))
-            ctx.addIssue({
-              code: 'custom',
-              path: [i, 'orderId'],
-              message: `order "${orderId}" appears twice`,
-            });
-          seen.add(orderId);
-        });
-      })
       .optional()
       .describe("The payment script's orders; or `rows`."),
     rows: z
@@ -305,11 +293,25 @@ export const PlannedOrder = ItemFields.extend({
 });
 export type PlannedOrder = z.infer<typeof PlannedOrder>;
 
-/** POST /v1/batches/plan: what the batch would do, order by order. */
+/** A row (or order) the registry refuses, as the batch would refuse it: the plan leaves it out. */
+export const BadEntry = z.object({
+  index: count.describe('Its place in `rows` (or `orders`), from 0.'),
+  field: z.string().optional().describe('What was wrong, as `rows[3].args.amount`.'),
+  message: z.string(),
+});
+export type BadEntry = z.infer<typeof BadEntry>;
+
+/**
+ * POST /v1/batches/plan: what the batch would do, order by order (its good ones, in their order), and every
+ * bad one, which POST /v1/batches would refuse the whole batch for.
+ */
 export const BatchPlanReport = z.object({
   total: count,
-  counts: z.object({ new: count, alreadyDone: count, inFlight: count, conflict: count }),
+  counts: z.object({ new: count, alreadyDone: count, inFlight: count, conflict: count, bad: count }),
   orders: z.array(PlannedOrder),
+  bad: z
+    .array(BadEntry)
+    .describe('Rows (or orders) the batch would be refused for; started, it starts none.'),
 });
 export type BatchPlanReport = z.infer<typeof BatchPlanReport>;
 
