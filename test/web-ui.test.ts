@@ -621,7 +621,7 @@ test('start page: a batch file shown as its plan, bad rows and all, started only
 
     await plan.getByRole('button', { name: 'Start 4 rows' }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.getByText('2 new rows will run').waitFor();
+    await dialog.getByText('2 new rows of collect-payment will run').waitFor();
     await dialog.getByRole('button', { name: 'Keep as is' }).click();
     assert.equal(charges(fresh[0]!), 0, 'nothing starts unless confirmed');
 

@@ -63,7 +63,7 @@ export function scriptRunSpec(
 }
 
 /** The key a script's run takes: the one its template forms, else the one given; refused if another script's. */
-export function scriptKey(
+function scriptKey(
   registry: ScriptRegistry,
   spec: ScriptSpec,
   args: ScriptArgs,

@@ -45,7 +45,7 @@ import {
   execSpec,
   paymentScript,
   paymentSpec,
-  scriptKey,
+  keyedSpec,
   scriptRunSpec,
   type ExecRequest,
 } from './requests.js';
@@ -154,8 +154,8 @@ export class RunService implements RunSource {
    * refused when its arguments or key are.
    */
   static rowKey(registry: ScriptRegistry, script: string, row: { args: ScriptArgs; key?: string }): string {
-    const spec = registry.get(script);
-    return scriptKey(registry, spec, validateArgs(spec, row.args), row.key);
+    // The key does not depend on the task queue: any names it.
+    return keyedSpec(registry, '', { script, ...row }).workflowId;
   }
 
   /** The payment script run directly, with no key and no idempotency: the problem, for the demos. */
