@@ -244,12 +244,14 @@ test('run page: what a script printed shows as text, never as markup', async () 
 
 test('a run started by hand with a request memo SuperScript did not write shows as such, on both pages', async () => {
   const key = `ui-foreign-${uid}`;
-  await stack.client.workflow.start(WorkflowTypes.script, {
+  const handle = await stack.client.workflow.start(WorkflowTypes.script, {
     taskQueue: stack.taskQueue,
     workflowId: key,
     args: [{ script: 'exit-with', args: { code: 0 }, key }],
     memo: { [REQUEST_MEMO]: '{"script": "exit-with", "args": null}' },
   });
+  // Until its worker has claimed the key, the key store has no request to show for it.
+  await handle.result();
   const runPage = await open(`/runs/${key}`);
   try {
     await runPage.page.getByText('Started or changed outside SuperScript').waitFor();
