@@ -36,6 +36,18 @@ export class KeyConflictError extends SuperScriptError {
   ) {
     super(message);
   }
+
+  /**
+   * This conflict as told where only `script`'s runs may be read (a batch of it, and whoever reads the
+   * batch): what holds the key is left out (its script, run and arguments) unless it is `script`'s.
+   */
+  toReaderOf(script: string | undefined): KeyConflictError {
+    if (this.heldFor === undefined || this.heldFor === script) return this;
+    return new KeyConflictError(
+      `Key "${this.workflowId}" is taken by a run you may not read. A key stands for one request: use another key.`,
+      this.workflowId,
+    );
+  }
 }
 
 /** No run (or batch) exists under that ID. */

@@ -359,10 +359,12 @@ test('GET /v1/scripts shows a token the scripts it may list runs of, never how t
   ]);
   const all = await scripts(token.reader);
   assert.deepEqual(all.map((s) => s.name).sort(), stack.registry.names().sort(), '`read` lists every script');
-  assert.ok(
-    all.every((s) => s.path === undefined && !('env' in s)),
-    'no path, no environment',
-  );
+  for (const s of all)
+    assert.deepEqual(
+      Object.keys(s).filter((k) => !['name', 'description', 'args', 'key'].includes(k)),
+      [],
+      `${s.name}: its name, description, arguments and key template only, never how it runs`,
+    );
   assert.equal((await call('GET', '/v1/scripts', as(token.cancelOnly))).status, 403);
   assert.equal((await call('GET', '/v1/scripts', {})).status, 401);
 
@@ -378,6 +380,39 @@ test('GET /v1/scripts shows a token the scripts it may list runs of, never how t
   assert.deepEqual(await found(orderId, token.sleeperRunner), [], 'not to a token that may not list it');
   const bad = await call('GET', '/v1/runs?find=a%20b', as(token.reader));
   assert.deepEqual([bad.status, bad.body.field], [400, 'find']);
+});
+
+test("a batch's plan and report do not say what another script's run holds a key with", async () => {
+  // A sleeper row names the key of an exit-with run: the sleeper's token may not read those.
+  const key = `auth-held-${uid()}`;
+  const held = await call('POST', '/v1/runs', as(token.operator), {
+    script: 'exit-with',
+    args: { code: 0 },
+    key,
+  });
+  assert.equal(held.status, 200, JSON.stringify(held.body));
+  const tag = `held-${uid()}`.toLowerCase();
+  const rows = [{ args: { seconds: 0, tag }, key }];
+  const plan = await call('POST', '/v1/batches/plan', as(token.sleeperRunner), { script: 'sleeper', rows });
+  assert.equal(plan.status, 200, JSON.stringify(plan.body));
+  const [planned] = plan.body.orders as { status: string; message: string }[];
+  assert.equal(planned!.status, 'conflict');
+  assert.match(planned!.message, /is taken by a run you may not read/);
+  assert.doesNotMatch(planned!.message, /exit-with|code/);
+
+  const batchId = `auth-held-${uid()}`;
+  const started = await call('POST', '/v1/batches?wait=30s', as(token.sleeperRunner), {
+    batchId,
+    script: 'sleeper',
+    rows,
+  });
+  assert.equal(started.status, 200, JSON.stringify(started.body));
+  const orders = await call('GET', `/v1/batches/${batchId}/orders`, as(token.sleeperRunner));
+  const [reported] = orders.body.orders as { status: string; message: string }[];
+  assert.equal(reported!.status, 'conflict');
+  assert.match(reported!.message, /is taken by a run you may not read/);
+  assert.doesNotMatch(reported!.message, /exit-with|code/);
+  assert.deepEqual(stack.executions(tag), [], 'the sleeper did not run under the taken key');
 });
 
 test('a token revoked while the API runs is refused on its next request', async () => {

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { runCli, type Ran } from './support/cli.js';
 import { startStack, uid, type Stack } from './support/harness.js';
 import { httpJson } from './support/http.js';
+import { FIXTURES } from './support/paths.js';
 
 let stack: Stack;
 before(async () => {
@@ -162,6 +163,14 @@ test('--plan: new, already done and conflict, each with its orders; nothing star
     ],
   );
   assert.match(report.orders[3].message, /not a SuperScript run/);
+
+  // A registry whose payment script declares no key template keys orders payment-<orderId> all the same.
+  const untemplated = await runCli(['batch', csv, '--plan'], {
+    ...stack.env,
+    SUPERSCRIPT_CONFIG: path.join(FIXTURES, 'capped', 'registry.json'),
+  });
+  assert.equal(untemplated.code, 120, untemplated.stderr);
+  assert.match(untemplated.stdout, /new 1, already done 1, in flight 0, conflict 2/);
   await squatter.terminate('test cleanup');
   assert.equal(await started([`payment-${fresh}`]), 0);
   assert.equal(charges(done) + charges(conflict) + charges(fresh), 2);
@@ -233,7 +242,7 @@ test('--script: a CSV of another script keyed by its template; a row run singly 
   assert.equal(plan.code, 120, plan.stderr);
   assert.match(
     plan.stdout,
-    /plan for 4 orders \(nothing was started\): new 2, already done 1, in flight 0, conflict 1/,
+    /plan for 4 rows \(nothing was started\): new 2, already done 1, in flight 0, conflict 1/,
   );
   assert.match(
     plan.stdout,

@@ -44,6 +44,13 @@ after(async () => {
 /** The keys the sleeper ran under, one line per execution of its script. */
 const executedKeys = (tag: string) => stack.executions(tag).map((line) => line.split(' ')[0]!);
 
+/** A failure's message and its causes' messages, outermost first. */
+function causes(err: unknown): string {
+  const messages: string[] = [];
+  for (let e = err; e instanceof Error; e = e.cause) messages.push(e.message);
+  return messages.join(' <- ');
+}
+
 /** Waits until the schedule has no fire running (its last run has ended). */
 async function idle(name: string): Promise<void> {
   const handle = stack.client.schedule.getHandle(`${name}@${stack.taskQueue}`);
@@ -190,6 +197,22 @@ test('a cron `exec` line and a schedule firing the same key run it once; the lat
     'succeeded',
     "the key's run is still the cron line's",
   );
+  // The fire failed on the conflict, saying so (not on anything else).
+  const fire = await eventually(
+    'the backfilled fire in visibility',
+    async () => {
+      const query = `TemporalScheduledById = '${name}@${stack.taskQueue}'`;
+      for await (const w of stack.client.workflow.list({ query })) return w;
+      return undefined;
+    },
+    30_000,
+    200,
+  );
+  const failure = await stack.client.workflow
+    .getHandle(fire.workflowId)
+    .result()
+    .then(() => 'succeeded', causes);
+  assert.match(failure, /is already used by a run of script "exec", not "sleeper"/);
 
   // The schedule first: the cron line with that fire's key is refused (exit 120) and runs nothing.
   await schedules.trigger(name);

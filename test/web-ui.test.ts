@@ -244,12 +244,14 @@ test('run page: what a script printed shows as text, never as markup', async () 
 
 test('a run started by hand with a request memo SuperScript did not write shows as such, on both pages', async () => {
   const key = `ui-foreign-${uid}`;
-  await stack.client.workflow.start(WorkflowTypes.script, {
+  const handle = await stack.client.workflow.start(WorkflowTypes.script, {
     taskQueue: stack.taskQueue,
     workflowId: key,
     args: [{ script: 'exit-with', args: { code: 0 }, key }],
     memo: { [REQUEST_MEMO]: '{"script": "exit-with", "args": null}' },
   });
+  // Until its worker has claimed the key, the key store has no request to show for it.
+  await handle.result();
   const runPage = await open(`/runs/${key}`);
   try {
     await runPage.page.getByText('Started or changed outside SuperScript').waitFor();
@@ -621,7 +623,7 @@ test('start page: a batch file shown as its plan, bad rows and all, started only
 
     await plan.getByRole('button', { name: 'Start 4 rows' }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.getByText('2 new rows will run').waitFor();
+    await dialog.getByText('2 new rows of collect-payment will run').waitFor();
     await dialog.getByRole('button', { name: 'Keep as is' }).click();
     assert.equal(charges(fresh[0]!), 0, 'nothing starts unless confirmed');
 

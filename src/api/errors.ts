@@ -117,10 +117,7 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
 function unrevealing(err: unknown, request: FastifyRequest): unknown {
   if (!(err instanceof KeyConflictError) || err.heldFor === undefined) return err;
   if (request.principal && mayAct(request.principal, 'read', err.heldFor)) return err;
-  return new KeyConflictError(
-    `Key "${err.workflowId}" is taken by a run you may not read. A key stands for one request: use another key.`,
-    err.workflowId,
-  );
+  return err.toReaderOf(undefined);
 }
 
 function clientErrorName(err: Partial<FastifyError>): string {

@@ -15,7 +15,7 @@ type BatchFileFormat = 'csv' | 'jsonl' | 'json';
 const MAX_REPORTED = 20;
 
 interface Row {
-  /** Where the row is, as a person finds it: `line 7` (or `orders[3]` in a JSON array). */
+  /** Where the row is, as a person finds it: `line 7` (or `item 3` of a JSON array, counted from 0). */
   where: string;
   /** The row as given: strings from a CSV, anything from JSON. */
   values: unknown;
@@ -124,7 +124,7 @@ function jsonRows(text: string, spec: ScriptSpec, format: 'json' | 'jsonl', prob
       problems.push(`a .json file holds an array of {${fields.join(', ')}} objects.`);
       return [];
     }
-    return parsed.map((values: unknown, i) => ({ where: `orders[${i}]`, values }));
+    return parsed.map((values: unknown, i) => ({ where: `item ${i}`, values }));
   }
   const rows: Row[] = [];
   text.split('\n').forEach((line, i) => {

@@ -297,10 +297,10 @@ program
   .option('--batch-id <id>', 'the batch ID (default: one derived from the rows, so the same file attaches)')
   .option(
     '--max-concurrent <n>',
-    'orders in flight at once (1 to 1000; default 50)',
+    'rows in flight at once (1 to 1000; default 50)',
     number('--max-concurrent'),
   )
-  .option('--plan', 'show which orders are new, already done, in flight or in conflict; start nothing')
+  .option('--plan', 'show which rows are new, already done, in flight, in conflict or bad; start nothing')
   .option('--attach <batchId>', 'follow an existing batch to its end instead of starting one')
   .option('--json', 'print the batch (or the plan) as JSON')
   .addOption(waitOption)
@@ -310,7 +310,7 @@ program
 
 program
   .command('batch-orders')
-  .description('every order of a batch with its status, one line each (all pages)')
+  .description('every row (order) of a batch with its status, one line each (all pages)')
   .argument('<batchId>')
   .addOption(new Option('--status <status>').choices(OrderStatus.options))
   .option('--json', 'one JSON line per order')
@@ -322,7 +322,7 @@ program
 
 program
   .command('batch-cancel')
-  .description('stop a batch from starting orders')
+  .description('stop a batch from starting more rows')
   .argument('<batchId>')
   .option('--kill-running', 'also cancel the runs it started that are still running')
   .action(
@@ -332,7 +332,7 @@ program
   );
 
 for (const [command, act, description] of [
-  ['batch-retry', 'retry', 'retry every failed order of an ended batch (never a conflict, never an unknown)'],
+  ['batch-retry', 'retry', 'retry every failed row of an ended batch (never a conflict, never an unknown)'],
   [
     'batch-resolve',
     'resolve',

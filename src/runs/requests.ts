@@ -63,12 +63,7 @@ export function scriptRunSpec(
 }
 
 /** The key a script's run takes: the one its template forms, else the one given; refused if another script's. */
-export function scriptKey(
-  registry: ScriptRegistry,
-  spec: ScriptSpec,
-  args: ScriptArgs,
-  given?: string,
-): string {
+function scriptKey(registry: ScriptRegistry, spec: ScriptSpec, args: ScriptArgs, given?: string): string {
   const key = validateKey(requestKey(spec, args, given));
   registry.assertKeyFor(spec.name, key);
   return key;
@@ -156,11 +151,11 @@ export type RerunSpec = StartSpec<'ScriptRunWorkflow' | 'SinglePaymentCollection
 export function keyedSpec(
   registry: ScriptRegistry,
   taskQueue: string,
-  req: { script: string; args: unknown; key?: string },
+  req: { script: string; args?: unknown; key?: string },
   extras: InputExtras = {},
 ): RerunSpec {
   if (req.script === PAYMENT_SCRIPT) {
-    const args = validateArgs(paymentScript(registry), req.args);
+    const args = validateArgs(paymentScript(registry), req.args ?? {});
     const orderKey = paymentWorkflowId(String(args.orderId));
     if ((req.key ?? orderKey) === orderKey)
       return paymentSpec(registry, taskQueue, { orderId: args.orderId, amount: args.amount }, extras);

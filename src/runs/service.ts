@@ -41,14 +41,7 @@ import { cancelRun } from './cancel.js';
 import { keyReport } from './keys-report.js';
 import { batchesQuery, keysQuery } from './list-query.js';
 import { listRuns, listWorkflows, readRun, scriptOfRun, type RunSource } from './read.js';
-import {
-  execSpec,
-  paymentScript,
-  paymentSpec,
-  scriptKey,
-  scriptRunSpec,
-  type ExecRequest,
-} from './requests.js';
+import { execSpec, paymentScript, paymentSpec, keyedSpec, type ExecRequest } from './requests.js';
 import { resolveRun } from './resolve.js';
 import { retentionDays } from './retention.js';
 import { retryExec, retryRun } from './retry.js';
@@ -116,9 +109,12 @@ export class RunService implements RunSource {
     return this.start(paymentSpec(this.registry, this.taskQueue, order), call);
   }
 
-  /** Runs a registered script under its key (or the key its template forms), once. */
+  /**
+   * Runs a registered script under its key (or the key its template forms), once; a payment under its
+   * order's key as the payment workflow, as pay, a batch's row and a retry start it.
+   */
   run(request: RunRequest, call: Call): Promise<StartOrAttach> {
-    return this.start(scriptRunSpec(this.registry, this.taskQueue, request), call);
+    return this.start(keyedSpec(this.registry, this.taskQueue, request), call);
   }
 
   /** Runs a key again explicitly (see retry.ts); who retried is the caller, never what the body says. */
@@ -154,8 +150,8 @@ export class RunService implements RunSource {
    * refused when its arguments or key are.
    */
   static rowKey(registry: ScriptRegistry, script: string, row: { args: ScriptArgs; key?: string }): string {
-    const spec = registry.get(script);
-    return scriptKey(registry, spec, validateArgs(spec, row.args), row.key);
+    // The key does not depend on the task queue: any names it.
+    return keyedSpec(registry, '', { script, ...row }).workflowId;
   }
 
   /** The payment script run directly, with no key and no idempotency: the problem, for the demos. */

@@ -73,7 +73,12 @@ export async function BatchPartWorkflow(input: BatchPartInput): Promise<BatchPar
         try {
           reports[index] = await collectOrder(
             isScriptRow(item)
-              ? { batchWorkflowId: batchWorkflow, script: input.script ?? PAYMENT_SCRIPT, ...item }
+              ? {
+                  batchWorkflowId: batchWorkflow,
+                  script: input.script ?? PAYMENT_SCRIPT,
+                  key: item.key,
+                  args: item.args,
+                }
               : { batchWorkflowId: batchWorkflow, orderId: item.orderId, amount: item.amount },
           );
         } catch (err) {

@@ -26,7 +26,10 @@ export function batchUpload(scripts: ScriptView[]): HTMLElement {
   const about = h('p', { class: 'muted' });
   const plan = h('div', { class: 'stack', 'aria-live': 'polite' });
   const chosen = () => scripts.find((s) => s.name === select.value) ?? scripts[0]!;
+  // Each change plans again; only the latest plan is shown, so a late answer cannot stand for another choice.
+  let latest = 0;
   const read = async () => {
+    const asked = ++latest;
     const script = chosen();
     const columns = [...script.args.map((a) => a.name), ...(script.key === undefined ? ['key'] : [])].join(
       ', ',
@@ -46,7 +49,7 @@ export function batchUpload(scripts: ScriptView[]): HTMLElement {
         return planned(script.name, rows, bad, id);
       })
       .catch(failure);
-    plan.replaceChildren(view);
+    if (asked === latest) plan.replaceChildren(view);
   };
   for (const input of [select, file, batchId]) input.addEventListener('change', () => void read());
   void read();
@@ -118,7 +121,12 @@ function planView(report: BatchPlanReport, batch: BatchRequest, size: number, ba
     confirmAction({
       title: `Start this batch of ${plural(size, 'row')}?`,
       body: [
-        h('p', {}, `${plural(counts.new, 'new row')} will run, each once under its key.`),
+        h(
+          'p',
+          {},
+          `${plural(counts.new, 'new row')} of ${batch.script ?? PAYMENT_SCRIPT} will run, each once under its key`,
+          batch.batchId ? `, as batch ${batch.batchId}.` : '.',
+        ),
         h(
           'p',
           {},

@@ -48,7 +48,7 @@ export async function batch(ctx: Context, file: string | undefined, o: BatchOpti
   }
   if (file === undefined)
     throw new InvalidRequestError(
-      'Give the orders file (CSV, JSON lines or JSON), or --attach BATCH_ID.',
+      'Give the file of rows (CSV, JSON lines or a JSON array), or --attach BATCH_ID.',
       'file',
     );
   // Read and checked whole before the API is asked for anything.
@@ -155,7 +155,7 @@ async function plan(api: ApiClient, entries: BatchEntries, o: BatchOptions): Pro
   }
   const c = report.counts;
   const lines = [
-    `plan for ${report.total} orders (nothing was started): new ${c.new}, already done ${c.alreadyDone}, in flight ${c.inFlight}, conflict ${c.conflict}${c.bad > 0 ? `, bad ${c.bad}` : ''}`,
+    `plan for ${report.total} ${'orders' in entries ? 'orders' : 'rows'} (nothing was started): new ${c.new}, already done ${c.alreadyDone}, in flight ${c.inFlight}, conflict ${c.conflict}${c.bad > 0 ? `, bad ${c.bad}` : ''}`,
   ];
   const labels = 'orders' in entries ? PLANNED : PLANNED_ROWS;
   for (const status of Object.keys(labels) as PlannedStatus[]) {

@@ -31,7 +31,9 @@ export function createCollectOrder(
       admitted = await admit(runs, spec, input.batchWorkflowId);
     } catch (err) {
       if (!(err instanceof KeyConflictError)) throw err;
-      return { ...base, disposition: 'conflict', outcome: 'conflict', message: brief(err.message) };
+      // The report is read by whoever may read the batch's script: not what another script's run holds.
+      const message = brief(err.toReaderOf(spec.request.script).message);
+      return { ...base, disposition: 'conflict', outcome: 'conflict', message };
     }
     const ours = (runId: string | null) =>
       ctx.info.attempt > 1 && startedBy(runs, spec.workflowId, runId, spec.starter);

@@ -7,7 +7,8 @@ import { RunStateError } from '../../errors.js';
 import { hasEnded } from '../../keystore/record.js';
 import { candidateFor } from '../../shared/batches.js';
 import { awaitOutcome } from '../outcome.js';
-import { currentKey, type RunSource } from '../read.js';
+import { currentKey, scriptOfRun, type RunSource } from '../read.js';
+import { batchWorkflowId } from '../../shared/ids.js';
 import { resolveRun } from '../resolve.js';
 import { retryRun } from '../retry.js';
 import { listBatchOrders } from './read.js';
@@ -36,11 +37,14 @@ export function createDecisionActivities(
   return {
     async decisionPage({ batchId, action, cursor }) {
       const page = await listBatchOrders(runs, batchId, { limit: PAGE_SIZE, cursor });
+      // The decision was allowed for the batch's script: a key another script holds now (pruned and taken
+      // again, or named by a part started by hand) is not the batch's to act on.
+      const script = await scriptOfRun(runs, batchWorkflowId(batchId));
       const keys: string[] = [];
       for (const order of page.orders) {
         if (!candidateFor(action, order.status)) continue;
         const record = await runs.keys.get(order.workflowId);
-        if (record && applies(action, record.state)) keys.push(order.workflowId);
+        if (record && record.script === script && applies(action, record.state)) keys.push(order.workflowId);
       }
       return {
         looked: page.orders.length,

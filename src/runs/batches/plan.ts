@@ -87,7 +87,9 @@ function planOrder(
   try {
     assertStandsFor(spec, record);
   } catch (err) {
-    if (err instanceof KeyConflictError) return { ...base, status: 'conflict', message: err.message };
+    // Told to whoever may plan a batch of this script: not what another script's run holds the key.
+    if (err instanceof KeyConflictError)
+      return { ...base, status: 'conflict', message: err.toReaderOf(spec.request.script).message };
     throw err;
   }
   const runId = record.runId ?? undefined;
