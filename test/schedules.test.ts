@@ -18,6 +18,7 @@ import { FIXTURES } from './support/paths.js';
 import { parse, total } from './support/prometheus.js';
 import { startStack, uid, type Stack } from './support/harness.js';
 import { eventually, sleep } from './support/poll.js';
+import { causes } from './support/failures.js';
 
 const tokensFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'superscript-schedules-')), 'tokens.json');
 const token = {
@@ -43,13 +44,6 @@ after(async () => {
 
 /** The keys the sleeper ran under, one line per execution of its script. */
 const executedKeys = (tag: string) => stack.executions(tag).map((line) => line.split(' ')[0]!);
-
-/** A failure's message and its causes' messages, outermost first. */
-function causes(err: unknown): string {
-  const messages: string[] = [];
-  for (let e = err; e instanceof Error; e = e.cause) messages.push(e.message);
-  return messages.join(' <- ');
-}
 
 /** Waits until the schedule has no fire running (its last run has ended). */
 async function idle(name: string): Promise<void> {

@@ -16,6 +16,7 @@ import type { RunResult } from '../src/shared/schemas/runs.js';
 import { describeRun } from '../src/runs/read.js';
 import { startBatch } from '../src/runs/batches/start.js';
 import { startOrAttach } from '../src/runs/start-or-attach.js';
+import { causes } from './support/failures.js';
 
 let stack: Stack;
 before(async () => {
@@ -59,6 +60,58 @@ test('each workflow starts by its string type name, as an outside client would',
     args: [{ batchId, parts: 1, total: 1, ordersSha256: 'x' }],
   })) as BatchResult;
   assert.equal(batch.progress.alreadyDone, 1, 'the order charged above is not charged again');
+  assert.equal(stack.ledger().filter((l) => l.includes(` ${orderId} `)).length, 1);
+});
+
+test("a batch part of script rows started by hand runs no key twice and takes none of another script's", async () => {
+  const orderId = `ext-rows-${uid()}`;
+  await stack.client.workflow.execute('SinglePaymentCollectionWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: `payment-${orderId}`,
+    args: [{ orderId, amount: 3 }],
+  });
+  const done = `ext-rows-done-${uid()}`;
+  await stack.client.workflow.execute('ScriptRunWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: done,
+    args: [{ script: 'exit-with', args: { code: 0 }, key: done }],
+  });
+  const before = await stack.keys.get(done);
+
+  const batchId = `ext-rows-${uid()}`;
+  const part = await stack.client.workflow.start('BatchPartWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: `batch-${batchId}:part-0`,
+    args: [
+      {
+        batchId,
+        part: 0,
+        script: 'exit-with',
+        orders: [
+          { key: done, args: { code: 0 } },
+          // The payment's key, claimed for another script by a row nobody checked.
+          { key: `payment-${orderId}`, args: { code: 0 } },
+        ],
+      },
+    ],
+  });
+  // The part runs when its coordinator says so; a row its worker refuses fails the part, and so the batch.
+  const batch = stack.client.workflow.execute('OrchestratorWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: `batch-${batchId}`,
+    args: [{ batchId, parts: 1, total: 2, ordersSha256: 'x', script: 'exit-with' }],
+  });
+  await assert.rejects(batch, WorkflowFailedError);
+  const refused = await part.result().then(
+    () => assert.fail('a part with a row its worker refuses cannot succeed'),
+    (err: unknown) => err,
+  );
+  assert.ok(refused instanceof WorkflowFailedError);
+  assert.match(causes(refused), new RegExp(`payment-${orderId}`));
+  assert.deepEqual(await stack.keys.get(done), before);
+  const payment = await stack.keys.get(`payment-${orderId}`);
+  assert.equal(payment?.script, 'collect-payment');
+  assert.equal(payment?.state, 'succeeded');
   assert.equal(stack.ledger().filter((l) => l.includes(` ${orderId} `)).length, 1);
 });
 

@@ -17,7 +17,7 @@ export function createAwaitBatchPart(runs: RunSource): BatchActivities['awaitBat
         return counts;
       }
       throw ApplicationFailure.nonRetryable(
-        `Batch part ${workflowId} ended ${view.status}${view.message ? ` (${view.message})` : ''}; its orders' reports are lost. Their runs are under payment-<orderId>.`,
+        `Batch part ${workflowId} ended ${view.status}${view.message ? ` (${view.message})` : ''}; its reports are lost, though each order's (or row's) run stays under its key.`,
         'BatchPartEnded',
       );
     } finally {
