@@ -2,7 +2,8 @@
 // unknown (their worker stopped mid-script, after the charge or before it); its failed orders retried in
 // bulk (once each, however often asked) and its unknown ones resolved by verify (an order verify cannot
 // tell about stays unknown and is never retried in bulk), over HTTP and the CLI, with the ledger showing no
-// order charged twice; a token without `retry` starts nothing.
+// order charged twice; a token without `retry` starts nothing, and a key another script has taken since
+// is left alone.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -182,6 +183,57 @@ test('bulk retry reruns the failed orders once each; bulk resolve verifies the u
     Object.values(o).map((id) => charges.get(id) ?? 0),
     [1, 1, 1, 1, 0, 1],
     'the ok, declined (after their retry), charged and unsure orders once each; the uncharged one never',
+  );
+});
+
+test("a bulk retry leaves alone a batch's key that another script has taken since", async () => {
+  // A batch's row fails; pruned, its key is taken by another script's run, which fails too.
+  const key = `taken-${uid()}`;
+  const batchId = `bulk-${key}`;
+  const rows = [{ key, args: { code: 3 } }];
+  const started = await call('POST', '/v1/batches', { batchId, script: 'exit-with', rows });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  const batch = await eventually(
+    'the batch to end',
+    async () => {
+      const res = await call('GET', `/v1/batches/${batchId}`);
+      return res.body.status === 'running' ? undefined : res.body;
+    },
+    60_000,
+    200,
+  );
+  assert.equal(batch.progress.failed, 1, JSON.stringify(batch.progress));
+  const pruned = await call('POST', '/v1/keys/prune', { before: new Date().toISOString() });
+  assert.equal(pruned.status, 200, JSON.stringify(pruned.body));
+  assert.equal(await stack.keys.get(key), undefined);
+  const taken = await call('POST', '/v1/runs', { script: 'exit-again', args: { code: 4 }, key });
+  assert.equal(taken.status, 200, JSON.stringify(taken.body));
+  const held = await eventually(
+    'the other script to fail the key',
+    async () => {
+      const record = await stack.keys.get(key);
+      return record?.state === 'failed' ? record : undefined;
+    },
+    30_000,
+  );
+  assert.equal(held.script, 'exit-again');
+
+  // The batch still reports its row failed, but the key is not its script's now: nothing is retried.
+  const asked = await call('POST', `/v1/batches/${batchId}/decisions/retry`);
+  assert.equal(asked.status, 200, JSON.stringify(asked.body));
+  const retried = await decided(batchId, 'retry');
+  assert.equal(retried.status, 'succeeded');
+  assert.deepEqual([retried.progress.looked, retried.progress.eligible, retried.progress.done], [1, 0, 0]);
+  const now = await stack.keys.get(key);
+  assert.deepEqual(
+    [now?.script, now?.state, now?.runId, now?.attempts],
+    ['exit-again', 'failed', held.runId, 1],
+  );
+  const report = await stack.runs.keyReport(key);
+  assert.deepEqual(
+    report.events.filter((e) => e.kind === 'granted'),
+    [],
+    'no retry was granted',
   );
 });
 
