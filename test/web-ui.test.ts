@@ -678,7 +678,7 @@ test("start page: a batch of another script from its rows, keyed by its template
   }
 });
 
-test('start page: JSON lines read as rows of the same arguments', async () => {
+test('start page: JSON lines read as rows of the same arguments; a CSV header must name them', async () => {
   const jsonl = [
     JSON.stringify({ orderId: `ui-${uid}-j1`, amount: 2 }),
     JSON.stringify({ orderId: paid, amount: 12.5 }),
@@ -691,6 +691,19 @@ test('start page: JSON lines read as rows of the same arguments', async () => {
     assert.deepEqual(counts, ['1 New', '1 Already done', '0 In flight', '0 Conflicts', '2 Bad rows']);
     await plan.getByText('amount must be a number').waitFor();
     await plan.getByText('not a JSON object').waitFor();
+
+    // The CLI's header rule (src/shared/batch-columns.ts): every argument, each once, and key at most.
+    await page.getByLabel('Batch file').setInputFiles({
+      name: 'orders.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(`orderId,amt\nui-${uid}-h1,2\n`),
+    });
+    await plan.getByText('No row can be started').waitFor();
+    await plan
+      .getByText(
+        'the header row must name the columns orderId and amount, and key if the rows give their keys',
+      )
+      .waitFor();
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -2,6 +2,7 @@
 // object a line. Each row becomes the script's arguments, typed by their declarations (a CSV's text read as a
 // number or true/false where one is declared); a row that cannot be is kept as a bad row with its line and
 // why, so the operator sees every one at once. The API checks every value again.
+import { headerProblem, rowsMayGiveKeys, splitKey } from '../src/shared/batch-columns.js';
 import type { ArgSpec, ArgValue } from './types.js';
 
 export interface Row {
@@ -11,9 +12,6 @@ export interface Row {
   /** The row's own key, from a `key` column or field (a script with no key template needs one). */
   key?: string;
 }
-
-/** The column (or field) that gives a row's key, unless the script has an argument of that name. */
-const KEY = 'key';
 
 export interface BadRow {
   line: number;
@@ -32,12 +30,16 @@ export function readRows(fileName: string, text: string, args: readonly ArgSpec[
   const jsonLines =
     ext === 'jsonl' || ext === 'ndjson' || (ext !== 'csv' && body.trimStart().startsWith('{'));
   const out: FileRows = { rows: [], bad: [] };
-  const keyed = !args.some((a) => a.name === KEY);
+  const names = args.map((a) => a.name);
+  const keyed = rowsMayGiveKeys(names);
   const row = (line: number, given: Record<string, unknown>, fromText: boolean): Row => {
-    if (!keyed) return { line, values: typed(given, args, fromText) };
-    const { [KEY]: key, ...values } = given;
-    if (key !== undefined && key !== '' && typeof key !== 'string') throw new Error('key must be text');
-    return { line, values: typed(values, args, fromText), ...(key ? { key } : {}) };
+    const { fields, given: key } = splitKey(given, keyed);
+    if (key !== undefined && typeof key !== 'string') throw new Error('key must be text');
+    return {
+      line,
+      values: typed(fields as Record<string, unknown>, args, fromText),
+      ...(key ? { key } : {}),
+    };
   };
   const add = (line: number, given: Record<string, unknown>, fromText: boolean) => {
     try {
@@ -58,14 +60,10 @@ export function readRows(fileName: string, text: string, args: readonly ArgSpec[
   }
   const [header, ...records] = csvRecords(body);
   if (!header) return out;
-  const names = args.map((a) => a.name);
   const columns = header.fields;
-  const extra = columns.filter((c) => !names.includes(c) && !(keyed && c === KEY));
-  if (extra.length > 0 || names.some((n) => !columns.includes(n)) || new Set(columns).size < columns.length) {
-    out.bad.push({
-      line: header.line,
-      message: `the header row must name the columns ${names.join(', ')}${keyed ? ', and key if the rows give their keys' : ''} (it has ${columns.join(', ')})`,
-    });
+  const problem = headerProblem(columns, names);
+  if (problem) {
+    out.bad.push({ line: header.line, message: problem });
     return out;
   }
   for (const { line, fields } of records) {

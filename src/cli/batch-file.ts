@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { argsFromStrings, validateArgs, type ScriptSpec } from '../config/scripts.js';
 import { InvalidRequestError, SuperScriptError } from '../errors.js';
+import { headerProblem, KEY_COLUMN, rowsMayGiveKeys, splitKey } from '../shared/batch-columns.js';
 import type { ScriptArgs } from '../shared/schemas/runs.js';
 
 type BatchFileFormat = 'csv' | 'jsonl' | 'json';
@@ -26,9 +27,6 @@ export interface FileRow {
   args: ScriptArgs;
   key?: string;
 }
-
-/** The column (or field) that gives a row's key, unless the script has an argument of that name. */
-const KEY = 'key';
 
 /**
  * The file's rows for script `spec`, each with the key it runs under (`keyOf`, refusing a bad one): no key
@@ -67,11 +65,7 @@ function formatOf(file: string, text: string): BatchFileFormat {
   return first === '{' ? 'jsonl' : 'csv';
 }
 
-/** The argument names of `spec`, and `key` unless one of them is named so. */
-function columnsOf(spec: ScriptSpec): { args: string[]; key: boolean } {
-  const args = spec.args.map((a) => a.name);
-  return { args, key: !args.includes(KEY) };
-}
+const argNamesOf = (spec: ScriptSpec) => spec.args.map((a) => a.name);
 
 function csvRows(text: string, spec: ScriptSpec, problems: string[]): Row[] {
   let records: { record: string[]; info: { lines: number } }[];
@@ -91,15 +85,9 @@ function csvRows(text: string, spec: ScriptSpec, problems: string[]): Row[] {
   const [header, ...body] = records;
   if (!header) return [];
   const columns = header.record;
-  const expected = columnsOf(spec);
-  const allowed = expected.key ? [...expected.args, KEY] : expected.args;
-  const missing = expected.args.filter((c) => !columns.includes(c));
-  const unknown = columns.filter((c) => !allowed.includes(c));
-  if (missing.length > 0 || unknown.length > 0 || new Set(columns).size !== columns.length) {
-    const names = expected.args.join(' and ') || 'no arguments';
-    problems.push(
-      `line ${header.info.lines}: the header row must name the columns ${names}${expected.key ? ', and key if the rows give their keys' : ''} (got "${columns.join(',')}").`,
-    );
+  const problem = headerProblem(columns, argNamesOf(spec));
+  if (problem) {
+    problems.push(`line ${header.info.lines}: ${problem}`);
     return [];
   }
   return body.map(({ record, info }) => {
@@ -120,7 +108,7 @@ function jsonRows(text: string, spec: ScriptSpec, format: 'json' | 'jsonl', prob
       return [];
     }
     if (!Array.isArray(parsed)) {
-      const fields = columnsOf(spec).args.map((a) => `"${a}"`);
+      const fields = argNamesOf(spec).map((a) => `"${a}"`);
       problems.push(`a .json file holds an array of {${fields.join(', ')}} objects.`);
       return [];
     }
@@ -149,7 +137,7 @@ function checkRows(
 ): FileRow[] {
   const checked: FileRow[] = [];
   const firstSeen = new Map<string, string>();
-  const keyed = columnsOf(spec).key;
+  const keyed = rowsMayGiveKeys(argNamesOf(spec));
   for (const { where, values } of rows) {
     try {
       if (typeof values === 'string') throw new InvalidRequestError(`${values}.`, 'row');
@@ -159,7 +147,7 @@ function checkRows(
           ? argsFromStrings(spec, fields as Record<string, string>)
           : validateArgs(spec, fields);
       if (given !== undefined && typeof given !== 'string')
-        throw new InvalidRequestError(`"key" must be a string, not ${JSON.stringify(given)}.`, KEY);
+        throw new InvalidRequestError(`"key" must be a string, not ${JSON.stringify(given)}.`, KEY_COLUMN);
       const row = { args, ...(given !== undefined ? { key: given } : {}) };
       const key = keyOf(row);
       const earlier = firstSeen.get(key);
@@ -175,12 +163,4 @@ function checkRows(
     }
   }
   return checked;
-}
-
-/** A row's arguments and the key it gives (an empty CSV cell gives none); what is not an object stays whole. */
-function splitKey(values: unknown, keyed: boolean): { fields: unknown; given?: unknown } {
-  if (!keyed || typeof values !== 'object' || values === null || Array.isArray(values))
-    return { fields: values };
-  const { [KEY]: given, ...fields } = values as Record<string, unknown>;
-  return { fields, given: given === '' ? undefined : given };
 }
