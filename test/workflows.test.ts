@@ -107,7 +107,7 @@ test("a batch part of script rows started by hand runs no key twice and takes no
     (err: unknown) => err,
   );
   assert.ok(refused instanceof WorkflowFailedError);
-  assert.match(causes(refused), new RegExp(`payment-${orderId}`));
+  assert.match(causes(refused), new RegExp(`Row "payment-${orderId}"`));
   assert.deepEqual(await stack.keys.get(done), before);
   const payment = await stack.keys.get(`payment-${orderId}`);
   assert.equal(payment?.script, 'collect-payment');

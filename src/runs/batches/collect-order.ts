@@ -111,7 +111,8 @@ function orderSpec(registry: ScriptRegistry, runs: RunSource, input: CollectOrde
   } catch (err) {
     if (!(err instanceof InvalidRequestError)) throw err;
     // Refused by this worker's registry (it changed since the batch was checked): no retry will help.
-    throw ApplicationFailure.nonRetryable(`Order "${itemKey(item)}": ${err.message}`, 'OrderRefused');
+    const what = script === undefined ? 'Order' : 'Row';
+    throw ApplicationFailure.nonRetryable(`${what} "${itemKey(item)}": ${err.message}`, 'OrderRefused');
   }
 }
 
