@@ -41,19 +41,22 @@ const call = (method: string, url: string, body?: unknown, token = admin) =>
 const mark = (file: string) => writeFileSync(path.join(stack.dataDir, file), '');
 const keyState = async (orderId: string) => (await stack.keys.get(`payment-${orderId}`))?.state;
 
-/** Reads a decision until it has ended. */
-function decided(batchId: string, action: string) {
+/** Reads `url` until what it answers has ended: a batch or a decision. */
+function ended(what: string, url: string) {
   return eventually(
-    `the ${action} of batch ${batchId} to end`,
+    `${what} to end`,
     async () => {
-      const res = await call('GET', `/v1/batches/${batchId}/decisions/${action}`);
+      const res = await call('GET', url);
       assert.equal(res.status, 200, JSON.stringify(res.body));
       return res.body.status === 'running' ? undefined : res.body;
     },
-    60_000,
+    120_000,
     100,
   );
 }
+const batchEnded = (batchId: string) => ended(`batch ${batchId}`, `/v1/batches/${batchId}`);
+const decided = (batchId: string, action: string) =>
+  ended(`the ${action} of batch ${batchId}`, `/v1/batches/${batchId}/decisions/${action}`);
 
 test('bulk retry reruns the failed orders once each; bulk resolve verifies the unknown ones', async () => {
   const tag = uid();
@@ -102,15 +105,7 @@ test('bulk retry reruns the failed orders once each; bulk resolve verifies the u
   const replacement = await stack.addWorker();
   await stopWorker();
   stopWorker = replacement;
-  const batch = await eventually(
-    'the batch to end',
-    async () => {
-      const res = await call('GET', `/v1/batches/${batchId}`);
-      return res.body.status === 'running' ? undefined : res.body;
-    },
-    120_000,
-    200,
-  );
+  const batch = await batchEnded(batchId);
   assert.deepEqual(
     [batch.progress.succeeded, batch.progress.failed, batch.progress.unknown],
     [1, 2, 3],
@@ -193,15 +188,7 @@ test("a bulk retry leaves alone a batch's key that another script has taken sinc
   const rows = [{ key, args: { code: 3 } }];
   const started = await call('POST', '/v1/batches', { batchId, script: 'exit-with', rows });
   assert.equal(started.status, 202, JSON.stringify(started.body));
-  const batch = await eventually(
-    'the batch to end',
-    async () => {
-      const res = await call('GET', `/v1/batches/${batchId}`);
-      return res.body.status === 'running' ? undefined : res.body;
-    },
-    60_000,
-    200,
-  );
+  const batch = await batchEnded(batchId);
   assert.equal(batch.progress.failed, 1, JSON.stringify(batch.progress));
   const pruned = await call('POST', '/v1/keys/prune', { before: new Date().toISOString() });
   assert.equal(pruned.status, 200, JSON.stringify(pruned.body));
