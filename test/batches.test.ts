@@ -11,7 +11,7 @@ import { batchPlan, type BatchShape } from '../src/runs/batches/specs.js';
 import { startStack, type Stack } from './support/harness.js';
 import { FIXTURES, ROOT } from './support/paths.js';
 import { eventually } from './support/poll.js';
-import { httpJson } from './support/http.js';
+import { httpJson, untilEnded } from './support/http.js';
 import type { BatchProgress, BatchResult } from '../src/shared/schemas/batches.js';
 import { describeRun } from '../src/runs/read.js';
 import { startBatch } from '../src/runs/batches/start.js';
@@ -41,15 +41,10 @@ interface BatchBody {
 }
 
 async function awaitBatch(s: Stack, batchId: string, timeoutMs = 60_000): Promise<BatchBody> {
-  return eventually(
-    `batch ${batchId} to end`,
-    async () => {
-      const res = await httpJson(s.api!.url, 'GET', `/v1/batches/${batchId}`);
-      assert.equal(res.status, 200);
-      return res.body.status === 'running' ? undefined : (res.body as BatchBody);
-    },
+  return untilEnded(
+    `batch ${batchId}`,
+    () => httpJson(s.api!.url, 'GET', `/v1/batches/${batchId}`),
     timeoutMs,
-    100,
   );
 }
 
@@ -620,15 +615,10 @@ test('bulk retry of a batch of another script runs its failed rows once more eac
   const asked = await api('POST', `/v1/batches/${batchId}/decisions/retry`);
   assert.equal(asked.status, 200, JSON.stringify(asked.body));
   assert.equal(asked.body.started, true);
-  const decided = await eventually(
-    'the retry to end',
-    async () => {
-      const res = await api('GET', `/v1/batches/${batchId}/decisions/retry`);
-      assert.equal(res.status, 200, JSON.stringify(res.body));
-      return res.body.status === 'running' ? undefined : res.body;
-    },
+  const decided = await untilEnded(
+    'the retry',
+    () => api('GET', `/v1/batches/${batchId}/decisions/retry`),
     60_000,
-    100,
   );
   assert.equal(decided.status, 'succeeded');
   // The rows exit 1 again: each was retried once, and failed again.

@@ -13,7 +13,7 @@ import { createToken } from '../src/config/tokens.js';
 import { runCli } from './support/cli.js';
 import { chargesByOrder } from './support/data-folder.js';
 import { startStack, type Stack } from './support/harness.js';
-import { httpJson } from './support/http.js';
+import { httpJson, untilEnded } from './support/http.js';
 import { FIXTURES } from './support/paths.js';
 import { eventually } from './support/poll.js';
 import { processTable } from './support/processes.js';
@@ -41,19 +41,7 @@ const call = (method: string, url: string, body?: unknown, token = admin) =>
 const mark = (file: string) => writeFileSync(path.join(stack.dataDir, file), '');
 const keyState = async (orderId: string) => (await stack.keys.get(`payment-${orderId}`))?.state;
 
-/** Reads `url` until what it answers has ended: a batch or a decision. */
-function ended(what: string, url: string) {
-  return eventually(
-    `${what} to end`,
-    async () => {
-      const res = await call('GET', url);
-      assert.equal(res.status, 200, JSON.stringify(res.body));
-      return res.body.status === 'running' ? undefined : res.body;
-    },
-    120_000,
-    100,
-  );
-}
+const ended = (what: string, url: string) => untilEnded(what, () => call('GET', url), 120_000);
 const batchEnded = (batchId: string) => ended(`batch ${batchId}`, `/v1/batches/${batchId}`);
 const decided = (batchId: string, action: string) =>
   ended(`the ${action} of batch ${batchId}`, `/v1/batches/${batchId}/decisions/${action}`);

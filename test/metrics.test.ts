@@ -21,7 +21,7 @@ import { RunService } from '../src/runs/service.js';
 import { sdkMetricsUrl, startStack, type Stack } from './support/harness.js';
 import { FIXTURE_REGISTRY, ROOT } from './support/paths.js';
 import { eventually } from './support/poll.js';
-import { apiClient } from './support/http.js';
+import { apiClient, untilEnded } from './support/http.js';
 import { scrape, total, type Sample } from './support/prometheus.js';
 import { awaitOutcome } from '../src/runs/outcome.js';
 import { startOrAttach } from '../src/runs/start-or-attach.js';
@@ -282,14 +282,7 @@ test('a running batch has order gauges; they go when it ends', async () => {
   assert.deepEqual(running, { done: 1, pending: 1 });
 
   assert.equal((await call('POST', `/v1/runs/payment-${slow}/cancel`)).status, 200);
-  const ended = await eventually(
-    'the batch to end',
-    async () => {
-      const b = await call('GET', `/v1/batches/${batchId}`);
-      return b.body.status === 'running' ? undefined : b.body;
-    },
-    30_000,
-  );
+  const ended = await untilEnded('the batch', () => call('GET', `/v1/batches/${batchId}`), 30_000);
   assert.equal(ended.status, 'succeeded');
   assert.deepEqual(gauges(await apiMetrics()), running, 'within the interval, the last values');
   await eventually(

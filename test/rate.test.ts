@@ -12,9 +12,8 @@ import type { RunResult } from '../src/shared/schemas/runs.js';
 import { WorkflowTypes } from '../src/shared/workflow-types.js';
 import { runCli } from './support/cli.js';
 import { startStack, uid, type Stack } from './support/harness.js';
-import { httpJson } from './support/http.js';
+import { httpJson, untilEnded } from './support/http.js';
 import { FIXTURES } from './support/paths.js';
-import { eventually } from './support/poll.js';
 
 const RATED_REGISTRY = path.join(FIXTURES, 'rated', 'registry.json');
 
@@ -63,15 +62,7 @@ test('a batch and single payments together, on two workers, keep to the script r
       ...singles.map((o) => api('POST', '/v1/payments', o)),
     ]);
     for (const a of answers) assert.ok(a.status < 300, JSON.stringify(a.body));
-    const ended = await eventually(
-      `batch ${batchId} to end`,
-      async () => {
-        const res = await api('GET', `/v1/batches/${batchId}`);
-        return res.body.status === 'running' ? undefined : res.body;
-      },
-      60_000,
-      100,
-    );
+    const ended = await untilEnded(`batch ${batchId}`, () => api('GET', `/v1/batches/${batchId}`), 60_000);
     assert.equal(ended.progress.succeeded, 26, JSON.stringify(ended.progress));
     for (const { orderId } of [...orders, ...singles]) {
       assert.equal(stack.ledger().filter((l) => l.split(' ')[1] === orderId).length, 1, orderId);
